@@ -1,0 +1,43 @@
+#pragma once
+// Monotonic time in nanoseconds (CLOCK_MONOTONIC: shared by every process on the host, so a
+// send timestamp taken in one process can be compared with a receive time in another).
+
+#include <time.h>
+
+#include <chrono>
+#include <cstdint>
+
+namespace ipc {
+
+// Timeout meaning "wait as long as it takes".
+inline constexpr std::chrono::nanoseconds forever = std::chrono::nanoseconds::max();
+
+inline std::uint64_t monotonic_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// An absolute point in monotonic time; `forever` maps to a deadline that never passes.
+class deadline {
+public:
+    explicit deadline(std::chrono::nanoseconds timeout) noexcept {
+        if (timeout == forever) {
+            at_ns_ = UINT64_MAX;
+        } else {
+            const auto ns = static_cast<std::uint64_t>(timeout.count() > 0 ? timeout.count() : 0);
+            const auto now = monotonic_ns();
+            at_ns_ = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+        }
+    }
+    bool passed(std::uint64_t now_ns) const noexcept { return now_ns >= at_ns_; }
+    std::uint64_t remaining_ns(std::uint64_t now_ns) const noexcept {
+        return now_ns >= at_ns_ ? 0 : at_ns_ - now_ns;
+    }
+
+private:
+    std::uint64_t at_ns_;
+};
+
+}  // namespace ipc

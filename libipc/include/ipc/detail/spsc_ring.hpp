@@ -1,0 +1,126 @@
+#pragma once
+// The SPSC record ring over a ring_control block and its data area, independent of where the
+// region lives. Both sides keep private copies of the geometry (validated once) and of their
+// own index, and a cached copy of the other side's index, so the steady state touches the
+// peer's cache line only when the cached value runs out (rigtorp/SPSCQueue).
+//
+// Memory ordering:
+// - The writer fills a record, then stores write_index with release; the reader loads
+//   write_index with acquire, so the record's bytes happen-before the reader sees them.
+// - The reader copies or views a record, then stores read_index with release; the writer loads
+//   read_index with acquire before reusing that space, so the reader's reads of the old
+//   bytes happen-before the writer overwrites them.
+// - Sleeping is a Dekker handshake: the sleeper stores its *_sleeping flag, issues a seq_cst
+//   fence, then re-checks the index; the waker stores the index, issues a seq_cst fence, then
+//   loads the flag. The two fences guarantee at least one side sees the other's store, so a
+//   wake-up is never lost. The sleeper reads the futex word before announcing, so a bump that
+//   lands between the re-check and futex_wait makes the wait return at once.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ipc/error.hpp"
+#include "ipc/layout/ring_layout.hpp"
+
+namespace ipc::detail {
+
+struct ring_geometry {
+    std::uint64_t capacity;
+    std::uint32_t max_message;
+};
+
+// Checks a control block's geometry against the region that holds it (region_size bytes,
+// data_offset counted from the start of the region). Returns the geometry to keep privately.
+result<ring_geometry> validate_ring(const layout::ring_control& control,
+                                    std::uint64_t region_size) noexcept;
+
+// Fills a fresh control block. `data_offset` is from the start of the region.
+void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
+               std::uint64_t data_offset) noexcept;
+
+// Smallest power-of-two capacity that holds two records of max_message (so a largest
+// message always fits after a padding record) and at least min_capacity bytes.
+std::uint64_t ring_capacity_for(std::uint32_t max_message, std::uint64_t min_capacity) noexcept;
+
+class spsc_producer {
+public:
+    spsc_producer() noexcept = default;
+    spsc_producer(layout::ring_control* control, std::byte* data, ring_geometry geometry) noexcept;
+
+    // Room for a payload of `length` bytes: its span, or queue_full / message_too_large /
+    // corrupt. Nothing is visible to the reader until commit().
+    result<std::span<std::byte>> try_reserve(std::size_t length) noexcept;
+    // Publishes the reserved record with `length` (<= reserved) payload bytes.
+    // Returns true when the reader announced it sleeps and should be woken.
+    bool commit(std::size_t length, std::uint64_t send_ns) noexcept;
+    // Wakes a sleeping reader (futex syscall).
+    void wake_reader() noexcept;
+
+    // Sleeping for space: announce, then re-check with try_reserve, then sleep_for_space.
+    std::uint32_t announce_sleep() noexcept;
+    void sleep_for_space(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
+    void end_sleep() noexcept;
+
+    // Messages published but not yet consumed, as of the last look at the reader's index
+    // (an upper bound: reading the reader's line on every send would cost coherence traffic).
+    std::uint64_t depth_messages() const noexcept { return count_ - read_count_cache_; }
+    layout::ring_control* control() const noexcept { return control_; }
+
+private:
+    bool fits(std::uint64_t need) noexcept;
+
+    layout::ring_control* control_ = nullptr;
+    std::byte* data_ = nullptr;
+    ring_geometry geometry_{};
+    std::uint64_t write_ = 0;       // private copy of write_index
+    std::uint64_t read_cache_ = 0;  // last read_index loaded
+    std::uint64_t read_count_cache_ = 0;  // read_count loaded with read_cache_
+    std::uint64_t count_ = 0;       // private copy of write_count
+    std::uint64_t hwm_ = 0;         // private copy of occupancy_hwm
+    std::uint64_t reserved_at_ = 0; // index where the reserved record starts (after padding)
+    std::uint64_t reserved_len_ = 0;
+    bool reserved_ = false;
+};
+
+struct record_view {
+    const std::byte* data;
+    std::size_t length;
+    std::uint64_t send_ns;
+};
+
+class spsc_consumer {
+public:
+    spsc_consumer() noexcept = default;
+    spsc_consumer(layout::ring_control* control, std::byte* data, ring_geometry geometry) noexcept;
+
+    // The oldest record, or empty / corrupt. Returns the same record until release().
+    result<record_view> try_peek() noexcept;
+    // Frees the peeked record. Returns true when the writer sleeps for space and should be woken.
+    bool release() noexcept;
+    void wake_writer() noexcept;
+
+    std::uint32_t announce_sleep() noexcept;
+    void sleep_for_data(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
+    void end_sleep() noexcept;
+
+    // Messages published but not yet consumed, as of the last look at the writer's index.
+    std::uint64_t depth_messages() const noexcept { return write_count_cache_ - count_; }
+    layout::ring_control* control() const noexcept { return control_; }
+
+private:
+    result<layout::record_header> next_header() noexcept;
+
+    layout::ring_control* control_ = nullptr;
+    std::byte* data_ = nullptr;
+    ring_geometry geometry_{};
+    std::uint64_t read_ = 0;         // private copy of read_index
+    std::uint64_t write_cache_ = 0;  // last write_index loaded
+    std::uint64_t write_count_cache_ = 0;  // write_count loaded with write_cache_
+    std::uint64_t count_ = 0;        // private copy of read_count
+    std::uint64_t pending_ = 0;      // bytes the peeked record (and padding before it) covers
+    record_view peeked_{};
+    bool has_peeked_ = false;
+};
+
+}  // namespace ipc::detail

@@ -1,0 +1,128 @@
+#pragma once
+// Read-only view of every libipc segment on the host, for monitors (no Qt, no writes).
+//
+// Segments are opened O_RDONLY and mapped PROT_READ; every field is read with relaxed atomic
+// loads, validated, and copied into the plain structs below, so callers never touch shared
+// memory. A segment that fails validation yields an error entry, never a crash.
+// Limit: a named POSIX shm object cannot be sealed, so a hostile owner that shrinks a segment
+// while it is being decoded can still fault the reader (SIGBUS); see docs/LAYOUT.md.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ipc/error.hpp"
+#include "ipc/histogram.hpp"
+#include "ipc/layout/ring_layout.hpp"
+#include "ipc/layout/telemetry_layout.hpp"
+
+namespace ipc::inspect {
+
+inline constexpr const char* default_shm_dir = "/dev/shm";
+
+struct segment_entry {
+    std::string name;  // object name without the leading '/', e.g. "libipc-ring-orders"
+    std::string kind;  // "telemetry", "ring", or "unknown"
+    std::int32_t creator_pid = 0;
+    std::uint64_t size = 0;
+    bool stale = false;  // no process that uses it is alive
+    std::string error;   // non-empty when the segment failed validation
+};
+
+struct latency_summary {
+    std::uint64_t count = 0;
+    std::uint64_t mean_ns = 0;
+    std::uint64_t p50_ns = 0;
+    std::uint64_t p90_ns = 0;
+    std::uint64_t p99_ns = 0;
+    std::uint64_t max_ns = 0;
+};
+
+struct endpoint_info {
+    std::uint32_t index = 0;  // record index in the owner's table
+    std::uint32_t generation = 0;
+    std::string state;  // "active" or "closed"
+    std::string kind;   // "ring", "slots", ...
+    std::string role;   // "writer", "reader", ...
+    std::string name;
+    std::string region;
+    std::int32_t peer_pid = 0;
+    layout::endpoint_counters counters{};
+    std::vector<std::uint64_t> latency_buckets;  // histogram::bucket_count entries
+    latency_summary latency;
+};
+
+struct process_info {
+    std::int32_t pid = 0;
+    std::uint64_t start_time = 0;
+    std::string program;
+    std::string segment;
+    std::uint64_t heartbeat_ns = 0;
+    bool alive = false;
+    std::vector<endpoint_info> endpoints;
+};
+
+struct ring_end_info {
+    std::int32_t pid = 0;
+    std::string state;  // "none", "attached", "closed"
+    bool alive = false;
+    bool sleeping = false;  // announced a futex sleep
+};
+
+struct ring_info {
+    std::string name;     // channel name
+    std::string segment;  // object name
+    std::uint64_t capacity = 0;
+    std::uint32_t max_message = 0;
+    std::uint64_t write_index = 0;
+    std::uint64_t read_index = 0;
+    std::uint64_t write_count = 0;
+    std::uint64_t read_count = 0;
+    std::uint64_t occupancy_bytes = 0;
+    std::uint64_t occupancy_messages = 0;
+    std::uint64_t occupancy_hwm_bytes = 0;
+    ring_end_info writer;
+    ring_end_info reader;
+    bool stale = false;
+};
+
+struct snapshot {
+    std::uint64_t taken_ns = 0;           // CLOCK_MONOTONIC
+    std::uint64_t taken_realtime_ns = 0;  // CLOCK_REALTIME
+    std::vector<process_info> processes;
+    std::vector<ring_info> rings;
+    std::vector<segment_entry> segments;  // every libipc segment found, with errors and staleness
+};
+
+// Every object in `dir` whose name starts with the libipc prefix, classified and checked.
+std::vector<segment_entry> discover(const std::string& dir = default_shm_dir);
+
+// Decodes one telemetry segment (object name with or without the leading '/').
+result<process_info> read_telemetry(const std::string& object);
+// Decodes one ring segment.
+result<ring_info> read_ring(const std::string& object);
+
+// Discovers and decodes everything.
+snapshot take_snapshot(const std::string& dir = default_shm_dir);
+
+// Per-second rates of one endpoint between two snapshots of it.
+struct endpoint_rates {
+    double sent_per_s = 0;
+    double received_per_s = 0;
+    double dropped_per_s = 0;
+    double bytes_out_per_s = 0;
+    double bytes_in_per_s = 0;
+};
+// Rates between `before` and `after` taken `elapsed_ns` apart; zero if the record was reused
+// (generation changed) or time did not advance.
+endpoint_rates rates(const endpoint_info& before, const endpoint_info& after,
+                     std::uint64_t elapsed_ns) noexcept;
+
+// Finds the same endpoint (pid, record index, generation) in another snapshot.
+const endpoint_info* find_endpoint(const snapshot& s, std::int32_t pid, const endpoint_info& e);
+
+// The snapshot as one JSON document (schema in docs/SNAPSHOT.md).
+std::string to_json(const snapshot& s, bool pretty = false);
+
+}  // namespace ipc::inspect

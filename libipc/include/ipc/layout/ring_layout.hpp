@@ -1,0 +1,116 @@
+#pragma once
+// The SPSC message ring: control block and record format. The same control block sits in a
+// named segment (ring), a memfd (duplex) or a per-client memfd (broker).
+//
+// Data is a power-of-two byte area of variable-length records, each a 16-byte header plus the
+// payload, padded to 16 bytes. Indices are byte counts that only grow; position = index % capacity.
+// A record never wraps: when it does not fit before the end, the writer first writes a padding
+// record that covers the rest of the area. Since records are 16-aligned, the room left at the
+// end is 0 or at least one header.
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "ipc/layout/segment_header.hpp"
+
+namespace ipc::layout {
+
+inline constexpr std::uint16_t ring_layout_version = 1;
+inline constexpr std::size_t cache_line = 64;
+inline constexpr std::uint32_t record_alignment = 16;
+
+enum class record_flags : std::uint32_t {
+    message = 0,
+    padding = 1,  // skip to the start of the data area
+};
+
+struct record_header {
+    std::uint32_t length;   // payload bytes (padding: bytes after this header up to the end)
+    std::uint32_t flags;    // record_flags
+    std::uint64_t send_ns;  // CLOCK_MONOTONIC when committed
+};
+static_assert(std::is_standard_layout_v<record_header>);
+static_assert(std::is_trivially_copyable_v<record_header>);
+static_assert(sizeof(record_header) == 16);
+static_assert(offsetof(record_header, length) == 0);
+static_assert(offsetof(record_header, flags) == 4);
+static_assert(offsetof(record_header, send_ns) == 8);
+
+// Who holds an end of the ring.
+enum class end_state : std::uint32_t {
+    none = 0,      // never attached
+    attached = 1,  // pid and start time identify the holder
+    closed = 2,    // the holder detached cleanly
+};
+
+struct ring_end {
+    std::int32_t pid;
+    std::uint32_t state;  // end_state
+    std::uint64_t start_time;
+};
+static_assert(sizeof(ring_end) == 16);
+
+struct ring_control {
+    // Geometry: written once by the creator before the segment is marked ready.
+    std::uint64_t capacity;     // data bytes, a power of two
+    std::uint64_t data_offset;  // from the start of the region, a multiple of 64
+    std::uint32_t max_message;  // largest payload
+    std::uint32_t reserved0;
+    std::uint8_t pad0[cache_line - 24];
+
+    // Writer's line: only the writer stores here.
+    std::uint64_t write_index;    // bytes published
+    std::uint64_t write_count;    // messages published
+    std::uint64_t occupancy_hwm;  // most bytes ever in use, as seen by the writer
+    ring_end writer;
+    std::uint8_t pad1[cache_line - 40];
+
+    // Reader's line: only the reader stores here.
+    std::uint64_t read_index;  // bytes consumed
+    std::uint64_t read_count;  // messages consumed
+    ring_end reader;
+    std::uint8_t pad2[cache_line - 32];
+
+    // Doorbells: written only around a sleep, so in the steady state this line stays shared
+    // (read-only) in both caches and checking it costs no coherence traffic.
+    std::uint32_t reader_sleeping;  // 1 while the reader may be in futex wait on data_seq
+    std::uint32_t data_seq;         // bumped by the writer to wake the reader
+    std::uint32_t writer_sleeping;  // 1 while the writer may be in futex wait on space_seq
+    std::uint32_t space_seq;        // bumped by the reader to wake the writer
+    std::uint8_t pad3[cache_line - 16];
+};
+static_assert(std::is_standard_layout_v<ring_control>);
+static_assert(std::is_trivially_copyable_v<ring_control>);
+static_assert(sizeof(ring_control) == 4 * cache_line);
+static_assert(offsetof(ring_control, capacity) == 0);
+static_assert(offsetof(ring_control, data_offset) == 8);
+static_assert(offsetof(ring_control, max_message) == 16);
+static_assert(offsetof(ring_control, write_index) == 64);
+static_assert(offsetof(ring_control, write_count) == 72);
+static_assert(offsetof(ring_control, occupancy_hwm) == 80);
+static_assert(offsetof(ring_control, writer) == 88);
+static_assert(offsetof(ring_control, read_index) == 128);
+static_assert(offsetof(ring_control, read_count) == 136);
+static_assert(offsetof(ring_control, reader) == 144);
+static_assert(offsetof(ring_control, reader_sleeping) == 192);
+static_assert(offsetof(ring_control, data_seq) == 196);
+static_assert(offsetof(ring_control, writer_sleeping) == 200);
+static_assert(offsetof(ring_control, space_seq) == 204);
+
+// A named ring segment: common header, then the control block, then data at data_offset.
+struct ring_segment {
+    segment_header header;
+    ring_control control;
+};
+static_assert(std::is_standard_layout_v<ring_segment>);
+static_assert(offsetof(ring_segment, control) == 64);
+static_assert(sizeof(ring_segment) == 320);
+inline constexpr std::uint64_t ring_segment_data_offset = 384;  // sizeof rounded up to 128
+
+// Bytes a message of `length` occupies in the data area.
+constexpr std::uint64_t record_size(std::uint64_t length) noexcept {
+    return (sizeof(record_header) + length + record_alignment - 1) & ~std::uint64_t{record_alignment - 1};
+}
+
+}  // namespace ipc::layout

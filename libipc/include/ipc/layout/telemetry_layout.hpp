@@ -1,0 +1,101 @@
+#pragma once
+// The per-process telemetry segment "/libipc-tel-<pid>": a header and a fixed table of endpoint
+// records. Each record is written by exactly one endpoint in the owning process (relaxed stores
+// of values it alone changes); observers map the segment read-only and use relaxed loads.
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "ipc/histogram.hpp"
+#include "ipc/layout/segment_header.hpp"
+
+namespace ipc::layout {
+
+inline constexpr std::uint16_t telemetry_layout_version = 1;
+inline constexpr std::uint32_t telemetry_endpoint_capacity = 256;
+
+enum class endpoint_state : std::uint32_t {
+    free = 0,    // never used
+    active = 1,  // an open endpoint owns it
+    closed = 2,  // its endpoint closed; counters kept until the record is reused
+};
+
+enum class channel_kind : std::uint16_t {
+    ring = 1,
+    slots = 2,
+    duplex = 3,
+    broker = 4,
+    stream = 5,
+};
+
+enum class endpoint_role : std::uint16_t {
+    writer = 1,
+    reader = 2,
+    host = 3,
+    guest = 4,
+    server = 5,
+    client = 6,
+};
+
+struct endpoint_counters {
+    std::uint64_t sent;             // messages handed to the channel
+    std::uint64_t received;         // messages taken from the channel
+    std::uint64_t dropped;          // messages refused (full, timed out) and reported to the caller
+    std::uint64_t failed;           // operations that failed for another reason
+    std::uint64_t bytes_out;        // payload bytes sent
+    std::uint64_t bytes_in;         // payload bytes received
+    std::uint64_t queue_depth;      // messages waiting, as this endpoint last saw it
+    std::uint64_t queue_depth_hwm;  // largest queue_depth seen
+    std::uint64_t last_activity_ns; // CLOCK_MONOTONIC of the last send or receive
+    std::uint64_t latency_count;    // samples in the histogram
+    std::uint64_t latency_sum_ns;   // sum of samples, for the mean
+    std::uint64_t latency_max_ns;   // largest sample
+};
+static_assert(std::is_trivially_copyable_v<endpoint_counters>);
+static_assert(sizeof(endpoint_counters) == 96);
+
+struct endpoint_record {
+    std::uint32_t state;       // endpoint_state; stored with release after the fields below
+    std::uint32_t generation;  // bumped each time the record is claimed
+    std::uint16_t kind;        // channel_kind
+    std::uint16_t role;        // endpoint_role
+    std::int32_t peer_pid;     // 0 when unknown
+    char name[64];             // channel name, NUL-terminated
+    char region[112];          // shm object name or socket path, NUL-terminated
+    endpoint_counters counters;
+    std::uint8_t pad[32];
+    std::uint64_t latency_buckets[histogram::bucket_count];  // see ipc/histogram.hpp
+};
+static_assert(std::is_standard_layout_v<endpoint_record>);
+static_assert(std::is_trivially_copyable_v<endpoint_record>);
+static_assert(offsetof(endpoint_record, state) == 0);
+static_assert(offsetof(endpoint_record, generation) == 4);
+static_assert(offsetof(endpoint_record, kind) == 8);
+static_assert(offsetof(endpoint_record, role) == 10);
+static_assert(offsetof(endpoint_record, peer_pid) == 12);
+static_assert(offsetof(endpoint_record, name) == 16);
+static_assert(offsetof(endpoint_record, region) == 80);
+static_assert(offsetof(endpoint_record, counters) == 192);
+static_assert(offsetof(endpoint_record, latency_buckets) == 320);
+static_assert(sizeof(endpoint_record) == 320 + 8 * histogram::bucket_count);
+static_assert(sizeof(endpoint_record) % 64 == 0);
+
+struct telemetry_header {
+    segment_header header;
+    std::uint64_t heartbeat_ns;       // CLOCK_MONOTONIC, refreshed while endpoints are in use
+    std::uint32_t endpoint_capacity;  // records in the table
+    std::uint32_t endpoint_size;      // sizeof(endpoint_record)
+    std::uint64_t endpoints_offset;   // from the start of the segment, a multiple of 64
+    char program[40];                 // the owner's command name, NUL-terminated
+};
+static_assert(std::is_standard_layout_v<telemetry_header>);
+static_assert(std::is_trivially_copyable_v<telemetry_header>);
+static_assert(sizeof(telemetry_header) == 128);
+static_assert(offsetof(telemetry_header, heartbeat_ns) == 64);
+static_assert(offsetof(telemetry_header, endpoint_capacity) == 72);
+static_assert(offsetof(telemetry_header, endpoint_size) == 76);
+static_assert(offsetof(telemetry_header, endpoints_offset) == 80);
+static_assert(offsetof(telemetry_header, program) == 88);
+
+}  // namespace ipc::layout

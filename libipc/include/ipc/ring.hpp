@@ -1,0 +1,162 @@
+#pragma once
+// ring: a single-producer single-consumer message channel in a named POSIX shared-memory
+// segment ("/libipc-ring-<name>"). Either end may start first; the first creates the segment,
+// the second attaches. Messages of 0..max_message bytes are stored as variable-length records.
+//
+// Both ends offer a copying API (send / receive) and a zero-copy one (reserve + commit on the
+// writer; read, which returns a view, + release on the reader). Every call is try (never
+// waits), timed, or blocking (timeout = ipc::forever). A blocked call checks the peer between
+// sleep slices and returns peer_gone within ~peer_check_interval of the peer dying.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ipc/clock.hpp"
+#include "ipc/detail/spsc_ring.hpp"
+#include "ipc/error.hpp"
+#include "ipc/fd.hpp"
+#include "ipc/mapping.hpp"
+#include "ipc/telemetry.hpp"
+#include "ipc/wait_strategy.hpp"
+
+namespace ipc {
+
+enum class open_mode : std::uint8_t {
+    open_or_create,  // attach if the segment exists, create it otherwise
+    create_only,     // already_exists if it exists
+    open_only,       // not_found if it does not
+};
+
+struct ring_options {
+    // Largest payload, 1 .. 1 GiB.
+    std::uint32_t max_message = 64 * 1024;
+    // Data bytes; rounded up to a power of two holding at least two largest records.
+    // 0: the smallest such power of two, and at least 64 KiB. Both ends must agree: an end that
+    // attaches with other values gets geometry_mismatch.
+    std::uint64_t capacity = 0;
+    wait_strategy wait = wait_strategy::adaptive;
+    open_mode mode = open_mode::open_or_create;
+    // Permissions of a segment this end creates.
+    mode_t permissions = 0600;
+    // Whether the end that created the segment leaves it in /dev/shm on close.
+    bool keep_segment = false;
+    // Counters in this process's telemetry segment (also subject to IPC_TELEMETRY).
+    bool telemetry = true;
+    // How long open() waits for a segment another process is still creating.
+    std::chrono::milliseconds ready_timeout{2000};
+};
+
+// How often a blocked call checks that its peer is still alive.
+inline constexpr std::chrono::milliseconds peer_check_interval{20};
+
+// A message the reader holds without copying; valid until release() or the next read.
+struct message_view {
+    std::span<const std::byte> payload;
+    std::uint64_t send_ns;  // CLOCK_MONOTONIC when the writer committed it
+};
+
+namespace detail {
+// The parts both ends share: the mapped segment, its name, who created it, telemetry.
+struct ring_attachment {
+    ring_attachment() noexcept = default;
+    ring_attachment(ring_attachment&& other) noexcept;
+    ring_attachment& operator=(ring_attachment&& other) noexcept;
+
+    unique_fd fd;
+    mapping map;
+    std::string object;
+    std::string name;
+    bool created = false;
+    bool keep_segment = false;
+    wait_strategy wait = wait_strategy::adaptive;
+    telemetry::endpoint counters;
+    layout::ring_control* control = nullptr;
+    // Validated once at attach; never re-read from the shared (untrusted) control block.
+    ring_geometry geometry{};
+
+    // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once,
+    // unlinks the segment if this end created it (and keep_segment is off), and unmaps.
+    void detach(layout::ring_end& mine, std::uint32_t& peer_doorbell) noexcept;
+};
+}  // namespace detail
+
+class ring_writer {
+public:
+    ring_writer() noexcept = default;
+    ring_writer(ring_writer&&) noexcept = default;
+    ring_writer& operator=(ring_writer&& other) noexcept;
+    ~ring_writer() { close(); }
+
+    static result<ring_writer> open(std::string_view name, const ring_options& options = {});
+
+    // Copies `message` in. queue_full (counted as dropped) when there is no room now.
+    result<void> try_send(std::span<const std::byte> message) noexcept;
+    // Waits up to `timeout` for room; timeout (counted as dropped) or peer_gone.
+    result<void> send(std::span<const std::byte> message,
+                      std::chrono::nanoseconds timeout = forever) noexcept;
+
+    // Zero-copy: room for `length` bytes to fill, then commit(n <= length) publishes it.
+    result<std::span<std::byte>> try_reserve(std::size_t length) noexcept;
+    result<std::span<std::byte>> reserve(std::size_t length,
+                                         std::chrono::nanoseconds timeout = forever) noexcept;
+    result<void> commit(std::size_t length) noexcept;
+
+    // True while a reader is attached and alive (a reader that never attached: false).
+    bool reader_alive() const noexcept;
+    std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
+    std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
+    bool is_open() const noexcept { return att_.control != nullptr; }
+    // Detaches; the creator also unlinks the segment unless keep_segment was set.
+    void close() noexcept;
+
+private:
+    result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;
+
+    detail::ring_attachment att_;
+    detail::spsc_producer producer_;
+    std::size_t reserved_length_ = 0;
+    bool has_reservation_ = false;
+};
+
+class ring_reader {
+public:
+    ring_reader() noexcept = default;
+    ring_reader(ring_reader&&) noexcept = default;
+    ring_reader& operator=(ring_reader&& other) noexcept;
+    ~ring_reader() { close(); }
+
+    static result<ring_reader> open(std::string_view name, const ring_options& options = {});
+
+    // Zero-copy: the oldest message (empty when none), valid until release().
+    result<message_view> try_read() noexcept;
+    result<message_view> read(std::chrono::nanoseconds timeout = forever) noexcept;
+    void release() noexcept;
+
+    // Copying: the oldest message into `buffer`, returning its length. A buffer smaller than
+    // the message gives invalid_argument and leaves the message in the ring.
+    result<std::size_t> try_receive(std::span<std::byte> buffer) noexcept;
+    result<std::size_t> receive(std::span<std::byte> buffer,
+                                std::chrono::nanoseconds timeout = forever) noexcept;
+
+    // True while a writer is attached and alive.
+    bool writer_alive() const noexcept;
+    std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
+    std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
+    bool is_open() const noexcept { return att_.control != nullptr; }
+    void close() noexcept;
+
+private:
+    result<std::size_t> copy_out(const message_view& view, std::span<std::byte> buffer) noexcept;
+
+    detail::ring_attachment att_;
+    detail::spsc_consumer consumer_;
+    bool holding_ = false;
+};
+
+}  // namespace ipc

@@ -1,0 +1,92 @@
+#include "ipc/process.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+namespace ipc {
+
+namespace {
+
+// Reads /proc/PID/<file> into buf; returns bytes read, or 0.
+std::size_t read_proc(pid_t pid, const char* file, char* buf, std::size_t size) noexcept {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/%s", static_cast<int>(pid), file);
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    const ssize_t n = ::read(fd, buf, size - 1);
+    ::close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    buf[n] = '\0';
+    return static_cast<std::size_t>(n);
+}
+
+}  // namespace
+
+std::uint64_t process_start_time(pid_t pid) noexcept {
+    if (pid <= 0) {
+        return 0;
+    }
+    char buf[1024];
+    if (read_proc(pid, "stat", buf, sizeof buf) == 0) {
+        return 0;
+    }
+    // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (p == nullptr || p[1] != ' ') {
+        return 0;
+    }
+    p += 2;
+    const char state = *p;
+    if (state == 'Z' || state == 'X') {
+        return 0;
+    }
+    // p is at field 3; starttime is field 22.
+    for (int field = 3; field < 22; ++field) {
+        p = std::strchr(p, ' ');
+        if (p == nullptr) {
+            return 0;
+        }
+        ++p;
+    }
+    return std::strtoull(p, nullptr, 10);
+}
+
+process_identity self_identity() noexcept {
+    static const process_identity cached = [] {
+        const pid_t pid = ::getpid();
+        return process_identity{pid, process_start_time(pid)};
+    }();
+    // After fork the child has a new pid: recompute rather than report the parent.
+    if (cached.pid == ::getpid()) {
+        return cached;
+    }
+    const pid_t pid = ::getpid();
+    return process_identity{pid, process_start_time(pid)};
+}
+
+bool is_alive(std::int32_t pid, std::uint64_t start_time) noexcept {
+    const std::uint64_t actual = process_start_time(pid);
+    return actual != 0 && (start_time == 0 || actual == start_time);
+}
+
+std::string process_name(pid_t pid) {
+    char buf[64];
+    if (read_proc(pid, "comm", buf, sizeof buf) == 0) {
+        return {};
+    }
+    std::string name(buf);
+    while (!name.empty() && name.back() == '\n') {
+        name.pop_back();
+    }
+    return name;
+}
+
+}  // namespace ipc

@@ -1,0 +1,429 @@
+#include "ipc/ring.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "ipc/detail/atomic.hpp"
+#include "ipc/futex.hpp"
+#include "ipc/process.hpp"
+#include "ipc/shm.hpp"
+#include "ring_end.hpp"
+#include "segment.hpp"
+#include "wait_loop.hpp"
+
+namespace ipc {
+
+using detail::ring_attachment;
+using layout::ring_control;
+using layout::ring_segment;
+
+namespace {
+
+constexpr std::uint32_t max_message_limit = 1u << 30;
+constexpr std::uint64_t max_capacity = std::uint64_t{1} << 40;
+constexpr std::uint64_t min_default_capacity = 64 * 1024;
+constexpr std::uint32_t attach_attempts = 4;
+
+const detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
+                                     sizeof(ring_segment)};
+
+result<std::uint64_t> checked_capacity(const ring_options& o) noexcept {
+    if (o.max_message == 0 || o.max_message > max_message_limit) {
+        return error{errc::invalid_argument, "max_message must be between 1 and 1 GiB"};
+    }
+    if (o.capacity > max_capacity) {
+        return error{errc::invalid_argument, "capacity must be at most 1 TiB"};
+    }
+    return detail::ring_capacity_for(o.max_message,
+                                     o.capacity == 0 ? min_default_capacity : o.capacity);
+}
+
+ring_control& control_of(const detail::named_segment& seg) noexcept {
+    return reinterpret_cast<ring_segment*>(seg.map.data())->control;
+}
+
+// A segment left by a pair that crashed: some end died while attached and no end is alive.
+bool abandoned(const ring_control& c) noexcept {
+    const auto crashed = [](const layout::ring_end& end) {
+        return detail::end_pid(end) != 0 && !detail::end_alive(end);
+    };
+    const auto live = [](const layout::ring_end& end) { return detail::end_pid(end) != 0; };
+    const bool any_crashed = crashed(c.writer) || crashed(c.reader);
+    const bool any_live = (live(c.writer) && detail::end_alive(c.writer)) ||
+                          (live(c.reader) && detail::end_alive(c.reader));
+    return any_crashed && !any_live;
+}
+
+result<detail::named_segment> create_ring(const std::string& object, std::uint64_t capacity,
+                                          const ring_options& o) {
+    const std::uint64_t data_offset = layout::ring_segment_data_offset;
+    return detail::create_segment(object, data_offset + capacity, o.permissions, ring_spec,
+                                  [&](std::byte* base) {
+                                      auto* seg = reinterpret_cast<ring_segment*>(base);
+                                      detail::init_ring(seg->control, capacity, o.max_message,
+                                                        data_offset);
+                                  });
+}
+
+result<detail::named_segment> attach_ring(const std::string& object, std::uint64_t capacity,
+                                          const ring_options& o) {
+    for (std::uint32_t attempt = 0; attempt < attach_attempts; ++attempt) {
+        if (o.mode != open_mode::open_only) {
+            auto created = create_ring(object, capacity, o);
+            if (created || created.code() != errc::already_exists ||
+                o.mode == open_mode::create_only) {
+                return created;
+            }
+        }
+        auto seg = detail::open_segment(object, access::read_write, ring_spec, o.ready_timeout);
+        if (!seg) {
+            if (seg.code() == errc::not_found && o.mode != open_mode::open_only) {
+                continue;  // removed between our create and open: create again
+            }
+            return seg;
+        }
+        auto geometry = detail::validate_ring(control_of(*seg), seg->map.size());
+        if (!geometry) {
+            return geometry.error_value();
+        }
+        if (control_of(*seg).data_offset != layout::ring_segment_data_offset) {
+            return error{errc::corrupt, "ring data_offset is not the named-segment layout's"};
+        }
+        if (geometry->max_message != o.max_message || geometry->capacity != capacity) {
+            return error{errc::geometry_mismatch,
+                         "the ring exists with another max_message or capacity"};
+        }
+        if (o.mode == open_mode::open_or_create && abandoned(control_of(*seg))) {
+            (void)shm::unlink(object);  // start afresh rather than replay a dead pair's data
+            continue;
+        }
+        return seg;
+    }
+    return error{errc::busy, "the ring segment kept changing while attaching"};
+}
+
+// Opens the segment, claims `end` and registers telemetry: everything both ends do.
+result<ring_attachment> attach(std::string_view name, const ring_options& o, bool writer) {
+    if (auto ok = shm::validate_name(name); !ok) {
+        return ok.error_value();
+    }
+    auto capacity = checked_capacity(o);
+    if (!capacity) {
+        return capacity.error_value();
+    }
+    ring_attachment att;
+    att.name = std::string(name);
+    att.object = shm::object_name("ring", name);
+    auto seg = attach_ring(att.object, *capacity, o);
+    if (!seg) {
+        return seg.error_value();
+    }
+    ring_control& control = control_of(*seg);
+    if (auto claimed = detail::claim_end(writer ? control.writer : control.reader); !claimed) {
+        if (seg->created) {
+            (void)shm::unlink(att.object);
+        }
+        return claimed.error_value();
+    }
+    att.created = seg->created;
+    att.fd = std::move(seg->fd);
+    att.map = std::move(seg->map);
+    att.control = &control;
+    att.keep_segment = o.keep_segment;
+    att.wait = o.wait;
+    att.geometry = {*capacity, o.max_message};
+    if (o.telemetry) {
+        att.counters = telemetry::endpoint::open(
+            {layout::channel_kind::ring,
+             writer ? layout::endpoint_role::writer : layout::endpoint_role::reader, name,
+             att.object});
+    }
+    return att;
+}
+
+std::byte* data_of(const ring_attachment& att) noexcept {
+    return att.map.data() + layout::ring_segment_data_offset;
+}
+
+}  // namespace
+
+// ---- attachment ----
+
+namespace detail {
+
+ring_attachment::ring_attachment(ring_attachment&& other) noexcept
+    : fd(std::move(other.fd)),
+      map(std::move(other.map)),
+      object(std::move(other.object)),
+      name(std::move(other.name)),
+      created(other.created),
+      keep_segment(other.keep_segment),
+      wait(other.wait),
+      counters(std::move(other.counters)),
+      control(std::exchange(other.control, nullptr)),
+      geometry(other.geometry) {}
+
+ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
+    if (this != &other) {
+        fd = std::move(other.fd);
+        map = std::move(other.map);
+        object = std::move(other.object);
+        name = std::move(other.name);
+        created = other.created;
+        keep_segment = other.keep_segment;
+        wait = other.wait;
+        counters = std::move(other.counters);
+        control = std::exchange(other.control, nullptr);
+        geometry = other.geometry;
+    }
+    return *this;
+}
+
+void ring_attachment::detach(layout::ring_end& mine, std::uint32_t& peer_doorbell) noexcept {
+    store(mine.state, static_cast<std::uint32_t>(layout::end_state::closed),
+          std::memory_order_release);
+    // Wake a sleeping peer now rather than at its next liveness check.
+    fetch_add(peer_doorbell, std::uint32_t{1}, std::memory_order_release);
+    futex::wake(&peer_doorbell, 1);
+    if (created && !keep_segment) {
+        (void)shm::unlink(object);
+    }
+    counters.close();
+    control = nullptr;
+    map.reset();
+    fd.reset();
+}
+
+}  // namespace detail
+
+// ---- writer ----
+
+ring_writer& ring_writer::operator=(ring_writer&& other) noexcept {
+    if (this != &other) {
+        close();
+        att_ = std::move(other.att_);
+        producer_ = other.producer_;
+        reserved_length_ = other.reserved_length_;
+        has_reservation_ = other.has_reservation_;
+    }
+    return *this;
+}
+
+result<ring_writer> ring_writer::open(std::string_view name, const ring_options& options) {
+    auto att = attach(name, options, true);
+    if (!att) {
+        return att.error_value();
+    }
+    ring_writer w;
+    w.att_ = std::move(*att);
+    w.producer_ = detail::spsc_producer(w.att_.control, data_of(w.att_), w.att_.geometry);
+    w.att_.counters.set_peer(detail::end_pid(w.att_.control->reader));
+    return w;
+}
+
+result<std::span<std::byte>> ring_writer::try_reserve(std::size_t length) noexcept {
+    return reserve_until(length, deadline(std::chrono::nanoseconds::zero()));
+}
+
+result<std::span<std::byte>> ring_writer::reserve(std::size_t length,
+                                                  std::chrono::nanoseconds timeout) noexcept {
+    return reserve_until(length, deadline(timeout));
+}
+
+result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
+                                                        const deadline& until) noexcept {
+    if (att_.control == nullptr) {
+        return error{errc::closed, "the ring writer is closed"};
+    }
+    auto attempt = [&] { return producer_.try_reserve(length); };
+    auto span = attempt();
+    if (span.code() == errc::queue_full && !until.passed(monotonic_ns())) {
+        struct doorbell {
+            detail::spsc_producer& p;
+            std::uint32_t announce() { return p.announce_sleep(); }
+            void sleep(std::uint32_t seq, std::uint64_t ns) { p.sleep_for_space(seq, ns); }
+            void end() { p.end_sleep(); }
+        };
+        span = detail::wait_loop(
+            att_.wait, until, std::chrono::nanoseconds(peer_check_interval).count(),
+            errc::queue_full, attempt, doorbell{producer_},
+            [&] { return detail::end_alive(att_.control->reader); });
+    }
+    if (!span) {
+        // Refused for room, time or size: the message is not sent and counts as dropped.
+        const errc code = span.code();
+        if (code == errc::queue_full || code == errc::timeout || code == errc::message_too_large ||
+            code == errc::peer_gone) {
+            att_.counters.on_dropped();
+        } else {
+            att_.counters.on_failed();
+        }
+        return span;
+    }
+    reserved_length_ = length;
+    has_reservation_ = true;
+    return span;
+}
+
+result<void> ring_writer::commit(std::size_t length) noexcept {
+    if (att_.control == nullptr) {
+        return error{errc::closed, "the ring writer is closed"};
+    }
+    if (!has_reservation_) {
+        return error{errc::invalid_argument, "commit without a reservation"};
+    }
+    if (length > reserved_length_) {
+        return error{errc::invalid_argument, "commit of more bytes than were reserved"};
+    }
+    has_reservation_ = false;
+    const std::uint64_t now = monotonic_ns();
+    if (producer_.commit(length, now)) {
+        producer_.wake_reader();
+    }
+    att_.counters.on_sent(length, now);
+    att_.counters.set_queue_depth(producer_.depth_messages());
+    return {};
+}
+
+result<void> ring_writer::try_send(std::span<const std::byte> message) noexcept {
+    return send(message, std::chrono::nanoseconds::zero());
+}
+
+result<void> ring_writer::send(std::span<const std::byte> message,
+                               std::chrono::nanoseconds timeout) noexcept {
+    auto span = reserve_until(message.size(), deadline(timeout));
+    if (!span) {
+        return span.error_value();
+    }
+    if (!message.empty()) {
+        std::memcpy(span->data(), message.data(), message.size());
+    }
+    return commit(message.size());
+}
+
+bool ring_writer::reader_alive() const noexcept {
+    return att_.control != nullptr && detail::end_pid(att_.control->reader) != 0 &&
+           detail::end_alive(att_.control->reader);
+}
+
+void ring_writer::close() noexcept {
+    if (att_.control != nullptr) {
+        ring_control& c = *att_.control;
+        att_.detach(c.writer, c.data_seq);
+        has_reservation_ = false;
+    }
+}
+
+// ---- reader ----
+
+ring_reader& ring_reader::operator=(ring_reader&& other) noexcept {
+    if (this != &other) {
+        close();
+        att_ = std::move(other.att_);
+        consumer_ = other.consumer_;
+        holding_ = other.holding_;
+    }
+    return *this;
+}
+
+result<ring_reader> ring_reader::open(std::string_view name, const ring_options& options) {
+    auto att = attach(name, options, false);
+    if (!att) {
+        return att.error_value();
+    }
+    ring_reader r;
+    r.att_ = std::move(*att);
+    r.consumer_ = detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry);
+    r.att_.counters.set_peer(detail::end_pid(r.att_.control->writer));
+    return r;
+}
+
+result<message_view> ring_reader::try_read() noexcept {
+    return read(std::chrono::nanoseconds::zero());
+}
+
+result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcept {
+    if (att_.control == nullptr) {
+        return error{errc::closed, "the ring reader is closed"};
+    }
+    auto attempt = [&] { return consumer_.try_peek(); };
+    auto record = attempt();
+    const deadline until(timeout);
+    if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
+        struct doorbell {
+            detail::spsc_consumer& c;
+            std::uint32_t announce() { return c.announce_sleep(); }
+            void sleep(std::uint32_t seq, std::uint64_t ns) { c.sleep_for_data(seq, ns); }
+            void end() { c.end_sleep(); }
+        };
+        record = detail::wait_loop(att_.wait, until,
+                                   std::chrono::nanoseconds(peer_check_interval).count(),
+                                   errc::empty, attempt, doorbell{consumer_},
+                                   [&] { return detail::end_alive(att_.control->writer); });
+    }
+    if (!record) {
+        if (record.code() == errc::corrupt) {
+            att_.counters.on_failed();
+        }
+        return record.error_value();
+    }
+    if (!holding_) {
+        holding_ = true;
+        if (att_.counters.active()) {
+            const std::uint64_t now = monotonic_ns();
+            const std::uint64_t latency = now > record->send_ns ? now - record->send_ns : 0;
+            att_.counters.on_received(record->length, now, latency);
+            att_.counters.set_queue_depth(consumer_.depth_messages());
+        }
+    }
+    return message_view{{record->data, record->length}, record->send_ns};
+}
+
+void ring_reader::release() noexcept {
+    if (att_.control != nullptr && holding_) {
+        holding_ = false;
+        if (consumer_.release()) {
+            consumer_.wake_writer();
+        }
+    }
+}
+
+result<std::size_t> ring_reader::copy_out(const message_view& view,
+                                          std::span<std::byte> buffer) noexcept {
+    if (buffer.size() < view.payload.size()) {
+        return error{errc::invalid_argument, "receive buffer is smaller than the message"};
+    }
+    if (!view.payload.empty()) {
+        std::memcpy(buffer.data(), view.payload.data(), view.payload.size());
+    }
+    release();
+    return view.payload.size();
+}
+
+result<std::size_t> ring_reader::try_receive(std::span<std::byte> buffer) noexcept {
+    return receive(buffer, std::chrono::nanoseconds::zero());
+}
+
+result<std::size_t> ring_reader::receive(std::span<std::byte> buffer,
+                                         std::chrono::nanoseconds timeout) noexcept {
+    auto view = read(timeout);
+    if (!view) {
+        return view.error_value();
+    }
+    return copy_out(*view, buffer);
+}
+
+bool ring_reader::writer_alive() const noexcept {
+    return att_.control != nullptr && detail::end_pid(att_.control->writer) != 0 &&
+           detail::end_alive(att_.control->writer);
+}
+
+void ring_reader::close() noexcept {
+    if (att_.control != nullptr) {
+        ring_control& c = *att_.control;
+        att_.detach(c.reader, c.space_seq);
+        holding_ = false;
+    }
+}
+
+}  // namespace ipc

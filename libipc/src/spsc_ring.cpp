@@ -1,0 +1,265 @@
+#include "ipc/detail/spsc_ring.hpp"
+
+#include <atomic>
+#include <bit>
+#include <cstring>
+
+#include "ipc/detail/atomic.hpp"
+#include "ipc/futex.hpp"
+
+namespace ipc::detail {
+
+using layout::record_flags;
+using layout::record_header;
+using layout::record_size;
+using std::memory_order_acquire;
+using std::memory_order_relaxed;
+using std::memory_order_release;
+using std::memory_order_seq_cst;
+
+namespace {
+constexpr std::uint64_t max_capacity = std::uint64_t{1} << 40;
+constexpr std::uint32_t max_message_limit = 1u << 30;
+}  // namespace
+
+std::uint64_t ring_capacity_for(std::uint32_t max_message, std::uint64_t min_capacity) noexcept {
+    const std::uint64_t need = std::max(2 * record_size(max_message), min_capacity);
+    return std::bit_ceil(need);
+}
+
+result<ring_geometry> validate_ring(const layout::ring_control& control,
+                                    std::uint64_t region_size) noexcept {
+    const std::uint64_t capacity = load(control.capacity, memory_order_relaxed);
+    const std::uint64_t data_offset = load(control.data_offset, memory_order_relaxed);
+    const std::uint32_t max_message = load(control.max_message, memory_order_relaxed);
+    if (capacity == 0 || capacity > max_capacity || !std::has_single_bit(capacity)) {
+        return error{errc::corrupt, "ring capacity is not a power of two in range"};
+    }
+    if (max_message == 0 || max_message > max_message_limit ||
+        2 * record_size(max_message) > capacity) {
+        return error{errc::corrupt, "ring max_message does not fit its capacity"};
+    }
+    if (data_offset % layout::cache_line != 0 || data_offset > region_size ||
+        capacity > region_size - data_offset) {
+        return error{errc::corrupt, "ring data area lies outside the region"};
+    }
+    return ring_geometry{capacity, max_message};
+}
+
+void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
+               std::uint64_t data_offset) noexcept {
+    std::memset(&control, 0, sizeof control);
+    control.capacity = capacity;
+    control.data_offset = data_offset;
+    control.max_message = max_message;
+}
+
+// ---- producer ----
+
+spsc_producer::spsc_producer(layout::ring_control* control, std::byte* data,
+                             ring_geometry geometry) noexcept
+    : control_(control), data_(data), geometry_(geometry) {
+    // Acquire pairs with the previous writer's release, in case this writer takes over.
+    write_ = load(control->write_index, memory_order_acquire);
+    count_ = load(control->write_count, memory_order_relaxed);
+    hwm_ = load(control->occupancy_hwm, memory_order_relaxed);
+    read_cache_ = load(control->read_index, memory_order_acquire);
+    read_count_cache_ = load(control->read_count, memory_order_relaxed);
+}
+
+bool spsc_producer::fits(std::uint64_t need) noexcept {
+    if (write_ + need - read_cache_ <= geometry_.capacity) {
+        return true;
+    }
+    // Acquire: the reader's reads of the space it freed happen-before our writes into it.
+    const std::uint64_t read = load(control_->read_index, memory_order_acquire);
+    read_count_cache_ = load(control_->read_count, memory_order_relaxed);
+    // The reader's index is untrusted: it must lie in [write - capacity, write].
+    if (read > write_ || write_ - read > geometry_.capacity) {
+        return false;
+    }
+    read_cache_ = read;
+    return write_ + need - read_cache_ <= geometry_.capacity;
+}
+
+result<std::span<std::byte>> spsc_producer::try_reserve(std::size_t length) noexcept {
+    if (length > geometry_.max_message) {
+        return error{errc::message_too_large, "message is longer than the ring's max_message"};
+    }
+    const std::uint64_t size = record_size(length);
+    const std::uint64_t pos = write_ & (geometry_.capacity - 1);
+    const std::uint64_t tail_room = geometry_.capacity - pos;
+    const std::uint64_t padding = size <= tail_room ? 0 : tail_room;
+    if (!fits(padding + size)) {
+        const std::uint64_t read = load(control_->read_index, memory_order_relaxed);
+        if (read > write_ || write_ - read > geometry_.capacity) {
+            return error{errc::corrupt, "ring read index is out of range"};
+        }
+        return error{errc::queue_full, "ring is full"};
+    }
+    if (padding != 0) {
+        const record_header pad{static_cast<std::uint32_t>(padding - sizeof(record_header)),
+                                static_cast<std::uint32_t>(record_flags::padding), 0};
+        std::memcpy(data_ + pos, &pad, sizeof pad);
+    }
+    reserved_at_ = write_ + padding;
+    reserved_len_ = length;
+    reserved_ = true;
+    const std::uint64_t at = reserved_at_ & (geometry_.capacity - 1);
+    return std::span<std::byte>(data_ + at + sizeof(record_header), length);
+}
+
+bool spsc_producer::commit(std::size_t length, std::uint64_t send_ns) noexcept {
+    if (!reserved_ || length > reserved_len_) {
+        return false;
+    }
+    reserved_ = false;
+    const record_header header{static_cast<std::uint32_t>(length),
+                               static_cast<std::uint32_t>(record_flags::message), send_ns};
+    std::memcpy(data_ + (reserved_at_ & (geometry_.capacity - 1)), &header, sizeof header);
+    write_ = reserved_at_ + record_size(length);
+    ++count_;
+    // Release: the record's bytes (and any padding header) happen-before a reader that
+    // acquires this index.
+    store(control_->write_index, write_, memory_order_release);
+    store(control_->write_count, count_, memory_order_relaxed);
+    const std::uint64_t used = write_ - read_cache_;
+    if (used > hwm_) {
+        hwm_ = used;
+        store(control_->occupancy_hwm, hwm_, memory_order_relaxed);
+    }
+    // Dekker handshake with a reader about to sleep (see the header comment).
+    std::atomic_thread_fence(memory_order_seq_cst);
+    return load(control_->reader_sleeping, memory_order_relaxed) != 0;
+}
+
+void spsc_producer::wake_reader() noexcept {
+    // Only the first waker after an announcement pays for the syscall.
+    if (exchange(control_->reader_sleeping, std::uint32_t{0}, memory_order_relaxed) == 0) {
+        return;
+    }
+    fetch_add(control_->data_seq, std::uint32_t{1}, memory_order_release);
+    futex::wake(&control_->data_seq, 1);
+}
+
+std::uint32_t spsc_producer::announce_sleep() noexcept {
+    const std::uint32_t seq = load(control_->space_seq, memory_order_acquire);
+    store(control_->writer_sleeping, std::uint32_t{1}, memory_order_relaxed);
+    std::atomic_thread_fence(memory_order_seq_cst);
+    return seq;
+}
+
+void spsc_producer::sleep_for_space(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
+    (void)futex::wait(&control_->space_seq, seq, timeout_ns);
+}
+
+void spsc_producer::end_sleep() noexcept {
+    store(control_->writer_sleeping, std::uint32_t{0}, memory_order_relaxed);
+}
+
+// ---- consumer ----
+
+spsc_consumer::spsc_consumer(layout::ring_control* control, std::byte* data,
+                             ring_geometry geometry) noexcept
+    : control_(control), data_(data), geometry_(geometry) {
+    read_ = load(control->read_index, memory_order_acquire);
+    count_ = load(control->read_count, memory_order_relaxed);
+    write_cache_ = load(control->write_index, memory_order_acquire);
+    write_count_cache_ = load(control->write_count, memory_order_relaxed);
+}
+
+result<record_header> spsc_consumer::next_header() noexcept {
+    if (read_ + pending_ == write_cache_) {
+        // Acquire: pairs with the writer's release of write_index.
+        const std::uint64_t write = load(control_->write_index, memory_order_acquire);
+        write_count_cache_ = load(control_->write_count, memory_order_relaxed);
+        if (write < read_ || write - read_ > geometry_.capacity) {
+            return error{errc::corrupt, "ring write index is out of range"};
+        }
+        write_cache_ = write;
+        if (read_ + pending_ == write_cache_) {
+            return error{errc::empty, "ring is empty"};
+        }
+    }
+    const std::uint64_t at = read_ + pending_;
+    const std::uint64_t pos = at & (geometry_.capacity - 1);
+    record_header header;
+    // Copied once, then validated: the writer is untrusted and could change it under us.
+    std::memcpy(&header, data_ + pos, sizeof header);
+    const std::uint64_t available = write_cache_ - at;
+    const std::uint64_t tail_room = geometry_.capacity - pos;
+    if (header.flags == static_cast<std::uint32_t>(record_flags::padding)) {
+        if (header.length != tail_room - sizeof(record_header) || tail_room > available) {
+            return error{errc::corrupt, "ring padding record is malformed"};
+        }
+        return header;
+    }
+    if (header.flags != static_cast<std::uint32_t>(record_flags::message) ||
+        header.length > geometry_.max_message || record_size(header.length) > available ||
+        record_size(header.length) > tail_room) {
+        return error{errc::corrupt, "ring record header is malformed"};
+    }
+    return header;
+}
+
+result<record_view> spsc_consumer::try_peek() noexcept {
+    if (has_peeked_) {
+        return peeked_;
+    }
+    auto header = next_header();
+    if (header && header->flags == static_cast<std::uint32_t>(record_flags::padding)) {
+        pending_ += sizeof(record_header) + header->length;
+        header = next_header();
+        if (header && header->flags == static_cast<std::uint32_t>(record_flags::padding)) {
+            return error{errc::corrupt, "ring has two padding records in a row"};
+        }
+    }
+    if (!header) {
+        return header.error_value();
+    }
+    const std::uint64_t pos = (read_ + pending_) & (geometry_.capacity - 1);
+    peeked_ = record_view{data_ + pos + sizeof(record_header), header->length, header->send_ns};
+    pending_ += record_size(header->length);
+    has_peeked_ = true;
+    return peeked_;
+}
+
+bool spsc_consumer::release() noexcept {
+    if (!has_peeked_) {
+        return false;
+    }
+    has_peeked_ = false;
+    read_ += pending_;
+    pending_ = 0;
+    ++count_;
+    // Release: our reads of the record happen-before the writer reuses its bytes.
+    store(control_->read_index, read_, memory_order_release);
+    store(control_->read_count, count_, memory_order_relaxed);
+    std::atomic_thread_fence(memory_order_seq_cst);
+    return load(control_->writer_sleeping, memory_order_relaxed) != 0;
+}
+
+void spsc_consumer::wake_writer() noexcept {
+    if (exchange(control_->writer_sleeping, std::uint32_t{0}, memory_order_relaxed) == 0) {
+        return;
+    }
+    fetch_add(control_->space_seq, std::uint32_t{1}, memory_order_release);
+    futex::wake(&control_->space_seq, 1);
+}
+
+std::uint32_t spsc_consumer::announce_sleep() noexcept {
+    const std::uint32_t seq = load(control_->data_seq, memory_order_acquire);
+    store(control_->reader_sleeping, std::uint32_t{1}, memory_order_relaxed);
+    std::atomic_thread_fence(memory_order_seq_cst);
+    return seq;
+}
+
+void spsc_consumer::sleep_for_data(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
+    (void)futex::wait(&control_->data_seq, seq, timeout_ns);
+}
+
+void spsc_consumer::end_sleep() noexcept {
+    store(control_->reader_sleeping, std::uint32_t{0}, memory_order_relaxed);
+}
+
+}  // namespace ipc::detail

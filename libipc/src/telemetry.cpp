@@ -1,0 +1,197 @@
+#include "ipc/telemetry.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "ipc/clock.hpp"
+#include "ipc/process.hpp"
+#include "ipc/shm.hpp"
+#include "segment.hpp"
+
+namespace ipc::telemetry {
+
+using layout::endpoint_record;
+using layout::endpoint_state;
+using layout::telemetry_header;
+
+namespace {
+
+constexpr std::uint64_t endpoints_offset = sizeof(telemetry_header);
+constexpr std::uint64_t segment_size =
+    endpoints_offset + std::uint64_t{layout::telemetry_endpoint_capacity} * sizeof(endpoint_record);
+
+void copy_string(char* dst, std::size_t size, std::string_view src) noexcept {
+    const std::size_t n = std::min(size - 1, src.size());
+    std::memcpy(dst, src.data(), n);
+    std::memset(dst + n, 0, size - n);
+}
+
+// This process's telemetry segment. Created on the first endpoint, never unmapped (so that an
+// endpoint closed during static destruction still writes to valid memory), unlinked at exit.
+class registry {
+public:
+    static registry& instance() {
+        static registry* r = new registry;  // intentionally leaked, see above
+        return *r;
+    }
+
+    endpoint_record* claim(const endpoint_description& d) {
+        std::lock_guard lock(mutex_);
+        if (!ensure_segment()) {
+            return nullptr;
+        }
+        endpoint_record* record = pick_record();
+        if (record == nullptr) {
+            return nullptr;
+        }
+        // Observers read a record between two loads of state and generation and drop the copy
+        // if either changed; moving to free first tells them the contents are in flux.
+        detail::store(record->state, static_cast<std::uint32_t>(endpoint_state::free),
+                      std::memory_order_release);
+        std::memset(&record->counters, 0, sizeof record->counters);
+        std::memset(record->latency_buckets, 0, sizeof record->latency_buckets);
+        record->kind = static_cast<std::uint16_t>(d.kind);
+        record->role = static_cast<std::uint16_t>(d.role);
+        record->peer_pid = 0;
+        copy_string(record->name, sizeof record->name, d.name);
+        copy_string(record->region, sizeof record->region, d.region);
+        detail::bump(record->generation, std::uint32_t{1});
+        // Release: every field above happens-before an observer that acquires state == active.
+        detail::store(record->state, static_cast<std::uint32_t>(endpoint_state::active),
+                      std::memory_order_release);
+        beat();
+        return record;
+    }
+
+    void release(endpoint_record* record) noexcept {
+        std::lock_guard lock(mutex_);
+        if (owner_pid_ != ::getpid()) {
+            return;  // a record inherited across fork belongs to the parent's segment
+        }
+        detail::store(record->state, static_cast<std::uint32_t>(endpoint_state::closed),
+                      std::memory_order_release);
+        beat();
+    }
+
+    int index_of(const endpoint_record* record) const noexcept {
+        return static_cast<int>(record - records_);
+    }
+
+    void beat() noexcept {
+        if (header_ != nullptr && owner_pid_ == ::getpid()) {
+            detail::store(header_->heartbeat_ns, monotonic_ns(), std::memory_order_relaxed);
+        }
+    }
+
+private:
+    bool ensure_segment() {
+        const pid_t pid = ::getpid();
+        if (owner_pid_ == pid) {
+            return header_ != nullptr;
+        }
+        // First use, or first use in a forked child: make this process's own segment.
+        owner_pid_ = pid;
+        header_ = nullptr;
+        records_ = nullptr;
+        object_ = segment_object_name(pid);
+        // A segment of this name is left by a dead process whose pid we now hold.
+        (void)shm::unlink(object_);
+        const detail::segment_spec spec{layout::segment_kind::telemetry,
+                                        layout::telemetry_layout_version, sizeof(telemetry_header)};
+        auto seg = detail::create_segment(object_, segment_size, shm::default_mode, spec,
+                                          [pid](std::byte* base) {
+                                              auto* h = reinterpret_cast<telemetry_header*>(base);
+                                              h->heartbeat_ns = monotonic_ns();
+                                              h->endpoint_capacity = layout::telemetry_endpoint_capacity;
+                                              h->endpoint_size = sizeof(endpoint_record);
+                                              h->endpoints_offset = endpoints_offset;
+                                              copy_string(h->program, sizeof h->program,
+                                                          process_name(pid));
+                                          });
+        if (!seg) {
+            return false;
+        }
+        segment_ = std::move(*seg);
+        header_ = reinterpret_cast<telemetry_header*>(segment_.map.data());
+        records_ = reinterpret_cast<endpoint_record*>(segment_.map.data() + endpoints_offset);
+        if (!unlink_registered_) {
+            unlink_registered_ = true;
+            std::atexit([] { instance().unlink_at_exit(); });
+        }
+        return true;
+    }
+
+    endpoint_record* pick_record() noexcept {
+        endpoint_record* closed = nullptr;
+        for (std::uint32_t i = 0; i < layout::telemetry_endpoint_capacity; ++i) {
+            const auto state = detail::load(records_[i].state, std::memory_order_relaxed);
+            if (state == static_cast<std::uint32_t>(endpoint_state::free)) {
+                return &records_[i];
+            }
+            if (closed == nullptr && state == static_cast<std::uint32_t>(endpoint_state::closed)) {
+                closed = &records_[i];
+            }
+        }
+        return closed;
+    }
+
+    void unlink_at_exit() noexcept {
+        std::lock_guard lock(mutex_);
+        if (header_ != nullptr && owner_pid_ == ::getpid()) {
+            (void)shm::unlink(object_);
+        }
+    }
+
+    std::mutex mutex_;
+    pid_t owner_pid_ = 0;
+    std::string object_;
+    detail::named_segment segment_;
+    telemetry_header* header_ = nullptr;
+    endpoint_record* records_ = nullptr;
+    bool unlink_registered_ = false;
+};
+
+}  // namespace
+
+bool enabled_by_environment() noexcept {
+    const char* value = std::getenv("IPC_TELEMETRY");
+    if (value == nullptr) {
+        return true;
+    }
+    const std::string_view v(value);
+    return !(v == "0" || v == "off" || v == "false" || v == "no");
+}
+
+std::string segment_object_name(std::int32_t pid) {
+    return shm::object_name("tel", std::to_string(pid));
+}
+
+endpoint endpoint::open(const endpoint_description& description) noexcept {
+    if (!enabled_by_environment()) {
+        return endpoint{};
+    }
+    try {
+        return endpoint{registry::instance().claim(description)};
+    } catch (...) {
+        return endpoint{};  // telemetry is best-effort: the channel works without it
+    }
+}
+
+int endpoint::record_index() const noexcept {
+    return record_ == nullptr ? -1 : registry::instance().index_of(record_);
+}
+
+void endpoint::close() noexcept {
+    if (record_ != nullptr) {
+        registry::instance().release(record_);
+        record_ = nullptr;
+    }
+}
+
+void heartbeat() noexcept { registry::instance().beat(); }
+
+}  // namespace ipc::telemetry
