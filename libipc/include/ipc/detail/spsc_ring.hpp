@@ -104,8 +104,11 @@ public:
     void sleep_for_data(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
     void end_sleep() noexcept;
 
-    // Messages published but not yet consumed, as of the last look at the writer's index.
-    std::uint64_t depth_messages() const noexcept { return write_count_cache_ - count_; }
+    // Messages published and still waiting (a peeked one is no longer waiting), as of the last
+    // look at the writer's index.
+    std::uint64_t depth_messages() const noexcept {
+        return write_count_cache_ - count_ - (has_peeked_ ? 1 : 0);
+    }
     layout::ring_control* control() const noexcept { return control_; }
 
 private:

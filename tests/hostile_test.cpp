@@ -1,0 +1,213 @@
+// Corrupt and hostile segments fed to the ring ends and to inspect: an error each time, never a
+// crash or an out-of-bounds access (this suite also runs under ASan+UBSan).
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "ipc/inspect.hpp"
+#include "ipc/layout/ring_layout.hpp"
+#include "ipc/ring.hpp"
+#include "ipc/shm.hpp"
+#include "ipc/telemetry.hpp"
+#include "support/names.hpp"
+
+namespace {
+
+using ipc::errc;
+using namespace std::chrono_literals;
+
+// A mapped, writable view of a segment that the test tampers with.
+struct tamper {
+    ipc::unique_fd fd;
+    ipc::mapping map;
+    explicit tamper(const std::string& object) {
+        auto f = ipc::shm::open(object, ipc::access::read_write);
+        EXPECT_TRUE(f);
+        fd = std::move(*f);
+        auto m = ipc::mapping::map(fd.get(), *ipc::shm::size_of(fd.get()), ipc::access::read_write);
+        EXPECT_TRUE(m);
+        map = std::move(*m);
+    }
+    ipc::layout::ring_segment& ring() { return *reinterpret_cast<ipc::layout::ring_segment*>(map.data()); }
+};
+
+ipc::ring_options quick() {
+    ipc::ring_options o;
+    o.max_message = 256;
+    o.capacity = 4096;
+    o.ready_timeout = 20ms;
+    return o;
+}
+
+class HostileRing : public ::testing::Test {
+protected:
+    void SetUp() override {
+        name = ipc::test::unique_name("hostile");
+        object = ipc::shm::object_name("ring", name);
+        auto w = ipc::ring_writer::open(name, quick());
+        ASSERT_TRUE(w);
+        writer = std::move(*w);
+        auto r = ipc::ring_reader::open(name, quick());
+        ASSERT_TRUE(r);
+        reader = std::move(*r);
+        std::vector<std::byte> msg(100, std::byte{7});
+        for (int i = 0; i < 3; ++i) {
+            ASSERT_TRUE(writer.try_send(msg));
+        }
+    }
+    void expect_inspect_error() {
+        EXPECT_FALSE(ipc::inspect::read_ring(object));
+        (void)ipc::inspect::take_snapshot();  // must not crash
+    }
+    std::string name;
+    std::string object;
+    ipc::ring_writer writer;
+    ipc::ring_reader reader;
+};
+
+TEST_F(HostileRing, WriteIndexBeyondCapacity) {
+    tamper t(object);
+    t.ring().control.write_index = 1'000'000;
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+    expect_inspect_error();
+}
+
+TEST_F(HostileRing, RecordLengthAboveMax) {
+    tamper t(object);
+    auto* header = reinterpret_cast<ipc::layout::record_header*>(
+        t.map.data() + ipc::layout::ring_segment_data_offset);
+    header->length = 100000;
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+}
+
+TEST_F(HostileRing, RecordLengthBeyondPublishedData) {
+    tamper t(object);
+    auto* header = reinterpret_cast<ipc::layout::record_header*>(
+        t.map.data() + ipc::layout::ring_segment_data_offset);
+    header->length = 250;  // within max, but past what the writer published
+    t.ring().control.write_index = 32;
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+}
+
+TEST_F(HostileRing, UnknownRecordFlagsAndBadPadding) {
+    tamper t(object);
+    auto* header = reinterpret_cast<ipc::layout::record_header*>(
+        t.map.data() + ipc::layout::ring_segment_data_offset);
+    header->flags = 77;
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+    header->flags = static_cast<std::uint32_t>(ipc::layout::record_flags::padding);
+    header->length = 5;  // padding must reach the end of the data area
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+}
+
+TEST_F(HostileRing, ReadIndexAheadOfWriter) {
+    tamper t(object);
+    t.ring().control.read_index = t.ring().control.write_index + 4096;
+    std::vector<std::byte> msg(256);
+    // Fill until the writer has to look at the (bogus) read index.
+    ipc::result<void> r;
+    for (int i = 0; i < 100 && (r = writer.try_send(msg)); ++i) {
+    }
+    EXPECT_EQ(r.code(), errc::corrupt);
+    expect_inspect_error();
+}
+
+TEST_F(HostileRing, WrongMagicKindVersionAndSize) {
+    tamper t(object);
+    auto& h = t.ring().header;
+    const auto saved = h;
+    h.magic = 0xdeadbeef;
+    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::wrong_kind);
+    expect_inspect_error();
+    h = saved;
+    h.kind = static_cast<std::uint16_t>(ipc::layout::segment_kind::telemetry);
+    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::wrong_kind);
+    h = saved;
+    h.layout_version = 99;
+    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::version_mismatch);
+    expect_inspect_error();
+    h = saved;
+    h.total_size = 1 << 30;
+    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
+    h = saved;
+    t.ring().control.capacity = 3000;  // not a power of two
+    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
+    expect_inspect_error();
+}
+
+TEST_F(HostileRing, TruncatedSegment) {
+    ASSERT_EQ(::ftruncate(tamper(object).fd.get(), 200), 0);
+    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
+    ASSERT_EQ(::ftruncate(tamper(object).fd.get(), 10), 0);
+    EXPECT_FALSE(ipc::ring_reader::open(name, quick()));
+    EXPECT_FALSE(ipc::inspect::read_ring(object));
+}
+
+TEST(Hostile, RandomBytesAtARingName) {
+    std::mt19937_64 rng(7);
+    for (int round = 0; round < 200; ++round) {
+        const auto name = ipc::test::unique_name("random");
+        const auto object = ipc::shm::object_name("ring", name);
+        const std::size_t size = 64 + rng() % 8192;
+        auto fd = ipc::shm::create(object, size, 0600);
+        ASSERT_TRUE(fd);
+        auto map = ipc::mapping::map(fd->get(), size, ipc::access::read_write);
+        ASSERT_TRUE(map);
+        for (std::size_t i = 0; i < size; ++i) {
+            map->data()[i] = static_cast<std::byte>(rng());
+        }
+        // Some rounds keep a valid-looking header so that deeper checks run.
+        if (round % 2 == 0) {
+            auto& h = *reinterpret_cast<ipc::layout::segment_header*>(map->data());
+            h.magic = ipc::layout::segment_magic;
+            h.kind = static_cast<std::uint16_t>(ipc::layout::segment_kind::ring);
+            h.layout_version = ipc::layout::ring_layout_version;
+            h.header_size = sizeof(ipc::layout::ring_segment);
+            h.total_size = size;
+            h.ready = ipc::layout::ready_value;
+        }
+        auto r = ipc::ring_reader::open(name, quick());
+        if (r) {
+            // Geometry happened to validate: reading must still fail cleanly or succeed.
+            (void)r->try_read();
+        }
+        (void)ipc::inspect::read_ring(object);
+        (void)ipc::inspect::discover();
+        (void)ipc::shm::unlink(object);
+    }
+}
+
+TEST(Hostile, CorruptTelemetrySegment) {
+    const auto object = ipc::telemetry::segment_object_name(999'999'999);
+    const std::size_t size = 4096;
+    (void)ipc::shm::unlink(object);
+    auto fd = ipc::shm::create(object, size, 0600);
+    ASSERT_TRUE(fd);
+    auto map = ipc::mapping::map(fd->get(), size, ipc::access::read_write);
+    ASSERT_TRUE(map);
+    auto& h = *reinterpret_cast<ipc::layout::telemetry_header*>(map->data());
+    h.header.magic = ipc::layout::segment_magic;
+    h.header.kind = static_cast<std::uint16_t>(ipc::layout::segment_kind::telemetry);
+    h.header.layout_version = ipc::layout::telemetry_layout_version;
+    h.header.header_size = sizeof(ipc::layout::telemetry_header);
+    h.header.total_size = size;
+    h.header.ready = ipc::layout::ready_value;
+    h.endpoint_size = sizeof(ipc::layout::endpoint_record);
+    h.endpoints_offset = sizeof(ipc::layout::telemetry_header);
+    h.endpoint_capacity = 1000;  // far more records than the segment holds
+    EXPECT_EQ(ipc::inspect::read_telemetry(object).code(), errc::corrupt);
+    h.endpoint_capacity = 1;  // fits: one record of garbage strings is decoded safely
+    std::memset(map->data() + sizeof(ipc::layout::telemetry_header), 0xff,
+                std::min<std::size_t>(size - sizeof(ipc::layout::telemetry_header),
+                                      sizeof(ipc::layout::endpoint_record)));
+    (void)ipc::inspect::read_telemetry(object);
+    const auto snap = ipc::inspect::take_snapshot();
+    (void)ipc::inspect::to_json(snap);
+    EXPECT_TRUE(ipc::shm::unlink(object));
+}
+
+}  // namespace

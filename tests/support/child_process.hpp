@@ -1,0 +1,44 @@
+#pragma once
+// Spawning and waiting for real child processes in tests, without sleeping: exits are awaited
+// with a pidfd and poll().
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ipc::test {
+
+class child_process {
+public:
+    // Starts argv[0] with argv; the child's stdout and stderr go to the test's.
+    explicit child_process(const std::vector<std::string>& argv);
+    child_process(child_process&& other) noexcept;
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
+    // Kills (SIGKILL) and reaps a child still running.
+    ~child_process();
+
+    pid_t pid() const noexcept { return pid_; }
+    // Waits up to `timeout` for the child to exit; its wait status, or nullopt on timeout.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    void kill(int signal);
+
+private:
+    pid_t pid_ = -1;
+    int pidfd_ = -1;
+    bool reaped_ = false;
+};
+
+// Exit code of a wait status, or 128 + signal for a killed child.
+int exit_code(int status);
+
+// Polls `condition` until true or `timeout` passes (checking every millisecond).
+template <class Condition>
+bool eventually(Condition&& condition, std::chrono::milliseconds timeout);
+
+}  // namespace ipc::test
+
+#include "child_process_impl.hpp"
