@@ -42,6 +42,8 @@ TEST(Histogram, BucketsAreContiguousAndWithinResolution) {
 TEST(Histogram, HugeValuesShareTheLastBucket) {
     EXPECT_EQ(h::bucket_of(std::uint64_t{1} << 36), h::bucket_count - 1);
     EXPECT_EQ(h::bucket_of(UINT64_MAX), h::bucket_count - 1);
+    // The last bucket is unbounded above: every value in it is below its upper bound.
+    EXPECT_EQ(h::upper_bound(h::bucket_count - 1), UINT64_MAX);
 }
 
 TEST(Histogram, Percentiles) {

@@ -1,6 +1,7 @@
 #include "ipc/telemetry.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 
 #include "ipc/inspect.hpp"
 #include "ipc/ring.hpp"
+#include "ipc/shm.hpp"
 #include "support/names.hpp"
 
 namespace {
@@ -111,7 +113,8 @@ TEST(Telemetry, EnvironmentTurnsItOff) {
     EXPECT_FALSE(ipc::telemetry::enabled_by_environment());
     auto e = ipc::telemetry::endpoint::open(
         {ipc::layout::channel_kind::ring, ipc::layout::endpoint_role::writer, "x", "y"});
-    EXPECT_FALSE(e.active());
+    ASSERT_TRUE(e);
+    EXPECT_FALSE(e->active());
     ::setenv("IPC_TELEMETRY", "1", 1);
     EXPECT_TRUE(ipc::telemetry::enabled_by_environment());
     ::unsetenv("IPC_TELEMETRY");
@@ -180,6 +183,7 @@ TEST(Inspect, StaleSegmentOfADeadProcessIsReported) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_EQ(WEXITSTATUS(status), 0);
+    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(child));
     bool found = false;
     for (const auto& s : ipc::inspect::discover()) {
         if (s.name == "libipc-ring-" + name) {

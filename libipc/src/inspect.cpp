@@ -13,6 +13,7 @@
 #include "ipc/detail/spsc_ring.hpp"
 #include "ipc/process.hpp"
 #include "ipc/shm.hpp"
+#include "ring_end.hpp"
 #include "segment.hpp"
 
 namespace ipc::inspect {
@@ -48,19 +49,18 @@ result<mapping> map_read_only(const std::string& object) {
 
 result<void> check_ready(const mapping& map, const detail::segment_spec& spec) {
     const auto& header = *reinterpret_cast<const layout::segment_header*>(map.data());
-    if (auto ok = detail::validate_header(header, map.size(), spec); !ok) {
-        return ok;
-    }
+    // Acquire ready first: it pairs with the creator's release, so the fields checked next are
+    // the creator's final values, not a half-initialised header.
     if (load(header.ready, memory_order_acquire) != layout::ready_value) {
         return error{errc::not_ready, "segment is still being created"};
     }
-    return {};
+    return detail::validate_header(header, map.size(), spec);
 }
 
 // A fixed-size char field as a string, stopping at the first NUL or the field's end.
 template <std::size_t N>
 std::string field_string(const char (&field)[N]) {
-    std::string s(field, strnlen(field, N));
+    std::string s(field, ::strnlen(field, N));
     for (char& c : s) {
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
             c = '?';  // the owner is untrusted: keep output printable
@@ -157,12 +157,22 @@ std::optional<endpoint_info> read_record(const layout::endpoint_record& r, std::
     return std::nullopt;
 }
 
+const char* end_state_name(std::uint32_t state) {
+    switch (static_cast<layout::end_state>(state)) {
+        case layout::end_state::none: return "none";
+        case layout::end_state::attached: return "attached";
+        case layout::end_state::closed: return "closed";
+        case layout::end_state::claiming: return "claiming";
+    }
+    return "invalid";
+}
+
 ring_end_info read_end(const layout::ring_end& end, std::uint32_t sleeping_flag) {
     ring_end_info info;
-    const std::uint32_t state = load(end.state, memory_order_acquire);
-    info.pid = load(end.pid, memory_order_relaxed);
-    info.state = state == 1 ? "attached" : state == 2 ? "closed" : state == 0 ? "none" : "invalid";
-    info.alive = state == 1 && is_alive(info.pid, load(end.start_time, memory_order_relaxed));
+    const std::uint64_t owner = load(end.owner, memory_order_acquire);
+    info.pid = layout::owner_pid(owner);
+    info.state = end_state_name(layout::owner_state(owner));
+    info.alive = detail::end_pid(end) != 0 && detail::end_alive(end);
     info.sleeping = sleeping_flag != 0;
     return info;
 }
@@ -175,6 +185,25 @@ std::string strip_prefix(std::string_view object, std::string_view kind_prefix) 
         object.remove_prefix(kind_prefix.size());
     }
     return std::string(object);
+}
+
+// Loads both indices; they are consistent unless the observer was preempted between the two
+// loads long enough for the writer to run a whole capacity ahead, so retry a few times before
+// calling the ring corrupt.
+bool read_indices(const layout::ring_control& c, ring_info& r) {
+    for (int attempt = 0; attempt < record_read_attempts; ++attempt) {
+        // Reader's index first: it never passes the writer's.
+        r.read_index = load(c.read_index, memory_order_acquire);
+        r.read_count = load(c.read_count, memory_order_relaxed);
+        r.write_index = load(c.write_index, memory_order_acquire);
+        r.write_count = load(c.write_count, memory_order_relaxed);
+        if (r.read_index <= r.write_index && r.write_index - r.read_index <= r.capacity &&
+            r.read_index % layout::record_alignment == 0 &&
+            r.write_index % layout::record_alignment == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 const detail::segment_spec telemetry_spec{layout::segment_kind::telemetry,
@@ -236,18 +265,12 @@ result<ring_info> read_ring(const std::string& object) {
     r.name = strip_prefix(object, "libipc-ring-");
     r.capacity = geometry->capacity;
     r.max_message = geometry->max_message;
-    // Reader's index first: it never passes the writer's, so occupancy is never negative
-    // unless the segment is corrupt.
-    r.read_index = load(c.read_index, memory_order_acquire);
-    r.read_count = load(c.read_count, memory_order_relaxed);
-    r.write_index = load(c.write_index, memory_order_acquire);
-    r.write_count = load(c.write_count, memory_order_relaxed);
-    if (r.read_index > r.write_index || r.write_index - r.read_index > r.capacity ||
-        r.read_count > r.write_count) {
+    if (!read_indices(c, r)) {
         return error{errc::corrupt, "ring indices are out of range"};
     }
     r.occupancy_bytes = r.write_index - r.read_index;
-    r.occupancy_messages = r.write_count - r.read_count;
+    // The two counts are stored apart from the indices, so they may disagree for a moment.
+    r.occupancy_messages = r.write_count >= r.read_count ? r.write_count - r.read_count : 0;
     r.occupancy_hwm_bytes = std::min(load(c.occupancy_hwm, memory_order_relaxed), r.capacity);
     r.writer = read_end(c.writer, load(c.writer_sleeping, memory_order_relaxed));
     r.reader = read_end(c.reader, load(c.reader_sleeping, memory_order_relaxed));
@@ -300,7 +323,10 @@ segment_entry examine(const std::string& name, snapshot* sink) {
         e.error = "unknown segment kind";
     }
     if (!e.error.empty()) {
-        e.stale = !is_alive(e.creator_pid, load(h.creator_start_time, memory_order_relaxed));
+        // Only a creator known to be dead makes a broken segment removable: pid 0 may be a
+        // segment that is still being created.
+        e.stale = e.creator_pid > 0 &&
+                  !is_alive(e.creator_pid, load(h.creator_start_time, memory_order_relaxed));
     }
     return e;
 }

@@ -54,22 +54,24 @@ bool abandoned(const ring_control& c) noexcept {
     return any_crashed && !any_live;
 }
 
+// The creator takes its own end while initialising, before ready is published: no other
+// process can attach yet, so the creator never loses its end to a racer.
 result<detail::named_segment> create_ring(const std::string& object, std::uint64_t capacity,
-                                          const ring_options& o) {
+                                          const ring_options& o, bool writer) {
     const std::uint64_t data_offset = layout::ring_segment_data_offset;
-    return detail::create_segment(object, data_offset + capacity, o.permissions, ring_spec,
-                                  [&](std::byte* base) {
-                                      auto* seg = reinterpret_cast<ring_segment*>(base);
-                                      detail::init_ring(seg->control, capacity, o.max_message,
-                                                        data_offset);
-                                  });
+    return detail::create_segment(
+        object, data_offset + capacity, o.permissions, ring_spec, [&](std::byte* base) {
+            auto& control = reinterpret_cast<ring_segment*>(base)->control;
+            detail::init_ring(control, capacity, o.max_message, data_offset);
+            detail::take_fresh_end(writer ? control.writer : control.reader);
+        });
 }
 
 result<detail::named_segment> attach_ring(const std::string& object, std::uint64_t capacity,
-                                          const ring_options& o) {
+                                          const ring_options& o, bool writer) {
     for (std::uint32_t attempt = 0; attempt < attach_attempts; ++attempt) {
         if (o.mode != open_mode::open_only) {
-            auto created = create_ring(object, capacity, o);
+            auto created = create_ring(object, capacity, o, writer);
             if (created || created.code() != errc::already_exists ||
                 o.mode == open_mode::create_only) {
                 return created;
@@ -79,6 +81,10 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
         if (!seg) {
             if (seg.code() == errc::not_found && o.mode != open_mode::open_only) {
                 continue;  // removed between our create and open: create again
+            }
+            if (seg.code() == errc::peer_gone && o.mode == open_mode::open_or_create) {
+                (void)shm::unlink(object);  // its creator died before finishing it
+                continue;
             }
             return seg;
         }
@@ -92,6 +98,9 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
         if (geometry->max_message != o.max_message || geometry->capacity != capacity) {
             return error{errc::geometry_mismatch,
                          "the ring exists with another max_message or capacity"};
+        }
+        if (auto ok = detail::validate_indices(control_of(*seg), *geometry); !ok) {
+            return ok.error_value();
         }
         if (o.mode == open_mode::open_or_create && abandoned(control_of(*seg))) {
             (void)shm::unlink(object);  // start afresh rather than replay a dead pair's data
@@ -114,16 +123,15 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
     ring_attachment att;
     att.name = std::string(name);
     att.object = shm::object_name("ring", name);
-    auto seg = attach_ring(att.object, *capacity, o);
+    auto seg = attach_ring(att.object, *capacity, o, writer);
     if (!seg) {
         return seg.error_value();
     }
     ring_control& control = control_of(*seg);
-    if (auto claimed = detail::claim_end(writer ? control.writer : control.reader); !claimed) {
-        if (seg->created) {
-            (void)shm::unlink(att.object);
+    if (!seg->created) {
+        if (auto claimed = detail::claim_end(writer ? control.writer : control.reader); !claimed) {
+            return claimed.error_value();
         }
-        return claimed.error_value();
     }
     att.created = seg->created;
     att.fd = std::move(seg->fd);
@@ -133,10 +141,15 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
     att.wait = o.wait;
     att.geometry = {*capacity, o.max_message};
     if (o.telemetry) {
-        att.counters = telemetry::endpoint::open(
+        auto counters = telemetry::endpoint::open(
             {layout::channel_kind::ring,
              writer ? layout::endpoint_role::writer : layout::endpoint_role::reader, name,
              att.object});
+        if (counters) {
+            att.counters = std::move(*counters);
+        } else {
+            att.telemetry_error = counters.error_value();
+        }
     }
     return att;
 }
@@ -160,6 +173,7 @@ ring_attachment::ring_attachment(ring_attachment&& other) noexcept
       keep_segment(other.keep_segment),
       wait(other.wait),
       counters(std::move(other.counters)),
+      telemetry_error(other.telemetry_error),
       control(std::exchange(other.control, nullptr)),
       geometry(other.geometry) {}
 
@@ -173,6 +187,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
         keep_segment = other.keep_segment;
         wait = other.wait;
         counters = std::move(other.counters);
+        telemetry_error = other.telemetry_error;
         control = std::exchange(other.control, nullptr);
         geometry = other.geometry;
     }
@@ -180,8 +195,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
 }
 
 void ring_attachment::detach(layout::ring_end& mine, std::uint32_t& peer_doorbell) noexcept {
-    store(mine.state, static_cast<std::uint32_t>(layout::end_state::closed),
-          std::memory_order_release);
+    release_end(mine);
     // Wake a sleeping peer now rather than at its next liveness check.
     fetch_add(peer_doorbell, std::uint32_t{1}, std::memory_order_release);
     futex::wake(&peer_doorbell, 1);
@@ -249,6 +263,9 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
             errc::queue_full, attempt, doorbell{producer_},
             [&] { return detail::end_alive(att_.control->reader); });
     }
+    if (producer_.take_fresh_depth()) {
+        att_.counters.set_queue_depth(producer_.depth_messages());
+    }
     if (!span) {
         // Refused for room, time or size: the message is not sent and counts as dropped.
         const errc code = span.code();
@@ -281,7 +298,6 @@ result<void> ring_writer::commit(std::size_t length) noexcept {
         producer_.wake_reader();
     }
     att_.counters.on_sent(length, now);
-    att_.counters.set_queue_depth(producer_.depth_messages());
     return {};
 }
 

@@ -6,51 +6,72 @@
 namespace ipc::detail {
 
 using layout::end_state;
+using layout::make_owner;
+using layout::owner_pid;
+using layout::owner_state;
 using std::memory_order_acquire;
 using std::memory_order_relaxed;
 using std::memory_order_release;
 
 namespace {
+
 constexpr auto attached = static_cast<std::uint32_t>(end_state::attached);
+constexpr auto claiming = static_cast<std::uint32_t>(end_state::claiming);
+
+// Whether the holder recorded in `owner` runs. Acquire on owner (by the caller) pairs with the
+// holder's release store of attached, so start_time read here is the holder's own.
+bool holder_alive(const layout::ring_end& end, std::uint64_t owner) noexcept {
+    const std::uint32_t state = owner_state(owner);
+    if (state == claiming) {
+        return is_alive(owner_pid(owner), 0);  // start_time not written yet: pid alone
+    }
+    return state == attached &&
+           is_alive(owner_pid(owner), load(end.start_time, memory_order_relaxed));
+}
 
 }  // namespace
 
 bool end_alive(const layout::ring_end& end) noexcept {
-    const std::uint32_t state = load(end.state, memory_order_acquire);
-    if (state == static_cast<std::uint32_t>(end_state::none)) {
+    const std::uint64_t owner = load(end.owner, memory_order_acquire);
+    if (owner_state(owner) == static_cast<std::uint32_t>(end_state::none)) {
         return true;
     }
-    if (state != attached) {
-        return false;
-    }
-    const std::int32_t pid = load(end.pid, memory_order_acquire);
-    // start_time 0 means a claim is in progress: fall back to the pid alone.
-    return is_alive(pid, load(end.start_time, memory_order_relaxed));
+    return holder_alive(end, owner);
 }
 
 std::int32_t end_pid(const layout::ring_end& end) noexcept {
-    return load(end.state, memory_order_acquire) == attached ? load(end.pid, memory_order_relaxed)
-                                                              : 0;
+    const std::uint64_t owner = load(end.owner, memory_order_acquire);
+    const std::uint32_t state = owner_state(owner);
+    return state == attached || state == claiming ? owner_pid(owner) : 0;
 }
 
 result<void> claim_end(layout::ring_end& end) noexcept {
     const process_identity me = self_identity();
     for (;;) {
-        std::int32_t holder = load(end.pid, memory_order_acquire);
-        const std::uint32_t state = load(end.state, memory_order_acquire);
-        if (state == attached && holder != 0 &&
-            is_alive(holder, load(end.start_time, memory_order_relaxed))) {
+        std::uint64_t owner = load(end.owner, memory_order_acquire);
+        if (holder_alive(end, owner)) {
             return error{errc::busy, "that end of the ring is held by a live process"};
         }
-        // Zero the start time before taking the pid: a racing claimant that reads our pid then
-        // reads 0 or our start time (never the dead holder's) and so sees us as alive.
-        store(end.start_time, std::uint64_t{0}, memory_order_relaxed);
-        if (compare_exchange(end.pid, holder, me.pid)) {
-            store(end.start_time, me.start_time, memory_order_release);
-            store(end.state, attached, memory_order_release);
+        // One CAS on the packed word picks a single winner among racing claimants; a loser
+        // re-reads, finds the winner claiming or attached and alive, and reports busy.
+        if (compare_exchange(end.owner, owner, make_owner(me.pid, end_state::claiming))) {
+            store(end.start_time, me.start_time, memory_order_relaxed);
+            // Release: start_time happens-before an observer that acquires "attached".
+            store(end.owner, make_owner(me.pid, end_state::attached), memory_order_release);
             return {};
         }
     }
+}
+
+void take_fresh_end(layout::ring_end& end) noexcept {
+    const process_identity me = self_identity();
+    end.start_time = me.start_time;
+    end.owner = make_owner(me.pid, end_state::attached);
+}
+
+void release_end(layout::ring_end& end) noexcept {
+    const std::uint64_t owner = load(end.owner, memory_order_relaxed);
+    store(end.owner, make_owner(owner_pid(owner), end_state::closed), memory_order_release);
 }
 
 }  // namespace ipc::detail

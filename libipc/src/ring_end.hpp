@@ -13,7 +13,13 @@ result<void> claim_end(layout::ring_end& end) noexcept;
 // closed it or died.
 bool end_alive(const layout::ring_end& end) noexcept;
 
-// The holder's pid when attached, else 0.
+// Takes an end of a segment that is still being created (not yet ready, so unshared).
+void take_fresh_end(layout::ring_end& end) noexcept;
+
+// Marks the end closed by its holder (the pid stays for observers).
+void release_end(layout::ring_end& end) noexcept;
+
+// The holder's pid when attached or claiming, else 0.
 std::int32_t end_pid(const layout::ring_end& end) noexcept;
 
 }  // namespace ipc::detail

@@ -103,6 +103,11 @@ result<named_segment> open_segment(const std::string& object, access mode,
                 }
                 return named_segment{std::move(*fd), std::move(*map), false};
             }
+            const std::int32_t creator = load(header.creator_pid, std::memory_order_relaxed);
+            if (creator > 0 &&
+                !is_alive(creator, load(header.creator_start_time, std::memory_order_relaxed))) {
+                return error{errc::peer_gone, "the segment's creator died before finishing it"};
+            }
         }
         if (until.passed(monotonic_ns())) {
             return error{errc::not_ready, "segment was not marked ready in time"};

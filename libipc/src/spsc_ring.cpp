@@ -46,6 +46,17 @@ result<ring_geometry> validate_ring(const layout::ring_control& control,
     return ring_geometry{capacity, max_message};
 }
 
+result<void> validate_indices(const layout::ring_control& control,
+                              const ring_geometry& geometry) noexcept {
+    const std::uint64_t write = load(control.write_index, memory_order_acquire);
+    const std::uint64_t read = load(control.read_index, memory_order_acquire);
+    if (read > write || write - read > geometry.capacity ||
+        write % layout::record_alignment != 0 || read % layout::record_alignment != 0) {
+        return error{errc::corrupt, "ring indices are out of range"};
+    }
+    return {};
+}
+
 void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
                std::uint64_t data_offset) noexcept {
     std::memset(&control, 0, sizeof control);
@@ -62,9 +73,14 @@ spsc_producer::spsc_producer(layout::ring_control* control, std::byte* data,
     // Acquire pairs with the previous writer's release, in case this writer takes over.
     write_ = load(control->write_index, memory_order_acquire);
     count_ = load(control->write_count, memory_order_relaxed);
-    hwm_ = load(control->occupancy_hwm, memory_order_relaxed);
     read_cache_ = load(control->read_index, memory_order_acquire);
     read_count_cache_ = load(control->read_count, memory_order_relaxed);
+}
+
+// The reader's index is untrusted: it must be aligned and lie in [write - capacity, write].
+bool spsc_producer::plausible_read_index(std::uint64_t read) const noexcept {
+    return read <= write_ && write_ - read <= geometry_.capacity &&
+           read % layout::record_alignment == 0;
 }
 
 bool spsc_producer::fits(std::uint64_t need) noexcept {
@@ -74,8 +90,8 @@ bool spsc_producer::fits(std::uint64_t need) noexcept {
     // Acquire: the reader's reads of the space it freed happen-before our writes into it.
     const std::uint64_t read = load(control_->read_index, memory_order_acquire);
     read_count_cache_ = load(control_->read_count, memory_order_relaxed);
-    // The reader's index is untrusted: it must lie in [write - capacity, write].
-    if (read > write_ || write_ - read > geometry_.capacity) {
+    looked_ = true;
+    if (!plausible_read_index(read)) {
         return false;
     }
     read_cache_ = read;
@@ -91,8 +107,7 @@ result<std::span<std::byte>> spsc_producer::try_reserve(std::size_t length) noex
     const std::uint64_t tail_room = geometry_.capacity - pos;
     const std::uint64_t padding = size <= tail_room ? 0 : tail_room;
     if (!fits(padding + size)) {
-        const std::uint64_t read = load(control_->read_index, memory_order_relaxed);
-        if (read > write_ || write_ - read > geometry_.capacity) {
+        if (!plausible_read_index(load(control_->read_index, memory_order_relaxed))) {
             return error{errc::corrupt, "ring read index is out of range"};
         }
         return error{errc::queue_full, "ring is full"};
@@ -123,11 +138,6 @@ bool spsc_producer::commit(std::size_t length, std::uint64_t send_ns) noexcept {
     // acquires this index.
     store(control_->write_index, write_, memory_order_release);
     store(control_->write_count, count_, memory_order_relaxed);
-    const std::uint64_t used = write_ - read_cache_;
-    if (used > hwm_) {
-        hwm_ = used;
-        store(control_->occupancy_hwm, hwm_, memory_order_relaxed);
-    }
     // Dekker handshake with a reader about to sleep (see the header comment).
     std::atomic_thread_fence(memory_order_seq_cst);
     return load(control_->reader_sleeping, memory_order_relaxed) != 0;
@@ -164,6 +174,7 @@ spsc_consumer::spsc_consumer(layout::ring_control* control, std::byte* data,
     : control_(control), data_(data), geometry_(geometry) {
     read_ = load(control->read_index, memory_order_acquire);
     count_ = load(control->read_count, memory_order_relaxed);
+    hwm_ = load(control->occupancy_hwm, memory_order_relaxed);
     write_cache_ = load(control->write_index, memory_order_acquire);
     write_count_cache_ = load(control->write_count, memory_order_relaxed);
 }
@@ -173,10 +184,15 @@ result<record_header> spsc_consumer::next_header() noexcept {
         // Acquire: pairs with the writer's release of write_index.
         const std::uint64_t write = load(control_->write_index, memory_order_acquire);
         write_count_cache_ = load(control_->write_count, memory_order_relaxed);
-        if (write < read_ || write - read_ > geometry_.capacity) {
+        if (write < read_ || write - read_ > geometry_.capacity ||
+            write % layout::record_alignment != 0) {
             return error{errc::corrupt, "ring write index is out of range"};
         }
         write_cache_ = write;
+        if (write - read_ > hwm_) {
+            hwm_ = write - read_;
+            store(control_->occupancy_hwm, hwm_, memory_order_relaxed);
+        }
         if (read_ + pending_ == write_cache_) {
             return error{errc::empty, "ring is empty"};
         }
@@ -211,10 +227,11 @@ result<record_view> spsc_consumer::try_peek() noexcept {
         pending_ += sizeof(record_header) + header->length;
         header = next_header();
         if (header && header->flags == static_cast<std::uint32_t>(record_flags::padding)) {
-            return error{errc::corrupt, "ring has two padding records in a row"};
+            header = error{errc::corrupt, "ring has two padding records in a row"};
         }
     }
     if (!header) {
+        pending_ = 0;  // a skipped padding record is read again next time
         return header.error_value();
     }
     const std::uint64_t pos = (read_ + pending_) & (geometry_.capacity - 1);

@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <cerrno>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include "ipc/clock.hpp"
@@ -30,6 +33,8 @@ void copy_string(char* dst, std::size_t size, std::string_view src) noexcept {
     std::memset(dst + n, 0, size - n);
 }
 
+}  // namespace
+
 // This process's telemetry segment. Created on the first endpoint, never unmapped (so that an
 // endpoint closed during static destruction still writes to valid memory), unlinked at exit.
 class registry {
@@ -39,19 +44,21 @@ public:
         return *r;
     }
 
-    endpoint_record* claim(const endpoint_description& d) {
+    result<endpoint> claim(const endpoint_description& d) {
         std::lock_guard lock(mutex_);
-        if (!ensure_segment()) {
-            return nullptr;
+        if (auto ok = ensure_segment(); !ok) {
+            return ok.error_value();
         }
         endpoint_record* record = pick_record();
         if (record == nullptr) {
-            return nullptr;
+            return error{errc::table_full, "every telemetry record of this process is in use"};
         }
         // Observers read a record between two loads of state and generation and drop the copy
         // if either changed; moving to free first tells them the contents are in flux.
         detail::store(record->state, static_cast<std::uint32_t>(endpoint_state::free),
-                      std::memory_order_release);
+                      std::memory_order_relaxed);
+        // Seqlock-style: the fence keeps the stores below from becoming visible before "free".
+        std::atomic_thread_fence(std::memory_order_release);
         std::memset(&record->counters, 0, sizeof record->counters);
         std::memset(record->latency_buckets, 0, sizeof record->latency_buckets);
         record->kind = static_cast<std::uint16_t>(d.kind);
@@ -64,7 +71,7 @@ public:
         detail::store(record->state, static_cast<std::uint32_t>(endpoint_state::active),
                       std::memory_order_release);
         beat();
-        return record;
+        return endpoint{record};
     }
 
     void release(endpoint_record* record) noexcept {
@@ -88,10 +95,10 @@ public:
     }
 
 private:
-    bool ensure_segment() {
+    result<void> ensure_segment() {
         const pid_t pid = ::getpid();
-        if (owner_pid_ == pid) {
-            return header_ != nullptr;
+        if (owner_pid_ == pid && header_ != nullptr) {
+            return {};
         }
         // First use, or first use in a forked child: make this process's own segment.
         owner_pid_ = pid;
@@ -113,7 +120,7 @@ private:
                                                           process_name(pid));
                                           });
         if (!seg) {
-            return false;
+            return seg.error_value();
         }
         segment_ = std::move(*seg);
         header_ = reinterpret_cast<telemetry_header*>(segment_.map.data());
@@ -122,7 +129,7 @@ private:
             unlink_registered_ = true;
             std::atexit([] { instance().unlink_at_exit(); });
         }
-        return true;
+        return {};
     }
 
     endpoint_record* pick_record() noexcept {
@@ -155,8 +162,6 @@ private:
     bool unlink_registered_ = false;
 };
 
-}  // namespace
-
 bool enabled_by_environment() noexcept {
     const char* value = std::getenv("IPC_TELEMETRY");
     if (value == nullptr) {
@@ -170,14 +175,14 @@ std::string segment_object_name(std::int32_t pid) {
     return shm::object_name("tel", std::to_string(pid));
 }
 
-endpoint endpoint::open(const endpoint_description& description) noexcept {
+result<endpoint> endpoint::open(const endpoint_description& description) noexcept {
     if (!enabled_by_environment()) {
         return endpoint{};
     }
     try {
-        return endpoint{registry::instance().claim(description)};
-    } catch (...) {
-        return endpoint{};  // telemetry is best-effort: the channel works without it
+        return registry::instance().claim(description);
+    } catch (const std::bad_alloc&) {
+        return error{errc::system, "out of memory opening telemetry", ENOMEM};
     }
 }
 

@@ -10,6 +10,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "ipc/shm.hpp"
+#include "ipc/telemetry.hpp"
+
 extern char** environ;
 
 namespace ipc::test {
@@ -39,6 +42,10 @@ child_process::~child_process() {
         ::kill(pid_, SIGKILL);
         int status = 0;
         ::waitpid(pid_, &status, 0);
+    }
+    if (pid_ > 0) {
+        // A child that was killed could not remove its telemetry segment.
+        (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(pid_));
     }
     if (pidfd_ >= 0) {
         ::close(pidfd_);

@@ -25,8 +25,10 @@ public:
     explicit deadline(std::chrono::nanoseconds timeout) noexcept {
         if (timeout == forever) {
             at_ns_ = UINT64_MAX;
+        } else if (timeout.count() <= 0) {
+            at_ns_ = 0;  // already passed: try-calls never read the clock for it
         } else {
-            const auto ns = static_cast<std::uint64_t>(timeout.count() > 0 ? timeout.count() : 0);
+            const auto ns = static_cast<std::uint64_t>(timeout.count());
             const auto now = monotonic_ns();
             at_ns_ = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
         }

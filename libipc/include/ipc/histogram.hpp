@@ -39,10 +39,10 @@ constexpr std::uint64_t lower_bound(std::size_t bucket) noexcept {
     return (sub_bucket_count + sub) << (exponent - sub_bucket_bits);
 }
 
-// One past the largest value that lands in `bucket` (the last bucket reports its lower bound
-// times 2, a floor: it also holds everything larger).
+// One past the largest value that lands in `bucket`; the last bucket holds everything larger,
+// so its bound is UINT64_MAX.
 constexpr std::uint64_t upper_bound(std::size_t bucket) noexcept {
-    return bucket + 1 < bucket_count ? lower_bound(bucket + 1) : lower_bound(bucket) * 2;
+    return bucket + 1 < bucket_count ? lower_bound(bucket + 1) : UINT64_MAX;
 }
 
 // The value below which `fraction` (0..1] of the samples lie, reported as the upper bound of

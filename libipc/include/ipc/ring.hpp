@@ -76,6 +76,7 @@ struct ring_attachment {
     bool keep_segment = false;
     wait_strategy wait = wait_strategy::adaptive;
     telemetry::endpoint counters;
+    error telemetry_error;  // why counters is empty although telemetry was wanted
     layout::ring_control* control = nullptr;
     // Validated once at attach; never re-read from the shared (untrusted) control block.
     ring_geometry geometry{};
@@ -112,6 +113,8 @@ public:
     std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
     std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
     bool is_open() const noexcept { return att_.control != nullptr; }
+    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
+    const error& telemetry_error() const noexcept { return att_.telemetry_error; }
     // Detaches; the creator also unlinks the segment unless keep_segment was set.
     void close() noexcept;
 
@@ -149,6 +152,8 @@ public:
     std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
     std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
     bool is_open() const noexcept { return att_.control != nullptr; }
+    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
+    const error& telemetry_error() const noexcept { return att_.telemetry_error; }
     void close() noexcept;
 
 private:

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "ipc/detail/atomic.hpp"
+#include "ipc/error.hpp"
 #include "ipc/histogram.hpp"
 #include "ipc/layout/telemetry_layout.hpp"
 
@@ -29,6 +30,8 @@ struct endpoint_description {
     std::string_view region;
 };
 
+class registry;
+
 // Handle to this process's record for one endpoint. An empty handle (telemetry off, or no
 // record could be had) makes every call a no-op; the channel works the same without it.
 class endpoint {
@@ -46,8 +49,9 @@ public:
     endpoint& operator=(const endpoint&) = delete;
     ~endpoint() { close(); }
 
-    // Claims a record; empty if telemetry is off or the table is full.
-    static endpoint open(const endpoint_description& description) noexcept;
+    // Claims a record. An empty handle when telemetry is off (by environment); table_full or a
+    // system error when no record could be had (the channel then works without counters).
+    static result<endpoint> open(const endpoint_description& description) noexcept;
 
     bool active() const noexcept { return record_ != nullptr; }
     // Index of the record in the table, or -1.
@@ -98,6 +102,7 @@ public:
     }
 
 private:
+    friend class registry;
     explicit endpoint(layout::endpoint_record* record) noexcept : record_(record) {}
     void record_latency(std::uint64_t latency_ns) noexcept {
         auto& c = record_->counters;

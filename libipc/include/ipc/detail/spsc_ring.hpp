@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "ipc/error.hpp"
 #include "ipc/layout/ring_layout.hpp"
@@ -34,6 +35,11 @@ struct ring_geometry {
 // data_offset counted from the start of the region). Returns the geometry to keep privately.
 result<ring_geometry> validate_ring(const layout::ring_control& control,
                                     std::uint64_t region_size) noexcept;
+
+// Checks the published indices: aligned, and read <= write <= read + capacity. Each end runs
+// this before it adopts the indices as its private starting point.
+result<void> validate_indices(const layout::ring_control& control,
+                              const ring_geometry& geometry) noexcept;
 
 // Fills a fresh control block. `data_offset` is from the start of the region.
 void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
@@ -62,13 +68,17 @@ public:
     void sleep_for_space(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
     void end_sleep() noexcept;
 
-    // Messages published but not yet consumed, as of the last look at the reader's index
-    // (an upper bound: reading the reader's line on every send would cost coherence traffic).
+    // Messages published but not yet consumed, as of the last look at the reader's index. The
+    // writer looks only when its cached view says the ring is full (reading the reader's line
+    // on every send would cost coherence traffic), so this is exact only just after a look.
     std::uint64_t depth_messages() const noexcept { return count_ - read_count_cache_; }
+    // True once after each look at the reader's index: the moment depth_messages() is exact.
+    bool take_fresh_depth() noexcept { return std::exchange(looked_, false); }
     layout::ring_control* control() const noexcept { return control_; }
 
 private:
     bool fits(std::uint64_t need) noexcept;
+    bool plausible_read_index(std::uint64_t read) const noexcept;
 
     layout::ring_control* control_ = nullptr;
     std::byte* data_ = nullptr;
@@ -77,7 +87,7 @@ private:
     std::uint64_t read_cache_ = 0;  // last read_index loaded
     std::uint64_t read_count_cache_ = 0;  // read_count loaded with read_cache_
     std::uint64_t count_ = 0;       // private copy of write_count
-    std::uint64_t hwm_ = 0;         // private copy of occupancy_hwm
+    bool looked_ = false;           // read_index was loaded since take_fresh_depth()
     std::uint64_t reserved_at_ = 0; // index where the reserved record starts (after padding)
     std::uint64_t reserved_len_ = 0;
     bool reserved_ = false;
@@ -121,6 +131,7 @@ private:
     std::uint64_t write_cache_ = 0;  // last write_index loaded
     std::uint64_t write_count_cache_ = 0;  // write_count loaded with write_cache_
     std::uint64_t count_ = 0;        // private copy of read_count
+    std::uint64_t hwm_ = 0;          // private copy of occupancy_hwm
     std::uint64_t pending_ = 0;      // bytes the peeked record (and padding before it) covers
     record_view peeked_{};
     bool has_peeked_ = false;

@@ -5,8 +5,8 @@
 // Data is a power-of-two byte area of variable-length records, each a 16-byte header plus the
 // payload, padded to 16 bytes. Indices are byte counts that only grow; position = index % capacity.
 // A record never wraps: when it does not fit before the end, the writer first writes a padding
-// record that covers the rest of the area. Since records are 16-aligned, the room left at the
-// end is 0 or at least one header.
+// record that covers the rest of the area. Indices and records are 16-aligned, so the room left
+// before the end is always at least one header (never 0: a position is below the capacity).
 
 #include <cstddef>
 #include <cstdint>
@@ -37,19 +37,33 @@ static_assert(offsetof(record_header, length) == 0);
 static_assert(offsetof(record_header, flags) == 4);
 static_assert(offsetof(record_header, send_ns) == 8);
 
-// Who holds an end of the ring.
+// Who holds an end of the ring. `owner` packs the holder's pid (high 32 bits) and its
+// end_state (low 32 bits) so that a single compare-and-swap decides between racing claimants.
 enum class end_state : std::uint32_t {
     none = 0,      // never attached
-    attached = 1,  // pid and start time identify the holder
+    attached = 1,  // pid and start_time identify the holder
     closed = 2,    // the holder detached cleanly
+    claiming = 3,  // pid is taking the end; start_time not yet written
 };
 
 struct ring_end {
-    std::int32_t pid;
-    std::uint32_t state;  // end_state
-    std::uint64_t start_time;
+    std::uint64_t owner;       // (pid << 32) | end_state
+    std::uint64_t start_time;  // holder's start time; valid once owner says attached
 };
 static_assert(sizeof(ring_end) == 16);
+static_assert(offsetof(ring_end, owner) == 0);
+static_assert(offsetof(ring_end, start_time) == 8);
+
+constexpr std::uint64_t make_owner(std::int32_t pid, end_state state) noexcept {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(pid)) << 32) |
+           static_cast<std::uint32_t>(state);
+}
+constexpr std::int32_t owner_pid(std::uint64_t owner) noexcept {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(owner >> 32));
+}
+constexpr std::uint32_t owner_state(std::uint64_t owner) noexcept {
+    return static_cast<std::uint32_t>(owner);
+}
 
 struct ring_control {
     // Geometry: written once by the creator before the segment is marked ready.
@@ -60,17 +74,18 @@ struct ring_control {
     std::uint8_t pad0[cache_line - 24];
 
     // Writer's line: only the writer stores here.
-    std::uint64_t write_index;    // bytes published
-    std::uint64_t write_count;    // messages published
-    std::uint64_t occupancy_hwm;  // most bytes ever in use, as seen by the writer
+    std::uint64_t write_index;  // bytes published
+    std::uint64_t write_count;  // messages published
     ring_end writer;
-    std::uint8_t pad1[cache_line - 40];
+    std::uint8_t pad1[cache_line - 32];
 
     // Reader's line: only the reader stores here.
-    std::uint64_t read_index;  // bytes consumed
-    std::uint64_t read_count;  // messages consumed
+    std::uint64_t read_index;     // bytes consumed
+    std::uint64_t read_count;     // messages consumed
+    std::uint64_t occupancy_hwm;  // most bytes seen waiting; the reader measures it each time it
+                                  // loads write_index, the only moment either side knows it exactly
     ring_end reader;
-    std::uint8_t pad2[cache_line - 32];
+    std::uint8_t pad2[cache_line - 40];
 
     // Doorbells: written only around a sleep, so in the steady state this line stays shared
     // (read-only) in both caches and checking it costs no coherence traffic.
@@ -88,11 +103,11 @@ static_assert(offsetof(ring_control, data_offset) == 8);
 static_assert(offsetof(ring_control, max_message) == 16);
 static_assert(offsetof(ring_control, write_index) == 64);
 static_assert(offsetof(ring_control, write_count) == 72);
-static_assert(offsetof(ring_control, occupancy_hwm) == 80);
-static_assert(offsetof(ring_control, writer) == 88);
+static_assert(offsetof(ring_control, writer) == 80);
 static_assert(offsetof(ring_control, read_index) == 128);
 static_assert(offsetof(ring_control, read_count) == 136);
-static_assert(offsetof(ring_control, reader) == 144);
+static_assert(offsetof(ring_control, occupancy_hwm) == 144);
+static_assert(offsetof(ring_control, reader) == 152);
 static_assert(offsetof(ring_control, reader_sleeping) == 192);
 static_assert(offsetof(ring_control, data_seq) == 196);
 static_assert(offsetof(ring_control, writer_sleeping) == 200);

@@ -1,7 +1,9 @@
 #pragma once
 // The per-process telemetry segment "/libipc-tel-<pid>": a header and a fixed table of endpoint
-// records. Each record is written by exactly one endpoint in the owning process (relaxed stores
-// of values it alone changes); observers map the segment read-only and use relaxed loads.
+// records. Each record's counters are written by exactly one endpoint in the owning process
+// (relaxed stores of values it alone changes); observers map the segment read-only, load state
+// and generation with acquire, the counters with relaxed loads, and drop a record whose state or
+// generation changed while they copied it.
 
 #include <cstddef>
 #include <cstdint>
@@ -61,8 +63,8 @@ struct endpoint_record {
     std::uint16_t kind;        // channel_kind
     std::uint16_t role;        // endpoint_role
     std::int32_t peer_pid;     // 0 when unknown
-    char name[64];             // channel name, NUL-terminated
-    char region[112];          // shm object name or socket path, NUL-terminated
+    char name[136];            // channel name (up to 128 characters), NUL-terminated
+    char region[168];          // shm object name or socket path, NUL-terminated
     endpoint_counters counters;
     std::uint8_t pad[32];
     std::uint64_t latency_buckets[histogram::bucket_count];  // see ipc/histogram.hpp
@@ -75,15 +77,16 @@ static_assert(offsetof(endpoint_record, kind) == 8);
 static_assert(offsetof(endpoint_record, role) == 10);
 static_assert(offsetof(endpoint_record, peer_pid) == 12);
 static_assert(offsetof(endpoint_record, name) == 16);
-static_assert(offsetof(endpoint_record, region) == 80);
-static_assert(offsetof(endpoint_record, counters) == 192);
-static_assert(offsetof(endpoint_record, latency_buckets) == 320);
-static_assert(sizeof(endpoint_record) == 320 + 8 * histogram::bucket_count);
+static_assert(offsetof(endpoint_record, region) == 152);
+static_assert(offsetof(endpoint_record, counters) == 320);
+static_assert(offsetof(endpoint_record, latency_buckets) == 448);
+static_assert(sizeof(endpoint_record) == 448 + 8 * histogram::bucket_count);
 static_assert(sizeof(endpoint_record) % 64 == 0);
 
 struct telemetry_header {
     segment_header header;
-    std::uint64_t heartbeat_ns;       // CLOCK_MONOTONIC, refreshed while endpoints are in use
+    std::uint64_t heartbeat_ns;       // CLOCK_MONOTONIC at the last endpoint open or close or
+                                      // blocking-wait slice (not per message)
     std::uint32_t endpoint_capacity;  // records in the table
     std::uint32_t endpoint_size;      // sizeof(endpoint_record)
     std::uint64_t endpoints_offset;   // from the start of the segment, a multiple of 64

@@ -1,0 +1,52 @@
+// ipc-demo: parent/child programs for each channel, driven by a traffic generator.
+//   ipc-demo ring [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS] [--name NAME]
+// rate 0 = flat out, duration 0 = until interrupted; exits 0 after a clean stop.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <string>
+
+#include "ring_demo.hpp"
+
+namespace {
+
+void add_traffic_options(CLI::App* cmd, demo::traffic_options& o) {
+    cmd->add_option("--name", o.name, "Channel name")->capture_default_str();
+    cmd->add_option("--size", o.size, "Message size in bytes")
+        ->check(CLI::Range(0u, 1u << 30))
+        ->capture_default_str();
+    cmd->add_option("--wait", o.wait, "Reader wait strategy")
+        ->check(CLI::IsMember({"spin", "adaptive", "blocking"}))
+        ->capture_default_str();
+}
+
+std::string self_exe() {
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("ipc-demo");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ipc-demo: libipc parent/child demos"};
+    app.require_subcommand(1);
+    demo::traffic_options o;
+    auto* ring = app.add_subcommand("ring", "A parent writes to a ring, its child reads");
+    add_traffic_options(ring, o);
+    ring->add_option("--rate", o.rate, "Messages per second, 0 = flat out")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    ring->add_option("--duration", o.duration, "Seconds to run, 0 = until interrupted")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    auto* ring_child = app.add_subcommand("ring-child", "")->group("");  // hidden: the reader
+    add_traffic_options(ring_child, o);
+    CLI11_PARSE(app, argc, argv);
+    if (*ring_child) {
+        return demo::run_ring_child(o);
+    }
+    return demo::run_ring_parent(o, self_exe().c_str());
+}

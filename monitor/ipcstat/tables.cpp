@@ -1,0 +1,116 @@
+#include "ipcstat/tables.hpp"
+
+#include <fmt/format.h>
+
+#include "ipcstat/units.hpp"
+
+namespace ipcstat {
+
+namespace {
+
+using ipc::inspect::endpoint_info;
+using ipc::inspect::process_info;
+using ipc::inspect::snapshot;
+
+const char* segment_status(const ipc::inspect::segment_entry& s) {
+    if (!s.error.empty()) {
+        return "error";
+    }
+    return s.stale ? "stale" : "ok";
+}
+
+void append_processes(std::string& out, const snapshot& s) {
+    out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<6} {:>9}\n", "PID", "PROGRAM", "ALIVE",
+                       "ENDPOINTS");
+    for (const auto& p : s.processes) {
+        out += fmt::format("{:>8}  {:<16} {:<6} {:>9}\n", p.pid, p.program,
+                           p.alive ? "yes" : "no", p.endpoints.size());
+    }
+}
+
+void append_endpoints(std::string& out, const snapshot& s) {
+    out += fmt::format("\nENDPOINTS\n{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n",
+                       "PID", "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED",
+                       "P99");
+    for (const auto& p : s.processes) {
+        for (const auto& e : p.endpoints) {
+            out += fmt::format("{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n",
+                               p.pid, e.name, e.kind, e.role, e.state, e.counters.sent,
+                               e.counters.received, e.counters.dropped,
+                               e.latency.count == 0 ? "-" : format_duration_ns(e.latency.p99_ns));
+        }
+    }
+}
+
+void append_rings(std::string& out, const snapshot& s) {
+    out += fmt::format("\nRINGS\n{:<24} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", "NAME",
+                       "CAPACITY", "USED", "HWM", "WRITER", "READER", "STALE");
+    for (const auto& r : s.rings) {
+        out += fmt::format("{:<24} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", r.name,
+                           format_bytes(static_cast<double>(r.capacity)),
+                           format_bytes(static_cast<double>(r.occupancy_bytes)),
+                           format_bytes(static_cast<double>(r.occupancy_hwm_bytes)), r.writer.pid,
+                           r.reader.pid, r.stale ? "yes" : "no");
+    }
+}
+
+void append_segments(std::string& out, const snapshot& s) {
+    out += fmt::format("\nSEGMENTS\n{:<40} {:<10} {:>8} {:>10} {:<7} {}\n", "NAME", "KIND", "PID",
+                       "SIZE", "STATUS", "ERROR");
+    for (const auto& seg : s.segments) {
+        out += fmt::format("{:<40} {:<10} {:>8} {:>10} {:<7} {}\n", seg.name, seg.kind,
+                           seg.creator_pid, format_bytes(static_cast<double>(seg.size)),
+                           segment_status(seg), seg.error);
+    }
+}
+
+}  // namespace
+
+std::string list_tables(const snapshot& s) {
+    std::string out;
+    append_processes(out, s);
+    append_endpoints(out, s);
+    append_rings(out, s);
+    append_segments(out, s);
+    return out;
+}
+
+std::string watch_table(const snapshot& now, const snapshot* before) {
+    const double seconds =
+        before == nullptr ? 0 : static_cast<double>(now.taken_ns - before->taken_ns) / 1e9;
+    std::string out = fmt::format(
+        "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9}\n", "PID",
+        "NAME", "ROLE", "SENT", "RECEIVED", "MSG/S", "BYTES/S", "DROPPED", "DEPTH", "P50", "P99",
+        "MAX");
+    for (const auto& p : now.processes) {
+        if (!p.alive) {
+            continue;  // `ipcstat list` shows what dead processes left behind
+        }
+        for (const auto& e : p.endpoints) {
+            if (e.state != "active") {
+                continue;
+            }
+            const endpoint_info* prev =
+                before == nullptr ? nullptr : ipc::inspect::find_endpoint(*before, p.pid, e);
+            ipc::inspect::endpoint_rates r;
+            if (prev != nullptr) {
+                r = ipc::inspect::rates(*prev, e, now.taken_ns - before->taken_ns);
+            }
+            const bool has_rate = prev != nullptr && seconds > 0;
+            const double msgs = r.sent_per_s + r.received_per_s;
+            const double bytes = r.bytes_out_per_s + r.bytes_in_per_s;
+            const bool has_latency = e.latency.count != 0;
+            out += fmt::format(
+                "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9}\n",
+                p.pid, e.name, e.role, e.counters.sent, e.counters.received,
+                has_rate ? format_count(msgs) : "-", has_rate ? format_bytes(bytes) : "-",
+                e.counters.dropped, e.counters.queue_depth,
+                has_latency ? format_duration_ns(e.latency.p50_ns) : "-",
+                has_latency ? format_duration_ns(e.latency.p99_ns) : "-",
+                has_latency ? format_duration_ns(e.latency.max_ns) : "-");
+        }
+    }
+    return out;
+}
+
+}  // namespace ipcstat

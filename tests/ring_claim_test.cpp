@@ -1,0 +1,171 @@
+// Regression tests for the fixes from the first review of the ring's shared-memory protocol.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "ipc/inspect.hpp"
+#include "ipc/layout/ring_layout.hpp"
+#include "ipc/ring.hpp"
+#include "ipc/shm.hpp"
+#include "ipc/telemetry.hpp"
+#include "support/names.hpp"
+
+namespace {
+
+using ipc::errc;
+using namespace std::chrono_literals;
+
+// Racing processes claim the writer end of a fresh ring: exactly one may win. Each child holds
+// its result until every child has tried, so a winner cannot close and let a second one in.
+TEST(RingClaim, ExactlyOneOfManyRacingWritersWins) {
+    constexpr int racers = 8;
+    for (int round = 0; round < 10; ++round) {
+        const auto name = ipc::test::unique_name("race");
+        int results[2];
+        int release[2];
+        ASSERT_EQ(::pipe(results), 0);
+        ASSERT_EQ(::pipe(release), 0);
+        std::vector<pid_t> children;
+        for (int i = 0; i < racers; ++i) {
+            const pid_t pid = ::fork();
+            if (pid == 0) {
+                ::close(results[0]);
+                ::close(release[1]);
+                ipc::ring_options o;
+                o.telemetry = false;
+                auto w = ipc::ring_writer::open(name, o);
+                const char won = w ? '1' : (w.code() == errc::busy ? '0' : 'e');
+                (void)!::write(results[1], &won, 1);
+                char c;
+                (void)!::read(release[0], &c, 1);  // returns 0 when the parent closes it
+                ::_exit(0);
+            }
+            children.push_back(pid);
+        }
+        ::close(results[1]);
+        ::close(release[0]);
+        int wins = 0;
+        int errors = 0;
+        for (int i = 0; i < racers; ++i) {
+            char c = 'x';
+            ASSERT_EQ(::read(results[0], &c, 1), 1);
+            wins += c == '1';
+            errors += c == 'e';
+        }
+        ::close(release[1]);
+        for (pid_t pid : children) {
+            int status = 0;
+            ::waitpid(pid, &status, 0);
+        }
+        ::close(results[0]);
+        EXPECT_EQ(wins, 1) << "round " << round;
+        EXPECT_EQ(errors, 0) << "round " << round;
+        (void)ipc::shm::unlink(ipc::shm::object_name("ring", name));
+    }
+}
+
+TEST(RingClaim, UnalignedIndicesAreRejectedAtAttach) {
+    const auto name = ipc::test::unique_name("unaligned");
+    ipc::ring_options keep;
+    keep.keep_segment = true;
+    { ASSERT_TRUE(ipc::ring_writer::open(name, keep)); }
+    const auto object = ipc::shm::object_name("ring", name);
+    {
+        auto fd = ipc::shm::open(object, ipc::access::read_write);
+        ASSERT_TRUE(fd);
+        auto map = ipc::mapping::map(fd->get(), *ipc::shm::size_of(fd->get()),
+                                     ipc::access::read_write);
+        ASSERT_TRUE(map);
+        auto& c = reinterpret_cast<ipc::layout::ring_segment*>(map->data())->control;
+        c.read_index = 8;
+        c.write_index = 24;
+    }
+    EXPECT_EQ(ipc::ring_reader::open(name).code(), errc::corrupt);
+    EXPECT_FALSE(ipc::inspect::read_ring(object));
+    EXPECT_TRUE(ipc::shm::unlink(object));
+}
+
+// A creator that died after sizing the object but before marking it ready must not block the
+// name forever: open_or_create replaces it.
+TEST(RingClaim, SegmentWhoseCreatorDiedBeforeReadyIsReplaced) {
+    const auto name = ipc::test::unique_name("halfmade");
+    const auto object = ipc::shm::object_name("ring", name);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    {
+        auto fd = ipc::shm::create(object, 4096, 0600);
+        ASSERT_TRUE(fd);
+        auto map = ipc::mapping::map(fd->get(), 4096, ipc::access::read_write);
+        ASSERT_TRUE(map);
+        auto& h = *reinterpret_cast<ipc::layout::segment_header*>(map->data());
+        h.magic = ipc::layout::segment_magic;
+        h.creator_pid = child;  // dead; ready never stored
+    }
+    ipc::ring_options o;
+    o.ready_timeout = 5s;
+    auto w = ipc::ring_writer::open(name, o);
+    ASSERT_TRUE(w) << w.error_value().message();
+    EXPECT_TRUE(ipc::inspect::read_ring(object));
+}
+
+TEST(InspectDiscovery, SegmentStillBeingCreatedIsNotStale) {
+    const auto object = ipc::shm::object_name("ring", ipc::test::unique_name("creating"));
+    auto fd = ipc::shm::create(object, 4096, 0600);  // zero-filled: no creator pid yet
+    ASSERT_TRUE(fd);
+    bool seen = false;
+    for (const auto& s : ipc::inspect::discover()) {
+        if ("/" + s.name == object) {
+            seen = true;
+            EXPECT_FALSE(s.error.empty());
+            EXPECT_FALSE(s.stale);
+        }
+    }
+    EXPECT_TRUE(seen);
+    EXPECT_TRUE(ipc::shm::unlink(object));
+}
+
+TEST(TelemetryTable, FullTableIsReportedNotSilent) {
+    std::vector<ipc::telemetry::endpoint> held;
+    ipc::result<ipc::telemetry::endpoint> last = ipc::telemetry::endpoint{};
+    for (std::uint32_t i = 0; i <= ipc::layout::telemetry_endpoint_capacity; ++i) {
+        last = ipc::telemetry::endpoint::open(
+            {ipc::layout::channel_kind::ring, ipc::layout::endpoint_role::writer, "fill", "x"});
+        if (!last) {
+            break;
+        }
+        held.push_back(std::move(*last));
+    }
+    ASSERT_FALSE(last);
+    EXPECT_EQ(last.code(), errc::table_full);
+    // A ring opened now works and says why it has no counters.
+    auto w = ipc::ring_writer::open(ipc::test::unique_name("nocounters"));
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->telemetry_error().code(), errc::table_full);
+    EXPECT_TRUE(w->try_send(std::vector<std::byte>(4)));
+}
+
+TEST(TelemetryNames, LongestChannelNameIsKeptWhole) {
+    const std::string name = ipc::test::unique_name("long") + std::string(100, 'x');
+    const std::string trimmed = name.substr(0, ipc::shm::max_name_length);
+    auto w = ipc::ring_writer::open(trimmed);
+    ASSERT_TRUE(w) << w.error_value().message();
+    auto p = ipc::inspect::read_telemetry(ipc::telemetry::segment_object_name(::getpid()));
+    ASSERT_TRUE(p);
+    bool seen = false;
+    for (const auto& e : p->endpoints) {
+        if (e.state == "active" && e.name == trimmed) {
+            seen = true;
+            EXPECT_EQ(e.region, "/libipc-ring-" + trimmed);
+        }
+    }
+    EXPECT_TRUE(seen);
+}
+
+}  // namespace
