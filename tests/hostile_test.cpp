@@ -170,7 +170,10 @@ TEST(Hostile, RandomBytesAtARingName) {
             h.total_size = size;
             h.ready = ipc::layout::ready_value;
         }
-        auto r = ipc::ring_reader::open(name, quick());
+        // open_only: validate the hostile segment rather than replace it as abandoned.
+        ipc::ring_options o = quick();
+        o.mode = ipc::open_mode::open_only;
+        auto r = ipc::ring_reader::open(name, o);
         if (r) {
             // Geometry happened to validate: reading must still fail cleanly or succeed.
             (void)r->try_read();

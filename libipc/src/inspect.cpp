@@ -381,9 +381,10 @@ endpoint_rates rates(const endpoint_info& before, const endpoint_info& after,
     return out;
 }
 
-const endpoint_info* find_endpoint(const snapshot& s, std::int32_t pid, const endpoint_info& e) {
+const endpoint_info* find_endpoint(const snapshot& s, const process_info& owner,
+                                   const endpoint_info& e) {
     for (const auto& p : s.processes) {
-        if (p.pid != pid) {
+        if (p.pid != owner.pid || p.start_time != owner.start_time) {
             continue;
         }
         for (const auto& candidate : p.endpoints) {

@@ -24,8 +24,10 @@ json latency_json(const endpoint_info& e) {
     json buckets = json::array();
     for (std::size_t i = 0; i < e.latency_buckets.size(); ++i) {
         if (e.latency_buckets[i] != 0) {
-            buckets.push_back({{"le_ns", histogram::upper_bound(i) - 1},
-                               {"count", e.latency_buckets[i]}});
+            // The last bucket is unbounded: null, like Prometheus' +Inf.
+            json le = i + 1 < e.latency_buckets.size() ? json(histogram::upper_bound(i) - 1)
+                                                       : json(nullptr);
+            buckets.push_back({{"le_ns", le}, {"count", e.latency_buckets[i]}});
         }
     }
     return {{"count", e.latency.count},   {"mean_ns", e.latency.mean_ns},
@@ -74,6 +76,7 @@ std::string to_json(const snapshot& s, bool pretty) {
             endpoints.push_back(endpoint_json(e));
         }
         processes.push_back({{"pid", p.pid},
+                             {"start_time", p.start_time},
                              {"program", p.program},
                              {"segment", p.segment},
                              {"alive", p.alive},

@@ -88,6 +88,11 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
             }
             return seg;
         }
+        // Before any other check: a dead pair's segment is replaced whatever its geometry.
+        if (o.mode == open_mode::open_or_create && abandoned(control_of(*seg))) {
+            (void)shm::unlink_if_same(object, seg->fd.get());
+            continue;
+        }
         auto geometry = detail::validate_ring(control_of(*seg), seg->map.size());
         if (!geometry) {
             return geometry.error_value();
@@ -98,13 +103,6 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
         if (geometry->max_message != o.max_message || geometry->capacity != capacity) {
             return error{errc::geometry_mismatch,
                          "the ring exists with another max_message or capacity"};
-        }
-        if (auto ok = detail::validate_indices(control_of(*seg), *geometry); !ok) {
-            return ok.error_value();
-        }
-        if (o.mode == open_mode::open_or_create && abandoned(control_of(*seg))) {
-            (void)shm::unlink(object);  // start afresh rather than replay a dead pair's data
-            continue;
         }
         return seg;
     }
@@ -133,6 +131,13 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
             return claimed.error_value();
         }
     }
+    // Loaded once the end is ours: a previous holder of this end can no longer move them.
+    auto start = detail::load_start(control, {*capacity, o.max_message});
+    if (!start) {
+        detail::release_end(writer ? control.writer : control.reader);
+        return start.error_value();
+    }
+    att.start = *start;
     att.created = seg->created;
     att.fd = std::move(seg->fd);
     att.map = std::move(seg->map);
@@ -175,7 +180,8 @@ ring_attachment::ring_attachment(ring_attachment&& other) noexcept
       counters(std::move(other.counters)),
       telemetry_error(other.telemetry_error),
       control(std::exchange(other.control, nullptr)),
-      geometry(other.geometry) {}
+      geometry(other.geometry),
+      start(other.start) {}
 
 ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     if (this != &other) {
@@ -190,6 +196,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
         telemetry_error = other.telemetry_error;
         control = std::exchange(other.control, nullptr);
         geometry = other.geometry;
+        start = other.start;
     }
     return *this;
 }
@@ -230,7 +237,8 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
     }
     ring_writer w;
     w.att_ = std::move(*att);
-    w.producer_ = detail::spsc_producer(w.att_.control, data_of(w.att_), w.att_.geometry);
+    w.producer_ =
+        detail::spsc_producer(w.att_.control, data_of(w.att_), w.att_.geometry, w.att_.start);
     w.att_.counters.set_peer(detail::end_pid(w.att_.control->reader));
     return w;
 }
@@ -349,7 +357,8 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
     }
     ring_reader r;
     r.att_ = std::move(*att);
-    r.consumer_ = detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry);
+    r.consumer_ =
+        detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry, r.att_.start);
     r.att_.counters.set_peer(detail::end_pid(r.att_.control->writer));
     return r;
 }

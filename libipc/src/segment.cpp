@@ -68,6 +68,9 @@ result<void> validate_header(const layout::segment_header& header, std::uint64_t
     if (load(header.total_size, std::memory_order_relaxed) != mapped_size) {
         return error{errc::corrupt, "segment total_size disagrees with its real size"};
     }
+    if (mapped_size < spec.header_size) {
+        return error{errc::corrupt, "segment is smaller than its kind's header"};
+    }
     return {};
 }
 

@@ -1,6 +1,7 @@
 #include "ipc/shm.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,6 +72,23 @@ result<void> unlink(const std::string& object) noexcept {
         return system_error("shm_unlink failed");
     }
     return {};
+}
+
+result<void> unlink_if_same(const std::string& object, int fd) noexcept {
+    unique_fd dir{::open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (!dir.valid() || ::flock(dir.get(), LOCK_EX) != 0) {
+        return system_error("locking the shm directory failed");
+    }
+    struct stat mine {};
+    struct stat named {};
+    unique_fd current{::shm_open(object.c_str(), O_RDONLY | O_CLOEXEC, 0)};
+    result<void> outcome;
+    if (current.valid() && ::fstat(fd, &mine) == 0 && ::fstat(current.get(), &named) == 0 &&
+        mine.st_ino == named.st_ino && mine.st_dev == named.st_dev) {
+        outcome = unlink(object);
+    }
+    ::flock(dir.get(), LOCK_UN);
+    return outcome;
 }
 
 result<std::size_t> size_of(int fd) noexcept {

@@ -1,6 +1,7 @@
 #include "ipc/detail/spsc_ring.hpp"
 
 #include <atomic>
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -46,15 +47,20 @@ result<ring_geometry> validate_ring(const layout::ring_control& control,
     return ring_geometry{capacity, max_message};
 }
 
-result<void> validate_indices(const layout::ring_control& control,
+result<ring_start> load_start(const layout::ring_control& control,
                               const ring_geometry& geometry) noexcept {
-    const std::uint64_t write = load(control.write_index, memory_order_acquire);
-    const std::uint64_t read = load(control.read_index, memory_order_acquire);
-    if (read > write || write - read > geometry.capacity ||
-        write % layout::record_alignment != 0 || read % layout::record_alignment != 0) {
+    ring_start s{};
+    // Acquire: pairs with the releases of a previous holder of either end.
+    s.write_index = load(control.write_index, memory_order_acquire);
+    s.read_index = load(control.read_index, memory_order_acquire);
+    s.write_count = load(control.write_count, memory_order_relaxed);
+    s.read_count = load(control.read_count, memory_order_relaxed);
+    if (s.read_index > s.write_index || s.write_index - s.read_index > geometry.capacity ||
+        s.write_index % layout::record_alignment != 0 ||
+        s.read_index % layout::record_alignment != 0) {
         return error{errc::corrupt, "ring indices are out of range"};
     }
-    return {};
+    return s;
 }
 
 void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
@@ -68,14 +74,14 @@ void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint3
 // ---- producer ----
 
 spsc_producer::spsc_producer(layout::ring_control* control, std::byte* data,
-                             ring_geometry geometry) noexcept
-    : control_(control), data_(data), geometry_(geometry) {
-    // Acquire pairs with the previous writer's release, in case this writer takes over.
-    write_ = load(control->write_index, memory_order_acquire);
-    count_ = load(control->write_count, memory_order_relaxed);
-    read_cache_ = load(control->read_index, memory_order_acquire);
-    read_count_cache_ = load(control->read_count, memory_order_relaxed);
-}
+                             ring_geometry geometry, const ring_start& start) noexcept
+    : control_(control),
+      data_(data),
+      geometry_(geometry),
+      write_(start.write_index),
+      read_cache_(start.read_index),
+      read_count_cache_(start.read_count),
+      count_(start.write_count) {}
 
 // The reader's index is untrusted: it must be aligned and lie in [write - capacity, write].
 bool spsc_producer::plausible_read_index(std::uint64_t read) const noexcept {
@@ -134,10 +140,12 @@ bool spsc_producer::commit(std::size_t length, std::uint64_t send_ns) noexcept {
     std::memcpy(data_ + (reserved_at_ & (geometry_.capacity - 1)), &header, sizeof header);
     write_ = reserved_at_ + record_size(length);
     ++count_;
+    // The count first: a reader that acquires the index below then sees a count that covers
+    // every message the index covers (its depth arithmetic never underflows).
+    store(control_->write_count, count_, memory_order_relaxed);
     // Release: the record's bytes (and any padding header) happen-before a reader that
     // acquires this index.
     store(control_->write_index, write_, memory_order_release);
-    store(control_->write_count, count_, memory_order_relaxed);
     // Dekker handshake with a reader about to sleep (see the header comment).
     std::atomic_thread_fence(memory_order_seq_cst);
     return load(control_->reader_sleeping, memory_order_relaxed) != 0;
@@ -170,14 +178,15 @@ void spsc_producer::end_sleep() noexcept {
 // ---- consumer ----
 
 spsc_consumer::spsc_consumer(layout::ring_control* control, std::byte* data,
-                             ring_geometry geometry) noexcept
-    : control_(control), data_(data), geometry_(geometry) {
-    read_ = load(control->read_index, memory_order_acquire);
-    count_ = load(control->read_count, memory_order_relaxed);
-    hwm_ = load(control->occupancy_hwm, memory_order_relaxed);
-    write_cache_ = load(control->write_index, memory_order_acquire);
-    write_count_cache_ = load(control->write_count, memory_order_relaxed);
-}
+                             ring_geometry geometry, const ring_start& start) noexcept
+    : control_(control),
+      data_(data),
+      geometry_(geometry),
+      read_(start.read_index),
+      write_cache_(start.write_index),
+      write_count_cache_(start.write_count),
+      count_(start.read_count),
+      hwm_(std::min(load(control->occupancy_hwm, memory_order_relaxed), geometry.capacity)) {}
 
 result<record_header> spsc_consumer::next_header() noexcept {
     if (read_ + pending_ == write_cache_) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "ipc/clock.hpp"
 #include "ipc/process.hpp"
@@ -122,6 +123,11 @@ private:
         if (!seg) {
             return seg.error_value();
         }
+        // After fork, records inherited from the parent still point into the parent's mapping:
+        // keep it mapped (retired, never unmapped) so those writes cannot fault.
+        if (segment_.map.valid()) {
+            retired_.push_back(std::move(segment_));
+        }
         segment_ = std::move(*seg);
         header_ = reinterpret_cast<telemetry_header*>(segment_.map.data());
         records_ = reinterpret_cast<endpoint_record*>(segment_.map.data() + endpoints_offset);
@@ -146,6 +152,8 @@ private:
         return closed;
     }
 
+    void remove_segment() noexcept { unlink_at_exit(); }
+
     void unlink_at_exit() noexcept {
         std::lock_guard lock(mutex_);
         if (header_ != nullptr && owner_pid_ == ::getpid()) {
@@ -157,6 +165,7 @@ private:
     pid_t owner_pid_ = 0;
     std::string object_;
     detail::named_segment segment_;
+    std::vector<detail::named_segment> retired_;
     telemetry_header* header_ = nullptr;
     endpoint_record* records_ = nullptr;
     bool unlink_registered_ = false;
@@ -198,5 +207,7 @@ void endpoint::close() noexcept {
 }
 
 void heartbeat() noexcept { registry::instance().beat(); }
+
+void remove_segment() noexcept { registry::instance().remove_segment(); }
 
 }  // namespace ipc::telemetry

@@ -91,7 +91,7 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
                 continue;
             }
             const endpoint_info* prev =
-                before == nullptr ? nullptr : ipc::inspect::find_endpoint(*before, p.pid, e);
+                before == nullptr ? nullptr : ipc::inspect::find_endpoint(*before, p, e);
             ipc::inspect::endpoint_rates r;
             if (prev != nullptr) {
                 r = ipc::inspect::rates(*prev, e, now.taken_ns - before->taken_ns);

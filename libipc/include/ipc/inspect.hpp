@@ -1,9 +1,10 @@
 #pragma once
 // Read-only view of every libipc segment on the host, for monitors (no Qt, no writes).
 //
-// Segments are opened O_RDONLY and mapped PROT_READ; every field is read with relaxed atomic
-// loads, validated, and copied into the plain structs below, so callers never touch shared
-// memory. A segment that fails validation yields an error entry, never a crash.
+// Segments are opened O_RDONLY and mapped PROT_READ; every field is read with atomic loads
+// (acquire for the words that publish others: ready, record state and generation, ring indices;
+// relaxed for counters), validated, and copied into the plain structs below, so callers never
+// touch shared memory. A segment that fails validation yields an error entry, never a crash.
 // Limit: a named POSIX shm object cannot be sealed, so a hostile owner that shrinks a segment
 // while it is being decoded can still fault the reader (SIGBUS); see docs/LAYOUT.md.
 
@@ -65,7 +66,7 @@ struct process_info {
 
 struct ring_end_info {
     std::int32_t pid = 0;
-    std::string state;  // "none", "attached", "closed"
+    std::string state;  // "none", "claiming", "attached", "closed" or "invalid"
     bool alive = false;
     bool sleeping = false;  // announced a futex sleep
 };
@@ -119,8 +120,10 @@ struct endpoint_rates {
 endpoint_rates rates(const endpoint_info& before, const endpoint_info& after,
                      std::uint64_t elapsed_ns) noexcept;
 
-// Finds the same endpoint (pid, record index, generation) in another snapshot.
-const endpoint_info* find_endpoint(const snapshot& s, std::int32_t pid, const endpoint_info& e);
+// Finds the same endpoint in another snapshot: same process (pid and start time, so a reused
+// pid never matches) and same record (index and generation).
+const endpoint_info* find_endpoint(const snapshot& s, const process_info& owner,
+                                   const endpoint_info& e);
 
 // The snapshot as one JSON document (schema in docs/SNAPSHOT.md).
 std::string to_json(const snapshot& s, bool pretty = false);

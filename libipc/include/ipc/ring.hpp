@@ -80,6 +80,7 @@ struct ring_attachment {
     layout::ring_control* control = nullptr;
     // Validated once at attach; never re-read from the shared (untrusted) control block.
     ring_geometry geometry{};
+    ring_start start{};  // validated indices the end starts from
 
     // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once,
     // unlinks the segment if this end created it (and keep_segment is off), and unmaps.

@@ -31,6 +31,11 @@ result<unique_fd> create(const std::string& object, std::size_t size, mode_t mod
 result<unique_fd> open(const std::string& object, access mode) noexcept;
 result<void> unlink(const std::string& object) noexcept;
 
+// Unlinks `object` only if the name still refers to the file `fd` has open. Callers that
+// replace abandoned segments serialise on a lock of the shm directory and check identity under
+// it, so two of them never unlink the fresh segment that one of them just created.
+result<void> unlink_if_same(const std::string& object, int fd) noexcept;
+
 // Current size of an fd's file.
 result<std::size_t> size_of(int fd) noexcept;
 

@@ -117,6 +117,10 @@ private:
     layout::endpoint_record* record_ = nullptr;
 };
 
+// Removes this process's telemetry segment now. It is removed at normal exit anyway; call this
+// before leaving through _exit (a forked child) or exec, which skip atexit handlers.
+void remove_segment() noexcept;
+
 // Refreshes this process's heartbeat (cheap; called from wait loops and endpoint open/close).
 void heartbeat() noexcept;
 

@@ -36,9 +36,17 @@ struct ring_geometry {
 result<ring_geometry> validate_ring(const layout::ring_control& control,
                                     std::uint64_t region_size) noexcept;
 
-// Checks the published indices: aligned, and read <= write <= read + capacity. Each end runs
-// this before it adopts the indices as its private starting point.
-result<void> validate_indices(const layout::ring_control& control,
+// Where an end starts: the published indices and counts, loaded once and validated.
+struct ring_start {
+    std::uint64_t write_index;
+    std::uint64_t read_index;
+    std::uint64_t write_count;
+    std::uint64_t read_count;
+};
+
+// Loads the published indices and checks them: aligned, and read <= write <= read + capacity.
+// An end adopts exactly these values, never a second load that a peer could have changed.
+result<ring_start> load_start(const layout::ring_control& control,
                               const ring_geometry& geometry) noexcept;
 
 // Fills a fresh control block. `data_offset` is from the start of the region.
@@ -52,7 +60,8 @@ std::uint64_t ring_capacity_for(std::uint32_t max_message, std::uint64_t min_cap
 class spsc_producer {
 public:
     spsc_producer() noexcept = default;
-    spsc_producer(layout::ring_control* control, std::byte* data, ring_geometry geometry) noexcept;
+    spsc_producer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
+                  const ring_start& start) noexcept;
 
     // Room for a payload of `length` bytes: its span, or queue_full / message_too_large /
     // corrupt. Nothing is visible to the reader until commit().
@@ -71,7 +80,9 @@ public:
     // Messages published but not yet consumed, as of the last look at the reader's index. The
     // writer looks only when its cached view says the ring is full (reading the reader's line
     // on every send would cost coherence traffic), so this is exact only just after a look.
-    std::uint64_t depth_messages() const noexcept { return count_ - read_count_cache_; }
+    std::uint64_t depth_messages() const noexcept {
+        return count_ > read_count_cache_ ? count_ - read_count_cache_ : 0;
+    }
     // True once after each look at the reader's index: the moment depth_messages() is exact.
     bool take_fresh_depth() noexcept { return std::exchange(looked_, false); }
     layout::ring_control* control() const noexcept { return control_; }
@@ -102,7 +113,8 @@ struct record_view {
 class spsc_consumer {
 public:
     spsc_consumer() noexcept = default;
-    spsc_consumer(layout::ring_control* control, std::byte* data, ring_geometry geometry) noexcept;
+    spsc_consumer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
+                  const ring_start& start) noexcept;
 
     // The oldest record, or empty / corrupt. Returns the same record until release().
     result<record_view> try_peek() noexcept;
@@ -117,7 +129,8 @@ public:
     // Messages published and still waiting (a peeked one is no longer waiting), as of the last
     // look at the writer's index.
     std::uint64_t depth_messages() const noexcept {
-        return write_count_cache_ - count_ - (has_peeked_ ? 1 : 0);
+        const std::uint64_t waiting = count_ + (has_peeked_ ? 1 : 0);
+        return write_count_cache_ > waiting ? write_count_cache_ - waiting : 0;
     }
     layout::ring_control* control() const noexcept { return control_; }
 

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <vector>
+
+#include "harness.hpp"
+
+namespace bench {
+
+// Raw floors: shared-atomic, futex, eventfd, pipe and Unix-socket ping-pong; memcpy bandwidth.
+void add_baselines(std::vector<bench_case>& cases);
+// Ring latency, throughput and telemetry cost, each naming its baseline.
+void add_ring_cases(std::vector<bench_case>& cases);
+
+// Message sizes of the throughput cases, and the suffix used in case names ("8B", "64KiB").
+const std::vector<std::size_t>& throughput_sizes();
+std::string size_label(std::size_t bytes);
+// Ring capacity (and memcpy working set) used for a message size.
+std::size_t working_set_for(std::size_t message_size);
+
+}  // namespace bench

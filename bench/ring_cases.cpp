@@ -1,0 +1,156 @@
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "cases.hpp"
+#include "ipc/ring.hpp"
+
+namespace bench {
+
+namespace {
+
+constexpr std::uint64_t spin_round_trips = 200'000;
+constexpr std::uint64_t sleep_round_trips = 20'000;
+constexpr std::size_t pingpong_size = 64;
+
+template <class T>
+T must(ipc::result<T> r) {
+    if (!r) {
+        throw std::runtime_error(r.error_value().message());
+    }
+    return std::move(*r);
+}
+
+void check(const ipc::result<void>& r) {
+    if (!r) {
+        throw std::runtime_error(r.error_value().message());
+    }
+}
+
+ipc::ring_options pingpong_options(ipc::wait_strategy wait) {
+    ipc::ring_options o;
+    o.max_message = pingpong_size;
+    o.wait = wait;
+    return o;
+}
+
+// 64-byte messages bounce between two rings; one-way latency in ns.
+double ring_pingpong(ipc::wait_strategy wait, std::uint64_t round_trips) {
+    const auto out_name = unique_channel("ping");
+    const auto back_name = unique_channel("pong");
+    const auto o = pingpong_options(wait);
+    // Both rings exist before the fork so neither side waits for the other to create them.
+    auto out = must(ipc::ring_writer::open(out_name, o));
+    auto back = must(ipc::ring_reader::open(back_name, o));
+    return with_peer(
+        [&] {
+            // The parent's ends, inherited across fork, are left alone: the child opens its own.
+            auto in = must(ipc::ring_reader::open(out_name, o));
+            auto reply = must(ipc::ring_writer::open(back_name, o));
+            for (std::uint64_t i = 0; i < round_trips; ++i) {
+                auto m = must(in.read());
+                check(reply.send(m.payload));
+                in.release();
+            }
+        },
+        [&] {
+            std::vector<std::byte> msg(pingpong_size, std::byte{1});
+            const auto start = now_ns();
+            for (std::uint64_t i = 0; i < round_trips; ++i) {
+                check(out.send(msg));
+                (void)must(back.read());
+                back.release();
+            }
+            return static_cast<double>(now_ns() - start) / static_cast<double>(2 * round_trips);
+        });
+}
+
+struct throughput_result {
+    std::uint64_t first_ns;
+    std::uint64_t last_ns;
+};
+
+std::uint64_t messages_for(std::size_t size) {
+    return std::clamp<std::uint64_t>(2'000'000'000ull / size, 2000, 5'000'000);
+}
+
+// The writer (parent) sends flat out; the reader (child) copies each message out and records
+// when the first and the last arrived. Returns messages per second.
+double ring_throughput(std::size_t size, bool telemetry) {
+    const auto name = unique_channel("tp");
+    ipc::ring_options o;
+    o.max_message = static_cast<std::uint32_t>(size);
+    o.capacity = working_set_for(size);
+    o.wait = ipc::wait_strategy::adaptive;
+    o.telemetry = telemetry;
+    const std::uint64_t n = messages_for(size);
+    shared_block block(sizeof(throughput_result));
+    auto* result = block.as<throughput_result>();
+    auto writer = must(ipc::ring_writer::open(name, o));
+    with_peer(
+        [&] {
+            auto reader = must(ipc::ring_reader::open(name, o));
+            std::vector<std::byte> buf(size);
+            for (std::uint64_t i = 0; i < n; ++i) {
+                (void)must(reader.receive(buf));
+                if (i == 0) {
+                    result->first_ns = now_ns();
+                }
+            }
+            result->last_ns = now_ns();
+        },
+        [&] {
+            std::vector<std::byte> msg(size, std::byte{2});
+            for (std::uint64_t i = 0; i < n; ++i) {
+                check(writer.send(msg));
+            }
+            return 0.0;
+        });
+    return static_cast<double>(n - 1) * 1e9 /
+           static_cast<double>(result->last_ns - result->first_ns);
+}
+
+}  // namespace
+
+const std::vector<std::size_t>& throughput_sizes() {
+    static const std::vector<std::size_t> sizes = {8, 64, 1024, 64 * 1024, 1024 * 1024};
+    return sizes;
+}
+
+std::string size_label(std::size_t bytes) {
+    if (bytes >= 1024 * 1024) {
+        return std::to_string(bytes / (1024 * 1024)) + "MiB";
+    }
+    if (bytes >= 1024) {
+        return std::to_string(bytes / 1024) + "KiB";
+    }
+    return std::to_string(bytes) + "B";
+}
+
+std::size_t working_set_for(std::size_t message_size) {
+    return std::bit_ceil(std::max<std::size_t>(256 * 1024, 8 * (message_size + 16)));
+}
+
+void add_ring_cases(std::vector<bench_case>& cases) {
+    cases.push_back(measured("ring_pingpong_oneway_64B_spin", "ns", "atomic_pingpong_oneway",
+                     [] { return ring_pingpong(ipc::wait_strategy::busy_spin, spin_round_trips); }));
+    cases.push_back(measured("ring_pingpong_oneway_64B_blocking", "ns", "futex_pingpong_oneway",
+                     [] { return ring_pingpong(ipc::wait_strategy::blocking, sleep_round_trips); }));
+    for (std::size_t size : throughput_sizes()) {
+        const auto label = size_label(size);
+        cases.push_back(measured("ring_throughput_msgs_" + label, "msgs/s", "",
+                         [size] { return ring_throughput(size, true); }));
+        // The same runs in bytes: derived from the msgs/s median, not measured again.
+        cases.push_back(derived("ring_throughput_" + label, "GB/s", "memcpy_" + label,
+                                "ring_throughput_msgs_" + label, static_cast<double>(size) / 1e9));
+    }
+    cases.push_back(measured("ring_throughput_msgs_64B_telemetry_off", "msgs/s", "",
+                     [] { return ring_throughput(64, false); }));
+    cases.push_back(measured("ring_throughput_msgs_64B_telemetry_on", "msgs/s",
+                     "ring_throughput_msgs_64B_telemetry_off",
+                     [] { return ring_throughput(64, true); }));
+}
+
+}  // namespace bench
