@@ -95,6 +95,8 @@ public:
         }
     }
 
+    void remove_segment() noexcept { unlink_at_exit(); }
+
 private:
     result<void> ensure_segment() {
         const pid_t pid = ::getpid();
@@ -151,8 +153,6 @@ private:
         }
         return closed;
     }
-
-    void remove_segment() noexcept { unlink_at_exit(); }
 
     void unlink_at_exit() noexcept {
         std::lock_guard lock(mutex_);
