@@ -1,0 +1,124 @@
+// ipc-demo and ipcstat as a user runs them: a live demo, observed from another process.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <array>
+#include <optional>
+#include <sys/wait.h>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ipc/inspect.hpp"
+#include "support/child_process.hpp"
+#include "support/names.hpp"
+
+namespace {
+
+using ipc::test::child_process;
+using namespace std::chrono_literals;
+
+struct command_output {
+    int exit_code;
+    std::string text;
+};
+
+command_output run(const std::string& command) {
+    command_output out{-1, {}};
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        return out;
+    }
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+        out.text.append(buf.data(), n);
+    }
+    const int status = ::pclose(pipe);
+    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+}
+
+bool ring_has_traffic(const std::string& name, std::uint64_t at_least) {
+    auto ring = ipc::inspect::read_ring("libipc-ring-" + name);
+    return ring && ring->read_count >= at_least;
+}
+
+class LiveDemo : public ::testing::Test {
+protected:
+    void SetUp() override {
+        name = ipc::test::unique_name("demo");
+        demo.emplace(std::vector<std::string>{IPC_DEMO, "ring", "--rate", "5000", "--size", "100",
+                                              "--name", name});
+        ASSERT_TRUE(ipc::test::eventually([&] { return ring_has_traffic(name, 200); }, 20s));
+    }
+    std::string name;
+    std::optional<child_process> demo;
+};
+
+TEST_F(LiveDemo, SnapshotJsonShowsTheRingAndBothEndpointsCounting) {
+    const auto out = run(std::string(IPCSTAT) + " snapshot --format json");
+    ASSERT_EQ(out.exit_code, 0);
+    const auto doc = nlohmann::json::parse(out.text);
+    bool ring_seen = false;
+    for (const auto& r : doc["rings"]) {
+        if (r["name"] == name) {
+            ring_seen = true;
+            EXPECT_GT(r["write_count"].get<std::uint64_t>(), 0u);
+            EXPECT_TRUE(r["writer"]["alive"].get<bool>());
+            EXPECT_TRUE(r["reader"]["alive"].get<bool>());
+        }
+    }
+    EXPECT_TRUE(ring_seen);
+    int writers = 0;
+    int readers = 0;
+    for (const auto& p : doc["processes"]) {
+        for (const auto& e : p["endpoints"]) {
+            if (e["name"] == name && e["state"] == "active") {
+                writers += e["role"] == "writer" && e["counters"]["sent"].get<std::uint64_t>() > 0;
+                readers += e["role"] == "reader" &&
+                           e["counters"]["received"].get<std::uint64_t>() > 0 &&
+                           e["latency"]["count"].get<std::uint64_t>() > 0;
+            }
+        }
+    }
+    EXPECT_EQ(writers, 1);
+    EXPECT_EQ(readers, 1);
+}
+
+TEST_F(LiveDemo, ListAndWatchNameTheEndpoint) {
+    const auto list = run(std::string(IPCSTAT) + " list");
+    EXPECT_EQ(list.exit_code, 0);
+    EXPECT_NE(list.text.find(name), std::string::npos);
+    EXPECT_NE(list.text.find("libipc-ring-" + name), std::string::npos);
+    const auto watch = run(std::string(IPCSTAT) + " watch --interval 100 --iterations 2");
+    EXPECT_EQ(watch.exit_code, 0);
+    EXPECT_NE(watch.text.find(name), std::string::npos);
+    EXPECT_NE(watch.text.find("MSG/S"), std::string::npos);
+}
+
+TEST_F(LiveDemo, InterruptStopsParentAndChildCleanly) {
+    demo->kill(SIGINT);
+    auto status = demo->wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(ipc::test::exit_code(*status), 0);
+    // Both ends closed and the creator removed the segment.
+    EXPECT_FALSE(ipc::inspect::read_ring("libipc-ring-" + name));
+}
+
+TEST(Demo, RunsForADurationAndExitsZero) {
+    const auto out = run(std::string(IPC_DEMO) + " ring --rate 0 --size 64 --duration 0.5 --name " +
+                         ipc::test::unique_name("flat"));
+    EXPECT_EQ(out.exit_code, 0);
+    EXPECT_NE(out.text.find("checked every message"), std::string::npos);
+}
+
+TEST(Demo, RejectsBadArguments) {
+    EXPECT_NE(run(std::string(IPC_DEMO) + " ring --size -1 2>/dev/null").exit_code, 0);
+    EXPECT_NE(run(std::string(IPC_DEMO) + " ring --name 'bad/name' --duration 1 2>/dev/null").exit_code,
+              0);
+    EXPECT_NE(run(std::string(IPCSTAT) + " snapshot --format xml 2>/dev/null").exit_code, 0);
+}
+
+}  // namespace
