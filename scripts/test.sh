@@ -9,6 +9,6 @@ jobs=$(nproc)
 ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-./scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DIPC_SANITIZE=ON
+./scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DIPC_SANITIZE=ON -DIPC_BUILD_PROGRAMS=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -L lib

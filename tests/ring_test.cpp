@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <vector>
@@ -18,6 +19,11 @@ using ipc::errc;
 using namespace std::chrono_literals;
 
 std::span<const std::byte> as_bytes(const std::vector<std::byte>& v) { return {v.data(), v.size()}; }
+
+// memcmp with a length of 0 may still not be given a null pointer (an empty vector's data()).
+bool same_bytes(const std::byte* a, const std::byte* b, std::size_t n) {
+    return std::equal(a, a + n, b);
+}
 
 std::vector<std::byte> pattern(std::size_t n, std::uint64_t seed) {
     std::vector<std::byte> v(n);
@@ -162,7 +168,7 @@ TEST(RingMessages, LengthsZeroOneMaxAndTooLarge) {
         auto n = p.reader.try_receive(buf);
         ASSERT_TRUE(n) << len;
         ASSERT_EQ(*n, len);
-        EXPECT_EQ(std::memcmp(buf.data(), msg.data(), len), 0);
+        EXPECT_TRUE(same_bytes(buf.data(), msg.data(), len));
     }
     const auto big = pattern(1001, 3);
     EXPECT_EQ(p.writer.try_send(as_bytes(big)).code(), errc::message_too_large);
@@ -210,7 +216,7 @@ TEST(RingMessages, WrapAroundAtEveryPositionAndSizeNearTheBoundary) {
         auto n = p.reader.try_receive(buf);
         ASSERT_TRUE(n) << "len " << len << " pos " << pos;
         ASSERT_EQ(*n, len);
-        ASSERT_EQ(std::memcmp(buf.data(), msg.data(), len), 0);
+        ASSERT_TRUE(same_bytes(buf.data(), msg.data(), len));
         const auto size = ipc::layout::record_size(len);
         const auto tail = 256 - pos;
         pos = (size <= tail ? pos + size : size) % 256;

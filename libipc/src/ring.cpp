@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ipc/detail/atomic.hpp"
+#include "ipc/detail/handshake.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/process.hpp"
 #include "ipc/shm.hpp"
@@ -118,6 +119,8 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
     if (!capacity) {
         return capacity.error_value();
     }
+    // Before this process publishes anything: lets it skip the hot-path fence (handshake.hpp).
+    detail::register_for_asymmetric_fences();
     ring_attachment att;
     att.name = std::string(name);
     att.object = shm::object_name("ring", name);
@@ -239,6 +242,7 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
     w.att_ = std::move(*att);
     w.producer_ =
         detail::spsc_producer(w.att_.control, data_of(w.att_), w.att_.geometry, w.att_.start);
+    w.producer_.publish_fence_need(options.wait == wait_strategy::blocking);
     w.att_.counters.set_peer(detail::end_pid(w.att_.control->reader));
     return w;
 }
@@ -359,6 +363,7 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
     r.att_ = std::move(*att);
     r.consumer_ =
         detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry, r.att_.start);
+    r.consumer_.publish_fence_need(options.wait == wait_strategy::blocking);
     r.att_.counters.set_peer(detail::end_pid(r.att_.control->writer));
     return r;
 }

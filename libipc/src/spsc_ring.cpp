@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ipc/detail/atomic.hpp"
+#include "ipc/detail/handshake.hpp"
 #include "ipc/futex.hpp"
 
 namespace ipc::detail {
@@ -146,8 +147,8 @@ bool spsc_producer::commit(std::size_t length, std::uint64_t send_ns) noexcept {
     // Release: the record's bytes (and any padding header) happen-before a reader that
     // acquires this index.
     store(control_->write_index, write_, memory_order_release);
-    // Dekker handshake with a reader about to sleep (see the header comment).
-    std::atomic_thread_fence(memory_order_seq_cst);
+    // Dekker handshake with a reader about to sleep (see detail/handshake.hpp).
+    light_fence(load(control_->reader_needs_fence, memory_order_relaxed) != 0);
     return load(control_->reader_sleeping, memory_order_relaxed) != 0;
 }
 
@@ -160,15 +161,40 @@ void spsc_producer::wake_reader() noexcept {
     futex::wake(&control_->data_seq, 1);
 }
 
+namespace {
+
+// Stores this end's choice, then makes sure the peer's CPU has seen it before we first sleep.
+bool publish_need(std::uint32_t& word, bool sleeps_often) noexcept {
+    const bool needs = sleeps_often || !asymmetric_fences_available();
+    store(word, std::uint32_t{needs ? 1u : 0u}, memory_order_relaxed);
+    return heavy_fence() || needs;
+}
+
+// A sleeper that asked for fences only needs a local one; otherwise it pays for membarrier.
+bool sleeper_fence(std::uint32_t need) noexcept {
+    if (need != 0) {
+        std::atomic_thread_fence(memory_order_seq_cst);
+        return true;
+    }
+    return heavy_fence();
+}
+
+}  // namespace
+
+void spsc_producer::publish_fence_need(bool sleeps_often) noexcept {
+    fence_ok_ = publish_need(control_->writer_needs_fence, sleeps_often);
+}
+
 std::uint32_t spsc_producer::announce_sleep() noexcept {
     const std::uint32_t seq = load(control_->space_seq, memory_order_acquire);
     store(control_->writer_sleeping, std::uint32_t{1}, memory_order_relaxed);
-    std::atomic_thread_fence(memory_order_seq_cst);
+    fence_ok_ = sleeper_fence(load(control_->writer_needs_fence, memory_order_relaxed));
     return seq;
 }
 
 void spsc_producer::sleep_for_space(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
-    (void)futex::wait(&control_->space_seq, seq, timeout_ns);
+    (void)futex::wait(&control_->space_seq, seq,
+                      fence_ok_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns));
 }
 
 void spsc_producer::end_sleep() noexcept {
@@ -261,7 +287,7 @@ bool spsc_consumer::release() noexcept {
     // Release: our reads of the record happen-before the writer reuses its bytes.
     store(control_->read_index, read_, memory_order_release);
     store(control_->read_count, count_, memory_order_relaxed);
-    std::atomic_thread_fence(memory_order_seq_cst);
+    light_fence(load(control_->writer_needs_fence, memory_order_relaxed) != 0);
     return load(control_->writer_sleeping, memory_order_relaxed) != 0;
 }
 
@@ -273,15 +299,20 @@ void spsc_consumer::wake_writer() noexcept {
     futex::wake(&control_->space_seq, 1);
 }
 
+void spsc_consumer::publish_fence_need(bool sleeps_often) noexcept {
+    fence_ok_ = publish_need(control_->reader_needs_fence, sleeps_often);
+}
+
 std::uint32_t spsc_consumer::announce_sleep() noexcept {
     const std::uint32_t seq = load(control_->data_seq, memory_order_acquire);
     store(control_->reader_sleeping, std::uint32_t{1}, memory_order_relaxed);
-    std::atomic_thread_fence(memory_order_seq_cst);
+    fence_ok_ = sleeper_fence(load(control_->reader_needs_fence, memory_order_relaxed));
     return seq;
 }
 
 void spsc_consumer::sleep_for_data(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
-    (void)futex::wait(&control_->data_seq, seq, timeout_ns);
+    (void)futex::wait(&control_->data_seq, seq,
+                      fence_ok_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns));
 }
 
 void spsc_consumer::end_sleep() noexcept {

@@ -10,11 +10,12 @@
 // - The reader copies or views a record, then stores read_index with release; the writer loads
 //   read_index with acquire before reusing that space, so the reader's reads of the old
 //   bytes happen-before the writer overwrites them.
-// - Sleeping is a Dekker handshake: the sleeper stores its *_sleeping flag, issues a seq_cst
-//   fence, then re-checks the index; the waker stores the index, issues a seq_cst fence, then
-//   loads the flag. The two fences guarantee at least one side sees the other's store, so a
-//   wake-up is never lost. The sleeper reads the futex word before announcing, so a bump that
-//   lands between the re-check and futex_wait makes the wait return at once.
+// - Sleeping is a Dekker handshake: the sleeper stores its *_sleeping flag, issues the heavy
+//   fence, then re-checks the index; the waker stores the index, issues the light fence, then
+//   loads the flag. Together the fences guarantee at least one side sees the other's store, so
+//   a wake-up is never lost (detail/handshake.hpp: the light fence is a compiler barrier when
+//   the heavy one is membarrier). The sleeper reads the futex word before announcing, so a
+//   bump that lands between the re-check and futex_wait makes the wait return at once.
 
 #include <cstddef>
 #include <cstdint>
@@ -77,6 +78,9 @@ public:
     void sleep_for_space(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
     void end_sleep() noexcept;
 
+    // Publishes whether a reader waking this writer must fence (see detail/handshake.hpp).
+    void publish_fence_need(bool sleeps_often) noexcept;
+
     // Messages published but not yet consumed, as of the last look at the reader's index. The
     // writer looks only when its cached view says the ring is full (reading the reader's line
     // on every send would cost coherence traffic), so this is exact only just after a look.
@@ -99,6 +103,7 @@ private:
     std::uint64_t read_count_cache_ = 0;  // read_count loaded with read_cache_
     std::uint64_t count_ = 0;       // private copy of write_count
     bool looked_ = false;           // read_index was loaded since take_fresh_depth()
+    bool fence_ok_ = true;          // the last heavy fence reached the peer's CPU
     std::uint64_t reserved_at_ = 0; // index where the reserved record starts (after padding)
     std::uint64_t reserved_len_ = 0;
     bool reserved_ = false;
@@ -126,6 +131,8 @@ public:
     void sleep_for_data(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
     void end_sleep() noexcept;
 
+    void publish_fence_need(bool sleeps_often) noexcept;
+
     // Messages published and still waiting (a peeked one is no longer waiting), as of the last
     // look at the writer's index.
     std::uint64_t depth_messages() const noexcept {
@@ -148,6 +155,7 @@ private:
     std::uint64_t pending_ = 0;      // bytes the peeked record (and padding before it) covers
     record_view peeked_{};
     bool has_peeked_ = false;
+    bool fence_ok_ = true;  // the last heavy fence reached the peer's CPU
 };
 
 }  // namespace ipc::detail

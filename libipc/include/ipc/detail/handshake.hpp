@@ -1,0 +1,39 @@
+#pragma once
+// The fences of the sleep/wake (Dekker) handshake, made asymmetric where the kernel allows it.
+//
+// A waker publishes (store), then checks whether the other side sleeps (load); a sleeper
+// announces (store), then re-checks (load). Each pair needs a StoreLoad barrier between its
+// store and its load, or a wake-up can be lost. Wakers run on every message; sleepers run only
+// on the way into a futex sleep. So, like liburcu and folly's asymmetric fences, the waker
+// issues only a compiler barrier and the sleeper issues membarrier(GLOBAL_EXPEDITED), which
+// makes every CPU running a registered process execute a full barrier before it returns.
+//
+// membarrier costs microseconds, so it suits sleepers that sleep rarely (adaptive, after spinning)
+// but not one that sleeps on every message (blocking). Each end therefore publishes whether its
+// waker must fence (*_needs_fence in the ring's doorbell line), then issues one membarrier so
+// the peer sees that choice before this end first sleeps. A waker skips its fence only when
+// its process is registered for global-expedited membarrier (registration is not inherited by
+// fork) and the sleeper did not ask for fences. A sleeper whose membarrier fails cannot rely
+// on a peer that skips fences, so it sleeps in short slices (a late wake-up, never a lost one).
+
+#include <cstdint>
+
+namespace ipc::detail {
+
+// Registers this process for global-expedited membarrier (once per process, idempotent).
+void register_for_asymmetric_fences() noexcept;
+
+// Hot side, between publishing and checking the sleep flag. `peer_needs_fence` is the
+// sleeper's published choice.
+void light_fence(bool peer_needs_fence) noexcept;
+
+// Whether this process can make its peers' wakers skip fences (membarrier works here).
+bool asymmetric_fences_available() noexcept;
+
+// Sleep side, between announcing and re-checking. Returns false when it could only issue a
+// local fence, in which case the caller must cap its sleep at fallback_sleep_slice_ns.
+bool heavy_fence() noexcept;
+
+inline constexpr std::uint64_t fallback_sleep_slice_ns = 1'000'000;
+
+}  // namespace ipc::detail
