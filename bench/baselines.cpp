@@ -202,7 +202,7 @@ void add_baselines(std::vector<bench_case>& cases) {
     cases.push_back(measured("unix_socket_pingpong_oneway_64B", "ns", "", unix_socket_pingpong));
     for (std::size_t size : throughput_sizes()) {
         cases.push_back(measured("memcpy_" + size_label(size), "GB/s", "",
-                         [size] { return memcpy_bandwidth(size); }));
+                                 [size] { return memcpy_bandwidth(size); }));
     }
 }
 

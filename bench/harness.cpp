@@ -61,9 +61,13 @@ shared_block::shared_block(std::size_t size) : size_(size) {
     }
 }
 
-shared_block::~shared_block() { ::munmap(addr_, size_); }
+shared_block::~shared_block() {
+    ::munmap(addr_, size_);
+}
 
-std::uint64_t now_ns() noexcept { return ipc::monotonic_ns(); }
+std::uint64_t now_ns() noexcept {
+    return ipc::monotonic_ns();
+}
 
 double median(std::vector<double> values) {
     if (values.empty()) {

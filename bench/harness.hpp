@@ -14,8 +14,8 @@ namespace bench {
 
 struct bench_case {
     std::string name;
-    std::string unit;      // "ns", "GB/s", "msgs/s"
-    std::string baseline;  // name of the case this one is compared with, or ""
+    std::string unit;                 // "ns", "GB/s", "msgs/s"
+    std::string baseline;             // name of the case this one is compared with, or ""
     std::function<double()> measure;  // one measurement; null for a derived case
     // A derived case reports `factor` times another case's median (a unit conversion).
     std::string derived_from;
@@ -31,8 +31,8 @@ inline bench_case measured(std::string name, std::string unit, std::string basel
 // A case reporting `factor` times the median of `source` (a unit conversion, not a new run).
 inline bench_case derived(std::string name, std::string unit, std::string baseline,
                           std::string source, double factor) {
-    return {std::move(name), std::move(unit), std::move(baseline), nullptr, std::move(source),
-            factor};
+    return {std::move(name), std::move(unit),   std::move(baseline),
+            nullptr,         std::move(source), factor};
 }
 
 struct settings {
@@ -51,15 +51,17 @@ double with_peer(const std::function<void()>& child, const std::function<double(
 
 // Anonymous memory shared with children forked after this call; unmapped on destruction.
 class shared_block {
-public:
+  public:
     explicit shared_block(std::size_t size);
     ~shared_block();
     shared_block(const shared_block&) = delete;
     shared_block& operator=(const shared_block&) = delete;
     template <class T>
-    T* as() const noexcept { return static_cast<T*>(addr_); }
+    T* as() const noexcept {
+        return static_cast<T*>(addr_);
+    }
 
-private:
+  private:
     void* addr_;
     std::size_t size_;
 };

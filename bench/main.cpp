@@ -3,9 +3,9 @@
 // Each case runs N times (default 5) in fresh processes; the median is reported.
 // ratio = value / baseline_value: below 1 is better for ns, above 1 for rates.
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -37,7 +37,8 @@ const bench_case* find_case(const std::vector<bench_case>& cases, const std::str
 
 // The selected cases plus every case they need (baselines, sources of derived cases), in
 // registration order so that baselines run first.
-std::vector<const bench_case*> plan(const std::vector<bench_case>& cases, const std::regex& filter) {
+std::vector<const bench_case*> plan(const std::vector<bench_case>& cases,
+                                    const std::regex& filter) {
     std::set<std::string> needed;
     for (const auto& c : cases) {
         if (std::regex_search(c.name, filter)) {

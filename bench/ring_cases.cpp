@@ -134,23 +134,25 @@ std::size_t working_set_for(std::size_t message_size) {
 }
 
 void add_ring_cases(std::vector<bench_case>& cases) {
-    cases.push_back(measured("ring_pingpong_oneway_64B_spin", "ns", "atomic_pingpong_oneway",
-                     [] { return ring_pingpong(ipc::wait_strategy::busy_spin, spin_round_trips); }));
-    cases.push_back(measured("ring_pingpong_oneway_64B_blocking", "ns", "futex_pingpong_oneway",
-                     [] { return ring_pingpong(ipc::wait_strategy::blocking, sleep_round_trips); }));
+    cases.push_back(measured("ring_pingpong_oneway_64B_spin", "ns", "atomic_pingpong_oneway", [] {
+        return ring_pingpong(ipc::wait_strategy::busy_spin, spin_round_trips);
+    }));
+    cases.push_back(
+        measured("ring_pingpong_oneway_64B_blocking", "ns", "futex_pingpong_oneway",
+                 [] { return ring_pingpong(ipc::wait_strategy::blocking, sleep_round_trips); }));
     for (std::size_t size : throughput_sizes()) {
         const auto label = size_label(size);
         cases.push_back(measured("ring_throughput_msgs_" + label, "msgs/s", "",
-                         [size] { return ring_throughput(size, true); }));
+                                 [size] { return ring_throughput(size, true); }));
         // The same runs in bytes: derived from the msgs/s median, not measured again.
         cases.push_back(derived("ring_throughput_" + label, "GB/s", "memcpy_" + label,
                                 "ring_throughput_msgs_" + label, static_cast<double>(size) / 1e9));
     }
     cases.push_back(measured("ring_throughput_msgs_64B_telemetry_off", "msgs/s", "",
-                     [] { return ring_throughput(64, false); }));
+                             [] { return ring_throughput(64, false); }));
     cases.push_back(measured("ring_throughput_msgs_64B_telemetry_on", "msgs/s",
-                     "ring_throughput_msgs_64B_telemetry_off",
-                     [] { return ring_throughput(64, true); }));
+                             "ring_throughput_msgs_64B_telemetry_off",
+                             [] { return ring_throughput(64, true); }));
 }
 
 }  // namespace bench

@@ -7,13 +7,13 @@
 namespace demo {
 
 class pacer {
-public:
+  public:
     // rate_per_s 0: flat out, never waits.
     explicit pacer(double rate_per_s);
     // Waits until message number `sent` is due.
     void wait_turn(std::uint64_t sent);
 
-private:
+  private:
     double period_ns_;
     std::uint64_t start_ns_;
 };

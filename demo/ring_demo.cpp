@@ -5,10 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <atomic>
 #include <csignal>
 #include <cstring>
-#include <fmt/format.h>
 #include <vector>
 
 #include "ipc/ring.hpp"
@@ -21,7 +21,9 @@ namespace demo {
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
-void on_signal(int) { stop_requested = 1; }
+void on_signal(int) {
+    stop_requested = 1;
+}
 
 ipc::wait_strategy parse_wait(const std::string& s) {
     if (s == "spin") {
@@ -39,8 +41,8 @@ ipc::ring_options ring_options_for(const traffic_options& o) {
 }
 
 pid_t spawn_child(const traffic_options& o, const char* self_exe) {
-    std::vector<std::string> args = {self_exe,  "ring-child", "--name", o.name,
-                                     "--size",  std::to_string(o.size), "--wait", o.wait};
+    std::vector<std::string> args = {self_exe, "ring-child",           "--name", o.name,
+                                     "--size", std::to_string(o.size), "--wait", o.wait};
     std::vector<char*> argv;
     for (auto& a : args) {
         argv.push_back(a.data());
@@ -70,7 +72,8 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
         return 1;
     }
     fmt::print("ipc-demo: ring '{}' writer pid {} -> reader pid {}, {} B at {}\n", o.name,
-               ::getpid(), child, o.size, o.rate > 0 ? fmt::format("{} msg/s", o.rate) : "flat out");
+               ::getpid(), child, o.size,
+               o.rate > 0 ? fmt::format("{} msg/s", o.rate) : "flat out");
     std::fflush(stdout);
     std::vector<std::byte> msg(o.size);
     pacer pace(o.rate);

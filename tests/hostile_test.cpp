@@ -32,7 +32,9 @@ struct tamper {
         EXPECT_TRUE(m);
         map = std::move(*m);
     }
-    ipc::layout::ring_segment& ring() { return *reinterpret_cast<ipc::layout::ring_segment*>(map.data()); }
+    ipc::layout::ring_segment& ring() {
+        return *reinterpret_cast<ipc::layout::ring_segment*>(map.data());
+    }
 };
 
 ipc::ring_options quick() {
@@ -44,7 +46,7 @@ ipc::ring_options quick() {
 }
 
 class HostileRing : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         name = ipc::test::unique_name("hostile");
         object = ipc::shm::object_name("ring", name);

@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <array>
-#include <optional>
 #include <sys/wait.h>
+#include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "ipc/inspect.hpp"
@@ -46,7 +46,7 @@ bool ring_has_traffic(const std::string& name, std::uint64_t at_least) {
 }
 
 class LiveDemo : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         name = ipc::test::unique_name("demo");
         demo.emplace(std::vector<std::string>{IPC_DEMO, "ring", "--rate", "5000", "--size", "100",
@@ -116,8 +116,9 @@ TEST(Demo, RunsForADurationAndExitsZero) {
 
 TEST(Demo, RejectsBadArguments) {
     EXPECT_NE(run(std::string(IPC_DEMO) + " ring --size -1 2>/dev/null").exit_code, 0);
-    EXPECT_NE(run(std::string(IPC_DEMO) + " ring --name 'bad/name' --duration 1 2>/dev/null").exit_code,
-              0);
+    EXPECT_NE(
+        run(std::string(IPC_DEMO) + " ring --name 'bad/name' --duration 1 2>/dev/null").exit_code,
+        0);
     EXPECT_NE(run(std::string(IPCSTAT) + " snapshot --format xml 2>/dev/null").exit_code, 0);
 }
 

@@ -76,8 +76,8 @@ TEST(RingClaim, UnalignedIndicesAreRejectedAtAttach) {
     {
         auto fd = ipc::shm::open(object, ipc::access::read_write);
         ASSERT_TRUE(fd);
-        auto map = ipc::mapping::map(fd->get(), *ipc::shm::size_of(fd->get()),
-                                     ipc::access::read_write);
+        auto map =
+            ipc::mapping::map(fd->get(), *ipc::shm::size_of(fd->get()), ipc::access::read_write);
         ASSERT_TRUE(map);
         auto& c = reinterpret_cast<ipc::layout::ring_segment*>(map->data())->control;
         c.read_index = 8;

@@ -22,12 +22,17 @@ using namespace std::chrono_literals;
 constexpr std::uint64_t stream_length = 1'000'000;
 constexpr std::size_t max_size = 1024;
 
-std::vector<std::string> peer(const std::string& role, const std::string& name,
-                              std::uint64_t count, const std::string& strategy,
-                              std::uint64_t capacity = 0, const std::string& extra = "") {
-    std::vector<std::string> argv = {IPC_TEST_RING_PEER,       role,     name,
-                                     std::to_string(count),    "42",     std::to_string(max_size),
-                                     strategy,                 std::to_string(capacity)};
+std::vector<std::string> peer(const std::string& role, const std::string& name, std::uint64_t count,
+                              const std::string& strategy, std::uint64_t capacity = 0,
+                              const std::string& extra = "") {
+    std::vector<std::string> argv = {IPC_TEST_RING_PEER,
+                                     role,
+                                     name,
+                                     std::to_string(count),
+                                     "42",
+                                     std::to_string(max_size),
+                                     strategy,
+                                     std::to_string(capacity)};
     if (!extra.empty()) {
         argv.push_back(extra);
     }
@@ -71,12 +76,12 @@ TEST_P(RingStream, MillionMessagesOfRandomSizesArriveInOrderIntact) {
     EXPECT_EQ(r->read(10s).code(), errc::peer_gone);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EachWaitStrategy, RingStream,
-    ::testing::Values(std::make_pair(ipc::wait_strategy::busy_spin, "spin"),
-                      std::make_pair(ipc::wait_strategy::adaptive, "adaptive"),
-                      std::make_pair(ipc::wait_strategy::blocking, "blocking")),
-    [](const auto& info) { return std::string(info.param.second); });
+INSTANTIATE_TEST_SUITE_P(EachWaitStrategy, RingStream,
+                         ::testing::Values(std::make_pair(ipc::wait_strategy::busy_spin, "spin"),
+                                           std::make_pair(ipc::wait_strategy::adaptive, "adaptive"),
+                                           std::make_pair(ipc::wait_strategy::blocking,
+                                                          "blocking")),
+                         [](const auto& info) { return std::string(info.param.second); });
 
 TEST(RingPeers, WriterSeesPeerGoneWhenReaderIsKilled) {
     const auto name = ipc::test::unique_name("killreader");

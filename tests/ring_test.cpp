@@ -18,7 +18,9 @@ namespace {
 using ipc::errc;
 using namespace std::chrono_literals;
 
-std::span<const std::byte> as_bytes(const std::vector<std::byte>& v) { return {v.data(), v.size()}; }
+std::span<const std::byte> as_bytes(const std::vector<std::byte>& v) {
+    return {v.data(), v.size()};
+}
 
 // memcmp with a length of 0 may still not be given a null pointer (an empty vector's data()).
 bool same_bytes(const std::byte* a, const std::byte* b, std::size_t n) {
@@ -228,8 +230,8 @@ TEST(RingMessages, WrapAroundAtEveryPositionAndSizeNearTheBoundary) {
             }
             const std::uint64_t tail = 256 - target;
             // Payload lengths whose records end just before, at and just after the end.
-            const std::int64_t len = static_cast<std::int64_t>(tail) - 16 -
-                                     static_cast<std::int64_t>(tail_minus) + 24;
+            const std::int64_t len =
+                static_cast<std::int64_t>(tail) - 16 - static_cast<std::int64_t>(tail_minus) + 24;
             if (len >= 0 && len <= 100) {
                 roundtrip(static_cast<std::size_t>(len));
                 roundtrip(7);  // the record after a wrap is intact too

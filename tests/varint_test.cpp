@@ -62,15 +62,15 @@ TEST(Varint, IncompleteInputIsEmptyNotCorrupt) {
 
 TEST(Varint, RejectsOverlongAndOverflow) {
     // 11 bytes.
-    EXPECT_EQ(ipc::varint::decode(bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-                                         0x80, 0x01}))
+    EXPECT_EQ(ipc::varint::decode(
+                  bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}))
                   .code(),
               errc::corrupt);
     // 10th byte carries more than the top bit.
-    EXPECT_EQ(ipc::varint::decode(bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                         0x02}))
-                  .code(),
-              errc::corrupt);
+    EXPECT_EQ(
+        ipc::varint::decode(bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}))
+            .code(),
+        errc::corrupt);
 }
 
 TEST(Varint, RejectsNonMinimalEncoding) {

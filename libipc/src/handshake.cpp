@@ -17,11 +17,17 @@ namespace {
 std::atomic<bool> registered{false};
 std::atomic<bool> atfork_installed{false};
 
-void forget_registration_in_child() noexcept { registered.store(false, std::memory_order_relaxed); }
+void forget_registration_in_child() noexcept {
+    registered.store(false, std::memory_order_relaxed);
+}
 
-long membarrier(int command) noexcept { return ::syscall(SYS_membarrier, command, 0, 0); }
+long membarrier(int command) noexcept {
+    return ::syscall(SYS_membarrier, command, 0, 0);
+}
 
-bool registered_here() noexcept { return registered.load(std::memory_order_relaxed); }
+bool registered_here() noexcept {
+    return registered.load(std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -39,7 +45,9 @@ void register_for_asymmetric_fences() noexcept {
     }
 }
 
-bool asymmetric_fences_available() noexcept { return registered_here(); }
+bool asymmetric_fences_available() noexcept {
+    return registered_here();
+}
 
 void light_fence(bool peer_needs_fence) noexcept {
     if (registered_here() && !peer_needs_fence) {

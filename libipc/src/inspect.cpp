@@ -71,23 +71,34 @@ std::string field_string(const char (&field)[N]) {
 
 const char* kind_name(std::uint16_t kind) {
     switch (static_cast<layout::channel_kind>(kind)) {
-        case layout::channel_kind::ring: return "ring";
-        case layout::channel_kind::slots: return "slots";
-        case layout::channel_kind::duplex: return "duplex";
-        case layout::channel_kind::broker: return "broker";
-        case layout::channel_kind::stream: return "stream";
+        case layout::channel_kind::ring:
+            return "ring";
+        case layout::channel_kind::slots:
+            return "slots";
+        case layout::channel_kind::duplex:
+            return "duplex";
+        case layout::channel_kind::broker:
+            return "broker";
+        case layout::channel_kind::stream:
+            return "stream";
     }
     return "unknown";
 }
 
 const char* role_name(std::uint16_t role) {
     switch (static_cast<layout::endpoint_role>(role)) {
-        case layout::endpoint_role::writer: return "writer";
-        case layout::endpoint_role::reader: return "reader";
-        case layout::endpoint_role::host: return "host";
-        case layout::endpoint_role::guest: return "guest";
-        case layout::endpoint_role::server: return "server";
-        case layout::endpoint_role::client: return "client";
+        case layout::endpoint_role::writer:
+            return "writer";
+        case layout::endpoint_role::reader:
+            return "reader";
+        case layout::endpoint_role::host:
+            return "host";
+        case layout::endpoint_role::guest:
+            return "guest";
+        case layout::endpoint_role::server:
+            return "server";
+        case layout::endpoint_role::client:
+            return "client";
     }
     return "unknown";
 }
@@ -136,7 +147,7 @@ std::optional<endpoint_info> read_record(const layout::endpoint_record& r, std::
         e.index = index;
         e.generation = generation;
         e.state = state == static_cast<std::uint32_t>(layout::endpoint_state::active) ? "active"
-                                                                                       : "closed";
+                                                                                      : "closed";
         e.kind = kind_name(load(r.kind, memory_order_relaxed));
         e.role = role_name(load(r.role, memory_order_relaxed));
         e.peer_pid = load(r.peer_pid, memory_order_relaxed);
@@ -159,10 +170,14 @@ std::optional<endpoint_info> read_record(const layout::endpoint_record& r, std::
 
 const char* end_state_name(std::uint32_t state) {
     switch (static_cast<layout::end_state>(state)) {
-        case layout::end_state::none: return "none";
-        case layout::end_state::attached: return "attached";
-        case layout::end_state::closed: return "closed";
-        case layout::end_state::claiming: return "claiming";
+        case layout::end_state::none:
+            return "none";
+        case layout::end_state::attached:
+            return "attached";
+        case layout::end_state::closed:
+            return "closed";
+        case layout::end_state::claiming:
+            return "claiming";
     }
     return "invalid";
 }
@@ -350,7 +365,9 @@ std::vector<segment_entry> scan(const std::string& dir, snapshot* sink) {
 
 }  // namespace
 
-std::vector<segment_entry> discover(const std::string& dir) { return scan(dir, nullptr); }
+std::vector<segment_entry> discover(const std::string& dir) {
+    return scan(dir, nullptr);
+}
 
 snapshot take_snapshot(const std::string& dir) {
     snapshot s;

@@ -37,10 +37,14 @@ json latency_json(const endpoint_info& e) {
 }
 
 json endpoint_json(const endpoint_info& e) {
-    return {{"index", e.index},       {"generation", e.generation},
-            {"state", e.state},       {"kind", e.kind},
-            {"role", e.role},         {"name", e.name},
-            {"region", e.region},     {"peer_pid", e.peer_pid},
+    return {{"index", e.index},
+            {"generation", e.generation},
+            {"state", e.state},
+            {"kind", e.kind},
+            {"role", e.role},
+            {"name", e.name},
+            {"region", e.region},
+            {"peer_pid", e.peer_pid},
             {"counters", counters_json(e.counters)},
             {"latency", latency_json(e)}};
 }

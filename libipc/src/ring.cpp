@@ -270,10 +270,10 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
             void sleep(std::uint32_t seq, std::uint64_t ns) { p.sleep_for_space(seq, ns); }
             void end() { p.end_sleep(); }
         };
-        span = detail::wait_loop(
-            att_.wait, until, std::chrono::nanoseconds(peer_check_interval).count(),
-            errc::queue_full, attempt, doorbell{producer_},
-            [&] { return detail::end_alive(att_.control->reader); });
+        span = detail::wait_loop(att_.wait, until,
+                                 std::chrono::nanoseconds(peer_check_interval).count(),
+                                 errc::queue_full, attempt, doorbell{producer_},
+                                 [&] { return detail::end_alive(att_.control->reader); });
     }
     if (producer_.take_fresh_depth()) {
         att_.counters.set_queue_depth(producer_.depth_messages());
@@ -386,10 +386,9 @@ result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcep
             void sleep(std::uint32_t seq, std::uint64_t ns) { c.sleep_for_data(seq, ns); }
             void end() { c.end_sleep(); }
         };
-        record = detail::wait_loop(att_.wait, until,
-                                   std::chrono::nanoseconds(peer_check_interval).count(),
-                                   errc::empty, attempt, doorbell{consumer_},
-                                   [&] { return detail::end_alive(att_.control->writer); });
+        record = detail::wait_loop(
+            att_.wait, until, std::chrono::nanoseconds(peer_check_interval).count(), errc::empty,
+            attempt, doorbell{consumer_}, [&] { return detail::end_alive(att_.control->writer); });
     }
     if (!record) {
         if (record.code() == errc::corrupt) {

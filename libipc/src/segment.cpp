@@ -74,8 +74,7 @@ result<void> validate_header(const layout::segment_header& header, std::uint64_t
     return {};
 }
 
-result<named_segment> open_segment(const std::string& object, access mode,
-                                   const segment_spec& spec,
+result<named_segment> open_segment(const std::string& object, access mode, const segment_spec& spec,
                                    std::chrono::milliseconds ready_timeout) {
     auto fd = shm::open(object, mode);
     if (!fd) {

@@ -33,8 +33,7 @@ result<named_segment> create_segment(const std::string& object, std::uint64_t to
 
 // Opens an existing object, waits up to ready_timeout for its creator to finish, and checks the
 // common header (magic, kind, version, sizes) against spec and the object's real size.
-result<named_segment> open_segment(const std::string& object, access mode,
-                                   const segment_spec& spec,
+result<named_segment> open_segment(const std::string& object, access mode, const segment_spec& spec,
                                    std::chrono::milliseconds ready_timeout);
 
 // Checks a mapped common header; `mapped_size` is the object's size.

@@ -1,7 +1,7 @@
 #include "ipc/detail/spsc_ring.hpp"
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 
@@ -74,8 +74,8 @@ void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint3
 
 // ---- producer ----
 
-spsc_producer::spsc_producer(layout::ring_control* control, std::byte* data,
-                             ring_geometry geometry, const ring_start& start) noexcept
+spsc_producer::spsc_producer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
+                             const ring_start& start) noexcept
     : control_(control),
       data_(data),
       geometry_(geometry),
@@ -203,8 +203,8 @@ void spsc_producer::end_sleep() noexcept {
 
 // ---- consumer ----
 
-spsc_consumer::spsc_consumer(layout::ring_control* control, std::byte* data,
-                             ring_geometry geometry, const ring_start& start) noexcept
+spsc_consumer::spsc_consumer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
+                             const ring_start& start) noexcept
     : control_(control),
       data_(data),
       geometry_(geometry),

@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <cerrno>
 #include <mutex>
 #include <new>
 #include <string>
@@ -39,7 +39,7 @@ void copy_string(char* dst, std::size_t size, std::string_view src) noexcept {
 // This process's telemetry segment. Created on the first endpoint, never unmapped (so that an
 // endpoint closed during static destruction still writes to valid memory), unlinked at exit.
 class registry {
-public:
+  public:
     static registry& instance() {
         static registry* r = new registry;  // intentionally leaked, see above
         return *r;
@@ -97,7 +97,7 @@ public:
 
     void remove_segment() noexcept { unlink_at_exit(); }
 
-private:
+  private:
     result<void> ensure_segment() {
         const pid_t pid = ::getpid();
         if (owner_pid_ == pid && header_ != nullptr) {
@@ -112,16 +112,15 @@ private:
         (void)shm::unlink(object_);
         const detail::segment_spec spec{layout::segment_kind::telemetry,
                                         layout::telemetry_layout_version, sizeof(telemetry_header)};
-        auto seg = detail::create_segment(object_, segment_size, shm::default_mode, spec,
-                                          [pid](std::byte* base) {
-                                              auto* h = reinterpret_cast<telemetry_header*>(base);
-                                              h->heartbeat_ns = monotonic_ns();
-                                              h->endpoint_capacity = layout::telemetry_endpoint_capacity;
-                                              h->endpoint_size = sizeof(endpoint_record);
-                                              h->endpoints_offset = endpoints_offset;
-                                              copy_string(h->program, sizeof h->program,
-                                                          process_name(pid));
-                                          });
+        auto seg = detail::create_segment(
+            object_, segment_size, shm::default_mode, spec, [pid](std::byte* base) {
+                auto* h = reinterpret_cast<telemetry_header*>(base);
+                h->heartbeat_ns = monotonic_ns();
+                h->endpoint_capacity = layout::telemetry_endpoint_capacity;
+                h->endpoint_size = sizeof(endpoint_record);
+                h->endpoints_offset = endpoints_offset;
+                copy_string(h->program, sizeof h->program, process_name(pid));
+            });
         if (!seg) {
             return seg.error_value();
         }
@@ -206,8 +205,12 @@ void endpoint::close() noexcept {
     }
 }
 
-void heartbeat() noexcept { registry::instance().beat(); }
+void heartbeat() noexcept {
+    registry::instance().beat();
+}
 
-void remove_segment() noexcept { registry::instance().remove_segment(); }
+void remove_segment() noexcept {
+    registry::instance().remove_segment();
+}
 
 }  // namespace ipc::telemetry

@@ -20,7 +20,9 @@ namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
 
-void on_signal(int) { stop_requested = 1; }
+void on_signal(int) {
+    stop_requested = 1;
+}
 
 int run_watch(const std::string& dir, int interval_ms, int iterations) {
     std::signal(SIGINT, on_signal);

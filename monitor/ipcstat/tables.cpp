@@ -23,15 +23,15 @@ void append_processes(std::string& out, const snapshot& s) {
     out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<6} {:>9}\n", "PID", "PROGRAM", "ALIVE",
                        "ENDPOINTS");
     for (const auto& p : s.processes) {
-        out += fmt::format("{:>8}  {:<16} {:<6} {:>9}\n", p.pid, p.program,
-                           p.alive ? "yes" : "no", p.endpoints.size());
+        out += fmt::format("{:>8}  {:<16} {:<6} {:>9}\n", p.pid, p.program, p.alive ? "yes" : "no",
+                           p.endpoints.size());
     }
 }
 
 void append_endpoints(std::string& out, const snapshot& s) {
-    out += fmt::format("\nENDPOINTS\n{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n",
-                       "PID", "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED",
-                       "P99");
+    out +=
+        fmt::format("\nENDPOINTS\n{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n",
+                    "PID", "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED", "P99");
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
             out += fmt::format("{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n",

@@ -35,8 +35,7 @@ std::string format_count(double value) {
 }
 
 std::string format_bytes(double bytes) {
-    return scaled(bytes, 1024.0,
-                  std::array<const char*, 5>{" B", " KiB", " MiB", " GiB", " TiB"});
+    return scaled(bytes, 1024.0, std::array<const char*, 5>{" B", " KiB", " MiB", " GiB", " TiB"});
 }
 
 }  // namespace ipcstat

@@ -30,8 +30,8 @@ int write_stream(ipc::ring_writer& w, std::uint64_t count, std::uint64_t seed, s
         const std::size_t size = ipc::test::message_size(seed, i, max);
         auto span = w.reserve(size);
         if (!span) {
-            std::fprintf(stderr, "ring_peer: reserve %llu: %s\n", static_cast<unsigned long long>(i),
-                         span.error_value().message().c_str());
+            std::fprintf(stderr, "ring_peer: reserve %llu: %s\n",
+                         static_cast<unsigned long long>(i), span.error_value().message().c_str());
             return 4;
         }
         ipc::test::fill_message(seed, i, *span);
@@ -68,8 +68,9 @@ int read_stream(ipc::ring_reader& r, std::uint64_t count, std::uint64_t seed, st
 
 int main(int argc, char** argv) {
     if (argc < 8) {
-        std::fprintf(stderr,
-                     "usage: ring_peer write|read NAME COUNT SEED MAX_SIZE STRATEGY CAPACITY [hold]\n");
+        std::fprintf(
+            stderr,
+            "usage: ring_peer write|read NAME COUNT SEED MAX_SIZE STRATEGY CAPACITY [hold]\n");
         return 2;
     }
     const std::string role = argv[1];

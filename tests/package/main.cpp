@@ -1,9 +1,9 @@
 // Sends one message through a ring and reads it back, using only the installed headers.
 #include <ipc/ring.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <string>
-#include <unistd.h>
 
 int main() {
     const std::string name = "consumer-" + std::to_string(::getpid());

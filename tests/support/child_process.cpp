@@ -65,7 +65,9 @@ std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
     return status;
 }
 
-void child_process::kill(int signal) { ::kill(pid_, signal); }
+void child_process::kill(int signal) {
+    ::kill(pid_, signal);
+}
 
 int exit_code(int status) {
     if (WIFEXITED(status)) {

@@ -12,7 +12,7 @@
 namespace ipc::test {
 
 class child_process {
-public:
+  public:
     // Starts argv[0] with argv; the child's stdout and stderr go to the test's.
     explicit child_process(const std::vector<std::string>& argv);
     child_process(child_process&& other) noexcept;
@@ -26,7 +26,7 @@ public:
     std::optional<int> wait(std::chrono::milliseconds timeout);
     void kill(int signal);
 
-private:
+  private:
     pid_t pid_ = -1;
     int pidfd_ = -1;
     bool reaped_ = false;

@@ -21,7 +21,7 @@ inline std::uint64_t monotonic_ns() noexcept {
 
 // An absolute point in monotonic time; `forever` maps to a deadline that never passes.
 class deadline {
-public:
+  public:
     explicit deadline(std::chrono::nanoseconds timeout) noexcept {
         if (timeout == forever) {
             at_ns_ = UINT64_MAX;
@@ -38,7 +38,7 @@ public:
         return now_ns >= at_ns_ ? 0 : at_ns_ - now_ns;
     }
 
-private:
+  private:
     std::uint64_t at_ns_;
 };
 

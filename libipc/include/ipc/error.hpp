@@ -38,7 +38,7 @@ enum class errc : std::uint16_t {
 const char* to_string(errc code) noexcept;
 
 class error {
-public:
+  public:
     constexpr error() noexcept = default;
     constexpr error(errc code, const char* detail, int sys_errno = 0) noexcept
         : code_(code), sys_errno_(sys_errno), detail_(detail) {}
@@ -52,7 +52,7 @@ public:
 
     friend constexpr bool operator==(const error& e, errc c) noexcept { return e.code_ == c; }
 
-private:
+  private:
     errc code_ = errc::ok;
     int sys_errno_ = 0;
     const char* detail_ = "";
@@ -64,7 +64,7 @@ error system_error(const char* detail) noexcept;
 // Either a T or an error. A minimal std::expected for C++20.
 template <class T>
 class [[nodiscard]] result {
-public:
+  public:
     result(T value) noexcept(std::is_nothrow_move_constructible_v<T>) : v_(std::move(value)) {}
     result(error e) noexcept : v_(e) {}
 
@@ -82,13 +82,13 @@ public:
     const error& error_value() const { return std::get<1>(v_); }
     errc code() const noexcept { return has_value() ? errc::ok : std::get<1>(v_).code(); }
 
-private:
+  private:
     std::variant<T, error> v_;
 };
 
 template <>
 class [[nodiscard]] result<void> {
-public:
+  public:
     result() noexcept = default;
     result(error e) noexcept : e_(e) {}
 
@@ -97,7 +97,7 @@ public:
     const error& error_value() const noexcept { return e_; }
     errc code() const noexcept { return e_.code(); }
 
-private:
+  private:
     error e_;
 };
 

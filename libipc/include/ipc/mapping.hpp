@@ -11,7 +11,7 @@ namespace ipc {
 enum class access { read_only, read_write };
 
 class mapping {
-public:
+  public:
     mapping() noexcept = default;
     mapping(mapping&& other) noexcept
         : addr_(std::exchange(other.addr_, nullptr)), size_(std::exchange(other.size_, 0)) {}
@@ -28,7 +28,7 @@ public:
     bool valid() const noexcept { return addr_ != nullptr; }
     void reset() noexcept;
 
-private:
+  private:
     void* addr_ = nullptr;
     std::size_t size_ = 0;
 };

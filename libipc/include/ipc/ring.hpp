@@ -89,7 +89,7 @@ struct ring_attachment {
 }  // namespace detail
 
 class ring_writer {
-public:
+  public:
     ring_writer() noexcept = default;
     ring_writer(ring_writer&&) noexcept = default;
     ring_writer& operator=(ring_writer&& other) noexcept;
@@ -119,7 +119,7 @@ public:
     // Detaches; the creator also unlinks the segment unless keep_segment was set.
     void close() noexcept;
 
-private:
+  private:
     result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;
 
     detail::ring_attachment att_;
@@ -129,7 +129,7 @@ private:
 };
 
 class ring_reader {
-public:
+  public:
     ring_reader() noexcept = default;
     ring_reader(ring_reader&&) noexcept = default;
     ring_reader& operator=(ring_reader&& other) noexcept;
@@ -157,7 +157,7 @@ public:
     const error& telemetry_error() const noexcept { return att_.telemetry_error; }
     void close() noexcept;
 
-private:
+  private:
     result<std::size_t> copy_out(const message_view& view, std::span<std::byte> buffer) noexcept;
 
     detail::ring_attachment att_;

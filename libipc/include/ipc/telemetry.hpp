@@ -35,7 +35,7 @@ class registry;
 // Handle to this process's record for one endpoint. An empty handle (telemetry off, or no
 // record could be had) makes every call a no-op; the channel works the same without it.
 class endpoint {
-public:
+  public:
     endpoint() noexcept = default;
     endpoint(endpoint&& other) noexcept : record_(std::exchange(other.record_, nullptr)) {}
     endpoint& operator=(endpoint&& other) noexcept {
@@ -101,7 +101,7 @@ public:
         }
     }
 
-private:
+  private:
     friend class registry;
     explicit endpoint(layout::endpoint_record* record) noexcept : record_(record) {}
     void record_latency(std::uint64_t latency_ns) noexcept {

@@ -59,7 +59,7 @@ void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint3
 std::uint64_t ring_capacity_for(std::uint32_t max_message, std::uint64_t min_capacity) noexcept;
 
 class spsc_producer {
-public:
+  public:
     spsc_producer() noexcept = default;
     spsc_producer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
                   const ring_start& start) noexcept;
@@ -91,20 +91,20 @@ public:
     bool take_fresh_depth() noexcept { return std::exchange(looked_, false); }
     layout::ring_control* control() const noexcept { return control_; }
 
-private:
+  private:
     bool fits(std::uint64_t need) noexcept;
     bool plausible_read_index(std::uint64_t read) const noexcept;
 
     layout::ring_control* control_ = nullptr;
     std::byte* data_ = nullptr;
     ring_geometry geometry_{};
-    std::uint64_t write_ = 0;       // private copy of write_index
-    std::uint64_t read_cache_ = 0;  // last read_index loaded
+    std::uint64_t write_ = 0;             // private copy of write_index
+    std::uint64_t read_cache_ = 0;        // last read_index loaded
     std::uint64_t read_count_cache_ = 0;  // read_count loaded with read_cache_
-    std::uint64_t count_ = 0;       // private copy of write_count
-    bool looked_ = false;           // read_index was loaded since take_fresh_depth()
-    bool fence_ok_ = true;          // the last heavy fence reached the peer's CPU
-    std::uint64_t reserved_at_ = 0; // index where the reserved record starts (after padding)
+    std::uint64_t count_ = 0;             // private copy of write_count
+    bool looked_ = false;                 // read_index was loaded since take_fresh_depth()
+    bool fence_ok_ = true;                // the last heavy fence reached the peer's CPU
+    std::uint64_t reserved_at_ = 0;       // index where the reserved record starts (after padding)
     std::uint64_t reserved_len_ = 0;
     bool reserved_ = false;
 };
@@ -116,7 +116,7 @@ struct record_view {
 };
 
 class spsc_consumer {
-public:
+  public:
     spsc_consumer() noexcept = default;
     spsc_consumer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
                   const ring_start& start) noexcept;
@@ -141,18 +141,18 @@ public:
     }
     layout::ring_control* control() const noexcept { return control_; }
 
-private:
+  private:
     result<layout::record_header> next_header() noexcept;
 
     layout::ring_control* control_ = nullptr;
     std::byte* data_ = nullptr;
     ring_geometry geometry_{};
-    std::uint64_t read_ = 0;         // private copy of read_index
-    std::uint64_t write_cache_ = 0;  // last write_index loaded
+    std::uint64_t read_ = 0;               // private copy of read_index
+    std::uint64_t write_cache_ = 0;        // last write_index loaded
     std::uint64_t write_count_cache_ = 0;  // write_count loaded with write_cache_
-    std::uint64_t count_ = 0;        // private copy of read_count
-    std::uint64_t hwm_ = 0;          // private copy of occupancy_hwm
-    std::uint64_t pending_ = 0;      // bytes the peeked record (and padding before it) covers
+    std::uint64_t count_ = 0;              // private copy of read_count
+    std::uint64_t hwm_ = 0;                // private copy of occupancy_hwm
+    std::uint64_t pending_ = 0;            // bytes the peeked record (and padding before it) covers
     record_view peeked_{};
     bool has_peeked_ = false;
     bool fence_ok_ = true;  // the last heavy fence reached the peer's CPU

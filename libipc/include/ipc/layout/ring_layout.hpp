@@ -89,10 +89,10 @@ struct ring_control {
 
     // Doorbells: written only around a sleep, so in the steady state this line stays shared
     // (read-only) in both caches and checking it costs no coherence traffic.
-    std::uint32_t reader_sleeping;  // 1 while the reader may be in futex wait on data_seq
-    std::uint32_t data_seq;         // bumped by the writer to wake the reader
-    std::uint32_t writer_sleeping;  // 1 while the writer may be in futex wait on space_seq
-    std::uint32_t space_seq;        // bumped by the reader to wake the writer
+    std::uint32_t reader_sleeping;     // 1 while the reader may be in futex wait on data_seq
+    std::uint32_t data_seq;            // bumped by the writer to wake the reader
+    std::uint32_t writer_sleeping;     // 1 while the writer may be in futex wait on space_seq
+    std::uint32_t space_seq;           // bumped by the reader to wake the writer
     std::uint32_t reader_needs_fence;  // 1: the writer must issue a full fence before checking
                                        // reader_sleeping (the reader sleeps without membarrier)
     std::uint32_t writer_needs_fence;  // 1: the same, for the reader waking the writer
@@ -130,7 +130,8 @@ inline constexpr std::uint64_t ring_segment_data_offset = 384;  // sizeof rounde
 
 // Bytes a message of `length` occupies in the data area.
 constexpr std::uint64_t record_size(std::uint64_t length) noexcept {
-    return (sizeof(record_header) + length + record_alignment - 1) & ~std::uint64_t{record_alignment - 1};
+    return (sizeof(record_header) + length + record_alignment - 1) &
+           ~std::uint64_t{record_alignment - 1};
 }
 
 }  // namespace ipc::layout

@@ -16,17 +16,17 @@ enum class segment_kind : std::uint16_t {
 };
 
 struct segment_header {
-    std::uint32_t magic;               // segment_magic
-    std::uint16_t layout_version;      // version of the kind-specific layout
-    std::uint16_t kind;                // segment_kind
-    std::uint32_t header_size;         // bytes from offset 0 up to the kind's variable part
-    std::uint32_t ready;               // ready_value, stored last with release order
-    std::uint64_t total_size;          // bytes of the whole segment
-    std::int32_t creator_pid;          //
-    std::uint32_t reserved0;           // zero
-    std::uint64_t creator_start_time;  // ticks since boot, /proc/PID/stat field 22
-    std::uint64_t created_realtime_ns; // CLOCK_REALTIME at creation, for display
-    std::uint8_t reserved1[16];        // zero
+    std::uint32_t magic;                // segment_magic
+    std::uint16_t layout_version;       // version of the kind-specific layout
+    std::uint16_t kind;                 // segment_kind
+    std::uint32_t header_size;          // bytes from offset 0 up to the kind's variable part
+    std::uint32_t ready;                // ready_value, stored last with release order
+    std::uint64_t total_size;           // bytes of the whole segment
+    std::int32_t creator_pid;           //
+    std::uint32_t reserved0;            // zero
+    std::uint64_t creator_start_time;   // ticks since boot, /proc/PID/stat field 22
+    std::uint64_t created_realtime_ns;  // CLOCK_REALTIME at creation, for display
+    std::uint8_t reserved1[16];         // zero
 };
 
 static_assert(std::is_standard_layout_v<segment_header>);

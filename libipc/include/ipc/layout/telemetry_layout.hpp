@@ -49,10 +49,10 @@ struct endpoint_counters {
     std::uint64_t bytes_in;         // payload bytes received
     std::uint64_t queue_depth;      // messages waiting, as this endpoint last saw it
     std::uint64_t queue_depth_hwm;  // largest queue_depth seen
-    std::uint64_t last_activity_ns; // CLOCK_MONOTONIC of the last send or receive
-    std::uint64_t latency_count;    // samples in the histogram
-    std::uint64_t latency_sum_ns;   // sum of samples, for the mean
-    std::uint64_t latency_max_ns;   // largest sample
+    std::uint64_t last_activity_ns;  // CLOCK_MONOTONIC of the last send or receive
+    std::uint64_t latency_count;     // samples in the histogram
+    std::uint64_t latency_sum_ns;    // sum of samples, for the mean
+    std::uint64_t latency_max_ns;    // largest sample
 };
 static_assert(std::is_trivially_copyable_v<endpoint_counters>);
 static_assert(sizeof(endpoint_counters) == 96);
