@@ -204,11 +204,9 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     return *this;
 }
 
-void ring_attachment::detach(layout::ring_end& mine, std::uint32_t& peer_doorbell) noexcept {
+void ring_attachment::detach(layout::ring_end& mine, doorbell& peer_bell) noexcept {
     release_end(mine);
-    // Wake a sleeping peer now rather than at its next liveness check.
-    fetch_add(peer_doorbell, std::uint32_t{1}, std::memory_order_release);
-    futex::wake(&peer_doorbell, 1);
+    peer_bell.ring_always();  // a sleeping peer notices now, not at its next liveness check
     if (created && !keep_segment) {
         (void)shm::unlink(object);
     }
@@ -242,7 +240,7 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
     w.att_ = std::move(*att);
     w.producer_ =
         detail::spsc_producer(w.att_.control, data_of(w.att_), w.att_.geometry, w.att_.start);
-    w.producer_.publish_fence_need(options.wait == wait_strategy::blocking);
+    w.producer_.space_bell().publish_fence_need(options.wait == wait_strategy::blocking);
     w.att_.counters.set_peer(detail::end_pid(w.att_.control->reader));
     return w;
 }
@@ -264,15 +262,9 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
     auto attempt = [&] { return producer_.try_reserve(length); };
     auto span = attempt();
     if (span.code() == errc::queue_full && !until.passed(monotonic_ns())) {
-        struct doorbell {
-            detail::spsc_producer& p;
-            std::uint32_t announce() { return p.announce_sleep(); }
-            void sleep(std::uint32_t seq, std::uint64_t ns) { p.sleep_for_space(seq, ns); }
-            void end() { p.end_sleep(); }
-        };
         span = detail::wait_loop(att_.wait, until,
                                  std::chrono::nanoseconds(peer_check_interval).count(),
-                                 errc::queue_full, attempt, doorbell{producer_},
+                                 errc::queue_full, attempt, producer_.space_bell(),
                                  [&] { return detail::end_alive(att_.control->reader); });
     }
     if (producer_.take_fresh_depth()) {
@@ -306,9 +298,7 @@ result<void> ring_writer::commit(std::size_t length) noexcept {
     }
     has_reservation_ = false;
     const std::uint64_t now = monotonic_ns();
-    if (producer_.commit(length, now)) {
-        producer_.wake_reader();
-    }
+    producer_.commit(length, now);
     att_.counters.on_sent(length, now);
     return {};
 }
@@ -337,7 +327,7 @@ bool ring_writer::reader_alive() const noexcept {
 void ring_writer::close() noexcept {
     if (att_.control != nullptr) {
         ring_control& c = *att_.control;
-        att_.detach(c.writer, c.data_seq);
+        att_.detach(c.writer, producer_.data_bell());
         has_reservation_ = false;
     }
 }
@@ -363,7 +353,7 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
     r.att_ = std::move(*att);
     r.consumer_ =
         detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry, r.att_.start);
-    r.consumer_.publish_fence_need(options.wait == wait_strategy::blocking);
+    r.consumer_.data_bell().publish_fence_need(options.wait == wait_strategy::blocking);
     r.att_.counters.set_peer(detail::end_pid(r.att_.control->writer));
     return r;
 }
@@ -380,15 +370,10 @@ result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcep
     auto record = attempt();
     const deadline until(timeout);
     if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
-        struct doorbell {
-            detail::spsc_consumer& c;
-            std::uint32_t announce() { return c.announce_sleep(); }
-            void sleep(std::uint32_t seq, std::uint64_t ns) { c.sleep_for_data(seq, ns); }
-            void end() { c.end_sleep(); }
-        };
-        record = detail::wait_loop(
-            att_.wait, until, std::chrono::nanoseconds(peer_check_interval).count(), errc::empty,
-            attempt, doorbell{consumer_}, [&] { return detail::end_alive(att_.control->writer); });
+        record = detail::wait_loop(att_.wait, until,
+                                   std::chrono::nanoseconds(peer_check_interval).count(),
+                                   errc::empty, attempt, consumer_.data_bell(),
+                                   [&] { return detail::end_alive(att_.control->writer); });
     }
     if (!record) {
         if (record.code() == errc::corrupt) {
@@ -411,9 +396,7 @@ result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcep
 void ring_reader::release() noexcept {
     if (att_.control != nullptr && holding_) {
         holding_ = false;
-        if (consumer_.release()) {
-            consumer_.wake_writer();
-        }
+        consumer_.release();
     }
 }
 
@@ -450,7 +433,7 @@ bool ring_reader::writer_alive() const noexcept {
 void ring_reader::close() noexcept {
     if (att_.control != nullptr) {
         ring_control& c = *att_.control;
-        att_.detach(c.reader, c.space_seq);
+        att_.detach(c.reader, consumer_.space_bell());
         holding_ = false;
     }
 }

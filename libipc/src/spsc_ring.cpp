@@ -6,8 +6,6 @@
 #include <cstring>
 
 #include "ipc/detail/atomic.hpp"
-#include "ipc/detail/handshake.hpp"
-#include "ipc/futex.hpp"
 
 namespace ipc::detail {
 
@@ -82,7 +80,9 @@ spsc_producer::spsc_producer(layout::ring_control* control, std::byte* data, rin
       write_(start.write_index),
       read_cache_(start.read_index),
       read_count_cache_(start.read_count),
-      count_(start.write_count) {}
+      count_(start.write_count),
+      space_bell_(&control->writer_sleeping, &control->space_seq, &control->writer_needs_fence),
+      data_bell_(&control->reader_sleeping, &control->data_seq, &control->reader_needs_fence) {}
 
 // The reader's index is untrusted: it must be aligned and lie in [write - capacity, write].
 bool spsc_producer::plausible_read_index(std::uint64_t read) const noexcept {
@@ -147,58 +147,10 @@ bool spsc_producer::commit(std::size_t length, std::uint64_t send_ns) noexcept {
     // Release: the record's bytes (and any padding header) happen-before a reader that
     // acquires this index.
     store(control_->write_index, write_, memory_order_release);
-    // Dekker handshake with a reader about to sleep (see detail/handshake.hpp).
-    light_fence(load(control_->reader_needs_fence, memory_order_relaxed) != 0);
-    return load(control_->reader_sleeping, memory_order_relaxed) != 0;
-}
-
-void spsc_producer::wake_reader() noexcept {
-    // Only the first waker after an announcement pays for the syscall.
-    if (exchange(control_->reader_sleeping, std::uint32_t{0}, memory_order_relaxed) == 0) {
-        return;
+    if (data_bell_.sleeper_waiting()) {
+        data_bell_.ring();
     }
-    fetch_add(control_->data_seq, std::uint32_t{1}, memory_order_release);
-    futex::wake(&control_->data_seq, 1);
-}
-
-namespace {
-
-// Stores this end's choice, then makes sure the peer's CPU has seen it before we first sleep.
-bool publish_need(std::uint32_t& word, bool sleeps_often) noexcept {
-    const bool needs = sleeps_often || !asymmetric_fences_available();
-    store(word, std::uint32_t{needs ? 1u : 0u}, memory_order_relaxed);
-    return heavy_fence() || needs;
-}
-
-// A sleeper that asked for fences only needs a local one; otherwise it pays for membarrier.
-bool sleeper_fence(std::uint32_t need) noexcept {
-    if (need != 0) {
-        std::atomic_thread_fence(memory_order_seq_cst);
-        return true;
-    }
-    return heavy_fence();
-}
-
-}  // namespace
-
-void spsc_producer::publish_fence_need(bool sleeps_often) noexcept {
-    fence_ok_ = publish_need(control_->writer_needs_fence, sleeps_often);
-}
-
-std::uint32_t spsc_producer::announce_sleep() noexcept {
-    const std::uint32_t seq = load(control_->space_seq, memory_order_acquire);
-    store(control_->writer_sleeping, std::uint32_t{1}, memory_order_relaxed);
-    fence_ok_ = sleeper_fence(load(control_->writer_needs_fence, memory_order_relaxed));
-    return seq;
-}
-
-void spsc_producer::sleep_for_space(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
-    (void)futex::wait(&control_->space_seq, seq,
-                      fence_ok_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns));
-}
-
-void spsc_producer::end_sleep() noexcept {
-    store(control_->writer_sleeping, std::uint32_t{0}, memory_order_relaxed);
+    return true;
 }
 
 // ---- consumer ----
@@ -212,7 +164,9 @@ spsc_consumer::spsc_consumer(layout::ring_control* control, std::byte* data, rin
       write_cache_(start.write_index),
       write_count_cache_(start.write_count),
       count_(start.read_count),
-      hwm_(std::min(load(control->occupancy_hwm, memory_order_relaxed), geometry.capacity)) {}
+      hwm_(std::min(load(control->occupancy_hwm, memory_order_relaxed), geometry.capacity)),
+      data_bell_(&control->reader_sleeping, &control->data_seq, &control->reader_needs_fence),
+      space_bell_(&control->writer_sleeping, &control->space_seq, &control->writer_needs_fence) {}
 
 result<record_header> spsc_consumer::next_header() noexcept {
     if (read_ + pending_ == write_cache_) {
@@ -276,9 +230,9 @@ result<record_view> spsc_consumer::try_peek() noexcept {
     return peeked_;
 }
 
-bool spsc_consumer::release() noexcept {
+void spsc_consumer::release() noexcept {
     if (!has_peeked_) {
-        return false;
+        return;
     }
     has_peeked_ = false;
     read_ += pending_;
@@ -287,36 +241,9 @@ bool spsc_consumer::release() noexcept {
     // Release: our reads of the record happen-before the writer reuses its bytes.
     store(control_->read_index, read_, memory_order_release);
     store(control_->read_count, count_, memory_order_relaxed);
-    light_fence(load(control_->writer_needs_fence, memory_order_relaxed) != 0);
-    return load(control_->writer_sleeping, memory_order_relaxed) != 0;
-}
-
-void spsc_consumer::wake_writer() noexcept {
-    if (exchange(control_->writer_sleeping, std::uint32_t{0}, memory_order_relaxed) == 0) {
-        return;
+    if (space_bell_.sleeper_waiting()) {
+        space_bell_.ring();
     }
-    fetch_add(control_->space_seq, std::uint32_t{1}, memory_order_release);
-    futex::wake(&control_->space_seq, 1);
-}
-
-void spsc_consumer::publish_fence_need(bool sleeps_often) noexcept {
-    fence_ok_ = publish_need(control_->reader_needs_fence, sleeps_often);
-}
-
-std::uint32_t spsc_consumer::announce_sleep() noexcept {
-    const std::uint32_t seq = load(control_->data_seq, memory_order_acquire);
-    store(control_->reader_sleeping, std::uint32_t{1}, memory_order_relaxed);
-    fence_ok_ = sleeper_fence(load(control_->reader_needs_fence, memory_order_relaxed));
-    return seq;
-}
-
-void spsc_consumer::sleep_for_data(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
-    (void)futex::wait(&control_->data_seq, seq,
-                      fence_ok_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns));
-}
-
-void spsc_consumer::end_sleep() noexcept {
-    store(control_->reader_sleeping, std::uint32_t{0}, memory_order_relaxed);
 }
 
 }  // namespace ipc::detail

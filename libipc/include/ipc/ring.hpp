@@ -84,11 +84,24 @@ struct ring_attachment {
 
     // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once,
     // unlinks the segment if this end created it (and keep_segment is off), and unmaps.
-    void detach(layout::ring_end& mine, std::uint32_t& peer_doorbell) noexcept;
+    void detach(layout::ring_end& mine, doorbell& peer_bell) noexcept;
+};
+
+// What both ends of a ring offer about the attachment itself.
+class ring_end_base {
+  public:
+    std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
+    std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
+    bool is_open() const noexcept { return att_.control != nullptr; }
+    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
+    const error& telemetry_error() const noexcept { return att_.telemetry_error; }
+
+  protected:
+    ring_attachment att_;
 };
 }  // namespace detail
 
-class ring_writer {
+class ring_writer : public detail::ring_end_base {
   public:
     ring_writer() noexcept = default;
     ring_writer(ring_writer&&) noexcept = default;
@@ -111,24 +124,18 @@ class ring_writer {
 
     // True while a reader is attached and alive (a reader that never attached: false).
     bool reader_alive() const noexcept;
-    std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
-    std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
-    bool is_open() const noexcept { return att_.control != nullptr; }
-    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
-    const error& telemetry_error() const noexcept { return att_.telemetry_error; }
     // Detaches; the creator also unlinks the segment unless keep_segment was set.
     void close() noexcept;
 
   private:
     result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;
 
-    detail::ring_attachment att_;
     detail::spsc_producer producer_;
     std::size_t reserved_length_ = 0;
     bool has_reservation_ = false;
 };
 
-class ring_reader {
+class ring_reader : public detail::ring_end_base {
   public:
     ring_reader() noexcept = default;
     ring_reader(ring_reader&&) noexcept = default;
@@ -150,17 +157,11 @@ class ring_reader {
 
     // True while a writer is attached and alive.
     bool writer_alive() const noexcept;
-    std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
-    std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
-    bool is_open() const noexcept { return att_.control != nullptr; }
-    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
-    const error& telemetry_error() const noexcept { return att_.telemetry_error; }
     void close() noexcept;
 
   private:
     result<std::size_t> copy_out(const message_view& view, std::span<std::byte> buffer) noexcept;
 
-    detail::ring_attachment att_;
     detail::spsc_consumer consumer_;
     bool holding_ = false;
 };

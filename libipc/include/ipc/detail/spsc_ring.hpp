@@ -10,7 +10,8 @@
 // - The reader copies or views a record, then stores read_index with release; the writer loads
 //   read_index with acquire before reusing that space, so the reader's reads of the old
 //   bytes happen-before the writer overwrites them.
-// - Sleeping is a Dekker handshake: the sleeper stores its *_sleeping flag, issues the heavy
+// - Sleeping is a Dekker handshake (detail/doorbell.hpp): the sleeper stores its *_sleeping flag,
+// issues the heavy
 //   fence, then re-checks the index; the waker stores the index, issues the light fence, then
 //   loads the flag. Together the fences guarantee at least one side sees the other's store, so
 //   a wake-up is never lost (detail/handshake.hpp: the light fence is a compiler barrier when
@@ -22,6 +23,7 @@
 #include <span>
 #include <utility>
 
+#include "ipc/detail/doorbell.hpp"
 #include "ipc/error.hpp"
 #include "ipc/layout/ring_layout.hpp"
 
@@ -67,19 +69,14 @@ class spsc_producer {
     // Room for a payload of `length` bytes: its span, or queue_full / message_too_large /
     // corrupt. Nothing is visible to the reader until commit().
     result<std::span<std::byte>> try_reserve(std::size_t length) noexcept;
-    // Publishes the reserved record with `length` (<= reserved) payload bytes.
-    // Returns true when the reader announced it sleeps and should be woken.
+    // Publishes the reserved record with `length` (<= reserved) payload bytes, and rings the
+    // data doorbell if the reader sleeps. False (nothing published) without such a reservation.
     bool commit(std::size_t length, std::uint64_t send_ns) noexcept;
-    // Wakes a sleeping reader (futex syscall).
-    void wake_reader() noexcept;
 
-    // Sleeping for space: announce, then re-check with try_reserve, then sleep_for_space.
-    std::uint32_t announce_sleep() noexcept;
-    void sleep_for_space(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
-    void end_sleep() noexcept;
-
-    // Publishes whether a reader waking this writer must fence (see detail/handshake.hpp).
-    void publish_fence_need(bool sleeps_often) noexcept;
+    // The writer sleeps for space on this one (announce, re-check with try_reserve, sleep).
+    doorbell& space_bell() noexcept { return space_bell_; }
+    // The reader sleeps for data on this one (rung by commit, and once on close).
+    doorbell& data_bell() noexcept { return data_bell_; }
 
     // Messages published but not yet consumed, as of the last look at the reader's index. The
     // writer looks only when its cached view says the ring is full (reading the reader's line
@@ -103,8 +100,9 @@ class spsc_producer {
     std::uint64_t read_count_cache_ = 0;  // read_count loaded with read_cache_
     std::uint64_t count_ = 0;             // private copy of write_count
     bool looked_ = false;                 // read_index was loaded since take_fresh_depth()
-    bool fence_ok_ = true;                // the last heavy fence reached the peer's CPU
-    std::uint64_t reserved_at_ = 0;       // index where the reserved record starts (after padding)
+    doorbell space_bell_;
+    doorbell data_bell_;
+    std::uint64_t reserved_at_ = 0;  // index where the reserved record starts (after padding)
     std::uint64_t reserved_len_ = 0;
     bool reserved_ = false;
 };
@@ -123,15 +121,11 @@ class spsc_consumer {
 
     // The oldest record, or empty / corrupt. Returns the same record until release().
     result<record_view> try_peek() noexcept;
-    // Frees the peeked record. Returns true when the writer sleeps for space and should be woken.
-    bool release() noexcept;
-    void wake_writer() noexcept;
+    // Frees the peeked record, and rings the space doorbell if the writer sleeps.
+    void release() noexcept;
 
-    std::uint32_t announce_sleep() noexcept;
-    void sleep_for_data(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
-    void end_sleep() noexcept;
-
-    void publish_fence_need(bool sleeps_often) noexcept;
+    doorbell& data_bell() noexcept { return data_bell_; }
+    doorbell& space_bell() noexcept { return space_bell_; }
 
     // Messages published and still waiting (a peeked one is no longer waiting), as of the last
     // look at the writer's index.
@@ -155,7 +149,8 @@ class spsc_consumer {
     std::uint64_t pending_ = 0;            // bytes the peeked record (and padding before it) covers
     record_view peeked_{};
     bool has_peeked_ = false;
-    bool fence_ok_ = true;  // the last heavy fence reached the peer's CPU
+    doorbell data_bell_;
+    doorbell space_bell_;
 };
 
 }  // namespace ipc::detail
