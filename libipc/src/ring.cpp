@@ -240,7 +240,7 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
     w.att_ = std::move(*att);
     w.producer_ =
         detail::spsc_producer(w.att_.control, data_of(w.att_), w.att_.geometry, w.att_.start);
-    w.producer_.space_bell().publish_fence_need(options.wait == wait_strategy::blocking);
+    w.producer_.space_bell().publish_sleep_mode(options.wait == wait_strategy::blocking);
     w.att_.counters.set_peer(detail::end_pid(w.att_.control->reader));
     return w;
 }
@@ -353,7 +353,7 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
     r.att_ = std::move(*att);
     r.consumer_ =
         detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry, r.att_.start);
-    r.consumer_.data_bell().publish_fence_need(options.wait == wait_strategy::blocking);
+    r.consumer_.data_bell().publish_sleep_mode(options.wait == wait_strategy::blocking);
     r.att_.counters.set_peer(detail::end_pid(r.att_.control->writer));
     return r;
 }

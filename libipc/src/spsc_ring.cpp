@@ -81,8 +81,8 @@ spsc_producer::spsc_producer(layout::ring_control* control, std::byte* data, rin
       read_cache_(start.read_index),
       read_count_cache_(start.read_count),
       count_(start.write_count),
-      space_bell_(&control->writer_sleeping, &control->space_seq, &control->writer_needs_fence),
-      data_bell_(&control->reader_sleeping, &control->data_seq, &control->reader_needs_fence) {}
+      space_bell_(&control->writer_sleeping, &control->space_seq, &control->writer_uses_membarrier),
+      data_bell_(&control->reader_sleeping, &control->data_seq, &control->reader_uses_membarrier) {}
 
 // The reader's index is untrusted: it must be aligned and lie in [write - capacity, write].
 bool spsc_producer::plausible_read_index(std::uint64_t read) const noexcept {
@@ -165,8 +165,8 @@ spsc_consumer::spsc_consumer(layout::ring_control* control, std::byte* data, rin
       write_count_cache_(start.write_count),
       count_(start.read_count),
       hwm_(std::min(load(control->occupancy_hwm, memory_order_relaxed), geometry.capacity)),
-      data_bell_(&control->reader_sleeping, &control->data_seq, &control->reader_needs_fence),
-      space_bell_(&control->writer_sleeping, &control->space_seq, &control->writer_needs_fence) {}
+      data_bell_(&control->reader_sleeping, &control->data_seq, &control->reader_uses_membarrier),
+      space_bell_(&control->writer_sleeping, &control->space_seq, &control->writer_uses_membarrier) {}
 
 result<record_header> spsc_consumer::next_header() noexcept {
     if (read_ + pending_ == write_cache_) {

@@ -1,8 +1,8 @@
 #pragma once
 // One direction of the sleep/wake handshake: the sleeper's "I sleep" flag, the futex word it
-// sleeps on, and its published fence need (detail/handshake.hpp). The reader sleeps on the data
-// doorbell and the writer rings it; the writer sleeps on the space doorbell and the reader rings
-// it. Both sides use the same type with the words of their direction.
+// sleeps on, and whether it sleeps with membarrier (detail/handshake.hpp). The reader sleeps on the
+// data doorbell and the writer rings it; the writer sleeps on the space doorbell and the reader
+// rings it. Both sides use the same type with the words of their direction.
 
 #include <cstdint>
 
@@ -11,13 +11,13 @@ namespace ipc::detail {
 class doorbell {
   public:
     doorbell() noexcept = default;
-    doorbell(std::uint32_t* sleeping, std::uint32_t* seq, std::uint32_t* needs_fence) noexcept
-        : sleeping_(sleeping), seq_(seq), needs_fence_(needs_fence) {}
+    doorbell(std::uint32_t* sleeping, std::uint32_t* seq, std::uint32_t* uses_membarrier) noexcept
+        : sleeping_(sleeping), seq_(seq), uses_membarrier_word_(uses_membarrier) {}
 
     // ---- the sleeper ----
-    // Publishes whether wakers must fence (1 for a sleeper that sleeps on every wait), then
-    // makes sure the waker's CPU has seen that before the first sleep.
-    void publish_fence_need(bool sleeps_often) noexcept;
+    // Chooses how this end sleeps and publishes it: with membarrier (the waker may then skip
+    // its fence) unless it sleeps on every wait or membarrier is unavailable here.
+    void publish_sleep_mode(bool sleeps_often) noexcept;
     // Announces a sleep; returns the futex value to sleep on. Re-check the condition after it.
     std::uint32_t announce() noexcept;
     void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
@@ -34,8 +34,11 @@ class doorbell {
   private:
     std::uint32_t* sleeping_ = nullptr;
     std::uint32_t* seq_ = nullptr;
-    std::uint32_t* needs_fence_ = nullptr;
-    bool fence_ok_ = true;  // the last heavy fence reached the waker's CPU
+    std::uint32_t* uses_membarrier_word_ = nullptr;
+    bool uses_membarrier_ = false;  // this sleeper's own choice; never re-read from shared memory
+    // False when this sleeper cannot be sure the waker fences (it chose not to use membarrier
+    // but could not make the waker see that): its sleeps are then capped, never lost.
+    bool wakeups_reliable_ = true;
 };
 
 }  // namespace ipc::detail

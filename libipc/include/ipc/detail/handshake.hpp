@@ -9,12 +9,14 @@
 // makes every CPU running a registered process execute a full barrier before it returns.
 //
 // membarrier costs microseconds, so it suits sleepers that sleep rarely (adaptive, after spinning)
-// but not one that sleeps on every message (blocking). Each end therefore publishes whether its
-// waker must fence (*_needs_fence in the ring's doorbell line), then issues one membarrier so
-// the peer sees that choice before this end first sleeps. A waker skips its fence only when
-// its process is registered for global-expedited membarrier (registration is not inherited by
-// fork) and the sleeper did not ask for fences. A sleeper whose membarrier fails cannot rely
-// on a peer that skips fences, so it sleeps in short slices (a late wake-up, never a lost one).
+// but not one that sleeps on every message (blocking). Each end therefore publishes whether it
+// sleeps with membarrier (*_uses_membarrier in the ring's doorbell line; 0, the zeroed default,
+// means "fence for me"). A waker skips its fence only when its process is registered for
+// global-expedited membarrier and the sleeper published 1. A sleeper that cannot be sure its
+// waker fences sleeps in short slices (a late wake-up, never a lost one).
+// Registration is per process and not inherited: the child of fork() is treated as
+// unregistered (pthread_atfork). A child made by raw clone() or _Fork() skips atfork handlers
+// and must not use rings.
 
 #include <cstdint>
 
@@ -23,8 +25,8 @@ namespace ipc::detail {
 // Registers this process for global-expedited membarrier (once per process, idempotent).
 void register_for_asymmetric_fences() noexcept;
 
-// Hot side, between publishing and checking the sleep flag. `peer_needs_fence` is the
-// sleeper's published choice.
+// Hot side, between publishing and checking the sleep flag. `peer_needs_fence` is true unless
+// the sleeper published that it sleeps with membarrier.
 void light_fence(bool peer_needs_fence) noexcept;
 
 // Whether this process can make its peers' wakers skip fences (membarrier works here).

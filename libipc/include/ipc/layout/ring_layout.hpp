@@ -89,13 +89,15 @@ struct ring_control {
 
     // Doorbells: written only around a sleep, so in the steady state this line stays shared
     // (read-only) in both caches and checking it costs no coherence traffic.
-    std::uint32_t reader_sleeping;     // 1 while the reader may be in futex wait on data_seq
-    std::uint32_t data_seq;            // bumped by the writer to wake the reader
-    std::uint32_t writer_sleeping;     // 1 while the writer may be in futex wait on space_seq
-    std::uint32_t space_seq;           // bumped by the reader to wake the writer
-    std::uint32_t reader_needs_fence;  // 1: the writer must issue a full fence before checking
-                                       // reader_sleeping (the reader sleeps without membarrier)
-    std::uint32_t writer_needs_fence;  // 1: the same, for the reader waking the writer
+    std::uint32_t reader_sleeping;  // 1 while the reader may be in futex wait on data_seq
+    std::uint32_t data_seq;         // bumped by the writer to wake the reader
+    std::uint32_t writer_sleeping;  // 1 while the writer may be in futex wait on space_seq
+    std::uint32_t space_seq;        // bumped by the reader to wake the writer
+    // 1: the reader issues membarrier before each sleep, so the writer may skip its full fence
+    // before checking reader_sleeping. 0 (the zeroed default, and what an implementation that
+    // knows nothing of membarrier leaves): the writer must fence.
+    std::uint32_t reader_uses_membarrier;
+    std::uint32_t writer_uses_membarrier;  // the same, for the reader waking the writer
     std::uint8_t pad3[cache_line - 24];
 };
 static_assert(std::is_standard_layout_v<ring_control>);
@@ -115,8 +117,8 @@ static_assert(offsetof(ring_control, reader_sleeping) == 192);
 static_assert(offsetof(ring_control, data_seq) == 196);
 static_assert(offsetof(ring_control, writer_sleeping) == 200);
 static_assert(offsetof(ring_control, space_seq) == 204);
-static_assert(offsetof(ring_control, reader_needs_fence) == 208);
-static_assert(offsetof(ring_control, writer_needs_fence) == 212);
+static_assert(offsetof(ring_control, reader_uses_membarrier) == 208);
+static_assert(offsetof(ring_control, writer_uses_membarrier) == 212);
 
 // A named ring segment: common header, then the control block, then data at data_offset.
 struct ring_segment {
