@@ -53,6 +53,16 @@ class LiveDemo : public ::testing::Test {
                                               "--name", name});
         ASSERT_TRUE(ipc::test::eventually([&] { return ring_has_traffic(name, 200); }, 20s));
     }
+    // Stop the demo as a user does (SIGINT), so that it removes its ring; SIGKILL would leave
+    // the segment behind.
+    void TearDown() override {
+        if (demo && !stopped) {
+            demo->kill(SIGINT);
+            (void)demo->wait(20s);
+        }
+        EXPECT_FALSE(ipc::inspect::read_ring("libipc-ring-" + name));
+    }
+    bool stopped = false;
     std::string name;
     std::optional<child_process> demo;
 };
@@ -101,10 +111,9 @@ TEST_F(LiveDemo, ListAndWatchNameTheEndpoint) {
 TEST_F(LiveDemo, InterruptStopsParentAndChildCleanly) {
     demo->kill(SIGINT);
     auto status = demo->wait(20s);
+    stopped = true;
     ASSERT_TRUE(status);
     EXPECT_EQ(ipc::test::exit_code(*status), 0);
-    // Both ends closed and the creator removed the segment.
-    EXPECT_FALSE(ipc::inspect::read_ring("libipc-ring-" + name));
 }
 
 TEST(Demo, RunsForADurationAndExitsZero) {
