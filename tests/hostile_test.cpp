@@ -71,39 +71,77 @@ class HostileRing : public ::testing::Test {
     ipc::ring_reader reader;
 };
 
+ipc::layout::record_header* first_record(tamper& t) {
+    return reinterpret_cast<ipc::layout::record_header*>(t.map.data() +
+                                                         ipc::layout::ring_segment_data_offset);
+}
+
+// The reader learns of records in band; the writer's published index is checked when an end
+// attaches, every refresh_interval messages, and by inspect.
 TEST_F(HostileRing, WriteIndexBeyondCapacity) {
+    // Consume until the next release is one of the reader's periodic looks at write_index
+    // (SetUp sent 3 messages).
+    std::vector<std::byte> msg(8);
+    const auto interval = ipc::detail::spsc_consumer::refresh_interval;
+    for (std::uint64_t i = 0; i + 1 < interval; ++i) {
+        if (i >= 3) {
+            ASSERT_TRUE(writer.try_send(msg));
+        }
+        ASSERT_TRUE(reader.try_read());
+        reader.release();
+    }
+    ASSERT_TRUE(writer.try_send(msg));
     tamper t(object);
     t.ring().control.write_index = 1'000'000;
-    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
     expect_inspect_error();
+    ASSERT_TRUE(reader.try_read());  // the record itself is intact
+    reader.release();                // the periodic look finds the bogus index
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+}
+
+TEST_F(HostileRing, UnalignedOrOversizedWriteIndexIsRejectedAtAttach) {
+    reader.close();
+    tamper t(object);
+    t.ring().control.write_index = 1'000'000;
+    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
 }
 
 TEST_F(HostileRing, RecordLengthAboveMax) {
     tamper t(object);
-    auto* header = reinterpret_cast<ipc::layout::record_header*>(
-        t.map.data() + ipc::layout::ring_segment_data_offset);
-    header->length = 100000;
+    first_record(t)->length = 100000;
     EXPECT_EQ(reader.try_read().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, RecordLengthBeyondPublishedData) {
+TEST_F(HostileRing, CommitWordFromAnotherPositionOrGarbage) {
     tamper t(object);
-    auto* header = reinterpret_cast<ipc::layout::record_header*>(
-        t.map.data() + ipc::layout::ring_segment_data_offset);
-    header->length = 250;  // within max, but past what the writer published
-    t.ring().control.write_index = 32;
+    first_record(t)->commit = ipc::layout::commit_word(4096, false);  // the same slot, next lap
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+    first_record(t)->commit = 77;
     EXPECT_EQ(reader.try_read().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, UnknownRecordFlagsAndBadPadding) {
+TEST_F(HostileRing, BadPaddingRecord) {
     tamper t(object);
+    first_record(t)->commit = ipc::layout::commit_word(0, true);
+    first_record(t)->length = 5;  // padding must reach the end of the data area
+    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+}
+
+TEST_F(HostileRing, RecordRunningPastTheEndOfTheArea) {
+    reader.close();
+    tamper t(object);
+    // Place a record near the end by hand, as a hostile writer could, for a fresh reader.
+    auto& c = t.ring().control;
+    const std::uint64_t at = 4096 - 64;
+    c.read_index = c.write_index = at;
     auto* header = reinterpret_cast<ipc::layout::record_header*>(
-        t.map.data() + ipc::layout::ring_segment_data_offset);
-    header->flags = 77;
-    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
-    header->flags = static_cast<std::uint32_t>(ipc::layout::record_flags::padding);
-    header->length = 5;  // padding must reach the end of the data area
-    EXPECT_EQ(reader.try_read().code(), errc::corrupt);
+        t.map.data() + ipc::layout::ring_segment_data_offset + at);
+    header->length = 200;  // within max_message, but 64 bytes remain before the end
+    header->commit = ipc::layout::commit_word(at, false);
+    c.write_index = at + 16;
+    auto r = ipc::ring_reader::open(name, quick());
+    ASSERT_TRUE(r) << r.error_value().message();
+    EXPECT_EQ(r->try_read().code(), errc::corrupt);
 }
 
 TEST_F(HostileRing, ReadIndexAheadOfWriter) {

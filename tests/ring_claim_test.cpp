@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "ipc/detail/spsc_ring.hpp"
 #include "ipc/inspect.hpp"
 #include "ipc/layout/ring_layout.hpp"
 #include "ipc/ring.hpp"
@@ -166,6 +167,72 @@ TEST(TelemetryNames, LongestChannelNameIsKeptWhole) {
         }
     }
     EXPECT_TRUE(seen);
+}
+
+}  // namespace
+
+namespace {
+
+std::uint64_t& write_index_of(const std::string& name, ipc::unique_fd& fd, ipc::mapping& map) {
+    auto f = ipc::shm::open(ipc::shm::object_name("ring", name), ipc::access::read_write);
+    EXPECT_TRUE(f);
+    fd = std::move(*f);
+    auto m = ipc::mapping::map(fd.get(), *ipc::shm::size_of(fd.get()), ipc::access::read_write);
+    EXPECT_TRUE(m);
+    map = std::move(*m);
+    return reinterpret_cast<ipc::layout::ring_segment*>(map.data())->control.write_index;
+}
+
+// The writer stores a record's commit word before its write_index, so a reader can consume a
+// record and then load an index that has not caught up yet: that is not corruption.
+TEST(RingInBand, ReaderToleratesAnIndexThatTrailsTheCommitWord) {
+    const auto name = ipc::test::unique_name("trail");
+    auto w = ipc::ring_writer::open(name);
+    auto r = ipc::ring_reader::open(name);
+    ASSERT_TRUE(w && r);
+    std::vector<std::byte> msg(8);
+    for (std::uint64_t i = 0; i + 1 < ipc::detail::spsc_consumer::refresh_interval; ++i) {
+        ASSERT_TRUE(w->try_send(msg));
+        ASSERT_TRUE(r->try_read());
+        r->release();
+    }
+    ASSERT_TRUE(w->try_send(msg));
+    ipc::unique_fd fd;
+    ipc::mapping map;
+    write_index_of(name, fd, map) -= ipc::layout::record_size(8);  // index not yet stored
+    ASSERT_TRUE(r->try_read());
+    r->release();  // the periodic look at write_index happens here
+    EXPECT_EQ(r->try_read().code(), errc::empty);
+}
+
+// A writer that died after publishing a record's commit word but before its index: the next
+// writer must continue after that record, not overwrite it.
+TEST(RingInBand, NewWriterRollsForwardOverAPublishedButUnindexedRecord) {
+    const auto name = ipc::test::unique_name("rollforward");
+    auto r = ipc::ring_reader::open(name);  // the reader creates, so the segment outlives writers
+    ASSERT_TRUE(r);
+    const std::vector<std::byte> first(24, std::byte{1});
+    const std::vector<std::byte> second(40, std::byte{2});
+    {
+        auto w = ipc::ring_writer::open(name);
+        ASSERT_TRUE(w);
+        ASSERT_TRUE(w->try_send(first));
+        ipc::unique_fd fd;
+        ipc::mapping map;
+        write_index_of(name, fd, map) = 0;  // as if it died before storing the index
+    }
+    auto w = ipc::ring_writer::open(name);
+    ASSERT_TRUE(w) << w.error_value().message();
+    ASSERT_TRUE(w->try_send(second));
+    auto a = r->try_read();
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->payload.size(), first.size());
+    r->release();
+    auto b = r->try_read();
+    ASSERT_TRUE(b) << b.error_value().message();
+    EXPECT_EQ(b->payload.size(), second.size());
+    EXPECT_EQ(b->payload[0], std::byte{2});
+    r->release();
 }
 
 }  // namespace

@@ -240,6 +240,10 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
     w.att_ = std::move(*att);
     w.producer_ =
         detail::spsc_producer(w.att_.control, data_of(w.att_), w.att_.geometry, w.att_.start);
+    if (auto ok = w.producer_.recover(); !ok) {
+        detail::release_end(w.att_.control->writer);
+        return ok.error_value();
+    }
     w.producer_.space_bell().publish_sleep_mode(options.wait == wait_strategy::blocking);
     w.att_.counters.set_peer(detail::end_pid(w.att_.control->reader));
     return w;

@@ -66,6 +66,10 @@ class spsc_producer {
     spsc_producer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
                   const ring_start& start) noexcept;
 
+    // Moves past records a previous writer published but died before indexing (their commit
+    // words are in place). corrupt if the published indices cannot be reconciled.
+    result<void> recover() noexcept;
+
     // Room for a payload of `length` bytes: its span, or queue_full / message_too_large /
     // corrupt. Nothing is visible to the reader until commit().
     result<std::span<std::byte>> try_reserve(std::size_t length) noexcept;
@@ -90,6 +94,8 @@ class spsc_producer {
 
   private:
     bool fits(std::uint64_t need) noexcept;
+    std::uint32_t& commit_slot(std::uint64_t index) const noexcept;
+    void publish_padding(std::uint64_t pos, std::uint64_t padding) noexcept;
     bool plausible_read_index(std::uint64_t read) const noexcept;
 
     layout::ring_control* control_ = nullptr;
@@ -128,27 +134,31 @@ class spsc_consumer {
     doorbell& space_bell() noexcept { return space_bell_; }
 
     // Messages published and still waiting (a peeked one is no longer waiting), as of the last
-    // look at the writer's index.
+    // look at the writer's count (every refresh_interval messages; 0 once the ring is seen empty).
     std::uint64_t depth_messages() const noexcept {
         const std::uint64_t waiting = count_ + (has_peeked_ ? 1 : 0);
         return write_count_cache_ > waiting ? write_count_cache_ - waiting : 0;
     }
     layout::ring_control* control() const noexcept { return control_; }
 
+    // Messages between two reloads of the writer's index by the reader.
+    static constexpr std::uint64_t refresh_interval = 64;
+
   private:
     result<layout::record_header> next_header() noexcept;
+    result<void> refresh_writer_view() noexcept;
 
     layout::ring_control* control_ = nullptr;
     std::byte* data_ = nullptr;
     ring_geometry geometry_{};
     std::uint64_t read_ = 0;               // private copy of read_index
-    std::uint64_t write_cache_ = 0;        // last write_index loaded
-    std::uint64_t write_count_cache_ = 0;  // write_count loaded with write_cache_
+    std::uint64_t write_count_cache_ = 0;  // write_count as of the last refresh
     std::uint64_t count_ = 0;              // private copy of read_count
     std::uint64_t hwm_ = 0;                // private copy of occupancy_hwm
     std::uint64_t pending_ = 0;            // bytes the peeked record (and padding before it) covers
     record_view peeked_{};
     bool has_peeked_ = false;
+    bool broken_ = false;  // the last refresh found the writer's index out of range
     doorbell data_bell_;
     doorbell space_bell_;
 };

@@ -3,10 +3,12 @@
 // named segment (ring), a memfd (duplex) or a per-client memfd (broker).
 //
 // Data is a power-of-two byte area of variable-length records, each a 16-byte header plus the
-// payload, padded to 16 bytes. Indices are byte counts that only grow; position = index % capacity.
-// A record never wraps: when it does not fit before the end, the writer first writes a padding
-// record that covers the rest of the area. Indices and records are 16-aligned, so the room left
-// before the end is always at least one header (never 0: a position is below the capacity).
+// payload, padded to 16 bytes. One 16-byte slot past the newest record is always kept free
+// (its commit word zeroed), so a full ring holds capacity - 16 bytes of records. Indices are byte
+// counts that only grow; position = index % capacity. A record never wraps: when it does not fit
+// before the end, the writer first writes a padding record that covers the rest of the area.
+// Indices and records are 16-aligned, so the room left before the end is always at least one header
+// (never 0: a position is below the capacity).
 
 #include <cstddef>
 #include <cstdint>
@@ -20,21 +22,28 @@ inline constexpr std::uint16_t ring_layout_version = 1;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::uint32_t record_alignment = 16;
 
-enum class record_flags : std::uint32_t {
-    message = 0,
-    padding = 1,  // skip to the start of the data area
-};
+// A record is published in band: the writer stores its commit word last, with release, and the
+// reader polls the commit word of the next record rather than the writer's index line. The word
+// encodes the record's index, so bytes left from an earlier lap cannot pass for a new record;
+// and before publishing a record the writer zeroes the commit word of the slot after it, so the
+// reader never polls stale bytes. 0 means "not yet written".
+inline constexpr std::uint32_t commit_padding_bit = 1;
+
+constexpr std::uint32_t commit_word(std::uint64_t index, bool padding) noexcept {
+    return 0x80000000u | static_cast<std::uint32_t>(((index >> 4) & 0x3fffffffu) << 1) |
+           (padding ? commit_padding_bit : 0u);
+}
 
 struct record_header {
     std::uint32_t length;   // payload bytes (padding: bytes after this header up to the end)
-    std::uint32_t flags;    // record_flags
+    std::uint32_t commit;   // commit_word(index of this record, is padding); 0 = not written
     std::uint64_t send_ns;  // CLOCK_MONOTONIC when committed
 };
 static_assert(std::is_standard_layout_v<record_header>);
 static_assert(std::is_trivially_copyable_v<record_header>);
 static_assert(sizeof(record_header) == 16);
 static_assert(offsetof(record_header, length) == 0);
-static_assert(offsetof(record_header, flags) == 4);
+static_assert(offsetof(record_header, commit) == 4);
 static_assert(offsetof(record_header, send_ns) == 8);
 
 // Who holds an end of the ring. `owner` packs the holder's pid (high 32 bits) and its
