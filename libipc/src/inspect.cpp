@@ -203,8 +203,9 @@ std::string strip_prefix(std::string_view object, std::string_view kind_prefix) 
 }
 
 // Loads both indices; they are consistent unless the observer was preempted between the two
-// loads long enough for the writer to run a whole capacity ahead, so retry a few times before
-// calling the ring corrupt.
+// loads long enough for the writer to run a whole capacity ahead, or caught the moment when
+// write_index trails a record the reader already took (the writer stores the index after the
+// record's commit word). Retry a few times before calling the ring corrupt.
 bool read_indices(const layout::ring_control& c, ring_info& r) {
     for (int attempt = 0; attempt < record_read_attempts; ++attempt) {
         // Reader's index first: it never passes the writer's.
@@ -217,6 +218,13 @@ bool read_indices(const layout::ring_control& c, ring_info& r) {
             r.write_index % layout::record_alignment == 0) {
             return true;
         }
+    }
+    // Still trailing (a writer that died between the two stores): report the ring empty.
+    if (r.read_index > r.write_index &&
+        r.read_index - r.write_index <= 2 * layout::record_size(r.max_message) &&
+        r.write_index % layout::record_alignment == 0) {
+        r.write_index = r.read_index;
+        return true;
     }
     return false;
 }

@@ -98,18 +98,18 @@ result<void> spsc_producer::recover() noexcept {
         const std::uint32_t length = load(header->length, memory_order_relaxed);
         const std::uint64_t tail_room = geometry_.capacity - pos;
         std::uint64_t step = 0;
+        const bool message = commit == commit_word(write_, false);
         if (commit == commit_word(write_, true) && length == tail_room - sizeof(record_header)) {
             step = tail_room;
-        } else if (commit == commit_word(write_, false) && length <= geometry_.max_message &&
-                   record_size(length) <= tail_room) {
+        } else if (message && length <= geometry_.max_message && record_size(length) <= tail_room) {
             step = record_size(length);
-            ++count_;
         }
         // Stop at the zeroed slot after the newest record, and never run past the reader.
         if (step == 0 || write_ + step + sizeof(record_header) > read_cache_ + geometry_.capacity) {
             break;
         }
         write_ += step;
+        count_ += message ? 1 : 0;
     }
     if (write_ < read_cache_) {
         return error{errc::corrupt, "ring write index is behind the reader"};
