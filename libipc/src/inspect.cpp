@@ -235,23 +235,17 @@ const detail::segment_spec telemetry_spec{layout::segment_kind::telemetry,
 const detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
                                      sizeof(layout::ring_segment)};
 
-}  // namespace
-
-result<process_info> read_telemetry(const std::string& object) {
-    auto map = map_read_only(object);
-    if (!map) {
-        return map.error_value();
-    }
-    if (auto ok = check_ready(*map, telemetry_spec); !ok) {
+result<process_info> decode_telemetry(const mapping& map, const std::string& object) {
+    if (auto ok = check_ready(map, telemetry_spec); !ok) {
         return ok.error_value();
     }
-    const auto& h = *reinterpret_cast<const layout::telemetry_header*>(map->data());
+    const auto& h = *reinterpret_cast<const layout::telemetry_header*>(map.data());
     const std::uint64_t capacity = load(h.endpoint_capacity, memory_order_relaxed);
     const std::uint64_t record_size = load(h.endpoint_size, memory_order_relaxed);
     const std::uint64_t offset = load(h.endpoints_offset, memory_order_relaxed);
     if (record_size != sizeof(layout::endpoint_record) || offset % 64 != 0 ||
-        offset < sizeof(layout::telemetry_header) || offset > map->size() ||
-        capacity > (map->size() - offset) / record_size) {
+        offset < sizeof(layout::telemetry_header) || offset > map.size() ||
+        capacity > (map.size() - offset) / record_size) {
         return error{errc::corrupt, "telemetry table lies outside the segment"};
     }
     process_info p;
@@ -261,7 +255,7 @@ result<process_info> read_telemetry(const std::string& object) {
     p.program = field_string(h.program);
     p.heartbeat_ns = load(h.heartbeat_ns, memory_order_relaxed);
     p.alive = is_alive(p.pid, p.start_time);
-    const auto* records = reinterpret_cast<const layout::endpoint_record*>(map->data() + offset);
+    const auto* records = reinterpret_cast<const layout::endpoint_record*>(map.data() + offset);
     for (std::uint32_t i = 0; i < capacity; ++i) {
         if (auto e = read_record(records[i], i)) {
             p.endpoints.push_back(std::move(*e));
@@ -270,16 +264,12 @@ result<process_info> read_telemetry(const std::string& object) {
     return p;
 }
 
-result<ring_info> read_ring(const std::string& object) {
-    auto map = map_read_only(object);
-    if (!map) {
-        return map.error_value();
-    }
-    if (auto ok = check_ready(*map, ring_spec); !ok) {
+result<ring_info> decode_ring(const mapping& map, const std::string& object) {
+    if (auto ok = check_ready(map, ring_spec); !ok) {
         return ok.error_value();
     }
-    const auto& c = reinterpret_cast<const layout::ring_segment*>(map->data())->control;
-    auto geometry = detail::validate_ring(c, map->size());
+    const auto& c = reinterpret_cast<const layout::ring_segment*>(map.data())->control;
+    auto geometry = detail::validate_ring(c, map.size());
     if (!geometry) {
         return geometry.error_value();
     }
@@ -297,14 +287,12 @@ result<ring_info> read_ring(const std::string& object) {
     r.occupancy_hwm_bytes = std::min(load(c.occupancy_hwm, memory_order_relaxed), r.capacity);
     r.writer = read_end(c.writer, load(c.writer_sleeping, memory_order_relaxed));
     r.reader = read_end(c.reader, load(c.reader_sleeping, memory_order_relaxed));
-    const auto& header = reinterpret_cast<const layout::ring_segment*>(map->data())->header;
+    const auto& header = reinterpret_cast<const layout::ring_segment*>(map.data())->header;
     const bool creator_alive = is_alive(load(header.creator_pid, memory_order_relaxed),
                                         load(header.creator_start_time, memory_order_relaxed));
     r.stale = !creator_alive && !r.writer.alive && !r.reader.alive;
     return r;
 }
-
-namespace {
 
 // Classifies and checks one object; decoded contents go to `sink` when it is not null.
 segment_entry examine(const std::string& name, snapshot* sink) {
@@ -324,7 +312,7 @@ segment_entry examine(const std::string& name, snapshot* sink) {
         e.error = "not a libipc segment (bad magic)";
     } else if (kind == static_cast<std::uint16_t>(layout::segment_kind::telemetry)) {
         e.kind = "telemetry";
-        if (auto p = read_telemetry(name)) {
+        if (auto p = decode_telemetry(*map, name)) {
             e.stale = !p->alive;
             if (sink != nullptr) {
                 sink->processes.push_back(std::move(*p));
@@ -334,7 +322,7 @@ segment_entry examine(const std::string& name, snapshot* sink) {
         }
     } else if (kind == static_cast<std::uint16_t>(layout::segment_kind::ring)) {
         e.kind = "ring";
-        if (auto r = read_ring(name)) {
+        if (auto r = decode_ring(*map, name)) {
             e.stale = r->stale;
             if (sink != nullptr) {
                 sink->rings.push_back(std::move(*r));
@@ -372,6 +360,22 @@ std::vector<segment_entry> scan(const std::string& dir, snapshot* sink) {
 }
 
 }  // namespace
+
+result<process_info> read_telemetry(const std::string& object) {
+    auto map = map_read_only(object);
+    if (!map) {
+        return map.error_value();
+    }
+    return decode_telemetry(*map, object);
+}
+
+result<ring_info> read_ring(const std::string& object) {
+    auto map = map_read_only(object);
+    if (!map) {
+        return map.error_value();
+    }
+    return decode_ring(*map, object);
+}
 
 std::vector<segment_entry> discover(const std::string& dir) {
     return scan(dir, nullptr);

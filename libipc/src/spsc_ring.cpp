@@ -123,19 +123,19 @@ bool spsc_producer::plausible_read_index(std::uint64_t read) const noexcept {
            read % layout::record_alignment == 0;
 }
 
-bool spsc_producer::fits(std::uint64_t need) noexcept {
+errc spsc_producer::room_for(std::uint64_t need) noexcept {
     if (write_ + need - read_cache_ <= geometry_.capacity) {
-        return true;
+        return errc::ok;
     }
     // Acquire: the reader's reads of the space it freed happen-before our writes into it.
     const std::uint64_t read = load(control_->read_index, memory_order_acquire);
     read_count_cache_ = load(control_->read_count, memory_order_relaxed);
     looked_ = true;
     if (!plausible_read_index(read)) {
-        return false;
+        return errc::corrupt;
     }
     read_cache_ = read;
-    return write_ + need - read_cache_ <= geometry_.capacity;
+    return write_ + need - read_cache_ <= geometry_.capacity ? errc::ok : errc::queue_full;
 }
 
 result<std::span<std::byte>> spsc_producer::try_reserve(std::size_t length) noexcept {
@@ -147,11 +147,13 @@ result<std::span<std::byte>> spsc_producer::try_reserve(std::size_t length) noex
     const std::uint64_t tail_room = geometry_.capacity - pos;
     const std::uint64_t padding = size <= tail_room ? 0 : tail_room;
     // + one slot after the record, whose commit word commit() zeroes.
-    if (!fits(padding + size + sizeof(record_header))) {
-        if (!plausible_read_index(load(control_->read_index, memory_order_relaxed))) {
+    switch (room_for(padding + size + sizeof(record_header))) {
+        case errc::ok:
+            break;
+        case errc::corrupt:
             return error{errc::corrupt, "ring read index is out of range"};
-        }
-        return error{errc::queue_full, "ring is full"};
+        default:
+            return error{errc::queue_full, "ring is full"};
     }
     if (padding != 0) {
         publish_padding(pos, padding);

@@ -85,10 +85,6 @@ class registry {
         beat();
     }
 
-    int index_of(const endpoint_record* record) const noexcept {
-        return static_cast<int>(record - records_);
-    }
-
     void beat() noexcept {
         if (header_ != nullptr && owner_pid_ == ::getpid()) {
             detail::store(header_->heartbeat_ns, monotonic_ns(), std::memory_order_relaxed);
@@ -192,10 +188,6 @@ result<endpoint> endpoint::open(const endpoint_description& description) noexcep
     } catch (const std::bad_alloc&) {
         return error{errc::system, "out of memory opening telemetry", ENOMEM};
     }
-}
-
-int endpoint::record_index() const noexcept {
-    return record_ == nullptr ? -1 : registry::instance().index_of(record_);
 }
 
 void endpoint::close() noexcept {

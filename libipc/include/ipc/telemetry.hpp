@@ -54,8 +54,6 @@ class endpoint {
     static result<endpoint> open(const endpoint_description& description) noexcept;
 
     bool active() const noexcept { return record_ != nullptr; }
-    // Index of the record in the table, or -1.
-    int record_index() const noexcept;
     // Marks the record closed; its counters stay readable until it is reused.
     void close() noexcept;
 

@@ -90,10 +90,10 @@ class spsc_producer {
     }
     // True once after each look at the reader's index: the moment depth_messages() is exact.
     bool take_fresh_depth() noexcept { return std::exchange(looked_, false); }
-    layout::ring_control* control() const noexcept { return control_; }
 
   private:
-    bool fits(std::uint64_t need) noexcept;
+    // ok when `need` bytes are free; queue_full; or corrupt (the reader's index is bogus).
+    errc room_for(std::uint64_t need) noexcept;
     std::uint32_t& commit_slot(std::uint64_t index) const noexcept;
     void publish_padding(std::uint64_t pos, std::uint64_t padding) noexcept;
     bool plausible_read_index(std::uint64_t read) const noexcept;
@@ -139,7 +139,6 @@ class spsc_consumer {
         const std::uint64_t waiting = count_ + (has_peeked_ ? 1 : 0);
         return write_count_cache_ > waiting ? write_count_cache_ - waiting : 0;
     }
-    layout::ring_control* control() const noexcept { return control_; }
 
     // Messages between two reloads of the writer's index by the reader.
     static constexpr std::uint64_t refresh_interval = 64;
