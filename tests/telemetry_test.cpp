@@ -84,6 +84,19 @@ TEST(Telemetry, CountersMatchAKnownRun) {
     EXPECT_LE(re->counters.queue_depth, 5u);
 }
 
+TEST(Telemetry, WriterLearnsAReaderThatAttachesLater) {
+    const auto name = ipc::test::unique_name("latepeer");
+    auto w = ipc::ring_writer::open(name);
+    ASSERT_TRUE(w);
+    auto r = ipc::ring_reader::open(name);  // attaches after the writer
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(w->try_send(std::vector<std::byte>(8)));
+    const auto p = self_telemetry();
+    const auto* we = find(p, name, "writer");
+    ASSERT_TRUE(we);
+    EXPECT_EQ(we->peer_pid, ::getpid());
+}
+
 TEST(Telemetry, ClosedEndpointKeepsItsCountersUntilReused) {
     const auto name = ipc::test::unique_name("closedrec");
     {

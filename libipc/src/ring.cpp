@@ -216,6 +216,21 @@ void ring_attachment::detach(layout::ring_end& mine, doorbell& peer_bell) noexce
     fd.reset();
 }
 
+void ring_end_base::track_peer(const layout::ring_end& peer) noexcept {
+    if (peer_pid_ == 0 && att_.counters.active()) {
+        peer_pid_ = end_pid(peer);
+        att_.counters.set_peer(peer_pid_);
+    }
+}
+
+bool ring_end_base::peer_alive(const layout::ring_end& peer) noexcept {
+    const bool alive = end_alive(peer);
+    if (!alive) {
+        peer_pid_ = 0;
+    }
+    return alive;
+}
+
 }  // namespace detail
 
 // ---- writer ----
@@ -245,7 +260,7 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
         return ok.error_value();
     }
     w.producer_.space_bell().publish_sleep_mode(options.wait == wait_strategy::blocking);
-    w.att_.counters.set_peer(detail::end_pid(w.att_.control->reader));
+    w.track_peer(w.att_.control->reader);
     return w;
 }
 
@@ -269,7 +284,7 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
         span = detail::wait_loop(att_.wait, until,
                                  std::chrono::nanoseconds(peer_check_interval).count(),
                                  errc::queue_full, attempt, producer_.space_bell(),
-                                 [&] { return detail::end_alive(att_.control->reader); });
+                                 [&] { return peer_alive(att_.control->reader); });
     }
     if (producer_.take_fresh_depth()) {
         att_.counters.set_queue_depth(producer_.depth_messages());
@@ -304,6 +319,7 @@ result<void> ring_writer::commit(std::size_t length) noexcept {
     const std::uint64_t now = monotonic_ns();
     producer_.commit(length, now);
     att_.counters.on_sent(length, now);
+    track_peer(att_.control->reader);
     return {};
 }
 
@@ -358,7 +374,7 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
     r.consumer_ =
         detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry, r.att_.start);
     r.consumer_.data_bell().publish_sleep_mode(options.wait == wait_strategy::blocking);
-    r.att_.counters.set_peer(detail::end_pid(r.att_.control->writer));
+    r.track_peer(r.att_.control->writer);
     return r;
 }
 
@@ -374,10 +390,9 @@ result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcep
     auto record = attempt();
     const deadline until(timeout);
     if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
-        record = detail::wait_loop(att_.wait, until,
-                                   std::chrono::nanoseconds(peer_check_interval).count(),
-                                   errc::empty, attempt, consumer_.data_bell(),
-                                   [&] { return detail::end_alive(att_.control->writer); });
+        record = detail::wait_loop(
+            att_.wait, until, std::chrono::nanoseconds(peer_check_interval).count(), errc::empty,
+            attempt, consumer_.data_bell(), [&] { return peer_alive(att_.control->writer); });
     }
     if (!record) {
         if (record.code() == errc::corrupt) {
@@ -391,6 +406,7 @@ result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcep
             const std::uint64_t now = monotonic_ns();
             const std::uint64_t latency = now > record->send_ns ? now - record->send_ns : 0;
             att_.counters.on_received(record->length, now, latency);
+            track_peer(att_.control->writer);
             att_.counters.set_queue_depth(consumer_.depth_messages());
         }
     }

@@ -97,7 +97,15 @@ class ring_end_base {
     const error& telemetry_error() const noexcept { return att_.telemetry_error; }
 
   protected:
+    // Records the peer's pid in telemetry once it has attached (it may attach after us). Until
+    // then each call is one load of the peer's owner word; afterwards a compare.
+    void track_peer(const layout::ring_end& peer) noexcept;
+    // Liveness of the peer for a blocked call; a dead peer is forgotten so a successor is
+    // tracked in its place.
+    bool peer_alive(const layout::ring_end& peer) noexcept;
+
     ring_attachment att_;
+    std::int32_t peer_pid_ = 0;
 };
 }  // namespace detail
 
