@@ -1,6 +1,7 @@
 // ipc-bench: every channel's figure beside its baseline, with the ratio of the two.
 //   ipc-bench [--filter REGEX] [--json] [--repetitions N] [--cpus PARENT,CHILD]
-// Each case runs N times (default 5) in fresh processes; the median is reported.
+// Each case runs N times (default 5, interleaved with the other cases) in fresh processes;
+// the median is reported.
 // ratio = value / baseline_value: below 1 is better for ns, above 1 for rates.
 
 #include <fmt/format.h>
@@ -62,21 +63,25 @@ std::vector<const bench_case*> plan(const std::vector<bench_case>& cases,
     return order;
 }
 
+// Repetitions are interleaved (one of every case per round) rather than run case by case: on
+// a shared machine conditions drift over minutes, and a case and its baseline must see the
+// same drift for their ratio to mean anything.
 std::map<std::string, double> run(const std::vector<const bench_case*>& order, int repetitions,
                                   bool progress) {
-    std::map<std::string, double> medians;
-    for (const auto* c : order) {
-        if (c->measure == nullptr) {
-            continue;
-        }
-        std::vector<double> values;
-        for (int i = 0; i < repetitions; ++i) {
-            values.push_back(c->measure());
-        }
-        medians[c->name] = bench::median(values);
+    std::map<std::string, std::vector<double>> values;
+    for (int round = 0; round < repetitions; ++round) {
         if (progress) {
-            fmt::print(stderr, "  {:<44} {:>12.4g} {}\n", c->name, medians[c->name], c->unit);
+            fmt::print(stderr, "  round {}/{}\n", round + 1, repetitions);
         }
+        for (const auto* c : order) {
+            if (c->measure != nullptr) {
+                values[c->name].push_back(c->measure());
+            }
+        }
+    }
+    std::map<std::string, double> medians;
+    for (const auto& [name, samples] : values) {
+        medians[name] = bench::median(samples);
     }
     for (const auto* c : order) {
         if (c->measure == nullptr) {
