@@ -47,6 +47,8 @@ const char* to_string(errc code) noexcept {
             return "table_full";
         case errc::system:
             return "system";
+        case errc::handler_failed:
+            return "handler_failed";
     }
     return "unknown";
 }

@@ -8,17 +8,23 @@
 #include <memory>
 #include <string_view>
 
+#include "end_holder.hpp"
+#include "inspect_support.hpp"
 #include "ipc/clock.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/detail/spsc_ring.hpp"
 #include "ipc/process.hpp"
 #include "ipc/shm.hpp"
-#include "ring_end.hpp"
 #include "segment.hpp"
 
 namespace ipc::inspect {
 
-using detail::load;
+using detail::check_ready;
+using detail::map_read_only;
+using detail::read_end;
+using detail::strip_prefix;
+using detail::with_slash;
+using ipc::detail::load;
 using std::memory_order_acquire;
 using std::memory_order_relaxed;
 
@@ -26,36 +32,6 @@ namespace {
 
 // How many times a record that changes under us is re-read before it is skipped for now.
 constexpr int record_read_attempts = 3;
-
-std::string with_slash(const std::string& object) {
-    return object.empty() || object.front() != '/' ? "/" + object : object;
-}
-
-// Opens and maps the whole object read-only.
-result<mapping> map_read_only(const std::string& object) {
-    auto fd = shm::open(with_slash(object), access::read_only);
-    if (!fd) {
-        return fd.error_value();
-    }
-    auto size = shm::size_of(fd->get());
-    if (!size) {
-        return size.error_value();
-    }
-    if (*size < sizeof(layout::segment_header)) {
-        return error{errc::corrupt, "segment is smaller than the common header"};
-    }
-    return mapping::map(fd->get(), *size, access::read_only);
-}
-
-result<void> check_ready(const mapping& map, const detail::segment_spec& spec) {
-    const auto& header = *reinterpret_cast<const layout::segment_header*>(map.data());
-    // Acquire ready first: it pairs with the creator's release, so the fields checked next are
-    // the creator's final values, not a half-initialised header.
-    if (load(header.ready, memory_order_acquire) != layout::ready_value) {
-        return error{errc::not_ready, "segment is still being created"};
-    }
-    return detail::validate_header(header, map.size(), spec);
-}
 
 // A fixed-size char field as a string, stopping at the first NUL or the field's end.
 template <std::size_t N>
@@ -120,20 +96,6 @@ layout::endpoint_counters copy_counters(const layout::endpoint_counters& c) {
     return out;
 }
 
-latency_summary summarise(const std::vector<std::uint64_t>& buckets,
-                          const layout::endpoint_counters& c) {
-    latency_summary s;
-    for (auto b : buckets) {
-        s.count += b;
-    }
-    s.max_ns = c.latency_max_ns;
-    s.mean_ns = c.latency_count == 0 ? 0 : c.latency_sum_ns / c.latency_count;
-    s.p50_ns = histogram::percentile(buckets, 0.50, s.max_ns);
-    s.p90_ns = histogram::percentile(buckets, 0.90, s.max_ns);
-    s.p99_ns = histogram::percentile(buckets, 0.99, s.max_ns);
-    return s;
-}
-
 // Copies one record if it is in use and did not change while being copied.
 std::optional<endpoint_info> read_record(const layout::endpoint_record& r, std::uint32_t index) {
     for (int attempt = 0; attempt < record_read_attempts; ++attempt) {
@@ -161,45 +123,12 @@ std::optional<endpoint_info> read_record(const layout::endpoint_record& r, std::
         std::atomic_thread_fence(memory_order_acquire);
         if (load(r.state, memory_order_relaxed) == state &&
             load(r.generation, memory_order_relaxed) == generation) {
-            e.latency = summarise(e.latency_buckets, e.counters);
+            e.latency = detail::summarise(e.latency_buckets, e.counters.latency_count,
+                                          e.counters.latency_sum_ns, e.counters.latency_max_ns);
             return e;
         }
     }
     return std::nullopt;
-}
-
-const char* end_state_name(std::uint32_t state) {
-    switch (static_cast<layout::end_state>(state)) {
-        case layout::end_state::none:
-            return "none";
-        case layout::end_state::attached:
-            return "attached";
-        case layout::end_state::closed:
-            return "closed";
-        case layout::end_state::claiming:
-            return "claiming";
-    }
-    return "invalid";
-}
-
-ring_end_info read_end(const layout::ring_end& end, std::uint32_t sleeping_flag) {
-    ring_end_info info;
-    const std::uint64_t owner = load(end.owner, memory_order_acquire);
-    info.pid = layout::owner_pid(owner);
-    info.state = end_state_name(layout::owner_state(owner));
-    info.alive = detail::end_pid(end) != 0 && detail::end_alive(end);
-    info.sleeping = sleeping_flag != 0;
-    return info;
-}
-
-std::string strip_prefix(std::string_view object, std::string_view kind_prefix) {
-    if (!object.empty() && object.front() == '/') {
-        object.remove_prefix(1);
-    }
-    if (object.substr(0, kind_prefix.size()) == kind_prefix) {
-        object.remove_prefix(kind_prefix.size());
-    }
-    return std::string(object);
 }
 
 // Loads both indices; they are consistent unless the observer was preempted between the two
@@ -229,11 +158,11 @@ bool read_indices(const layout::ring_control& c, ring_info& r) {
     return false;
 }
 
-const detail::segment_spec telemetry_spec{layout::segment_kind::telemetry,
-                                          layout::telemetry_layout_version,
-                                          sizeof(layout::telemetry_header)};
-const detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
-                                     sizeof(layout::ring_segment)};
+const ipc::detail::segment_spec telemetry_spec{layout::segment_kind::telemetry,
+                                               layout::telemetry_layout_version,
+                                               sizeof(layout::telemetry_header)};
+const ipc::detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
+                                          sizeof(layout::ring_segment)};
 
 result<process_info> decode_telemetry(const mapping& map, const std::string& object) {
     if (auto ok = check_ready(map, telemetry_spec); !ok) {
@@ -269,7 +198,7 @@ result<ring_info> decode_ring(const mapping& map, const std::string& object) {
         return ok.error_value();
     }
     const auto& c = reinterpret_cast<const layout::ring_segment*>(map.data())->control;
-    auto geometry = detail::validate_ring(c, map.size());
+    auto geometry = ipc::detail::validate_ring(c, map.size());
     if (!geometry) {
         return geometry.error_value();
     }
@@ -330,6 +259,16 @@ segment_entry examine(const std::string& name, snapshot* sink) {
         } else {
             e.error = r.error_value().message();
         }
+    } else if (kind == static_cast<std::uint16_t>(layout::segment_kind::slots)) {
+        e.kind = "slots";
+        if (auto slots = detail::decode_slots(*map, name)) {
+            e.stale = slots->stale;
+            if (sink != nullptr) {
+                sink->slots.push_back(std::move(*slots));
+            }
+        } else {
+            e.error = slots.error_value().message();
+        }
     } else {
         e.error = "unknown segment kind";
     }
@@ -377,6 +316,14 @@ result<ring_info> read_ring(const std::string& object) {
     return decode_ring(*map, object);
 }
 
+result<slots_info> read_slots(const std::string& object) {
+    auto map = map_read_only(object);
+    if (!map) {
+        return map.error_value();
+    }
+    return detail::decode_slots(*map, object);
+}
+
 std::vector<segment_entry> discover(const std::string& dir) {
     return scan(dir, nullptr);
 }
@@ -389,6 +336,7 @@ snapshot take_snapshot(const std::string& dir) {
     s.taken_realtime_ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
                           static_cast<std::uint64_t>(ts.tv_nsec);
     s.segments = scan(dir, &s);
+    detail::fold_slot_counters(s);
     return s;
 }
 

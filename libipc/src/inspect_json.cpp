@@ -49,7 +49,7 @@ json endpoint_json(const endpoint_info& e) {
             {"latency", latency_json(e)}};
 }
 
-json end_json(const ring_end_info& e) {
+json end_json(const end_info& e) {
     return {{"pid", e.pid}, {"state", e.state}, {"alive", e.alive}, {"sleeping", e.sleeping}};
 }
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "end_holder.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/detail/handshake.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/process.hpp"
 #include "ipc/shm.hpp"
-#include "ring_end.hpp"
 #include "segment.hpp"
 #include "wait_loop.hpp"
 
@@ -45,10 +45,10 @@ ring_control& control_of(const detail::named_segment& seg) noexcept {
 
 // A segment left by a pair that crashed: some end died while attached and no end is alive.
 bool abandoned(const ring_control& c) noexcept {
-    const auto crashed = [](const layout::ring_end& end) {
+    const auto crashed = [](const layout::end_holder& end) {
         return detail::end_pid(end) != 0 && !detail::end_alive(end);
     };
-    const auto live = [](const layout::ring_end& end) { return detail::end_pid(end) != 0; };
+    const auto live = [](const layout::end_holder& end) { return detail::end_pid(end) != 0; };
     const bool any_crashed = crashed(c.writer) || crashed(c.reader);
     const bool any_live = (live(c.writer) && detail::end_alive(c.writer)) ||
                           (live(c.reader) && detail::end_alive(c.reader));
@@ -204,7 +204,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     return *this;
 }
 
-void ring_attachment::detach(layout::ring_end& mine, doorbell& peer_bell) noexcept {
+void ring_attachment::detach(layout::end_holder& mine, doorbell& peer_bell) noexcept {
     release_end(mine);
     peer_bell.ring_always();  // a sleeping peer notices now, not at its next liveness check
     if (created && !keep_segment) {
@@ -216,14 +216,14 @@ void ring_attachment::detach(layout::ring_end& mine, doorbell& peer_bell) noexce
     fd.reset();
 }
 
-void ring_end_base::track_peer(const layout::ring_end& peer) noexcept {
+void ring_end_base::track_peer(const layout::end_holder& peer) noexcept {
     if (peer_pid_ == 0 && att_.counters.active()) {
         peer_pid_ = end_pid(peer);
         att_.counters.set_peer(peer_pid_);
     }
 }
 
-bool ring_end_base::peer_alive(const layout::ring_end& peer) noexcept {
+bool ring_end_base::peer_alive(const layout::end_holder& peer) noexcept {
     const bool alive = end_alive(peer);
     if (!alive) {
         peer_pid_ = 0;

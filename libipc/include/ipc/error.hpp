@@ -32,6 +32,7 @@ enum class errc : std::uint16_t {
     closed,             // the endpoint was closed or moved from
     table_full,         // the telemetry table has no free endpoint record
     system,             // an OS call failed; sys_errno says which
+    handler_failed,     // the peer's handler returned an error for this call
 };
 
 // Short fixed name of a code, e.g. "queue_full".

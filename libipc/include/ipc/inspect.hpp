@@ -15,7 +15,6 @@
 
 #include "ipc/error.hpp"
 #include "ipc/histogram.hpp"
-#include "ipc/layout/ring_layout.hpp"
 #include "ipc/layout/telemetry_layout.hpp"
 
 namespace ipc::inspect {
@@ -24,7 +23,7 @@ inline constexpr const char* default_shm_dir = "/dev/shm";
 
 struct segment_entry {
     std::string name;  // object name without the leading '/', e.g. "libipc-ring-orders"
-    std::string kind;  // "telemetry", "ring", or "unknown"
+    std::string kind;  // "telemetry", "ring", "slots", or "unknown"
     std::int32_t creator_pid = 0;
     std::uint64_t size = 0;
     bool stale = false;  // no process that uses it is alive
@@ -64,7 +63,7 @@ struct process_info {
     std::vector<endpoint_info> endpoints;
 };
 
-struct ring_end_info {
+struct end_info {
     std::int32_t pid = 0;
     std::string state;  // "none", "claiming", "attached", "closed" or "invalid"
     bool alive = false;
@@ -83,8 +82,50 @@ struct ring_info {
     std::uint64_t occupancy_bytes = 0;
     std::uint64_t occupancy_messages = 0;
     std::uint64_t occupancy_hwm_bytes = 0;
-    ring_end_info writer;
-    ring_end_info reader;
+    end_info writer;
+    end_info reader;
+    bool stale = false;
+};
+
+// One slot of a slots channel, as the monitor's slot grid shows it.
+struct slot_counters {
+    std::uint64_t calls = 0;           // requests posted
+    std::uint64_t completed = 0;       // responses handed to a caller
+    std::uint64_t timeouts = 0;        // calls that gave up waiting (or were cancelled)
+    std::uint64_t failed = 0;          // calls that ended in another error
+    std::uint64_t late_responses = 0;  // responses that came after their call gave up, discarded
+    std::uint64_t bytes_out = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t in_flight = 0;  // 1 while a call holds the slot
+    std::uint64_t last_activity_ns = 0;
+    std::uint64_t latency_sum_ns = 0;  // of the round trips in the histogram
+};
+
+struct slot_info {
+    std::uint32_t index = 0;
+    // "free", "claimed", "request_ready", "serving", "response_ready", or "invalid"
+    std::string state;
+    std::uint64_t request_id = 0;
+    std::uint32_t request_length = 0;
+    bool abandoned = false;  // a call gave up while a guest served it; its response is due
+    end_info guest;          // sleeping: the worker serving this slot announced a sleep
+    bool host_sleeping = false;
+    slot_counters counters;
+    std::vector<std::uint64_t> latency_buckets;  // round trips, histogram::bucket_count entries
+    latency_summary latency;
+};
+
+struct slots_info {
+    std::string name;     // channel name
+    std::string segment;  // object name
+    std::uint32_t slot_count = 0;
+    std::uint32_t request_capacity = 0;
+    std::uint32_t response_capacity = 0;
+    end_info host;
+    bool shutdown = false;  // the host told guests to stop
+    std::uint32_t host_epoch = 0;
+    std::uint64_t calls_refused = 0;  // refused before they held a slot
+    std::vector<slot_info> slots;
     bool stale = false;
 };
 
@@ -93,6 +134,7 @@ struct snapshot {
     std::uint64_t taken_realtime_ns = 0;  // CLOCK_REALTIME
     std::vector<process_info> processes;
     std::vector<ring_info> rings;
+    std::vector<slots_info> slots;
     std::vector<segment_entry> segments;  // every libipc segment found, with errors and staleness
 };
 
@@ -104,7 +146,11 @@ result<process_info> read_telemetry(const std::string& object);
 // Decodes one ring segment.
 result<ring_info> read_ring(const std::string& object);
 
-// Discovers and decodes everything.
+// Decodes one slots segment.
+result<slots_info> read_slots(const std::string& object);
+
+// Discovers and decodes everything. A slots host keeps its counters per slot in the segment
+// (its threads share no counter line); the snapshot folds them into the host's endpoint.
 snapshot take_snapshot(const std::string& dir = default_shm_dir);
 
 // Per-second rates of one endpoint between two snapshots of it.

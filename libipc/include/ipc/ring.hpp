@@ -52,9 +52,6 @@ struct ring_options {
     std::chrono::milliseconds ready_timeout{2000};
 };
 
-// How often a blocked call checks that its peer is still alive.
-inline constexpr std::chrono::milliseconds peer_check_interval{20};
-
 // A message the reader holds without copying; valid until release() or the next read.
 struct message_view {
     std::span<const std::byte> payload;
@@ -84,7 +81,7 @@ struct ring_attachment {
 
     // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once,
     // unlinks the segment if this end created it (and keep_segment is off), and unmaps.
-    void detach(layout::ring_end& mine, doorbell& peer_bell) noexcept;
+    void detach(layout::end_holder& mine, doorbell& peer_bell) noexcept;
 };
 
 // What both ends of a ring offer about the attachment itself.
@@ -99,10 +96,10 @@ class ring_end_base {
   protected:
     // Records the peer's pid in telemetry once it has attached (it may attach after us). Until
     // then each call is one load of the peer's owner word; afterwards a compare.
-    void track_peer(const layout::ring_end& peer) noexcept;
+    void track_peer(const layout::end_holder& peer) noexcept;
     // Liveness of the peer for a blocked call; a dead peer is forgotten so a successor is
     // tracked in its place.
-    bool peer_alive(const layout::ring_end& peer) noexcept;
+    bool peer_alive(const layout::end_holder& peer) noexcept;
 
     ring_attachment att_;
     std::int32_t peer_pid_ = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 namespace ipc {
@@ -12,5 +13,9 @@ enum class wait_strategy : std::uint8_t {
 };
 
 const char* to_string(wait_strategy s) noexcept;
+
+// How often a blocked call checks that its peer is still alive: a dead peer is reported within
+// about this long.
+inline constexpr std::chrono::milliseconds peer_check_interval{20};
 
 }  // namespace ipc

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "ipc/layout/end_holder.hpp"
 #include "ipc/layout/segment_header.hpp"
 
 namespace ipc::layout {
@@ -46,34 +47,6 @@ static_assert(offsetof(record_header, length) == 0);
 static_assert(offsetof(record_header, commit) == 4);
 static_assert(offsetof(record_header, send_ns) == 8);
 
-// Who holds an end of the ring. `owner` packs the holder's pid (high 32 bits) and its
-// end_state (low 32 bits) so that a single compare-and-swap decides between racing claimants.
-enum class end_state : std::uint32_t {
-    none = 0,      // never attached
-    attached = 1,  // pid and start_time identify the holder
-    closed = 2,    // the holder detached cleanly
-    claiming = 3,  // pid is taking the end; start_time not yet written
-};
-
-struct ring_end {
-    std::uint64_t owner;       // (pid << 32) | end_state
-    std::uint64_t start_time;  // holder's start time; valid once owner says attached
-};
-static_assert(sizeof(ring_end) == 16);
-static_assert(offsetof(ring_end, owner) == 0);
-static_assert(offsetof(ring_end, start_time) == 8);
-
-constexpr std::uint64_t make_owner(std::int32_t pid, end_state state) noexcept {
-    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(pid)) << 32) |
-           static_cast<std::uint32_t>(state);
-}
-constexpr std::int32_t owner_pid(std::uint64_t owner) noexcept {
-    return static_cast<std::int32_t>(static_cast<std::uint32_t>(owner >> 32));
-}
-constexpr std::uint32_t owner_state(std::uint64_t owner) noexcept {
-    return static_cast<std::uint32_t>(owner);
-}
-
 struct ring_control {
     // Geometry: written once by the creator before the segment is marked ready.
     std::uint64_t capacity;     // data bytes, a power of two
@@ -85,7 +58,7 @@ struct ring_control {
     // Writer's line: only the writer stores here.
     std::uint64_t write_index;  // bytes published
     std::uint64_t write_count;  // messages published
-    ring_end writer;
+    end_holder writer;
     std::uint8_t pad1[cache_line - 32];
 
     // Reader's line: only the reader stores here.
@@ -93,7 +66,7 @@ struct ring_control {
     std::uint64_t read_count;     // messages consumed
     std::uint64_t occupancy_hwm;  // most bytes seen waiting; the reader measures it each time it
                                   // loads write_index, the only moment either side knows it exactly
-    ring_end reader;
+    end_holder reader;
     std::uint8_t pad2[cache_line - 40];
 
     // Doorbells: written only around a sleep, so in the steady state this line stays shared

@@ -13,6 +13,7 @@ inline constexpr std::uint32_t ready_value = 0x59444552u;    // "REDY": the crea
 enum class segment_kind : std::uint16_t {
     telemetry = 1,
     ring = 2,
+    slots = 3,
 };
 
 struct segment_header {

@@ -1,4 +1,4 @@
-#include "ring_end.hpp"
+#include "end_holder.hpp"
 
 #include "ipc/detail/atomic.hpp"
 #include "ipc/process.hpp"
@@ -20,7 +20,7 @@ constexpr auto claiming = static_cast<std::uint32_t>(end_state::claiming);
 
 // Whether the holder recorded in `owner` runs. Acquire on owner (by the caller) pairs with the
 // holder's release store of attached, so start_time read here is the holder's own.
-bool holder_alive(const layout::ring_end& end, std::uint64_t owner) noexcept {
+bool holder_alive(const layout::end_holder& end, std::uint64_t owner) noexcept {
     const std::uint32_t state = owner_state(owner);
     if (state == claiming) {
         return is_alive(owner_pid(owner), 0);  // start_time not written yet: pid alone
@@ -31,7 +31,7 @@ bool holder_alive(const layout::ring_end& end, std::uint64_t owner) noexcept {
 
 }  // namespace
 
-bool end_alive(const layout::ring_end& end) noexcept {
+bool end_alive(const layout::end_holder& end) noexcept {
     const std::uint64_t owner = load(end.owner, memory_order_acquire);
     if (owner_state(owner) == static_cast<std::uint32_t>(end_state::none)) {
         return true;
@@ -39,18 +39,18 @@ bool end_alive(const layout::ring_end& end) noexcept {
     return holder_alive(end, owner);
 }
 
-std::int32_t end_pid(const layout::ring_end& end) noexcept {
+std::int32_t end_pid(const layout::end_holder& end) noexcept {
     const std::uint64_t owner = load(end.owner, memory_order_acquire);
     const std::uint32_t state = owner_state(owner);
     return state == attached || state == claiming ? owner_pid(owner) : 0;
 }
 
-result<void> claim_end(layout::ring_end& end) noexcept {
+result<void> claim_end(layout::end_holder& end) noexcept {
     const process_identity me = self_identity();
     for (;;) {
         std::uint64_t owner = load(end.owner, memory_order_acquire);
         if (holder_alive(end, owner)) {
-            return error{errc::busy, "that end of the ring is held by a live process"};
+            return error{errc::busy, "that end of the channel is held by a live process"};
         }
         // One CAS on the packed word picks a single winner among racing claimants; a loser
         // re-reads, finds the winner claiming or attached and alive, and reports busy.
@@ -63,13 +63,13 @@ result<void> claim_end(layout::ring_end& end) noexcept {
     }
 }
 
-void take_fresh_end(layout::ring_end& end) noexcept {
+void take_fresh_end(layout::end_holder& end) noexcept {
     const process_identity me = self_identity();
     end.start_time = me.start_time;
     end.owner = make_owner(me.pid, end_state::attached);
 }
 
-void release_end(layout::ring_end& end) noexcept {
+void release_end(layout::end_holder& end) noexcept {
     const std::uint64_t owner = load(end.owner, memory_order_relaxed);
     store(end.owner, make_owner(owner_pid(owner), end_state::closed), memory_order_release);
 }

@@ -1,25 +1,26 @@
 #pragma once
-// Claiming, releasing and checking one end (writer or reader) of a ring (internal).
+// Claiming, releasing and checking one end of a channel: a ring writer or reader, a slots host
+// or a slot's guest (internal).
 
 #include "ipc/error.hpp"
-#include "ipc/layout/ring_layout.hpp"
+#include "ipc/layout/end_holder.hpp"
 
 namespace ipc::detail {
 
 // Takes the end for the calling process: busy if a live process holds it.
-result<void> claim_end(layout::ring_end& end) noexcept;
+result<void> claim_end(layout::end_holder& end) noexcept;
 
 // Whether the end's holder may still act: true when nobody attached yet, false once the holder
 // closed it or died.
-bool end_alive(const layout::ring_end& end) noexcept;
+bool end_alive(const layout::end_holder& end) noexcept;
 
 // Takes an end of a segment that is still being created (not yet ready, so unshared).
-void take_fresh_end(layout::ring_end& end) noexcept;
+void take_fresh_end(layout::end_holder& end) noexcept;
 
 // Marks the end closed by its holder (the pid stays for observers).
-void release_end(layout::ring_end& end) noexcept;
+void release_end(layout::end_holder& end) noexcept;
 
 // The holder's pid when attached or claiming, else 0.
-std::int32_t end_pid(const layout::ring_end& end) noexcept;
+std::int32_t end_pid(const layout::end_holder& end) noexcept;
 
 }  // namespace ipc::detail

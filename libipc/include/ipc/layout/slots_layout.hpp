@@ -1,0 +1,188 @@
+#pragma once
+// The slots segment "/libipc-slots-<name>": a host makes calls, guest workers answer them, through
+// a fixed number of slots, each with a request area and a response area. docs/LAYOUT.md 5.
+//
+//   [segment_header 64][slots_control 128][slot record][slot record]...[slot_stats]...
+//
+// A slot record is an exchange line (the state machine and the call's fields), a guest line (who
+// serves the slot and where it sleeps), then the request area and the response area, each
+// rounded up to 64 bytes. Per-slot statistics sit apart, after the last record: only the host
+// writes them, only observers read them, so they never share a cache line with the exchange.
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "ipc/histogram.hpp"
+#include "ipc/layout/end_holder.hpp"
+#include "ipc/layout/segment_header.hpp"
+
+namespace ipc::layout {
+
+inline constexpr std::uint16_t slots_layout_version = 1;
+inline constexpr std::uint32_t max_slot_count = 256;
+inline constexpr std::uint32_t max_slot_area = 64u << 20;  // bytes, request or response
+
+// The slot state word. Host and guest move it, each transition one atomic (docs/LAYOUT.md 5.4).
+enum class slot_state : std::uint32_t {
+    free = 0,            // a host thread may claim it (CAS free -> claimed)
+    claimed = 1,         // a host thread writes the request
+    request_ready = 2,   // a guest worker may take it (CAS -> serving); the host may withdraw it
+    serving = 3,         // a guest worker runs the handler
+    response_ready = 4,  // the host reads the response, then frees the slot
+};
+
+// What the guest says about its response.
+enum class response_status : std::uint32_t {
+    ok = 0,
+    handler_failed = 1,      // the handler returned an error; handler_error holds its errc
+    response_too_large = 2,  // the handler claimed more bytes than the response area holds
+    bad_request = 3,         // request_length was larger than the request area
+    guest_gone = 4,          // the worker serving the call died; a successor answered for it
+};
+
+// One direction's sleep/wake words (detail/doorbell.hpp).
+struct slot_bell {
+    std::uint32_t sleeping;         // 1 while the sleeper announced a futex sleep
+    std::uint32_t seq;              // the futex word, bumped by each wake-up
+    std::uint32_t uses_membarrier;  // 1: the sleeper fences with membarrier, the waker need not
+    std::uint32_t reserved;
+};
+static_assert(sizeof(slot_bell) == 16);
+
+struct slot_exchange {
+    std::uint32_t state;            // slot_state
+    std::uint32_t request_length;   // bytes in the request area
+    std::uint64_t request_id;       // chosen by the host, unique per host segment takeover
+    std::uint64_t request_sent_ns;  // CLOCK_MONOTONIC when posted (0 with telemetry off)
+    std::uint64_t response_id;      // the request_id the response answers
+    std::uint32_t response_length;  // bytes in the response area
+    std::uint32_t response_status;  // response_status
+    std::uint32_t handler_error;    // errc of a failed handler
+    std::uint32_t reserved;         //
+    slot_bell host_bell;            // the host sleeps here for response_ready
+};
+static_assert(sizeof(slot_exchange) == 64);
+
+struct slot_guest {
+    end_holder guest;               // the guest process serving this slot
+    slot_bell guest_bell;           // a worker sleeps here for request_ready
+    std::uint32_t guest_bell_slot;  // whose guest_bell the serving worker sleeps on (a pool worker
+                                    // serves several slots and sleeps on one bell)
+    std::uint8_t reserved[28];
+};
+static_assert(sizeof(slot_guest) == 64);
+
+struct slot_header {
+    slot_exchange exchange;
+    slot_guest guest;
+};
+static_assert(std::is_standard_layout_v<slot_header>);
+static_assert(std::is_trivially_copyable_v<slot_header>);
+static_assert(sizeof(slot_header) == 128);
+static_assert(offsetof(slot_header, exchange) + offsetof(slot_exchange, state) == 0);
+static_assert(offsetof(slot_exchange, request_length) == 4);
+static_assert(offsetof(slot_exchange, request_id) == 8);
+static_assert(offsetof(slot_exchange, request_sent_ns) == 16);
+static_assert(offsetof(slot_exchange, response_id) == 24);
+static_assert(offsetof(slot_exchange, response_length) == 32);
+static_assert(offsetof(slot_exchange, response_status) == 36);
+static_assert(offsetof(slot_exchange, handler_error) == 40);
+static_assert(offsetof(slot_exchange, host_bell) == 48);
+static_assert(offsetof(slot_header, guest) == 64);
+static_assert(offsetof(slot_guest, guest) == 0);
+static_assert(offsetof(slot_guest, guest_bell) == 16);
+static_assert(offsetof(slot_guest, guest_bell_slot) == 32);
+
+// Counters of one slot, written only by the host thread that holds the slot at the time (the
+// state word hands the slot, and so these fields, from one thread to the next).
+struct slot_stats {
+    std::uint64_t calls;             // requests posted
+    std::uint64_t completed;         // responses handed to a caller
+    std::uint64_t timeouts;          // calls that gave up waiting
+    std::uint64_t failed;            // calls that ended in an error other than a timeout
+    std::uint64_t late_responses;    // responses that came after their call gave up, discarded
+    std::uint64_t bytes_out;         // request bytes
+    std::uint64_t bytes_in;          // response bytes
+    std::uint64_t in_flight;         // 1 while a call holds the slot
+    std::uint64_t abandoned_id;      // id of a call that gave up while a guest served it; 0: none
+    std::uint64_t last_activity_ns;  // CLOCK_MONOTONIC of the last completed call
+    std::uint64_t latency_count;     // round trips in the histogram
+    std::uint64_t latency_sum_ns;    //
+    std::uint64_t latency_max_ns;    //
+    std::uint64_t reserved[3];
+    std::uint64_t latency_buckets[histogram::bucket_count];  // round-trip times, ipc/histogram.hpp
+};
+static_assert(std::is_standard_layout_v<slot_stats>);
+static_assert(std::is_trivially_copyable_v<slot_stats>);
+static_assert(offsetof(slot_stats, abandoned_id) == 64);
+static_assert(offsetof(slot_stats, latency_count) == 80);
+static_assert(offsetof(slot_stats, latency_buckets) == 128);
+static_assert(sizeof(slot_stats) == 128 + 8 * histogram::bucket_count);
+static_assert(sizeof(slot_stats) % 64 == 0);
+
+struct slots_control {
+    // Geometry: written once by the creator before ready. Everything else in the segment's
+    // layout follows from these three numbers; readers recompute it and compare.
+    std::uint32_t slot_count;         // 1 .. max_slot_count
+    std::uint32_t request_capacity;   // bytes, 1 .. max_slot_area
+    std::uint32_t response_capacity;  // bytes, 1 .. max_slot_area
+    std::uint32_t slot_stride;        // bytes per slot record
+    std::uint64_t slots_offset;       // of slot record 0, from the start of the segment
+    std::uint64_t stats_offset;       // of slot_stats 0
+    std::uint8_t pad0[32];
+    // The host line.
+    end_holder host;              // the host process
+    std::uint32_t shutdown;       // 1: the host closed; guests stop
+    std::uint32_t host_epoch;     // bumped by each host that takes the segment over
+    std::uint64_t calls_refused;  // calls refused before they held a slot (host, fetch_add)
+    std::uint32_t guests_seq;     // futex word: bumped by a guest after it took slots
+    std::uint8_t pad1[28];
+};
+static_assert(std::is_standard_layout_v<slots_control>);
+static_assert(std::is_trivially_copyable_v<slots_control>);
+static_assert(sizeof(slots_control) == 128);
+static_assert(offsetof(slots_control, slot_count) == 0);
+static_assert(offsetof(slots_control, request_capacity) == 4);
+static_assert(offsetof(slots_control, response_capacity) == 8);
+static_assert(offsetof(slots_control, slot_stride) == 12);
+static_assert(offsetof(slots_control, slots_offset) == 16);
+static_assert(offsetof(slots_control, stats_offset) == 24);
+static_assert(offsetof(slots_control, host) == 64);
+static_assert(offsetof(slots_control, shutdown) == 80);
+static_assert(offsetof(slots_control, host_epoch) == 84);
+static_assert(offsetof(slots_control, calls_refused) == 88);
+static_assert(offsetof(slots_control, guests_seq) == 96);
+
+struct slots_segment {
+    segment_header header;
+    slots_control control;
+};
+static_assert(std::is_standard_layout_v<slots_segment>);
+static_assert(offsetof(slots_segment, control) == 64);
+static_assert(sizeof(slots_segment) == 192);
+
+constexpr std::uint64_t round_up_64(std::uint64_t n) noexcept {
+    return (n + 63) & ~std::uint64_t{63};
+}
+
+// The layout that follows from the geometry; a reader compares the stored fields against it.
+struct slots_geometry {
+    std::uint32_t slot_count;
+    std::uint32_t request_capacity;
+    std::uint32_t response_capacity;
+
+    constexpr std::uint64_t slot_stride() const noexcept {
+        return sizeof(slot_header) + round_up_64(request_capacity) + round_up_64(response_capacity);
+    }
+    constexpr std::uint64_t slots_offset() const noexcept { return sizeof(slots_segment); }
+    constexpr std::uint64_t stats_offset() const noexcept {
+        return slots_offset() + std::uint64_t{slot_count} * slot_stride();
+    }
+    constexpr std::uint64_t total_size() const noexcept {
+        return stats_offset() + std::uint64_t{slot_count} * sizeof(slot_stats);
+    }
+    friend constexpr bool operator==(const slots_geometry&, const slots_geometry&) = default;
+};
+
+}  // namespace ipc::layout

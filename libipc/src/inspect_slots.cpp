@@ -1,0 +1,154 @@
+// Decoding a slots segment for observers: geometry, host, and every slot's state and counters.
+
+#include <algorithm>
+
+#include "inspect_support.hpp"
+#include "ipc/detail/atomic.hpp"
+#include "ipc/histogram.hpp"
+#include "ipc/process.hpp"
+#include "slots_segment.hpp"
+
+namespace ipc::inspect::detail {
+
+using ipc::detail::load;
+using std::memory_order_acquire;
+using std::memory_order_relaxed;
+
+namespace {
+
+const char* slot_state_name(std::uint32_t state) {
+    switch (static_cast<layout::slot_state>(state)) {
+        case layout::slot_state::free:
+            return "free";
+        case layout::slot_state::claimed:
+            return "claimed";
+        case layout::slot_state::request_ready:
+            return "request_ready";
+        case layout::slot_state::serving:
+            return "serving";
+        case layout::slot_state::response_ready:
+            return "response_ready";
+    }
+    return "invalid";
+}
+
+slot_counters copy_counters(const layout::slot_stats& s) {
+    slot_counters c;
+    c.calls = load(s.calls, memory_order_relaxed);
+    c.completed = load(s.completed, memory_order_relaxed);
+    c.timeouts = load(s.timeouts, memory_order_relaxed);
+    c.failed = load(s.failed, memory_order_relaxed);
+    c.late_responses = load(s.late_responses, memory_order_relaxed);
+    c.bytes_out = load(s.bytes_out, memory_order_relaxed);
+    c.bytes_in = load(s.bytes_in, memory_order_relaxed);
+    c.in_flight = load(s.in_flight, memory_order_relaxed);
+    c.last_activity_ns = load(s.last_activity_ns, memory_order_relaxed);
+    c.latency_sum_ns = load(s.latency_sum_ns, memory_order_relaxed);
+    return c;
+}
+
+slot_info read_slot(const ipc::detail::slots_view& v, std::uint32_t i) {
+    const auto& h = v.slot(i);
+    const auto& stats = v.stats(i);
+    slot_info info;
+    info.index = i;
+    info.state = slot_state_name(load(h.exchange.state, memory_order_acquire));
+    info.request_id = load(h.exchange.request_id, memory_order_relaxed);
+    info.request_length = load(h.exchange.request_length, memory_order_relaxed);
+    info.abandoned = load(stats.abandoned_id, memory_order_relaxed) != 0;
+    std::uint32_t bell_slot = load(h.guest.guest_bell_slot, memory_order_relaxed);
+    bell_slot = bell_slot < v.count() ? bell_slot : i;
+    info.guest = read_end(h.guest.guest,
+                          load(v.slot(bell_slot).guest.guest_bell.sleeping, memory_order_relaxed));
+    info.host_sleeping = load(h.exchange.host_bell.sleeping, memory_order_relaxed) != 0;
+    info.counters = copy_counters(stats);
+    info.latency_buckets.resize(histogram::bucket_count);
+    for (std::size_t b = 0; b < histogram::bucket_count; ++b) {
+        info.latency_buckets[b] = load(stats.latency_buckets[b], memory_order_relaxed);
+    }
+    info.latency =
+        summarise(info.latency_buckets, load(stats.latency_count, memory_order_relaxed),
+                  info.counters.latency_sum_ns, load(stats.latency_max_ns, memory_order_relaxed));
+    return info;
+}
+
+void add_slot(endpoint_info& host, const slot_info& slot) {
+    auto& c = host.counters;
+    c.sent += slot.counters.calls;
+    c.received += slot.counters.completed;
+    c.dropped += slot.counters.timeouts;
+    c.failed += slot.counters.failed;
+    c.bytes_out += slot.counters.bytes_out;
+    c.bytes_in += slot.counters.bytes_in;
+    c.queue_depth += slot.counters.in_flight;
+    c.last_activity_ns = std::max(c.last_activity_ns, slot.counters.last_activity_ns);
+    c.latency_count += slot.latency.count;
+    c.latency_sum_ns += slot.counters.latency_sum_ns;
+    c.latency_max_ns = std::max(c.latency_max_ns, slot.latency.max_ns);
+    for (std::size_t b = 0; b < histogram::bucket_count; ++b) {
+        host.latency_buckets[b] += slot.latency_buckets[b];
+    }
+}
+
+void fold(endpoint_info& host, const slots_info& slots) {
+    host.counters = {};
+    host.latency_buckets.assign(histogram::bucket_count, 0);
+    host.counters.dropped = slots.calls_refused;
+    for (const auto& slot : slots.slots) {
+        add_slot(host, slot);
+    }
+    host.counters.queue_depth_hwm = host.counters.queue_depth;
+    host.latency = summarise(host.latency_buckets, host.counters.latency_count,
+                             host.counters.latency_sum_ns, host.counters.latency_max_ns);
+}
+
+}  // namespace
+
+result<slots_info> decode_slots(const mapping& map, const std::string& object) {
+    if (auto ok = check_ready(map, ipc::detail::slots_spec); !ok) {
+        return ok.error_value();
+    }
+    const auto& seg = *reinterpret_cast<const layout::slots_segment*>(map.data());
+    auto g = ipc::detail::validate_slots(seg.control, map.size());
+    if (!g) {
+        return g.error_value();
+    }
+    const ipc::detail::slots_view v(map.data(), *g);
+    slots_info s;
+    s.segment = with_slash(object).substr(1);
+    s.name = strip_prefix(object, "libipc-slots-");
+    s.slot_count = g->slot_count;
+    s.request_capacity = g->request_capacity;
+    s.response_capacity = g->response_capacity;
+    s.host = read_end(seg.control.host, 0);
+    s.shutdown = load(seg.control.shutdown, memory_order_relaxed) != 0;
+    s.host_epoch = load(seg.control.host_epoch, memory_order_relaxed);
+    s.calls_refused = load(seg.control.calls_refused, memory_order_relaxed);
+    bool any_guest_alive = false;
+    for (std::uint32_t i = 0; i < g->slot_count; ++i) {
+        s.slots.push_back(read_slot(v, i));
+        any_guest_alive = any_guest_alive || s.slots.back().guest.alive;
+    }
+    const bool creator_alive = is_alive(load(seg.header.creator_pid, memory_order_relaxed),
+                                        load(seg.header.creator_start_time, memory_order_relaxed));
+    s.stale = !creator_alive && !s.host.alive && !any_guest_alive;
+    return s;
+}
+
+void fold_slot_counters(snapshot& s) {
+    for (auto& p : s.processes) {
+        for (auto& e : p.endpoints) {
+            if (e.kind != "slots" || e.role != "host") {
+                continue;
+            }
+            const auto segment = with_slash(e.region).substr(1);
+            for (const auto& slots : s.slots) {
+                if (slots.segment == segment && slots.host.pid == p.pid) {
+                    fold(e, slots);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace ipc::inspect::detail
