@@ -14,28 +14,18 @@
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/names.hpp"
+#include "support/tamper.hpp"
 
 namespace {
 
 using ipc::errc;
 using namespace std::chrono_literals;
 
-// A mapped, writable view of a segment that the test tampers with.
-struct tamper {
-    ipc::unique_fd fd;
-    ipc::mapping map;
-    explicit tamper(const std::string& object) {
-        auto f = ipc::shm::open(object, ipc::access::read_write);
-        EXPECT_TRUE(f);
-        fd = std::move(*f);
-        auto m = ipc::mapping::map(fd.get(), *ipc::shm::size_of(fd.get()), ipc::access::read_write);
-        EXPECT_TRUE(m);
-        map = std::move(*m);
-    }
-    ipc::layout::ring_segment& ring() {
-        return *reinterpret_cast<ipc::layout::ring_segment*>(map.data());
-    }
-};
+using ipc::test::tamper;
+
+ipc::layout::ring_segment& ring_of(tamper& t) {
+    return t.as<ipc::layout::ring_segment>();
+}
 
 ipc::ring_options quick() {
     ipc::ring_options o;
@@ -92,7 +82,7 @@ TEST_F(HostileRing, WriteIndexBeyondCapacity) {
     }
     ASSERT_TRUE(writer.try_send(msg));
     tamper t(object);
-    t.ring().control.write_index = 1'000'000;
+    ring_of(t).control.write_index = 1'000'000;
     expect_inspect_error();
     ASSERT_TRUE(reader.try_read());  // the record itself is intact
     reader.release();                // the periodic look finds the bogus index
@@ -102,7 +92,7 @@ TEST_F(HostileRing, WriteIndexBeyondCapacity) {
 TEST_F(HostileRing, UnalignedOrOversizedWriteIndexIsRejectedAtAttach) {
     reader.close();
     tamper t(object);
-    t.ring().control.write_index = 1'000'000;
+    ring_of(t).control.write_index = 1'000'000;
     EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
 }
 
@@ -131,7 +121,7 @@ TEST_F(HostileRing, RecordRunningPastTheEndOfTheArea) {
     reader.close();
     tamper t(object);
     // Place a record near the end by hand, as a hostile writer could, for a fresh reader.
-    auto& c = t.ring().control;
+    auto& c = ring_of(t).control;
     const std::uint64_t at = 4096 - 64;
     c.read_index = c.write_index = at;
     auto* header = reinterpret_cast<ipc::layout::record_header*>(
@@ -146,7 +136,7 @@ TEST_F(HostileRing, RecordRunningPastTheEndOfTheArea) {
 
 TEST_F(HostileRing, ReadIndexAheadOfWriter) {
     tamper t(object);
-    t.ring().control.read_index = t.ring().control.write_index + 4096;
+    ring_of(t).control.read_index = ring_of(t).control.write_index + 4096;
     std::vector<std::byte> msg(256);
     // Fill until the writer has to look at the (bogus) read index.
     ipc::result<void> r;
@@ -158,7 +148,7 @@ TEST_F(HostileRing, ReadIndexAheadOfWriter) {
 
 TEST_F(HostileRing, WrongMagicKindVersionAndSize) {
     tamper t(object);
-    auto& h = t.ring().header;
+    auto& h = ring_of(t).header;
     const auto saved = h;
     h.magic = 0xdeadbeef;
     EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::wrong_kind);
@@ -174,7 +164,7 @@ TEST_F(HostileRing, WrongMagicKindVersionAndSize) {
     h.total_size = 1 << 30;
     EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
     h = saved;
-    t.ring().control.capacity = 3000;  // not a power of two
+    ring_of(t).control.capacity = 3000;  // not a power of two
     EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
     expect_inspect_error();
 }

@@ -19,7 +19,7 @@
 
 namespace ipc::detail {
 
-inline constexpr std::uint64_t adaptive_spin_polls = 4000;
+inline constexpr std::uint64_t adaptive_spin_polls = 500;
 inline constexpr std::uint64_t adaptive_yield_polls = 200;
 inline constexpr std::uint64_t polls_between_clock_reads = 1024;
 
