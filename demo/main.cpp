@@ -1,5 +1,7 @@
 // ipc-demo: parent/child programs for each channel, driven by a traffic generator.
 //   ipc-demo ring [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS] [--name NAME]
+//   ipc-demo slots [--slots N] [--size BYTES] [--rate CALLS_PER_S] [--duration SECONDS]
+//                  [--name NAME]
 // rate 0 = flat out, duration 0 = until interrupted; exits 0 after a clean stop.
 
 #include <unistd.h>
@@ -9,15 +11,31 @@
 #include <string>
 
 #include "ring_demo.hpp"
+#include "slots_demo.hpp"
 
 namespace {
+
+void add_pacing_options(CLI::App* cmd, demo::traffic_options& o) {
+    cmd->add_option("--rate", o.rate, "Messages (calls) per second, 0 = flat out")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--duration", o.duration, "Seconds to run, 0 = until interrupted")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+}
+
+void add_slot_count(CLI::App* cmd, demo::traffic_options& o) {
+    cmd->add_option("--slots", o.slots, "Slots, and host threads (one per slot)")
+        ->check(CLI::Range(1u, 256u))
+        ->capture_default_str();
+}
 
 void add_traffic_options(CLI::App* cmd, demo::traffic_options& o) {
     cmd->add_option("--name", o.name, "Channel name")->capture_default_str();
     cmd->add_option("--size", o.size, "Message size in bytes")
         ->check(CLI::Range(0u, 1u << 30))
         ->capture_default_str();
-    cmd->add_option("--wait", o.wait, "Reader wait strategy")
+    cmd->add_option("--wait", o.wait, "How the waiting side waits")
         ->check(CLI::IsMember({"spin", "adaptive", "blocking"}))
         ->capture_default_str();
 }
@@ -36,17 +54,25 @@ int main(int argc, char** argv) {
     demo::traffic_options o;
     auto* ring = app.add_subcommand("ring", "A parent writes to a ring, its child reads");
     add_traffic_options(ring, o);
-    ring->add_option("--rate", o.rate, "Messages per second, 0 = flat out")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    ring->add_option("--duration", o.duration, "Seconds to run, 0 = until interrupted")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
+    add_pacing_options(ring, o);
     auto* ring_child = app.add_subcommand("ring-child", "")->group("");  // hidden: the reader
     add_traffic_options(ring_child, o);
+    auto* slots = app.add_subcommand("slots", "A parent calls through slots, its child answers");
+    add_traffic_options(slots, o);
+    add_pacing_options(slots, o);
+    add_slot_count(slots, o);
+    auto* slots_child = app.add_subcommand("slots-child", "")->group("");  // hidden: the guest
+    add_traffic_options(slots_child, o);
+    add_slot_count(slots_child, o);
     CLI11_PARSE(app, argc, argv);
     if (*ring_child) {
         return demo::run_ring_child(o);
+    }
+    if (*slots) {
+        return demo::run_slots_parent(o, self_exe().c_str());
+    }
+    if (*slots_child) {
+        return demo::run_slots_child(o);
     }
     return demo::run_ring_parent(o, self_exe().c_str());
 }

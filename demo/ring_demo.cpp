@@ -1,36 +1,18 @@
 #include "ring_demo.hpp"
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <atomic>
-#include <csignal>
 #include <cstring>
 #include <vector>
 
 #include "ipc/ring.hpp"
 #include "pacer.hpp"
-
-extern char** environ;
+#include "process.hpp"
 
 namespace demo {
 
 namespace {
-
-volatile std::sig_atomic_t stop_requested = 0;
-void on_signal(int) {
-    stop_requested = 1;
-}
-
-ipc::wait_strategy parse_wait(const std::string& s) {
-    if (s == "spin") {
-        return ipc::wait_strategy::busy_spin;
-    }
-    return s == "blocking" ? ipc::wait_strategy::blocking : ipc::wait_strategy::adaptive;
-}
 
 ipc::ring_options ring_options_for(const traffic_options& o) {
     ipc::ring_options ro;
@@ -40,33 +22,18 @@ ipc::ring_options ring_options_for(const traffic_options& o) {
     return ro;
 }
 
-pid_t spawn_child(const traffic_options& o, const char* self_exe) {
-    std::vector<std::string> args = {self_exe, "ring-child",           "--name", o.name,
-                                     "--size", std::to_string(o.size), "--wait", o.wait};
-    std::vector<char*> argv;
-    for (auto& a : args) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, self_exe, nullptr, nullptr, argv.data(), environ) != 0) {
-        return -1;
-    }
-    return pid;
-}
-
 }  // namespace
 
 int run_ring_parent(const traffic_options& o, const char* self_exe) {
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    stop_on_signals();
     auto writer = ipc::ring_writer::open(o.name, ring_options_for(o));
     if (!writer) {
         fmt::print(stderr, "ipc-demo: cannot open ring '{}': {}\n", o.name,
                    writer.error_value().message());
         return 1;
     }
-    const pid_t child = spawn_child(o, self_exe);
+    const pid_t child = spawn_self(self_exe, {"ring-child", "--name", o.name, "--size",
+                                              std::to_string(o.size), "--wait", o.wait});
     if (child < 0) {
         fmt::print(stderr, "ipc-demo: cannot start the reader child\n");
         return 1;
@@ -82,7 +49,7 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
     std::uint64_t sent = 0;
     std::uint64_t dropped = 0;
     int rc = 0;
-    for (std::uint64_t seq = 0; stop_requested == 0; ++seq) {
+    for (std::uint64_t seq = 0; !stop_requested(); ++seq) {
         if (end_ns != 0 && ipc::monotonic_ns() >= end_ns) {
             break;
         }
@@ -103,9 +70,7 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
         }
     }
     writer->close();  // the child drains what is left, then sees peer_gone and exits
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    const bool child_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    const bool child_ok = child_succeeded(child);
     fmt::print("ipc-demo: sent {} dropped {}; reader {}\n", sent, dropped,
                child_ok ? "checked every message" : "reported an error");
     return rc == 0 && child_ok ? 0 : 1;
@@ -113,7 +78,7 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
 
 int run_ring_child(const traffic_options& o) {
     // The parent decides when to stop; the child stops when the writer is gone.
-    std::signal(SIGINT, SIG_IGN);
+    ignore_interrupt();
     auto reader = ipc::ring_reader::open(o.name, ring_options_for(o));
     if (!reader) {
         fmt::print(stderr, "ipc-demo child: cannot open ring '{}': {}\n", o.name,

@@ -123,12 +123,62 @@ TEST(Demo, RunsForADurationAndExitsZero) {
     EXPECT_NE(out.text.find("checked every message"), std::string::npos);
 }
 
+std::uint64_t slots_completed(const std::string& name) {
+    auto slots = ipc::inspect::read_slots("libipc-slots-" + name);
+    std::uint64_t completed = 0;
+    for (const auto& slot : slots ? slots->slots : std::vector<ipc::inspect::slot_info>{}) {
+        completed += slot.counters.completed;
+    }
+    return completed;
+}
+
+TEST(SlotsDemo, HostAndGuestRunAndIpcstatShowsTheSlots) {
+    const auto name = ipc::test::unique_name("slotsdemo");
+    child_process demo(
+        {IPC_DEMO, "slots", "--slots", "3", "--rate", "3000", "--size", "64", "--name", name});
+    ASSERT_TRUE(ipc::test::eventually([&] { return slots_completed(name) >= 300; }, 20s));
+    const auto out = run(std::string(IPCSTAT) + " snapshot --format json");
+    ASSERT_EQ(out.exit_code, 0);
+    const auto doc = nlohmann::json::parse(out.text);
+    bool seen = false;
+    for (const auto& group : doc["slots"]) {
+        if (group["name"] == name) {
+            seen = true;
+            EXPECT_EQ(group["slots"].size(), 3u);
+            for (const auto& slot : group["slots"]) {
+                EXPECT_TRUE(slot["guest"]["alive"].get<bool>());
+                EXPECT_GT(slot["counters"]["completed"].get<std::uint64_t>(), 0u);
+            }
+        }
+    }
+    EXPECT_TRUE(seen);
+    const auto list = run(std::string(IPCSTAT) + " list");
+    EXPECT_NE(list.text.find("SLOTS"), std::string::npos);
+    demo.kill(SIGINT);
+    auto status = demo.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(ipc::test::exit_code(*status), 0) << "host and guest stop cleanly";
+    EXPECT_FALSE(ipc::inspect::read_slots("libipc-slots-" + name));
+}
+
+TEST(SlotsDemo, RunsFlatOutForADuration) {
+    const auto out =
+        run(std::string(IPC_DEMO) + " slots --rate 0 --slots 2 --duration 0.5 --name " +
+            ipc::test::unique_name("slotsflat"));
+    EXPECT_EQ(out.exit_code, 0);
+    EXPECT_NE(out.text.find("all checked"), std::string::npos);
+}
+
 TEST(Demo, RejectsBadArguments) {
     EXPECT_NE(run(std::string(IPC_DEMO) + " ring --size -1 2>/dev/null").exit_code, 0);
     EXPECT_NE(
         run(std::string(IPC_DEMO) + " ring --name 'bad/name' --duration 1 2>/dev/null").exit_code,
         0);
     EXPECT_NE(run(std::string(IPCSTAT) + " snapshot --format xml 2>/dev/null").exit_code, 0);
+    EXPECT_NE(run(std::string(IPC_DEMO) + " slots --slots 0 2>/dev/null").exit_code, 0);
+    EXPECT_NE(
+        run(std::string(IPC_DEMO) + " slots --size 100000000 --duration 1 2>/dev/null").exit_code,
+        0);
 }
 
 }  // namespace

@@ -20,19 +20,18 @@ json counters_json(const layout::endpoint_counters& c) {
             {"last_activity_ns", c.last_activity_ns}};
 }
 
-json latency_json(const endpoint_info& e) {
+json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& histogram) {
     json buckets = json::array();
-    for (std::size_t i = 0; i < e.latency_buckets.size(); ++i) {
-        if (e.latency_buckets[i] != 0) {
+    for (std::size_t i = 0; i < histogram.size(); ++i) {
+        if (histogram[i] != 0) {
             // The last bucket is unbounded: null, like Prometheus' +Inf.
-            json le = i + 1 < e.latency_buckets.size() ? json(histogram::upper_bound(i) - 1)
-                                                       : json(nullptr);
-            buckets.push_back({{"le_ns", le}, {"count", e.latency_buckets[i]}});
+            json le =
+                i + 1 < histogram.size() ? json(histogram::upper_bound(i) - 1) : json(nullptr);
+            buckets.push_back({{"le_ns", le}, {"count", histogram[i]}});
         }
     }
-    return {{"count", e.latency.count},   {"mean_ns", e.latency.mean_ns},
-            {"p50_ns", e.latency.p50_ns}, {"p90_ns", e.latency.p90_ns},
-            {"p99_ns", e.latency.p99_ns}, {"max_ns", e.latency.max_ns},
+    return {{"count", l.count},   {"mean_ns", l.mean_ns}, {"p50_ns", l.p50_ns},
+            {"p90_ns", l.p90_ns}, {"p99_ns", l.p99_ns},   {"max_ns", l.max_ns},
             {"buckets", buckets}};
 }
 
@@ -46,7 +45,7 @@ json endpoint_json(const endpoint_info& e) {
             {"region", e.region},
             {"peer_pid", e.peer_pid},
             {"counters", counters_json(e.counters)},
-            {"latency", latency_json(e)}};
+            {"latency", latency_json(e.latency, e.latency_buckets)}};
 }
 
 json end_json(const end_info& e) {
@@ -70,6 +69,46 @@ json ring_json(const ring_info& r) {
             {"stale", r.stale}};
 }
 
+json slot_json(const slot_info& s) {
+    const auto& c = s.counters;
+    return {{"index", s.index},
+            {"state", s.state},
+            {"request_id", s.request_id},
+            {"request_length", s.request_length},
+            {"abandoned", s.abandoned},
+            {"guest", end_json(s.guest)},
+            {"host_sleeping", s.host_sleeping},
+            {"counters",
+             {{"calls", c.calls},
+              {"completed", c.completed},
+              {"timeouts", c.timeouts},
+              {"failed", c.failed},
+              {"late_responses", c.late_responses},
+              {"bytes_out", c.bytes_out},
+              {"bytes_in", c.bytes_in},
+              {"in_flight", c.in_flight},
+              {"last_activity_ns", c.last_activity_ns}}},
+            {"latency", latency_json(s.latency, s.latency_buckets)}};
+}
+
+json slots_json(const slots_info& s) {
+    json slots = json::array();
+    for (const auto& slot : s.slots) {
+        slots.push_back(slot_json(slot));
+    }
+    return {{"name", s.name},
+            {"segment", s.segment},
+            {"slot_count", s.slot_count},
+            {"request_capacity", s.request_capacity},
+            {"response_capacity", s.response_capacity},
+            {"host", end_json(s.host)},
+            {"shutdown", s.shutdown},
+            {"host_epoch", s.host_epoch},
+            {"calls_refused", s.calls_refused},
+            {"slots", slots},
+            {"stale", s.stale}};
+}
+
 }  // namespace
 
 std::string to_json(const snapshot& s, bool pretty) {
@@ -91,6 +130,10 @@ std::string to_json(const snapshot& s, bool pretty) {
     for (const auto& r : s.rings) {
         rings.push_back(ring_json(r));
     }
+    json slots = json::array();
+    for (const auto& group : s.slots) {
+        slots.push_back(slots_json(group));
+    }
     json segments = json::array();
     for (const auto& seg : s.segments) {
         segments.push_back({{"name", seg.name},
@@ -105,6 +148,7 @@ std::string to_json(const snapshot& s, bool pretty) {
                       {"taken_realtime_ns", s.taken_realtime_ns},
                       {"processes", processes},
                       {"rings", rings},
+                      {"slots", slots},
                       {"segments", segments}};
     // Names come from untrusted segments: replace invalid UTF-8 rather than throw.
     return doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);

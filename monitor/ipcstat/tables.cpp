@@ -19,6 +19,27 @@ const char* segment_status(const ipc::inspect::segment_entry& s) {
     return s.stale ? "stale" : "ok";
 }
 
+// One letter per slot: . free, c claimed, R request ready, S serving, A answer (response ready),
+// x abandoned (a late response is due), ? invalid.
+char slot_state_letter(const ipc::inspect::slot_info& slot) {
+    if (slot.abandoned) {
+        return 'x';
+    }
+    if (slot.state == "free") {
+        return '.';
+    }
+    if (slot.state == "claimed") {
+        return 'c';
+    }
+    if (slot.state == "request_ready") {
+        return 'R';
+    }
+    if (slot.state == "serving") {
+        return 'S';
+    }
+    return slot.state == "response_ready" ? 'A' : '?';
+}
+
 void append_processes(std::string& out, const snapshot& s) {
     out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<6} {:>9}\n", "PID", "PROGRAM", "ALIVE",
                        "ENDPOINTS");
@@ -54,6 +75,27 @@ void append_rings(std::string& out, const snapshot& s) {
     }
 }
 
+void append_slots(std::string& out, const snapshot& s) {
+    out +=
+        fmt::format("\nSLOTS\n{:<24} {:>5} {:>8} {:>8} {:>10} {:>10} {:>8} {:>6} {:<24}\n", "NAME",
+                    "SLOTS", "HOST", "GUESTS", "CALLS", "COMPLETED", "TIMEOUTS", "STALE", "STATES");
+    for (const auto& group : s.slots) {
+        std::uint64_t calls = 0, completed = 0, timeouts = 0;
+        std::size_t guests = 0;
+        std::string states;
+        for (const auto& slot : group.slots) {
+            calls += slot.counters.calls;
+            completed += slot.counters.completed;
+            timeouts += slot.counters.timeouts;
+            guests += slot.guest.alive ? 1 : 0;
+            states += slot_state_letter(slot);
+        }
+        out += fmt::format("{:<24} {:>5} {:>8} {:>8} {:>10} {:>10} {:>8} {:>6} {:<24}\n",
+                           group.name, group.slot_count, group.host.pid, guests, calls, completed,
+                           timeouts, group.stale ? "yes" : "no", states);
+    }
+}
+
 void append_segments(std::string& out, const snapshot& s) {
     out += fmt::format("\nSEGMENTS\n{:<40} {:<10} {:>8} {:>10} {:<7} {}\n", "NAME", "KIND", "PID",
                        "SIZE", "STATUS", "ERROR");
@@ -71,6 +113,7 @@ std::string list_tables(const snapshot& s) {
     append_processes(out, s);
     append_endpoints(out, s);
     append_rings(out, s);
+    append_slots(out, s);
     append_segments(out, s);
     return out;
 }
