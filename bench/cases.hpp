@@ -10,6 +10,8 @@ namespace bench {
 void add_baselines(std::vector<bench_case>& cases);
 // Ring latency, throughput and telemetry cost, each naming its baseline.
 void add_ring_cases(std::vector<bench_case>& cases);
+// Slots round trips beside the raw atomic and futex round trips; calls/s at 1 and 2 host threads.
+void add_slots_cases(std::vector<bench_case>& cases);
 
 // Message sizes of the throughput cases, and the suffix used in case names ("8B", "64KiB").
 const std::vector<std::size_t>& throughput_sizes();

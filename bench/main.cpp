@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
     std::vector<bench_case> cases;
     bench::add_baselines(cases);
     bench::add_ring_cases(cases);
+    bench::add_slots_cases(cases);
     std::regex re;
     try {
         re = std::regex(filter);

@@ -1,11 +1,11 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <stdexcept>
 #include <vector>
 
 #include "cases.hpp"
 #include "ipc/ring.hpp"
+#include "must.hpp"
 
 namespace bench {
 
@@ -14,20 +14,6 @@ namespace {
 constexpr std::uint64_t spin_round_trips = 200'000;
 constexpr std::uint64_t sleep_round_trips = 20'000;
 constexpr std::size_t pingpong_size = 64;
-
-template <class T>
-T must(ipc::result<T> r) {
-    if (!r) {
-        throw std::runtime_error(r.error_value().message());
-    }
-    return std::move(*r);
-}
-
-void check(const ipc::result<void>& r) {
-    if (!r) {
-        throw std::runtime_error(r.error_value().message());
-    }
-}
 
 ipc::ring_options pingpong_options(ipc::wait_strategy wait) {
     ipc::ring_options o;
