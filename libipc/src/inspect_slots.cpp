@@ -16,20 +16,17 @@ using std::memory_order_relaxed;
 
 namespace {
 
-const char* slot_state_name(std::uint32_t state) {
-    switch (static_cast<layout::slot_state>(state)) {
-        case layout::slot_state::free:
-            return "free";
-        case layout::slot_state::claimed:
-            return "claimed";
-        case layout::slot_state::request_ready:
-            return "request_ready";
-        case layout::slot_state::serving:
-            return "serving";
-        case layout::slot_state::response_ready:
-            return "response_ready";
+// The state an observer sees, from the ids in the slot: a call is pending while the request id
+// differs from the answered one; the worker marks the id it took.
+const char* slot_state_name(const ipc::detail::slots_view& v, std::uint32_t i,
+                            const slot_counters& c) {
+    const auto requested = load(v.request(i).request_id, memory_order_acquire);
+    const auto answered = load(v.response(i).response_id, memory_order_acquire);
+    if (requested != answered) {
+        return load(v.serving(i).taken_id, memory_order_relaxed) == requested ? "serving"
+                                                                              : "request_ready";
     }
-    return "invalid";
+    return c.in_flight != 0 ? "response_ready" : "free";
 }
 
 slot_counters copy_counters(const layout::slot_stats& s) {
@@ -48,20 +45,20 @@ slot_counters copy_counters(const layout::slot_stats& s) {
 }
 
 slot_info read_slot(const ipc::detail::slots_view& v, std::uint32_t i) {
-    const auto& h = v.slot(i);
+    const auto& control = v.slot_control(i);
     const auto& stats = v.stats(i);
     slot_info info;
     info.index = i;
-    info.state = slot_state_name(load(h.exchange.state, memory_order_acquire));
-    info.request_id = load(h.exchange.request_id, memory_order_relaxed);
-    info.request_length = load(h.exchange.request_length, memory_order_relaxed);
-    info.abandoned = load(stats.abandoned_id, memory_order_relaxed) != 0;
-    std::uint32_t bell_slot = load(h.guest.guest_bell_slot, memory_order_relaxed);
-    bell_slot = bell_slot < v.count() ? bell_slot : i;
-    info.guest = read_end(h.guest.guest,
-                          load(v.slot(bell_slot).guest.guest_bell.sleeping, memory_order_relaxed));
-    info.host_sleeping = load(h.exchange.host_bell.sleeping, memory_order_relaxed) != 0;
     info.counters = copy_counters(stats);
+    info.state = slot_state_name(v, i, info.counters);
+    info.request_id = load(v.request(i).request_id, memory_order_relaxed);
+    info.request_length = load(v.request(i).request_length, memory_order_relaxed);
+    info.abandoned = load(stats.abandoned_id, memory_order_relaxed) != 0;
+    std::uint32_t bell_slot = load(control.guest_bell_slot, memory_order_relaxed);
+    bell_slot = bell_slot < v.count() ? bell_slot : i;
+    info.guest = read_end(
+        control.guest, load(v.slot_control(bell_slot).guest_bell.sleeping, memory_order_relaxed));
+    info.host_sleeping = load(control.host_bell.sleeping, memory_order_relaxed) != 0;
     info.latency_buckets.resize(histogram::bucket_count);
     for (std::size_t b = 0; b < histogram::bucket_count; ++b) {
         info.latency_buckets[b] = load(stats.latency_buckets[b], memory_order_relaxed);

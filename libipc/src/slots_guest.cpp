@@ -1,13 +1,8 @@
-// The guest side of a slots channel: takes slots, and runs workers that serve them. The state
-// machine and its memory orders are listed at the top of slots_host.cpp; the guest's part:
-//
-//  request_ready -> serving         CAS, acquire: the host's request (released with the state) is
-//                                   visible; the CAS loses to a host withdrawing the request.
-//  serving -> response_ready        store, release: the response is visible to the host. A plain
-//                                   store is enough: while a live guest serves a slot, nobody else
-//                                   moves its state (the host only frees a slot whose guest died).
-//  serving -> response_ready        CAS, by a guest taking over a slot whose previous guest died
-//  (guest_gone)                     serving it; the CAS decides against the host freeing it.
+// The guest side of a slots channel: takes slots, and runs workers that serve them. The protocol
+// and its memory orders are at the top of slots_host.cpp. The guest's part: a worker acquires
+// request_id and serves it when it differs from the id the worker last answered; it marks the
+// call taken (taken_id, for observers and for a successor), runs the handler, writes the
+// response, and releases response_id. Only the worker serving a slot writes its response line.
 
 #include <atomic>
 #include <cerrno>
@@ -29,7 +24,6 @@
 namespace ipc {
 
 using layout::response_status;
-using layout::slot_state;
 using std::memory_order_acquire;
 using std::memory_order_relaxed;
 using std::memory_order_release;
@@ -37,9 +31,10 @@ using std::memory_order_release;
 namespace detail {
 
 struct guest_worker {
-    std::vector<std::uint32_t> slots;  // served round-robin
-    std::uint32_t bell_slot = 0;       // whose guest bell this worker sleeps on
-    std::uint32_t next = 0;            // where the next scan starts
+    std::vector<std::uint32_t> slots;     // served round-robin
+    std::vector<std::uint64_t> answered;  // per slot: the request_id last answered
+    std::uint32_t bell_slot = 0;          // whose guest bell this worker sleeps on
+    std::uint32_t next = 0;               // where the next scan starts
     telemetry::endpoint counters;
 };
 
@@ -64,10 +59,6 @@ using detail::slots_view;
 
 constexpr auto peer_check_ns = std::chrono::nanoseconds(peer_check_interval).count();
 
-constexpr auto state_value(slot_state s) noexcept {
-    return static_cast<std::uint32_t>(s);
-}
-
 void wake_host(const slots_view& v, std::uint32_t i) noexcept {
     auto bell = v.host_bell(i);
     if (bell.sleeper_waiting()) {
@@ -75,36 +66,39 @@ void wake_host(const slots_view& v, std::uint32_t i) noexcept {
     }
 }
 
+// Writes the response fields, then publishes the answer to `id` and wakes the host.
 void publish_response(const slots_view& v, std::uint32_t i, std::uint64_t id,
                       response_status status, std::uint32_t length,
                       std::uint32_t handler_error) noexcept {
-    auto& x = v.slot(i).exchange;
-    detail::store(x.response_id, id, memory_order_relaxed);
-    detail::store(x.response_length, length, memory_order_relaxed);
-    detail::store(x.response_status, static_cast<std::uint32_t>(status), memory_order_relaxed);
-    detail::store(x.handler_error, handler_error, memory_order_relaxed);
+    auto& r = v.response(i);
+    detail::store(r.response_length, length, memory_order_relaxed);
+    detail::store(r.response_status, static_cast<std::uint32_t>(status), memory_order_relaxed);
+    detail::store(r.handler_error, handler_error, memory_order_relaxed);
+    // Release: the response area and the fields above happen-before the host's acquire of the
+    // id; so do our reads of the request, before the host writes its next one.
+    detail::store(r.response_id, id, memory_order_release);
+    wake_host(v, i);
 }
 
-// A slot we just took whose previous guest died while serving a call: answer guest_gone so the
-// host's call ends now instead of at its timeout.
-void answer_for_dead_predecessor(const slots_view& v, std::uint32_t i) noexcept {
-    auto& x = v.slot(i).exchange;
-    if (detail::load(x.state, memory_order_acquire) != state_value(slot_state::serving)) {
-        return;
+// Where a slot we just took stands: the id its previous guest answered last. A call that guest
+// took but never answered (it died serving it) is answered guest_gone now, so the host's call
+// ends at once instead of at its timeout; a call nobody took yet is served as usual.
+std::uint64_t adopt_slot(const slots_view& v, std::uint32_t i) noexcept {
+    const auto answered = detail::load(v.response(i).response_id, memory_order_relaxed);
+    const auto pending = detail::load(v.request(i).request_id, memory_order_acquire);
+    if (pending == answered ||
+        detail::load(v.serving(i).taken_id, memory_order_relaxed) != pending) {
+        return answered;
     }
-    publish_response(v, i, detail::load(x.request_id, memory_order_relaxed),
-                     response_status::guest_gone, 0, 0);
-    std::uint32_t expected = state_value(slot_state::serving);
-    if (detail::compare_exchange(x.state, expected, state_value(slot_state::response_ready))) {
-        wake_host(v, i);
-    }
+    publish_response(v, i, pending, response_status::guest_gone, 0, 0);
+    return pending;
 }
 
 result<std::vector<std::uint32_t>> take_slots(const slots_view& v, std::uint32_t max_slots) {
     std::vector<std::uint32_t> taken;
     const std::uint32_t want = max_slots == 0 ? v.count() : max_slots;
     for (std::uint32_t i = 0; i < v.count() && taken.size() < want; ++i) {
-        if (detail::claim_end(v.slot(i).guest.guest)) {
+        if (detail::claim_end(v.slot_control(i).guest)) {
             taken.push_back(i);
         }
     }
@@ -127,24 +121,30 @@ std::vector<guest_worker> make_workers(const slots_view& v, const std::vector<st
             w.bell_slot = slots[k];
         }
         w.slots.push_back(slots[k]);
-        detail::store(v.slot(slots[k]).guest.guest_bell_slot, w.bell_slot, memory_order_relaxed);
+        w.answered.push_back(adopt_slot(v, slots[k]));
+        detail::store(v.slot_control(slots[k]).guest_bell_slot, w.bell_slot, memory_order_relaxed);
     }
     return workers;
 }
 
+struct taken_request {
+    std::uint32_t slot;
+    std::uint32_t index;  // in the worker's lists
+    std::uint64_t id;
+};
+
 // Takes a request from one of the worker's slots; closed once the host shut down or stop().
-result<std::uint32_t> take_request(slots_guest_state& s, guest_worker& w) noexcept {
+result<taken_request> take_request(slots_guest_state& s, guest_worker& w) noexcept {
     const auto n = static_cast<std::uint32_t>(w.slots.size());
     for (std::uint32_t k = 0; k < n; ++k) {
-        const std::uint32_t i = w.slots[(w.next + k) % n];
-        auto& state = s.view.slot(i).exchange.state;
-        if (detail::load(state, memory_order_relaxed) != state_value(slot_state::request_ready)) {
-            continue;
-        }
-        std::uint32_t expected = state_value(slot_state::request_ready);
-        if (detail::compare_exchange(state, expected, state_value(slot_state::serving))) {
-            w.next = (w.next + k + 1) % n;
-            return i;
+        const std::uint32_t index = (w.next + k) % n;
+        const std::uint32_t i = w.slots[index];
+        // Acquire: pairs with the host's release of request_id; the request is visible.
+        const auto id = detail::load(s.view.request(i).request_id, memory_order_acquire);
+        if (id != w.answered[index]) {
+            w.next = (index + 1) % n;
+            detail::store(s.view.serving(i).taken_id, id, memory_order_relaxed);
+            return taken_request{i, index, id};
         }
     }
     if (s.stop.load(memory_order_relaxed) ||
@@ -163,38 +163,56 @@ result<std::size_t> run_handler(const slots_handler& handler, std::span<const st
     }
 }
 
-void serve_request(slots_guest_state& s, guest_worker& w, std::uint32_t i,
-                   const slots_handler& handler) noexcept {
-    auto& x = s.view.slot(i).exchange;
-    const auto& g = s.view.geometry();
-    const auto id = detail::load(x.request_id, memory_order_relaxed);
-    const auto length = detail::load(x.request_length, memory_order_relaxed);
-    const auto sent = detail::load(x.request_sent_ns, memory_order_relaxed);
-    if (length > g.request_capacity) {
-        w.counters.on_failed();
-        publish_response(s.view, i, id, response_status::bad_request, 0, 0);
-    } else {
-        if (w.counters.active()) {
-            const auto now = monotonic_ns();
-            w.counters.on_received(length, now, sent != 0 && now > sent ? now - sent : 0);
-        }
-        auto r = run_handler(handler, {s.view.request_area(i), length},
-                             {s.view.response_area(i), g.response_capacity});
-        if (!r) {
-            w.counters.on_failed();
-            publish_response(s.view, i, id, response_status::handler_failed, 0,
-                             static_cast<std::uint32_t>(r.code()));
-        } else if (*r > g.response_capacity) {
-            w.counters.on_dropped();
-            publish_response(s.view, i, id, response_status::response_too_large, 0, 0);
-        } else {
-            w.counters.on_sent(*r, w.counters.active() ? monotonic_ns() : 0);
-            publish_response(s.view, i, id, response_status::ok, static_cast<std::uint32_t>(*r), 0);
-        }
+// Counts a served call once its response is out: off the round trip's critical path. The
+// latency recorded is the request's age when answered (queueing and handling).
+void count_served(guest_worker& w, std::uint32_t request_length, std::uint64_t sent_ns,
+                  const result<std::size_t>& outcome) noexcept {
+    if (!w.counters.active()) {
+        return;
     }
-    // Release: the response and its fields happen-before the host's acquire of the state.
-    detail::store(x.state, state_value(slot_state::response_ready), memory_order_release);
-    wake_host(s.view, i);
+    const auto now = monotonic_ns();
+    w.counters.on_received(request_length, now, sent_ns != 0 && now > sent_ns ? now - sent_ns : 0);
+    if (outcome) {
+        w.counters.on_sent(*outcome, now);
+    } else if (outcome.code() == errc::message_too_large) {
+        w.counters.on_dropped();
+    } else {
+        w.counters.on_failed();
+    }
+}
+
+// Runs the handler and answers; the status tells the host how it went.
+result<std::size_t> answer(slots_guest_state& s, const taken_request& t, std::uint32_t length,
+                           const slots_handler& handler) noexcept {
+    const auto i = t.slot;
+    const auto& g = s.view.geometry();
+    if (length > g.request_capacity) {
+        publish_response(s.view, i, t.id, response_status::bad_request, 0, 0);
+        return error{errc::corrupt, "request length out of range"};
+    }
+    auto n = run_handler(handler, {s.view.request_area(i), length},
+                         {s.view.response_area(i), g.response_capacity});
+    if (!n) {
+        publish_response(s.view, i, t.id, response_status::handler_failed, 0,
+                         static_cast<std::uint32_t>(n.code()));
+        return n;
+    }
+    if (*n > g.response_capacity) {
+        publish_response(s.view, i, t.id, response_status::response_too_large, 0, 0);
+        return error{errc::message_too_large, "response larger than the response area"};
+    }
+    publish_response(s.view, i, t.id, response_status::ok, static_cast<std::uint32_t>(*n), 0);
+    return n;
+}
+
+void serve_request(slots_guest_state& s, guest_worker& w, const taken_request& t,
+                   const slots_handler& handler) noexcept {
+    const auto& r = s.view.request(t.slot);
+    const auto length = detail::load(r.request_length, memory_order_relaxed);
+    const auto sent = detail::load(r.request_sent_ns, memory_order_relaxed);
+    w.answered[t.index] = t.id;
+    const auto outcome = answer(s, t, length, handler);
+    count_served(w, length, sent, outcome);
 }
 
 result<void> run_worker(slots_guest_state& s, guest_worker& w, const slots_handler& handler) {
@@ -280,9 +298,6 @@ result<slots_guest> slots_guest::open(std::string_view name, const guest_options
             }
         }
     }
-    for (const auto i : s->slots) {
-        answer_for_dead_predecessor(s->view, i);
-    }
     // Release: pairs with wait_for_guests' acquire; our slots are attached before it counts them.
     detail::fetch_add(control.guests_seq, std::uint32_t{1}, memory_order_release);
     futex::wake(&control.guests_seq, INT32_MAX);
@@ -358,7 +373,7 @@ void slots_guest::close() noexcept {
         return;
     }
     for (const auto i : state_->slots) {
-        detail::release_end(state_->view.slot(i).guest.guest);
+        detail::release_end(state_->view.slot_control(i).guest);
     }
     state_.reset();
 }

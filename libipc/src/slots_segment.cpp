@@ -68,12 +68,12 @@ void init_slots(layout::slots_control& c, const slots_geometry& g) noexcept {
 }
 
 doorbell slots_view::host_bell(std::uint32_t i) const noexcept {
-    auto& bell = slot(i).exchange.host_bell;
+    auto& bell = slot_control(i).host_bell;
     return doorbell(&bell.sleeping, &bell.seq, &bell.uses_membarrier);
 }
 
 doorbell slots_view::guest_bell_of(std::uint32_t i) const noexcept {
-    std::uint32_t owner = load(slot(i).guest.guest_bell_slot, std::memory_order_relaxed);
+    std::uint32_t owner = load(slot_control(i).guest_bell_slot, std::memory_order_relaxed);
     if (owner >= count()) {
         owner = i;
     }
@@ -81,7 +81,7 @@ doorbell slots_view::guest_bell_of(std::uint32_t i) const noexcept {
 }
 
 doorbell slots_view::own_guest_bell(std::uint32_t i) const noexcept {
-    auto& bell = slot(i).guest.guest_bell;
+    auto& bell = slot_control(i).guest_bell;
     return doorbell(&bell.sleeping, &bell.seq, &bell.uses_membarrier);
 }
 

@@ -40,17 +40,26 @@ class slots_view {
     layout::slots_control& control() const noexcept {
         return reinterpret_cast<layout::slots_segment*>(base_)->control;
     }
-    layout::slot_header& slot(std::uint32_t i) const noexcept {
-        return *reinterpret_cast<layout::slot_header*>(record(i));
+    layout::slot_request& request(std::uint32_t i) const noexcept {
+        return *reinterpret_cast<layout::slot_request*>(record(i));
+    }
+    std::byte* request_area(std::uint32_t i) const noexcept {
+        return record(i) + g_.request_area_offset();
+    }
+    layout::slot_response& response(std::uint32_t i) const noexcept {
+        return *reinterpret_cast<layout::slot_response*>(record(i) + g_.response_offset());
+    }
+    std::byte* response_area(std::uint32_t i) const noexcept {
+        return record(i) + g_.response_area_offset();
+    }
+    layout::slot_serving& serving(std::uint32_t i) const noexcept {
+        return *reinterpret_cast<layout::slot_serving*>(record(i) + g_.serving_offset());
+    }
+    layout::slot_control& slot_control(std::uint32_t i) const noexcept {
+        return *reinterpret_cast<layout::slot_control*>(record(i) + g_.control_offset());
     }
     layout::slot_stats& stats(std::uint32_t i) const noexcept {
         return reinterpret_cast<layout::slot_stats*>(base_ + g_.stats_offset())[i];
-    }
-    std::byte* request_area(std::uint32_t i) const noexcept {
-        return record(i) + sizeof(layout::slot_header);
-    }
-    std::byte* response_area(std::uint32_t i) const noexcept {
-        return request_area(i) + layout::round_up_64(g_.request_capacity);
     }
     // Where the host sleeps for slot i's response.
     doorbell host_bell(std::uint32_t i) const noexcept;

@@ -19,8 +19,8 @@ const char* segment_status(const ipc::inspect::segment_entry& s) {
     return s.stale ? "stale" : "ok";
 }
 
-// One letter per slot: . free, c claimed, R request ready, S serving, A answer (response ready),
-// x abandoned (a late response is due), ? invalid.
+// One letter per slot: . free, R request ready, S serving, A answer (response ready), x abandoned
+// (a late response is due).
 char slot_state_letter(const ipc::inspect::slot_info& slot) {
     if (slot.abandoned) {
         return 'x';
@@ -28,16 +28,13 @@ char slot_state_letter(const ipc::inspect::slot_info& slot) {
     if (slot.state == "free") {
         return '.';
     }
-    if (slot.state == "claimed") {
-        return 'c';
-    }
     if (slot.state == "request_ready") {
         return 'R';
     }
     if (slot.state == "serving") {
         return 'S';
     }
-    return slot.state == "response_ready" ? 'A' : '?';
+    return 'A';
 }
 
 void append_processes(std::string& out, const snapshot& s) {

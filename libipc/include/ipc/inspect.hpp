@@ -96,18 +96,19 @@ struct slot_counters {
     std::uint64_t late_responses = 0;  // responses that came after their call gave up, discarded
     std::uint64_t bytes_out = 0;
     std::uint64_t bytes_in = 0;
-    std::uint64_t in_flight = 0;  // 1 while a call holds the slot
+    std::uint64_t in_flight = 0;  // 1 while a call waits for its response
     std::uint64_t last_activity_ns = 0;
     std::uint64_t latency_sum_ns = 0;  // of the round trips in the histogram
 };
 
 struct slot_info {
     std::uint32_t index = 0;
-    // "free", "claimed", "request_ready", "serving", "response_ready", or "invalid"
+    // "free", "request_ready" (posted, not taken yet), "serving" (a worker took it),
+    // "response_ready" (answered, the host has not read it yet)
     std::string state;
     std::uint64_t request_id = 0;
     std::uint32_t request_length = 0;
-    bool abandoned = false;  // a call gave up while a guest served it; its response is due
+    bool abandoned = false;  // a call gave up before its response; the slot waits for it
     end_info guest;          // sleeping: the worker serving this slot announced a sleep
     bool host_sleeping = false;
     slot_counters counters;

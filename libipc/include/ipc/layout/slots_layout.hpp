@@ -2,12 +2,10 @@
 // The slots segment "/libipc-slots-<name>": a host makes calls, guest workers answer them, through
 // a fixed number of slots, each with a request area and a response area. docs/LAYOUT.md 5.
 //
-//   [segment_header 64][slots_control 128][slot record][slot record]...[slot_stats]...
+//   [segment_header 64][slots_control 128][pad to 256][slot record]...[slot_stats]...
 //
-// A slot record is an exchange line (the state machine and the call's fields), a guest line (who
-// serves the slot and where it sleeps), then the request area and the response area, each
-// rounded up to 64 bytes. Per-slot statistics sit apart, after the last record: only the host
-// writes them, only observers read them, so they never share a cache line with the exchange.
+// Per-slot statistics sit apart, after the last record: only the host writes them, only
+// observers read them, so they never share a cache line with the exchange.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,15 +20,6 @@ namespace ipc::layout {
 inline constexpr std::uint16_t slots_layout_version = 1;
 inline constexpr std::uint32_t max_slot_count = 256;
 inline constexpr std::uint32_t max_slot_area = 64u << 20;  // bytes, request or response
-
-// The slot state word. Host and guest move it, each transition one atomic (docs/LAYOUT.md 5.4).
-enum class slot_state : std::uint32_t {
-    free = 0,            // a host thread may claim it (CAS free -> claimed)
-    claimed = 1,         // a host thread writes the request
-    request_ready = 2,   // a guest worker may take it (CAS -> serving); the host may withdraw it
-    serving = 3,         // a guest worker runs the handler
-    response_ready = 4,  // the host reads the response, then frees the slot
-};
 
 // What the guest says about its response.
 enum class response_status : std::uint32_t {
@@ -50,49 +39,56 @@ struct slot_bell {
 };
 static_assert(sizeof(slot_bell) == 16);
 
-struct slot_exchange {
-    std::uint32_t state;            // slot_state
-    std::uint32_t request_length;   // bytes in the request area
-    std::uint64_t request_id;       // chosen by the host, unique per host segment takeover
+// Each line of a slot has one writer per call, so a round trip moves each line across once:
+// the host writes the request line, the guest the response line. A call is pending while
+// request_id differs from response_id (docs/LAYOUT.md 5.4).
+struct slot_request {              // written by the host only; the guest polls it
+    std::uint64_t request_id;      // published last (release); 0: never used
+    std::uint32_t request_length;  // bytes in the request area
+    std::uint32_t reserved0;
     std::uint64_t request_sent_ns;  // CLOCK_MONOTONIC when posted (0 with telemetry off)
-    std::uint64_t response_id;      // the request_id the response answers
+    std::uint8_t pad[40];
+};
+static_assert(sizeof(slot_request) == 64);
+static_assert(offsetof(slot_request, request_id) == 0);
+static_assert(offsetof(slot_request, request_length) == 8);
+static_assert(offsetof(slot_request, request_sent_ns) == 16);
+
+struct slot_response {              // written by the guest serving the slot only; the host polls it
+    std::uint64_t response_id;      // the request_id answered, published last (release)
     std::uint32_t response_length;  // bytes in the response area
     std::uint32_t response_status;  // response_status
     std::uint32_t handler_error;    // errc of a failed handler
-    std::uint32_t reserved;         //
-    slot_bell host_bell;            // the host sleeps here for response_ready
+    std::uint8_t pad[44];
 };
-static_assert(sizeof(slot_exchange) == 64);
+static_assert(sizeof(slot_response) == 64);
+static_assert(offsetof(slot_response, response_id) == 0);
+static_assert(offsetof(slot_response, response_length) == 8);
+static_assert(offsetof(slot_response, response_status) == 12);
+static_assert(offsetof(slot_response, handler_error) == 16);
 
-struct slot_guest {
+struct slot_serving {        // written by the guest per call; nobody polls it
+    std::uint64_t taken_id;  // the request_id a worker started serving
+    std::uint8_t pad[56];
+};
+static_assert(sizeof(slot_serving) == 64);
+
+struct slot_control {               // written rarely: attach, detach, sleep and wake
     end_holder guest;               // the guest process serving this slot
-    slot_bell guest_bell;           // a worker sleeps here for request_ready
-    std::uint32_t guest_bell_slot;  // whose guest_bell the serving worker sleeps on (a pool worker
-                                    // serves several slots and sleeps on one bell)
-    std::uint8_t reserved[28];
+    std::uint32_t guest_bell_slot;  // whose guest_bell the serving worker sleeps on (a pool
+                                    // worker serves several slots and sleeps on one bell)
+    std::uint32_t reserved;
+    slot_bell guest_bell;  // a worker sleeps here for a request
+    slot_bell host_bell;   // the host sleeps here for the response
+    std::uint8_t pad[8];
 };
-static_assert(sizeof(slot_guest) == 64);
-
-struct slot_header {
-    slot_exchange exchange;
-    slot_guest guest;
-};
-static_assert(std::is_standard_layout_v<slot_header>);
-static_assert(std::is_trivially_copyable_v<slot_header>);
-static_assert(sizeof(slot_header) == 128);
-static_assert(offsetof(slot_header, exchange) + offsetof(slot_exchange, state) == 0);
-static_assert(offsetof(slot_exchange, request_length) == 4);
-static_assert(offsetof(slot_exchange, request_id) == 8);
-static_assert(offsetof(slot_exchange, request_sent_ns) == 16);
-static_assert(offsetof(slot_exchange, response_id) == 24);
-static_assert(offsetof(slot_exchange, response_length) == 32);
-static_assert(offsetof(slot_exchange, response_status) == 36);
-static_assert(offsetof(slot_exchange, handler_error) == 40);
-static_assert(offsetof(slot_exchange, host_bell) == 48);
-static_assert(offsetof(slot_header, guest) == 64);
-static_assert(offsetof(slot_guest, guest) == 0);
-static_assert(offsetof(slot_guest, guest_bell) == 16);
-static_assert(offsetof(slot_guest, guest_bell_slot) == 32);
+static_assert(std::is_standard_layout_v<slot_control>);
+static_assert(std::is_trivially_copyable_v<slot_control>);
+static_assert(sizeof(slot_control) == 64);
+static_assert(offsetof(slot_control, guest) == 0);
+static_assert(offsetof(slot_control, guest_bell_slot) == 16);
+static_assert(offsetof(slot_control, guest_bell) == 24);
+static_assert(offsetof(slot_control, host_bell) == 40);
 
 // Counters of one slot, written only by the host thread that holds the slot at the time (the
 // state word hands the slot, and so these fields, from one thread to the next).
@@ -104,8 +100,8 @@ struct slot_stats {
     std::uint64_t late_responses;    // responses that came after their call gave up, discarded
     std::uint64_t bytes_out;         // request bytes
     std::uint64_t bytes_in;          // response bytes
-    std::uint64_t in_flight;         // 1 while a call holds the slot
-    std::uint64_t abandoned_id;      // id of a call that gave up while a guest served it; 0: none
+    std::uint64_t in_flight;         // 1 while a call waits for its response
+    std::uint64_t abandoned_id;      // id of a call that gave up before its response; 0: none
     std::uint64_t last_activity_ns;  // CLOCK_MONOTONIC of the last completed call
     std::uint64_t latency_count;     // round trips in the histogram
     std::uint64_t latency_sum_ns;    //
@@ -162,20 +158,36 @@ static_assert(std::is_standard_layout_v<slots_segment>);
 static_assert(offsetof(slots_segment, control) == 64);
 static_assert(sizeof(slots_segment) == 192);
 
-constexpr std::uint64_t round_up_64(std::uint64_t n) noexcept {
-    return (n + 63) & ~std::uint64_t{63};
+constexpr std::uint64_t round_up(std::uint64_t n, std::uint64_t to) noexcept {
+    return (n + to - 1) / to * to;
 }
 
 // The layout that follows from the geometry; a reader compares the stored fields against it.
+// A slot record: [slot_request][request area][slot_response][response area][slot_serving]
+// [slot_control], areas rounded up to 64 bytes and the record to 128, so that a header and the
+// first line of its area form one 128-byte pair (adjacent-line prefetch brings both).
 struct slots_geometry {
     std::uint32_t slot_count;
     std::uint32_t request_capacity;
     std::uint32_t response_capacity;
 
-    constexpr std::uint64_t slot_stride() const noexcept {
-        return sizeof(slot_header) + round_up_64(request_capacity) + round_up_64(response_capacity);
+    constexpr std::uint64_t request_area_offset() const noexcept { return sizeof(slot_request); }
+    constexpr std::uint64_t response_offset() const noexcept {
+        return request_area_offset() + round_up(request_capacity, 64);
     }
-    constexpr std::uint64_t slots_offset() const noexcept { return sizeof(slots_segment); }
+    constexpr std::uint64_t response_area_offset() const noexcept {
+        return response_offset() + sizeof(slot_response);
+    }
+    constexpr std::uint64_t serving_offset() const noexcept {
+        return response_area_offset() + round_up(response_capacity, 64);
+    }
+    constexpr std::uint64_t control_offset() const noexcept {
+        return serving_offset() + sizeof(slot_serving);
+    }
+    constexpr std::uint64_t slot_stride() const noexcept {
+        return round_up(control_offset() + sizeof(slot_control), 128);
+    }
+    constexpr std::uint64_t slots_offset() const noexcept { return 256; }
     constexpr std::uint64_t stats_offset() const noexcept {
         return slots_offset() + std::uint64_t{slot_count} * slot_stride();
     }
@@ -184,5 +196,6 @@ struct slots_geometry {
     }
     friend constexpr bool operator==(const slots_geometry&, const slots_geometry&) = default;
 };
+static_assert(sizeof(slots_segment) <= slots_geometry{}.slots_offset());
 
 }  // namespace ipc::layout
