@@ -34,6 +34,7 @@ struct guest_worker {
     std::vector<std::uint32_t> slots;     // served round-robin
     std::vector<std::uint64_t> answered;  // per slot: the request_id last answered
     std::uint32_t bell_slot = 0;          // whose guest bell this worker sleeps on
+    doorbell bell;                        // that bell, published once: the worker sleeps on it
     std::uint32_t next = 0;               // where the next scan starts
     telemetry::endpoint counters;
 };
@@ -216,15 +217,14 @@ void serve_request(slots_guest_state& s, guest_worker& w, const taken_request& t
 }
 
 result<void> run_worker(slots_guest_state& s, guest_worker& w, const slots_handler& handler) {
-    auto bell = s.view.own_guest_bell(w.bell_slot);
     auto& host = s.view.control().host;
     const deadline never(forever);
     for (;;) {
         auto taken = take_request(s, w);
         if (taken.code() == errc::empty) {
             taken = detail::wait_loop(
-                s.wait, never, peer_check_ns, errc::empty, [&] { return take_request(s, w); }, bell,
-                [&] { return detail::end_alive(host); });
+                s.wait, never, peer_check_ns, errc::empty, [&] { return take_request(s, w); },
+                w.bell, [&] { return detail::end_alive(host); });
         }
         if (!taken) {
             return taken.code() == errc::closed ? result<void>{} : taken.error_value();
@@ -286,7 +286,8 @@ result<slots_guest> slots_guest::open(std::string_view name, const guest_options
     s->workers = make_workers(s->view, s->slots, o.workers);
     const bool sleeps_often = o.wait == wait_strategy::blocking;
     for (auto& w : s->workers) {
-        s->view.own_guest_bell(w.bell_slot).publish_sleep_mode(sleeps_often);
+        w.bell = s->view.own_guest_bell(w.bell_slot);
+        w.bell.publish_sleep_mode(sleeps_often);
         if (o.telemetry) {
             auto counters = telemetry::endpoint::open(
                 {layout::channel_kind::slots, layout::endpoint_role::guest, name, object});

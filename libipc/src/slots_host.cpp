@@ -1,4 +1,4 @@
-// The host side of a slots channel. The protocol (docs/LAYOUT.md 5.4) gives each line of a slot
+// The host side of a slots channel. The protocol (docs/LAYOUT.md 8.4) gives each line of a slot
 // one writer, so a round trip moves each line across once:
 //
 //  host   writes the request, then request_id           store, release: the request is visible
@@ -19,9 +19,11 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "end_holder.hpp"
 #include "ipc/detail/atomic.hpp"
@@ -63,12 +65,15 @@ struct slots_host_state {
     error telemetry_error;
     std::atomic<bool> peer_recorded{false};
     std::unique_ptr<host_slot[]> slots;
+    // Where host threads sleep for each slot's response: published once at open and kept, since
+    // a sleeper must sleep through the object that chose its sleep mode.
+    std::vector<doorbell> response_bells;
     alignas(64) std::atomic<std::uint64_t> next_id{1};
     // Host threads that wait for a free slot sleep here; a thread that frees a slot rings it.
     alignas(64) std::uint32_t freed_sleeping = 0;
     std::uint32_t freed_seq = 0;
     std::uint32_t freed_uses_membarrier = 0;
-    doorbell freed_bell{&freed_sleeping, &freed_seq, &freed_uses_membarrier};
+    doorbell freed_bell{&freed_sleeping, &freed_seq, &freed_uses_membarrier, INT32_MAX};
 };
 
 }  // namespace detail
@@ -417,7 +422,7 @@ result<std::size_t> await(slots_host_state& s, const call_ticket& t, std::span<s
     if (!arrived && !until.passed(monotonic_ns())) {
         arrived = detail::wait_loop(
             s.wait, until, peer_check_ns, errc::empty, [&] { return response_arrived(s, i, t.id); },
-            s.view.host_bell(i), [&] { return detail::end_alive(s.view.slot_control(i).guest); });
+            s.response_bells[i], [&] { return detail::end_alive(s.view.slot_control(i).guest); });
     }
     if (arrived) {
         return finish(s, i, response);
@@ -483,7 +488,8 @@ result<slots_host> slots_host::open(std::string_view name, const slots_options& 
     s->next_id.store((std::uint64_t{epoch} << 40) + 1, memory_order_relaxed);
     const bool sleeps_often = o.wait == wait_strategy::blocking;
     for (std::uint32_t i = 0; i < g->slot_count; ++i) {
-        s->view.host_bell(i).publish_sleep_mode(sleeps_often);
+        s->response_bells.push_back(s->view.host_bell(i));
+        s->response_bells.back().publish_sleep_mode(sleeps_often);
     }
     s->freed_bell.publish_sleep_mode(sleeps_often);
     if (o.telemetry) {

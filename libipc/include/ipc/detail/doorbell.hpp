@@ -11,13 +11,23 @@ namespace ipc::detail {
 class doorbell {
   public:
     doorbell() noexcept = default;
-    doorbell(std::uint32_t* sleeping, std::uint32_t* seq, std::uint32_t* uses_membarrier) noexcept
-        : sleeping_(sleeping), seq_(seq), uses_membarrier_word_(uses_membarrier) {}
+    // wake_count: how many sleepers one ring wakes (1, or INT32_MAX for a bell many threads
+    // of one process may sleep on at once).
+    doorbell(std::uint32_t* sleeping, std::uint32_t* seq, std::uint32_t* uses_membarrier,
+             int wake_count = 1) noexcept
+        : sleeping_(sleeping),
+          seq_(seq),
+          uses_membarrier_word_(uses_membarrier),
+          wake_count_(wake_count) {}
 
     // ---- the sleeper ----
     // Chooses how this end sleeps and publishes it: with membarrier (the waker may then skip
-    // its fence) unless it sleeps on every wait or membarrier is unavailable here.
+    // its fence) unless it sleeps on every wait or membarrier is unavailable here. A sleeper
+    // must sleep through the same object it published with: the choice is kept here, privately.
     void publish_sleep_mode(bool sleeps_often) noexcept;
+    // False until publish_sleep_mode, or when the waker may not fence: sleeps are then capped
+    // at fallback_sleep_slice_ns, so a wake-up can come late but is never lost.
+    bool wakeups_reliable() const noexcept { return wakeups_reliable_; }
     // Announces a sleep; returns the futex value to sleep on. Re-check the condition after it.
     std::uint32_t announce() noexcept;
     void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
@@ -35,10 +45,11 @@ class doorbell {
     std::uint32_t* sleeping_ = nullptr;
     std::uint32_t* seq_ = nullptr;
     std::uint32_t* uses_membarrier_word_ = nullptr;
+    int wake_count_ = 1;
     bool uses_membarrier_ = false;  // this sleeper's own choice; never re-read from shared memory
-    // False when this sleeper cannot be sure the waker fences (it chose not to use membarrier
-    // but could not make the waker see that): its sleeps are then capped, never lost.
-    bool wakeups_reliable_ = true;
+    // False when this sleeper cannot be sure the waker fences (not published yet, or it chose not
+    // to use membarrier but could not make the waker see that): its sleeps are then capped.
+    bool wakeups_reliable_ = false;
 };
 
 }  // namespace ipc::detail

@@ -1,6 +1,6 @@
 #pragma once
 // The slots segment "/libipc-slots-<name>": a host makes calls, guest workers answer them, through
-// a fixed number of slots, each with a request area and a response area. docs/LAYOUT.md 5.
+// a fixed number of slots, each with a request area and a response area. docs/LAYOUT.md 8.
 //
 //   [segment_header 64][slots_control 128][pad to 256][slot record]...[slot_stats]...
 //
@@ -41,7 +41,7 @@ static_assert(sizeof(slot_bell) == 16);
 
 // Each line of a slot has one writer per call, so a round trip moves each line across once:
 // the host writes the request line, the guest the response line. A call is pending while
-// request_id differs from response_id (docs/LAYOUT.md 5.4).
+// request_id differs from response_id (docs/LAYOUT.md 8.4).
 struct slot_request {              // written by the host only; the guest polls it
     std::uint64_t request_id;      // published last (release); 0: never used
     std::uint32_t request_length;  // bytes in the request area
