@@ -15,6 +15,7 @@
 #include "support/child_process.hpp"
 #include "support/echo.hpp"
 #include "support/names.hpp"
+#include "support/random_segment.hpp"
 #include "support/tamper.hpp"
 
 namespace {
@@ -187,23 +188,10 @@ TEST(HostileSlotsRandom, RandomBytesAtASlotsName) {
     for (int round = 0; round < 200; ++round) {
         const auto name = ipc::test::unique_name("random-slots");
         const auto object = ipc::shm::object_name("slots", name);
-        const std::size_t size = 64 + rng() % 16384;
-        auto fd = ipc::shm::create(object, size, 0600);
-        ASSERT_TRUE(fd);
-        auto map = ipc::mapping::map(fd->get(), size, ipc::access::read_write);
-        ASSERT_TRUE(map);
-        for (std::size_t i = 0; i < size; ++i) {
-            map->data()[i] = static_cast<std::byte>(rng());
-        }
-        if (round % 2 == 0) {  // a valid-looking header, so that deeper checks run
-            auto& h = *reinterpret_cast<ipc::layout::segment_header*>(map->data());
-            h.magic = ipc::layout::segment_magic;
-            h.kind = static_cast<std::uint16_t>(ipc::layout::segment_kind::slots);
-            h.layout_version = ipc::layout::slots_layout_version;
-            h.header_size = sizeof(slots_segment);
-            h.total_size = size;
-            h.ready = ipc::layout::ready_value;
-        }
+        ipc::test::write_random_segment(object, 64 + rng() % 16384, round % 2 == 0,
+                                        {ipc::layout::segment_kind::slots,
+                                         ipc::layout::slots_layout_version, sizeof(slots_segment)},
+                                        rng);
         ipc::guest_options o;
         o.ready_timeout = 1ms;
         (void)ipc::slots_guest::open(name, o);

@@ -14,6 +14,7 @@
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/names.hpp"
+#include "support/random_segment.hpp"
 #include "support/tamper.hpp"
 
 namespace {
@@ -182,24 +183,11 @@ TEST(Hostile, RandomBytesAtARingName) {
     for (int round = 0; round < 200; ++round) {
         const auto name = ipc::test::unique_name("random");
         const auto object = ipc::shm::object_name("ring", name);
-        const std::size_t size = 64 + rng() % 8192;
-        auto fd = ipc::shm::create(object, size, 0600);
-        ASSERT_TRUE(fd);
-        auto map = ipc::mapping::map(fd->get(), size, ipc::access::read_write);
-        ASSERT_TRUE(map);
-        for (std::size_t i = 0; i < size; ++i) {
-            map->data()[i] = static_cast<std::byte>(rng());
-        }
-        // Some rounds keep a valid-looking header so that deeper checks run.
-        if (round % 2 == 0) {
-            auto& h = *reinterpret_cast<ipc::layout::segment_header*>(map->data());
-            h.magic = ipc::layout::segment_magic;
-            h.kind = static_cast<std::uint16_t>(ipc::layout::segment_kind::ring);
-            h.layout_version = ipc::layout::ring_layout_version;
-            h.header_size = sizeof(ipc::layout::ring_segment);
-            h.total_size = size;
-            h.ready = ipc::layout::ready_value;
-        }
+        ipc::test::write_random_segment(
+            object, 64 + rng() % 8192, round % 2 == 0,
+            {ipc::layout::segment_kind::ring, ipc::layout::ring_layout_version,
+             sizeof(ipc::layout::ring_segment)},
+            rng);
         // open_only: validate the hostile segment rather than replace it as abandoned.
         ipc::ring_options o = quick();
         o.mode = ipc::open_mode::open_only;

@@ -92,6 +92,16 @@ class gate {
     std::atomic<bool> open_{false};
 };
 
+// An echo that holds requests of `held_size` bytes at the gate.
+ipc::slots_handler gated_echo(gate& g, std::size_t held_size) {
+    return [&g, held_size](auto request, auto response) {
+        if (request.size() == held_size) {
+            g.wait_open();
+        }
+        return ipc::test::echo(request, response);
+    };
+}
+
 ipc::inspect::slots_info slots_of(const std::string& name) {
     auto info = ipc::inspect::read_slots("libipc-slots-" + name);
     EXPECT_TRUE(info) << info.error_value().message();
@@ -197,12 +207,7 @@ TEST(SlotsCall, SubmitPollAndWait) {
     auto host = ipc::slots_host::open(name, small_slots(2));
     ASSERT_TRUE(host);
     gate g;
-    running_guest guest(name, [&](auto request, auto response) {
-        if (request.size() == 4) {
-            g.wait_open();
-        }
-        return ipc::test::echo(request, response);
-    });
+    running_guest guest(name, gated_echo(g, 4));
     ASSERT_TRUE(host->wait_for_guests(2, 10s));
     echo_call held{bytes_of("hold")};
     auto t = host->submit_on(0, held.request);
@@ -235,12 +240,7 @@ TEST(SlotsCall, TimeoutThenLateResponseIsDiscardedAndCounted) {
     auto host = ipc::slots_host::open(name, small_slots(1));
     ASSERT_TRUE(host);
     gate g;
-    running_guest guest(name, [&](auto request, auto response) {
-        if (request.size() == 4) {
-            g.wait_open();
-        }
-        return ipc::test::echo(request, response);
-    });
+    running_guest guest(name, gated_echo(g, 4));
     ASSERT_TRUE(host->wait_for_guests(1, 10s));
     echo_call slow{bytes_of("slow")};
     std::thread release([&] {
@@ -267,12 +267,9 @@ TEST(SlotsCall, CancelDiscardsTheResponseWhenItComes) {
     auto host = ipc::slots_host::open(name, small_slots(1));
     ASSERT_TRUE(host);
     gate g;
-    running_guest guest(name, [&](auto request, auto response) {
-        g.wait_open();
-        return ipc::test::echo(request, response);
-    });
-    ASSERT_TRUE(host->wait_for_guests(1, 10s));
     echo_call c{bytes_of("cancelled")};
+    running_guest guest(name, gated_echo(g, c.request.size()));
+    ASSERT_TRUE(host->wait_for_guests(1, 10s));
     auto t = host->submit(c.request);
     ASSERT_TRUE(t);
     g.wait_entered();

@@ -48,6 +48,13 @@ struct slots_guest_state {
     std::vector<guest_worker> workers;
     error telemetry_error;
     std::atomic<bool> stop{false};
+
+    // Gives the slots up (serve() has returned: no worker runs).
+    ~slots_guest_state() {
+        for (const auto i : slots) {
+            release_end(view.slot_control(i).guest);
+        }
+    }
 };
 
 }  // namespace detail
@@ -241,18 +248,11 @@ void wake_workers(slots_guest_state& s) noexcept {
 
 }  // namespace
 
+// Closing is the state's destructor, so that moving a guest onto another closes the old one.
 slots_guest::slots_guest() noexcept = default;
 slots_guest::slots_guest(slots_guest&&) noexcept = default;
-slots_guest& slots_guest::operator=(slots_guest&& other) noexcept {
-    if (this != &other) {
-        close();
-        state_ = std::move(other.state_);
-    }
-    return *this;
-}
-slots_guest::~slots_guest() {
-    close();
-}
+slots_guest& slots_guest::operator=(slots_guest&&) noexcept = default;
+slots_guest::~slots_guest() = default;
 
 result<slots_guest> slots_guest::open(std::string_view name, const guest_options& o) {
     if (auto ok = shm::validate_name(name); !ok) {
@@ -370,12 +370,6 @@ const error& slots_guest::telemetry_error() const noexcept {
 }
 
 void slots_guest::close() noexcept {
-    if (!state_) {
-        return;
-    }
-    for (const auto i : state_->slots) {
-        detail::release_end(state_->view.slot_control(i).guest);
-    }
     state_.reset();
 }
 

@@ -74,6 +74,23 @@ struct slots_host_state {
     std::uint32_t freed_seq = 0;
     std::uint32_t freed_uses_membarrier = 0;
     doorbell freed_bell{&freed_sleeping, &freed_seq, &freed_uses_membarrier, INT32_MAX};
+
+    // Tells guests to stop, detaches, and unlinks the segment unless asked to keep it.
+    ~slots_host_state() {
+        if (!map.valid()) {
+            return;
+        }
+        auto& c = view.control();
+        // Release: a worker that acquires shutdown stops; ringing every bell wakes sleeping ones.
+        store(c.shutdown, std::uint32_t{1}, std::memory_order_release);
+        release_end(c.host);
+        for (std::uint32_t i = 0; i < view.count(); ++i) {
+            view.own_guest_bell(i).ring_always();
+        }
+        if (!keep_segment) {
+            (void)shm::unlink(object);
+        }
+    }
 };
 
 }  // namespace detail
@@ -445,22 +462,37 @@ result<std::uint32_t> claim_waiting(slots_host_state& s, const deadline& until) 
         [] { return true; });
 }
 
+// A call waits for its response until the deadline, then gives up.
+result<std::size_t> complete(slots_host_state& s, const call_ticket& t,
+                             std::span<std::byte> response, const deadline& until) noexcept {
+    auto r = await(s, t, response, until);
+    if (r.code() == errc::timeout) {
+        return give_up(s, t.slot, t.id, response, true);
+    }
+    return r;
+}
+
 }  // namespace
 
 // ---- slots_host ----
 
+result<detail::slots_host_state*> slots_host::accepting(
+    std::span<const std::byte> request) noexcept {
+    if (!state_) {
+        return error{errc::closed, "the slots host is closed"};
+    }
+    if (request.size() > state_->view.geometry().request_capacity) {
+        note_refused(*state_);
+        return error{errc::message_too_large, "request is larger than the request area"};
+    }
+    return state_.get();
+}
+
+// Closing is the state's destructor, so that moving a host onto another closes the old one.
 slots_host::slots_host() noexcept = default;
 slots_host::slots_host(slots_host&&) noexcept = default;
-slots_host& slots_host::operator=(slots_host&& other) noexcept {
-    if (this != &other) {
-        close();
-        state_ = std::move(other.state_);
-    }
-    return *this;
-}
-slots_host::~slots_host() {
-    close();
-}
+slots_host& slots_host::operator=(slots_host&&) noexcept = default;
+slots_host::~slots_host() = default;
 
 result<slots_host> slots_host::open(std::string_view name, const slots_options& o) {
     if (auto ok = shm::validate_name(name); !ok) {
@@ -509,77 +541,56 @@ result<slots_host> slots_host::open(std::string_view name, const slots_options& 
 result<std::size_t> slots_host::call(std::span<const std::byte> request,
                                      std::span<std::byte> response,
                                      std::chrono::nanoseconds timeout) noexcept {
-    if (!state_) {
-        return error{errc::closed, "the slots host is closed"};
-    }
-    auto& s = *state_;
-    if (request.size() > s.view.geometry().request_capacity) {
-        note_refused(s);
-        return error{errc::message_too_large, "request is larger than the request area"};
+    auto s = accepting(request);
+    if (!s) {
+        return s.error_value();
     }
     const deadline until(timeout);
-    auto slot = claim_waiting(s, until);
+    auto slot = claim_waiting(**s, until);
     if (!slot) {
-        note_refused(s);
+        note_refused(**s);
         return slot.code() == errc::busy ? error{errc::timeout, "no slot became free in time"}
                                          : slot.error_value();
     }
-    call_ticket t = post(s, *slot, request);
-    auto r = await(s, t, response, until);
-    if (r.code() == errc::timeout) {
-        return give_up(s, t.slot, t.id, response, true);
-    }
-    return r;
+    return complete(**s, post(**s, *slot, request), response, until);
 }
 
 result<std::size_t> slots_host::call_on(std::uint32_t slot, std::span<const std::byte> request,
                                         std::span<std::byte> response,
                                         std::chrono::nanoseconds timeout) noexcept {
+    const deadline until(timeout);
     auto t = submit_on(slot, request);
     if (!t) {
         return t.error_value();
     }
-    const deadline until(timeout);
-    auto r = await(*state_, *t, response, until);
-    if (r.code() == errc::timeout) {
-        return give_up(*state_, t->slot, t->id, response, true);
-    }
-    return r;
+    return complete(*state_, *t, response, until);
 }
 
 result<call_ticket> slots_host::submit(std::span<const std::byte> request) noexcept {
-    if (!state_) {
-        return error{errc::closed, "the slots host is closed"};
+    auto s = accepting(request);
+    if (!s) {
+        return s.error_value();
     }
-    auto& s = *state_;
-    if (request.size() > s.view.geometry().request_capacity) {
-        note_refused(s);
-        return error{errc::message_too_large, "request is larger than the request area"};
-    }
-    auto slot = claim_any(s);
+    auto slot = claim_any(**s);
     if (!slot) {
-        note_refused(s);
+        note_refused(**s);
         return slot.error_value();
     }
-    return post(s, *slot, request);
+    return post(**s, *slot, request);
 }
 
 result<call_ticket> slots_host::submit_on(std::uint32_t slot,
                                           std::span<const std::byte> request) noexcept {
-    if (!state_) {
-        return error{errc::closed, "the slots host is closed"};
+    auto s = accepting(request);
+    if (!s) {
+        return s.error_value();
     }
-    auto& s = *state_;
-    if (request.size() > s.view.geometry().request_capacity) {
-        note_refused(s);
-        return error{errc::message_too_large, "request is larger than the request area"};
-    }
-    auto claimed = claim_one(s, slot);
+    auto claimed = claim_one(**s, slot);
     if (!claimed) {
-        note_refused(s);
+        note_refused(**s);
         return claimed.error_value();
     }
-    return post(s, *claimed, request);
+    return post(**s, *claimed, request);
 }
 
 result<std::size_t> slots_host::wait(call_ticket& ticket, std::span<std::byte> response,
@@ -666,20 +677,6 @@ const error& slots_host::telemetry_error() const noexcept {
 }
 
 void slots_host::close() noexcept {
-    if (!state_) {
-        return;
-    }
-    auto& s = *state_;
-    auto& c = s.view.control();
-    // Release: a worker that acquires shutdown stops; ringing every bell wakes sleeping ones.
-    detail::store(c.shutdown, std::uint32_t{1}, memory_order_release);
-    detail::release_end(c.host);
-    for (std::uint32_t i = 0; i < s.view.count(); ++i) {
-        s.view.own_guest_bell(i).ring_always();
-    }
-    if (!s.keep_segment) {
-        (void)shm::unlink(s.object);
-    }
     state_.reset();
 }
 

@@ -108,6 +108,9 @@ class slots_host {
     void close() noexcept;
 
   private:
+    // The open state, when a call with this request may go ahead (closed, message_too_large).
+    result<detail::slots_host_state*> accepting(std::span<const std::byte> request) noexcept;
+
     std::unique_ptr<detail::slots_host_state> state_;
 };
 
