@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "ipc/detail/handshake.hpp"
+#include "ipc/detail/local_bell.hpp"
 
 namespace {
 
@@ -33,6 +34,34 @@ TEST(Doorbell, PublishedSleeperTrustsWakeupsWhereMembarrierWorks) {
     EXPECT_EQ(w.uses_membarrier, membarrier ? 1u : 0u);
     bell.publish_sleep_mode(true);  // sleeps on every wait: the waker fences
     EXPECT_EQ(w.uses_membarrier, 0u);
+}
+
+// Two threads announced; one found its condition and left. A notify must still wake the other:
+// a single "someone sleeps" flag, cleared by the first to leave, once lost that wake-up.
+TEST(LocalBell, NotifyWakesASleeperAfterAnotherLeft) {
+    ipc::detail::register_for_asymmetric_fences();
+    ipc::detail::local_bell bell;
+    ipc::detail::local_bell::sleeper stays(bell), leaves(bell);
+    const auto seq = stays.announce();
+    (void)leaves.announce();
+    leaves.end();
+    bell.notify();
+    ipc::detail::local_bell::sleeper later(bell);
+    EXPECT_NE(later.announce(), seq) << "the futex word the remaining sleeper waits on moved";
+    later.end();
+    stays.sleep(seq, 60'000'000'000);  // returns at once: the word differs
+    stays.end();
+}
+
+TEST(LocalBell, NotifyWithoutSleepersMakesNoWakeup) {
+    ipc::detail::local_bell bell;
+    ipc::detail::local_bell::sleeper first(bell);
+    const auto seq = first.announce();
+    first.end();
+    bell.notify();
+    ipc::detail::local_bell::sleeper second(bell);
+    EXPECT_EQ(second.announce(), seq);
+    second.end();
 }
 
 }  // namespace

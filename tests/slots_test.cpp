@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -217,7 +218,8 @@ TEST(SlotsCall, SubmitPollAndWait) {
     EXPECT_EQ(host->wait(*t, held.response, 1ms).code(), errc::timeout);
     EXPECT_TRUE(t->pending());
     EXPECT_EQ(host->submit_on(0, held.request).code(), errc::busy);
-    EXPECT_EQ(host->call_on(0, held.request, held.response, 10s).code(), errc::busy);
+    // call_on waits for its slot (up to its timeout) instead of failing at once.
+    EXPECT_EQ(host->call_on(0, held.request, held.response, 1ms).code(), errc::timeout);
     echo_call other{bytes_of("other")};
     auto n = host->call(other.request, other.response, 10s);  // the only free slot is 1
     ASSERT_TRUE(n);
@@ -355,6 +357,112 @@ TEST(SlotsCall, GuestThatLeftMakesCallsPeerGone) {
     EXPECT_EQ(host->call({}, response, ipc::forever).code(), errc::peer_gone);
 }
 
+TEST(SlotsCall, ACallGivenUpBeforeAWorkerTookItIsNeverRun) {
+    const auto name = ipc::test::unique_name("notrun");
+    auto host = ipc::slots_host::open(name, small_slots(2));
+    ASSERT_TRUE(host);
+    gate g;
+    std::atomic<int> runs_of_cancelled{0};
+    ipc::guest_options one_worker;
+    one_worker.workers = 1;  // busy with slot 0, it cannot take slot 1's call
+    running_guest guest(
+        name,
+        [&](auto request, auto response) {
+            if (request.size() == 4) {
+                g.wait_open();
+            }
+            if (request.size() == 9) {
+                runs_of_cancelled.fetch_add(1);
+            }
+            return ipc::test::echo(request, response);
+        },
+        one_worker);
+    ASSERT_TRUE(host->wait_for_guests(2, 10s));
+    echo_call held{bytes_of("hold")}, cancelled{bytes_of("cancelled")};
+    auto t0 = host->submit_on(0, held.request);
+    ASSERT_TRUE(t0);
+    g.wait_entered();
+    auto t1 = host->submit_on(1, cancelled.request);
+    ASSERT_TRUE(t1);
+    host->cancel(*t1);
+    g.open();
+    ASSERT_TRUE(host->wait(*t0, held.response, 10s));
+    // Slot 1 is reusable once the worker answered the cancelled call (without running it).
+    auto n = host->call_on(1, held.request, held.response, 10s);
+    ASSERT_TRUE(n) << n.error_value().message();
+    EXPECT_EQ(runs_of_cancelled.load(), 0);
+    const auto slot = slots_of(name).slots[1];
+    EXPECT_EQ(slot.counters.timeouts, 1u);
+    EXPECT_EQ(slot.counters.late_responses, 1u);
+}
+
+TEST(SlotsCall, AStaleTicketIsRefusedAndDisturbsNothing) {
+    const auto name = ipc::test::unique_name("stale");
+    auto host = ipc::slots_host::open(name, small_slots(1));
+    ASSERT_TRUE(host);
+    gate g;
+    running_guest guest(name, gated_echo(g, 4));
+    ASSERT_TRUE(host->wait_for_guests(1, 10s));
+    echo_call first{bytes_of("first")}, held{bytes_of("hold")};
+    auto t = host->submit(first.request);
+    ASSERT_TRUE(t);
+    const ipc::call_ticket copy = *t;
+    ASSERT_TRUE(host->wait(*t, first.response, 10s));
+    auto now = host->submit(held.request);  // the slot now holds another call
+    ASSERT_TRUE(now);
+    g.wait_entered();
+    ipc::call_ticket stale = copy;
+    EXPECT_EQ(host->wait(stale, first.response, 1ms).code(), errc::invalid_argument);
+    host->cancel(stale);
+    EXPECT_EQ(host->submit(first.request).code(), errc::busy) << "the slot is still held";
+    g.open();
+    auto n = host->wait(*now, held.response, 10s);
+    ASSERT_TRUE(n);
+    EXPECT_TRUE(ipc::test::is_echo_of({held.response.data(), *n}, held.request));
+}
+
+TEST(SlotsCall, NoTimeLeftPostsNothing) {
+    const auto name = ipc::test::unique_name("notime");
+    auto host = ipc::slots_host::open(name, small_slots(1));
+    ASSERT_TRUE(host);
+    running_guest guest(name, ipc::test::echo);
+    ASSERT_TRUE(host->wait_for_guests(1, 10s));
+    std::vector<std::byte> response(64);
+    EXPECT_EQ(host->call({}, response, std::chrono::nanoseconds::zero()).code(), errc::timeout);
+    EXPECT_EQ(host->call_on(0, {}, response, std::chrono::nanoseconds::zero()).code(),
+              errc::timeout);
+    EXPECT_EQ(slots_of(name).slots[0].counters.calls, 0u);
+}
+
+TEST(SlotsCall, AGuestThatStoppedServingMakesCallsPeerGone) {
+    const auto name = ipc::test::unique_name("stopped");
+    auto host = ipc::slots_host::open(name, small_slots(1));
+    ASSERT_TRUE(host);
+    running_guest guest(name, ipc::test::echo);
+    ASSERT_TRUE(host->wait_for_guests(1, 10s));
+    EXPECT_TRUE(guest.stop());  // the guest object stays open
+    std::vector<std::byte> response(64);
+    EXPECT_EQ(host->call({}, response, 10s).code(), errc::peer_gone);
+    EXPECT_EQ(guest.guest().serve(ipc::test::echo).code(), errc::closed);
+}
+
+TEST(SlotsShutdown, ANewHostReplacesTheSegmentOfAHostThatClosed) {
+    const auto name = ipc::test::unique_name("replace");
+    auto o = small_slots(1);
+    o.keep_segment = true;
+    auto first = ipc::slots_host::open(name, o);
+    ASSERT_TRUE(first);
+    auto attached = ipc::slots_guest::open(name);  // still attached, but told to stop
+    ASSERT_TRUE(attached);
+    first->close();
+    auto second = ipc::slots_host::open(name, small_slots(1));
+    ASSERT_TRUE(second) << second.error_value().message();
+    const auto info = slots_of(name);
+    EXPECT_EQ(info.host_epoch, 1u) << "replaced, not taken over";
+    EXPECT_FALSE(info.shutdown);
+    EXPECT_EQ(second->guests_serving(), 0u);
+}
+
 TEST(SlotsShutdown, ClosingTheHostStopsTheGuests) {
     const auto name = ipc::test::unique_name("shutdown");
     auto host = ipc::slots_host::open(name, small_slots(2));
@@ -422,15 +530,18 @@ TEST(SlotsTelemetry, SnapshotFoldsSlotCountersIntoTheHostEndpoint) {
     }
     std::vector<std::byte> big(300), response(16);
     EXPECT_FALSE(host->call(big, response, 10s));
-    const auto snap = ipc::inspect::take_snapshot();
+    ipc::inspect::snapshot snap;
     const ipc::inspect::endpoint_info* host_record = nullptr;
     std::uint64_t guest_received = 0, guest_sent_bytes = 0;
-    for (const auto& p : snap.processes) {
-        if (p.pid != ::getpid()) {
-            continue;
-        }
-        for (const auto& e : p.endpoints) {
-            if (e.kind == "slots" && e.name == name && e.state == "active") {
+    const auto tally = [&] {
+        snap = ipc::inspect::take_snapshot();
+        host_record = nullptr;
+        guest_received = guest_sent_bytes = 0;
+        for (const auto& p : snap.processes) {
+            for (const auto& e : p.endpoints) {
+                if (p.pid != ::getpid() || e.name != name || e.state != "active") {
+                    continue;
+                }
                 if (e.role == "host") {
                     host_record = &e;
                 } else {
@@ -439,8 +550,10 @@ TEST(SlotsTelemetry, SnapshotFoldsSlotCountersIntoTheHostEndpoint) {
                 }
             }
         }
-    }
-    ASSERT_NE(host_record, nullptr);
+        return host_record != nullptr && guest_received == 10;
+    };
+    // A worker counts a call just after answering it: the last count may trail the answer.
+    ASSERT_TRUE(ipc::test::eventually(tally, 10s));
     EXPECT_EQ(host_record->counters.sent, 10u);
     EXPECT_EQ(host_record->counters.received, 10u);
     EXPECT_EQ(host_record->counters.dropped, 1u);  // the refused oversized call

@@ -39,6 +39,15 @@ bool end_alive(const layout::end_holder& end) noexcept {
     return holder_alive(end, owner);
 }
 
+end_view examine_end(const layout::end_holder& end) noexcept {
+    // Acquire on owner: start_time read next is that holder's own (see holder_alive).
+    const std::uint64_t owner = load(end.owner, memory_order_acquire);
+    const std::uint64_t start_time = load(end.start_time, memory_order_relaxed);
+    const bool alive = owner_state(owner) == static_cast<std::uint32_t>(end_state::none) ||
+                       holder_alive(end, owner);
+    return {owner, start_time, alive};
+}
+
 std::int32_t end_pid(const layout::end_holder& end) noexcept {
     const std::uint64_t owner = load(end.owner, memory_order_acquire);
     const std::uint32_t state = owner_state(owner);

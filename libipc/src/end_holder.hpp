@@ -20,6 +20,15 @@ void take_fresh_end(layout::end_holder& end) noexcept;
 // Marks the end closed by its holder (the pid stays for observers).
 void release_end(layout::end_holder& end) noexcept;
 
+// Who held the end at one moment, and whether that holder was alive: a caller that records a
+// dead holder records exactly the one it judged (a successor may claim the end right after).
+struct end_view {
+    std::uint64_t owner;
+    std::uint64_t start_time;
+    bool alive;
+};
+end_view examine_end(const layout::end_holder& end) noexcept;
+
 // The holder's pid when attached or claiming, else 0.
 std::int32_t end_pid(const layout::end_holder& end) noexcept;
 

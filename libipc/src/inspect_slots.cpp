@@ -53,7 +53,10 @@ slot_info read_slot(const ipc::detail::slots_view& v, std::uint32_t i) {
     info.state = slot_state_name(v, i, info.counters);
     info.request_id = load(v.request(i).request_id, memory_order_relaxed);
     info.request_length = load(v.request(i).request_length, memory_order_relaxed);
-    info.abandoned = load(stats.abandoned_id, memory_order_relaxed) != 0;
+    // Until its late answer comes; the host clears the id only when it next claims the slot.
+    const auto abandoned = load(stats.abandoned_id, memory_order_relaxed);
+    info.abandoned =
+        abandoned != 0 && load(v.response(i).response_id, memory_order_acquire) != abandoned;
     std::uint32_t bell_slot = load(control.guest_bell_slot, memory_order_relaxed);
     bell_slot = bell_slot < v.count() ? bell_slot : i;
     info.guest = read_end(

@@ -50,10 +50,16 @@ struct slots_guest_state {
     std::atomic<bool> stop{false};
 
     // Gives the slots up (serve() has returned: no worker runs).
-    ~slots_guest_state() {
+    ~slots_guest_state() { give_up_slots(); }
+
+    // Detaches from every slot and rings the host's bells, so that a call waiting on one of them
+    // sees its guest gone now rather than at its next liveness check. Idempotent.
+    void give_up_slots() noexcept {
         for (const auto i : slots) {
             release_end(view.slot_control(i).guest);
+            view.host_bell(i).ring_always();
         }
+        slots.clear();
     }
 };
 
@@ -116,8 +122,11 @@ result<std::vector<std::uint32_t>> take_slots(const slots_view& v, std::uint32_t
     return taken;
 }
 
-// Deals slots round-robin to workers; each slot learns which bell its worker sleeps on before the
-// worker can first sleep (the worker's announce fences after this store).
+// Deals slots round-robin to workers and tells each slot which bell its worker sleeps on. The
+// slots are attached already, so a host may post (and ring the bell slot it read before this
+// store) in between: harmless, since no worker sleeps before serve() starts, and a worker polls
+// before it first announces a sleep. From the first announce on, the host's Dekker load of the
+// sleeping flag comes after this store (publish_sleep_mode's membarrier orders it).
 std::vector<guest_worker> make_workers(const slots_view& v, const std::vector<std::uint32_t>& slots,
                                        std::uint32_t wanted) {
     const auto count = static_cast<std::uint32_t>(slots.size());
@@ -182,8 +191,8 @@ void count_served(guest_worker& w, std::uint32_t request_length, std::uint64_t s
     w.counters.on_received(request_length, now, sent_ns != 0 && now > sent_ns ? now - sent_ns : 0);
     if (outcome) {
         w.counters.on_sent(*outcome, now);
-    } else if (outcome.code() == errc::message_too_large) {
-        w.counters.on_dropped();
+    } else if (outcome.code() == errc::message_too_large || outcome.code() == errc::timeout) {
+        w.counters.on_dropped();  // too large to answer, or cancelled by the host
     } else {
         w.counters.on_failed();
     }
@@ -197,6 +206,12 @@ result<std::size_t> answer(slots_guest_state& s, const taken_request& t, std::ui
     if (length > g.request_capacity) {
         publish_response(s.view, i, t.id, response_status::bad_request, 0, 0);
         return error{errc::corrupt, "request length out of range"};
+    }
+    // The host gave the call up before we started it: nobody waits for the answer, so the
+    // handler does not run (a best effort: the host may give up a moment after this check).
+    if (detail::load(s.view.request(i).cancelled_id, memory_order_relaxed) == t.id) {
+        publish_response(s.view, i, t.id, response_status::cancelled, 0, 0);
+        return error{errc::timeout, "the host gave the call up"};
     }
     auto n = run_handler(handler, {s.view.request_area(i), length},
                          {s.view.response_area(i), g.response_capacity});
@@ -308,8 +323,8 @@ result<slots_guest> slots_guest::open(std::string_view name, const guest_options
 }
 
 result<void> slots_guest::serve(const slots_handler& handler) {
-    if (!state_) {
-        return error{errc::closed, "the slots guest is closed"};
+    if (!state_ || state_->slots.empty()) {
+        return error{errc::closed, "the slots guest is closed (a guest serves once)"};
     }
     auto& s = *state_;
     std::vector<result<void>> outcomes(s.workers.size());
@@ -336,7 +351,9 @@ result<void> slots_guest::serve(const slots_handler& handler) {
     for (auto& t : threads) {
         t.join();
     }
-    s.stop.store(false, memory_order_relaxed);
+    // A guest that no longer serves must not look like one: calls to its slots would wait for
+    // answers that never come.
+    s.give_up_slots();
     if (!started) {
         return error{errc::system, "could not start the worker threads", EAGAIN};
     }

@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <climits>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -28,6 +27,7 @@
 #include "end_holder.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/detail/handshake.hpp"
+#include "ipc/detail/local_bell.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/slots.hpp"
@@ -48,9 +48,12 @@ struct alignas(64) host_slot {
     // 1 while a call holds the slot: host threads claim it with a CAS (acquire) and release it
     // (release) when the call ends, which also hands the slot's statistics to the next holder.
     std::atomic<std::uint32_t> busy{0};
-    // The guest owner word of a guest found dead: its slot is skipped until another guest
-    // takes it (and the word changes).
-    std::atomic<std::uint64_t> dead_guest{0};
+    // The id of the call holding the slot: a ticket that names another id is stale.
+    std::atomic<std::uint64_t> current_id{0};
+    // The guest found dead on this slot (owner word and start time, so that a successor with a
+    // reused pid is not mistaken for it): the slot is skipped until another guest takes it.
+    std::atomic<std::uint64_t> dead_owner{0};
+    std::atomic<std::uint64_t> dead_start_time{0};
 };
 
 struct slots_host_state {
@@ -70,10 +73,7 @@ struct slots_host_state {
     std::vector<doorbell> response_bells;
     alignas(64) std::atomic<std::uint64_t> next_id{1};
     // Host threads that wait for a free slot sleep here; a thread that frees a slot rings it.
-    alignas(64) std::uint32_t freed_sleeping = 0;
-    std::uint32_t freed_seq = 0;
-    std::uint32_t freed_uses_membarrier = 0;
-    doorbell freed_bell{&freed_sleeping, &freed_seq, &freed_uses_membarrier, INT32_MAX};
+    local_bell freed;
 
     // Tells guests to stop, detaches, and unlinks the segment unless asked to keep it.
     ~slots_host_state() {
@@ -134,7 +134,8 @@ bool any_guest_alive(const slots_view& v) noexcept {
 }
 
 // A new host takes over a segment whose host died while guests still serve it. A call the dead
-// host left pending is abandoned: its response is discarded when it comes.
+// host left pending is abandoned and cancelled: nobody waits for it any more, so a worker that
+// has not started it does not run it, and its answer is discarded when it comes.
 void take_over(const slots_view& v) noexcept {
     auto& c = v.control();
     detail::fetch_add(c.host_epoch, std::uint32_t{1}, memory_order_relaxed);
@@ -145,6 +146,7 @@ void take_over(const slots_view& v) noexcept {
         const auto pending = detail::load(v.request(i).request_id, memory_order_relaxed);
         if (pending != answered_id(v, i)) {
             stats.abandoned_id = pending;
+            detail::store(v.request(i).cancelled_id, pending, memory_order_relaxed);
         }
     }
 }
@@ -188,8 +190,13 @@ result<detail::named_segment> attach_host(const std::string& object,
             return error{errc::busy, "a live host serves this slots name"};
         }
         const slots_view view(seg->map.data(), *stored);
-        if (!any_guest_alive(view)) {
-            (void)shm::unlink_if_same(object, seg->fd.get());  // nobody uses it: replace it
+        // Take over only from a host that died: one that closed told its guests to stop, and
+        // they are leaving.
+        const bool host_crashed =
+            layout::owner_state(detail::load(c.host.owner, memory_order_acquire)) ==
+            static_cast<std::uint32_t>(layout::end_state::attached);
+        if (!host_crashed || !any_guest_alive(view)) {
+            (void)shm::unlink_if_same(object, seg->fd.get());  // replace it
             continue;
         }
         if (!(*stored == g)) {
@@ -207,12 +214,25 @@ result<detail::named_segment> attach_host(const std::string& object,
 
 // ---- calls ----
 
-// Whether slot i has a guest that may serve a call: attached and not found dead.
+// Whether slot i has a guest that may serve a call: attached, and not the one found dead.
+// (A guest found dead by an earlier call is skipped; one that died unnoticed is found by the
+// next call's liveness check, which then reports peer_gone.)
 bool guest_usable(const slots_host_state& s, std::uint32_t i) noexcept {
-    // Acquire: pairs with the guest's release of "attached", after it set its bell slot.
-    const auto owner = detail::load(s.view.slot_control(i).guest.owner, memory_order_acquire);
-    return layout::owner_state(owner) == static_cast<std::uint32_t>(layout::end_state::attached) &&
-           owner != s.slots[i].dead_guest.load(memory_order_relaxed);
+    const auto& holder = s.view.slot_control(i).guest;
+    // Acquire: pairs with the guest's release of "attached"; its start_time is visible.
+    const auto owner = detail::load(holder.owner, memory_order_acquire);
+    if (layout::owner_state(owner) != static_cast<std::uint32_t>(layout::end_state::attached)) {
+        return false;
+    }
+    return owner != s.slots[i].dead_owner.load(memory_order_relaxed) ||
+           detail::load(holder.start_time, memory_order_relaxed) !=
+               s.slots[i].dead_start_time.load(memory_order_relaxed);
+}
+
+void count(const slots_host_state& s, std::uint64_t& counter) noexcept {
+    if (s.counting) {
+        detail::bump(counter, std::uint64_t{1});
+    }
 }
 
 void note_refused(slots_host_state& s) noexcept {
@@ -226,11 +246,10 @@ void release_slot(slots_host_state& s, std::uint32_t i) noexcept {
     if (s.counting) {
         detail::store(s.view.stats(i).in_flight, std::uint64_t{0}, memory_order_relaxed);
     }
+    s.slots[i].current_id.store(0, memory_order_relaxed);
     // Release: our slot_stats writes (and abandoned_id) happen-before the next holder's CAS.
     s.slots[i].busy.store(0, memory_order_release);
-    if (s.freed_bell.sleeper_waiting()) {
-        s.freed_bell.ring();
-    }
+    s.freed.notify();
 }
 
 // Tries to take slot i for a new call. A slot whose abandoned call the guest has not answered yet
@@ -250,7 +269,7 @@ bool try_claim(slots_host_state& s, std::uint32_t i) noexcept {
         s.slots[i].busy.store(0, memory_order_release);
         return false;
     }
-    detail::bump(stats.late_responses, std::uint64_t{1});
+    count(s, stats.late_responses);
     detail::store(stats.abandoned_id, std::uint64_t{0}, memory_order_relaxed);
     return true;
 }
@@ -294,6 +313,7 @@ call_ticket post(slots_host_state& s, std::uint32_t i,
                  std::span<const std::byte> request) noexcept {
     auto& r = s.view.request(i);
     const std::uint64_t id = s.next_id.fetch_add(1, memory_order_relaxed);
+    s.slots[i].current_id.store(id, memory_order_relaxed);
     if (!request.empty()) {
         std::memcpy(s.view.request_area(i), request.data(), request.size());
     }
@@ -354,6 +374,8 @@ result<std::size_t> read_response(slots_host_state& s, std::uint32_t i,
             return error{errc::corrupt, "the guest found the request length out of range"};
         case response_status::guest_gone:
             return error{errc::peer_gone, "the guest serving this call died"};
+        case response_status::cancelled:
+            return error{errc::corrupt, "the guest answered a live call as cancelled"};
         default:
             return error{errc::corrupt, "the guest's response status is unknown"};
     }
@@ -379,17 +401,19 @@ result<std::size_t> finish(slots_host_state& s, std::uint32_t i,
             s.counters.set_peer(detail::end_pid(s.view.slot_control(i).guest));
         }
     } else {
-        detail::bump(s.view.stats(i).failed, std::uint64_t{1});
+        count(s, s.view.stats(i).failed);
     }
     release_slot(s, i);
     return r;
 }
 
-// The call ends without its response (timeout, cancel, guest gone): the slot waits for the
-// response before it takes another request.
+// The call ends without its response (timeout, cancel, guest gone): a worker that has not
+// started it answers `cancelled` instead of running it, and the slot takes no new request until
+// that answer (or the real one) has come.
 void abandon(slots_host_state& s, std::uint32_t i, std::uint64_t id,
              std::uint64_t& counter) noexcept {
-    detail::bump(counter, std::uint64_t{1});
+    count(s, counter);
+    detail::store(s.view.request(i).cancelled_id, id, memory_order_relaxed);
     detail::store(s.view.stats(i).abandoned_id, id, memory_order_relaxed);
     release_slot(s, i);
 }
@@ -402,7 +426,7 @@ result<std::size_t> give_up(slots_host_state& s, std::uint32_t i, std::uint64_t 
         if (deliver) {
             return finish(s, i, response);
         }
-        detail::bump(stats.late_responses, std::uint64_t{1});
+        count(s, stats.late_responses);
         release_slot(s, i);
         return error{errc::timeout, "the call was cancelled; its response was discarded"};
     }
@@ -410,12 +434,12 @@ result<std::size_t> give_up(slots_host_state& s, std::uint32_t i, std::uint64_t 
     return error{errc::timeout, "the call timed out; its late response will be discarded"};
 }
 
-// The guest serving slot i died or left before answering.
+// The guest serving slot i (`gone`, as the liveness check saw it) died or left before answering.
 result<std::size_t> lost_guest(slots_host_state& s, std::uint32_t i, std::uint64_t id,
+                               const detail::end_view& gone,
                                std::span<std::byte> response) noexcept {
-    s.slots[i].dead_guest.store(
-        detail::load(s.view.slot_control(i).guest.owner, memory_order_acquire),
-        memory_order_relaxed);
+    s.slots[i].dead_owner.store(gone.owner, memory_order_relaxed);
+    s.slots[i].dead_start_time.store(gone.start_time, memory_order_relaxed);
     if (answered_id(s.view, i) == id) {
         return finish(s, i, response);  // it answered before it went
     }
@@ -436,30 +460,23 @@ result<std::size_t> await(slots_host_state& s, const call_ticket& t, std::span<s
                           const deadline& until) noexcept {
     const auto i = t.slot;
     auto arrived = response_arrived(s, i, t.id);
+    detail::end_view guest{};
     if (!arrived && !until.passed(monotonic_ns())) {
         arrived = detail::wait_loop(
             s.wait, until, peer_check_ns, errc::empty, [&] { return response_arrived(s, i, t.id); },
-            s.response_bells[i], [&] { return detail::end_alive(s.view.slot_control(i).guest); });
+            s.response_bells[i],
+            [&] {
+                guest = detail::examine_end(s.view.slot_control(i).guest);
+                return guest.alive;
+            });
     }
     if (arrived) {
         return finish(s, i, response);
     }
     if (arrived.code() == errc::peer_gone) {
-        return lost_guest(s, i, t.id, response);
+        return lost_guest(s, i, t.id, guest, response);
     }
     return error{errc::timeout, "no response in time"};
-}
-
-result<std::uint32_t> claim_waiting(slots_host_state& s, const deadline& until) noexcept {
-    auto slot = claim_any(s);
-    if (slot.code() != errc::busy || until.passed(monotonic_ns())) {
-        return slot;
-    }
-    // A late response frees a slot without ringing the freed bell: sleeps are capped at the peer
-    // check interval, so such a slot is found within it.
-    return detail::wait_loop(
-        s.wait, until, peer_check_ns, errc::busy, [&] { return claim_any(s); }, s.freed_bell,
-        [] { return true; });
 }
 
 // A call waits for its response until the deadline, then gives up.
@@ -472,9 +489,47 @@ result<std::size_t> complete(slots_host_state& s, const call_ticket& t,
     return r;
 }
 
+// Claims a slot with `claim` (any slot, or one), waiting for one to free up until the deadline.
+template <class Claim>
+result<std::uint32_t> claim_waiting(slots_host_state& s, const deadline& until,
+                                    Claim&& claim) noexcept {
+    auto slot = claim();
+    if (slot.code() != errc::busy || until.passed(monotonic_ns())) {
+        return slot;
+    }
+    // A late response makes a slot claimable without ringing the bell: sleeps are capped at the
+    // peer check interval, so such a slot is found within it.
+    detail::local_bell::sleeper sleeper(s.freed);
+    return detail::wait_loop(s.wait, until, peer_check_ns, errc::busy, claim, sleeper,
+                             [] { return true; });
+}
+
+// A blocking call: claims with `claim`, posts, waits for the response, gives up at the deadline.
+template <class Claim>
+result<std::size_t> blocking_call(slots_host_state& s, Claim&& claim,
+                                  std::span<const std::byte> request, std::span<std::byte> response,
+                                  const deadline& until) noexcept {
+    auto slot = claim_waiting(s, until, claim);
+    if (slot && until.passed(monotonic_ns())) {
+        release_slot(s, *slot);  // no time left to wait for an answer: post nothing
+        slot = error{errc::busy, "no time left"};
+    }
+    if (!slot) {
+        note_refused(s);
+        return slot.code() == errc::busy ? error{errc::timeout, "no slot became free in time"}
+                                         : slot.error_value();
+    }
+    return complete(s, post(s, *slot, request), response, until);
+}
+
 }  // namespace
 
 // ---- slots_host ----
+
+bool slots_host::holds(const call_ticket& ticket) const noexcept {
+    return state_ && ticket.pending() && ticket.slot < state_->view.count() &&
+           state_->slots[ticket.slot].current_id.load(memory_order_relaxed) == ticket.id;
+}
 
 result<detail::slots_host_state*> slots_host::accepting(
     std::span<const std::byte> request) noexcept {
@@ -523,7 +578,6 @@ result<slots_host> slots_host::open(std::string_view name, const slots_options& 
         s->response_bells.push_back(s->view.host_bell(i));
         s->response_bells.back().publish_sleep_mode(sleeps_often);
     }
-    s->freed_bell.publish_sleep_mode(sleeps_often);
     if (o.telemetry) {
         auto counters = telemetry::endpoint::open(
             {layout::channel_kind::slots, layout::endpoint_role::host, name, s->object});
@@ -541,29 +595,25 @@ result<slots_host> slots_host::open(std::string_view name, const slots_options& 
 result<std::size_t> slots_host::call(std::span<const std::byte> request,
                                      std::span<std::byte> response,
                                      std::chrono::nanoseconds timeout) noexcept {
+    const deadline until(timeout);
     auto s = accepting(request);
     if (!s) {
         return s.error_value();
     }
-    const deadline until(timeout);
-    auto slot = claim_waiting(**s, until);
-    if (!slot) {
-        note_refused(**s);
-        return slot.code() == errc::busy ? error{errc::timeout, "no slot became free in time"}
-                                         : slot.error_value();
-    }
-    return complete(**s, post(**s, *slot, request), response, until);
+    return blocking_call(
+        **s, [&] { return claim_any(**s); }, request, response, until);
 }
 
 result<std::size_t> slots_host::call_on(std::uint32_t slot, std::span<const std::byte> request,
                                         std::span<std::byte> response,
                                         std::chrono::nanoseconds timeout) noexcept {
     const deadline until(timeout);
-    auto t = submit_on(slot, request);
-    if (!t) {
-        return t.error_value();
+    auto s = accepting(request);
+    if (!s) {
+        return s.error_value();
     }
-    return complete(*state_, *t, response, until);
+    return blocking_call(
+        **s, [&] { return claim_one(**s, slot); }, request, response, until);
 }
 
 result<call_ticket> slots_host::submit(std::span<const std::byte> request) noexcept {
@@ -598,7 +648,7 @@ result<std::size_t> slots_host::wait(call_ticket& ticket, std::span<std::byte> r
     if (!state_) {
         return error{errc::closed, "the slots host is closed"};
     }
-    if (!ticket.pending() || ticket.slot >= state_->view.count()) {
+    if (!holds(ticket)) {
         return error{errc::invalid_argument, "the ticket holds no pending call"};
     }
     auto r = await(*state_, ticket, response, deadline(timeout));
@@ -617,7 +667,7 @@ result<std::size_t> slots_host::poll(call_ticket& ticket, std::span<std::byte> r
 }
 
 void slots_host::cancel(call_ticket& ticket) noexcept {
-    if (state_ && ticket.pending() && ticket.slot < state_->view.count()) {
+    if (holds(ticket)) {
         (void)give_up(*state_, ticket.slot, ticket.id, {}, false);
     }
     ticket = {};

@@ -11,6 +11,10 @@
 // thread per slot: no contention), submit() + wait()/poll() keep several slots busy from one
 // thread. A blocked call checks the guest serving it every peer_check_interval and returns
 // peer_gone once that guest has died or left. Guests stop when the host closes (shutdown) or dies.
+//
+// A call that ends without its answer (timeout, cancel, peer_gone) may or may not have run: a
+// worker that had not started it answers "cancelled" without running it, one that had started
+// finishes it, and that late answer is discarded.
 
 #include <sys/types.h>
 
@@ -67,27 +71,33 @@ class slots_host {
 
     // Sends `request` on any free slot and copies the response into `response`, returning its
     // length. Waits for a free slot and for the response up to `timeout` in all; on timeout the
-    // call is abandoned (its late response is discarded and counted).
-    // Errors: message_too_large (request larger than the request area), peer_gone (no live
-    // guest, or the guest serving the call died), timeout, handler_failed, invalid_argument
-    // (response buffer smaller than the response), corrupt (the guest broke the protocol).
+    // call is abandoned (its late response is discarded and counted). A timeout of zero or less
+    // posts nothing.
+    // Errors: message_too_large (request larger than the request area), peer_gone (no slot has
+    // an attached guest, or the guest serving the call died or left: that slot is then skipped
+    // until another guest takes it), timeout, handler_failed, invalid_argument (response buffer
+    // smaller than the response), corrupt (the guest broke the protocol).
     result<std::size_t> call(std::span<const std::byte> request, std::span<std::byte> response,
                              std::chrono::nanoseconds timeout = forever) noexcept;
-    // The same on one slot; busy when another call holds it.
+    // The same on one slot, waiting (within `timeout`) while another call holds it.
     result<std::size_t> call_on(std::uint32_t slot, std::span<const std::byte> request,
                                 std::span<std::byte> response,
                                 std::chrono::nanoseconds timeout = forever) noexcept;
 
-    // Posts `request` on a free slot without waiting; busy when none is free.
+    // Posts `request` on a free slot without waiting; busy when none is free (a slot whose
+    // abandoned call has not been answered yet is not free).
     result<call_ticket> submit(std::span<const std::byte> request) noexcept;
     result<call_ticket> submit_on(std::uint32_t slot, std::span<const std::byte> request) noexcept;
     // The ticket's response, waiting up to `timeout`. On timeout the call stays pending: wait
-    // again, or cancel(). Any other outcome ends the call and clears the ticket.
+    // again, or cancel(). Any other outcome ends the call and clears the ticket. A ticket that
+    // does not name the call holding its slot now (stale, or copied and used already) gives
+    // invalid_argument and touches nothing.
     result<std::size_t> wait(call_ticket& ticket, std::span<std::byte> response,
                              std::chrono::nanoseconds timeout = forever) noexcept;
     // wait() that never blocks: empty while the response has not arrived.
     result<std::size_t> poll(call_ticket& ticket, std::span<std::byte> response) noexcept;
-    // Gives up on a pending call (counted as a timeout); its late response will be discarded.
+    // Gives up on a pending call: counted as a timeout, or, when its response had already come,
+    // that response is discarded and counted as late.
     void cancel(call_ticket& ticket) noexcept;
 
     // Waits until at least `count` slots are served by live guests.
@@ -108,6 +118,8 @@ class slots_host {
     void close() noexcept;
 
   private:
+    // Whether the ticket names the call that holds its slot now (not a stale or copied one).
+    bool holds(const call_ticket& ticket) const noexcept;
     // The open state, when a call with this request may go ahead (closed, message_too_large).
     result<detail::slots_host_state*> accepting(std::span<const std::byte> request) noexcept;
 
@@ -143,7 +155,9 @@ class slots_guest {
     static result<slots_guest> open(std::string_view name, const guest_options& options = {});
 
     // Runs the workers until the host shuts down or stop() is called (ok), or the host dies
-    // (peer_gone). The calling thread runs one worker; the others are threads of their own.
+    // (peer_gone). The calling thread runs one worker; the others are threads of their own. When
+    // it returns, the guest has given its slots up (a guest serves once: a call on a slot nobody
+    // serves must fail, not wait); open a new guest to serve again.
     result<void> serve(const slots_handler& handler);
     // Makes serve() return; safe from any thread (not from a signal handler).
     void stop() noexcept;

@@ -28,6 +28,7 @@ enum class response_status : std::uint32_t {
     response_too_large = 2,  // the handler claimed more bytes than the response area holds
     bad_request = 3,         // request_length was larger than the request area
     guest_gone = 4,          // the worker serving the call died; a successor answered for it
+    cancelled = 5,           // the host gave the call up before a worker took it: not run
 };
 
 // One direction's sleep/wake words (detail/doorbell.hpp).
@@ -47,12 +48,15 @@ struct slot_request {              // written by the host only; the guest polls 
     std::uint32_t request_length;  // bytes in the request area
     std::uint32_t reserved0;
     std::uint64_t request_sent_ns;  // CLOCK_MONOTONIC when posted (0 with telemetry off)
-    std::uint8_t pad[40];
+    std::uint64_t cancelled_id;     // a call the host gave up: a worker that has not started it
+                                    // answers `cancelled` instead of running it
+    std::uint8_t pad[32];
 };
 static_assert(sizeof(slot_request) == 64);
 static_assert(offsetof(slot_request, request_id) == 0);
 static_assert(offsetof(slot_request, request_length) == 8);
 static_assert(offsetof(slot_request, request_sent_ns) == 16);
+static_assert(offsetof(slot_request, cancelled_id) == 24);
 
 struct slot_response {              // written by the guest serving the slot only; the host polls it
     std::uint64_t response_id;      // the request_id answered, published last (release)
@@ -91,7 +95,7 @@ static_assert(offsetof(slot_control, guest_bell) == 24);
 static_assert(offsetof(slot_control, host_bell) == 40);
 
 // Counters of one slot, written only by the host thread that holds the slot at the time (the
-// state word hands the slot, and so these fields, from one thread to the next).
+// host's private busy flag hands the slot, and so these fields, from one thread to the next).
 struct slot_stats {
     std::uint64_t calls;             // requests posted
     std::uint64_t completed;         // responses handed to a caller
