@@ -26,7 +26,7 @@ struct call_load {
     std::uint32_t threads = 1;  // host threads, one slot each (call_on)
     ipc::wait_strategy wait = ipc::wait_strategy::busy_spin;
     std::uint64_t calls = spin_round_trips;  // per thread
-    bool telemetry = true;
+    bool telemetry = true;                   // host and guest
 };
 
 // Each host thread calls on its own slot `calls` times; the guest (child) echoes with one worker
@@ -42,7 +42,8 @@ double slots_round_trip(const call_load& load) {
     auto host = must(ipc::slots_host::open(name, o));
     return with_peer(
         [&] {
-            auto guest = must(ipc::slots_guest::open(name, {.wait = load.wait}));
+            auto guest = must(
+                ipc::slots_guest::open(name, {.wait = load.wait, .telemetry = load.telemetry}));
             check(guest.serve(echo));
         },
         [&] {

@@ -509,11 +509,10 @@ template <class Claim>
 result<std::size_t> blocking_call(slots_host_state& s, Claim&& claim,
                                   std::span<const std::byte> request, std::span<std::byte> response,
                                   const deadline& until) noexcept {
-    auto slot = claim_waiting(s, until, claim);
-    if (slot && until.passed(monotonic_ns())) {
-        release_slot(s, *slot);  // no time left to wait for an answer: post nothing
-        slot = error{errc::busy, "no time left"};
-    }
+    // A timeout of zero or less leaves no time for an answer: post nothing. (passed(0) reads no
+    // clock; only such deadlines have passed at time 0.)
+    auto slot = until.passed(0) ? result<std::uint32_t>(error{errc::busy, "no time to wait"})
+                                : claim_waiting(s, until, claim);
     if (!slot) {
         note_refused(s);
         return slot.code() == errc::busy ? error{errc::timeout, "no slot became free in time"}
