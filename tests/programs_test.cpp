@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <sys/wait.h>
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,8 @@
 #include <string>
 
 #include "ipc/inspect.hpp"
+#include "ipc/ring.hpp"
+#include "ipc/telemetry.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
 
@@ -108,6 +111,33 @@ TEST_F(LiveDemo, ListAndWatchNameTheEndpoint) {
     EXPECT_NE(watch.text.find("MSG/S"), std::string::npos);
 }
 
+TEST_F(LiveDemo, CsvAndPrometheusSnapshotsNameTheEndpoints) {
+    const auto csv = run(std::string(IPCSTAT) + " --name " + name + " snapshot --format csv");
+    ASSERT_EQ(csv.exit_code, 0);
+    EXPECT_EQ(csv.text.rfind("taken_ns,pid,program,", 0), 0u);
+    EXPECT_EQ(std::count(csv.text.begin(), csv.text.end(), '\n'), 3) << csv.text;  // header + 2
+    const auto prom =
+        run(std::string(IPCSTAT) + " --name " + name + " snapshot --format prometheus");
+    ASSERT_EQ(prom.exit_code, 0);
+    EXPECT_NE(prom.text.find("# TYPE libipc_endpoint_messages_sent_total counter"),
+              std::string::npos);
+    EXPECT_NE(prom.text.find("libipc_ring_messages_written_total{channel=\"" + name + "\"}"),
+              std::string::npos);
+}
+
+TEST_F(LiveDemo, FiltersNarrowTheOutputAndRequireSaysWhenNothingMatches) {
+    const auto slots_only = run(std::string(IPCSTAT) + " --name " + name +
+                                " --kind slots --require snapshot --format json 2>/dev/null");
+    EXPECT_EQ(slots_only.exit_code, 2);
+    const auto rings = run(std::string(IPCSTAT) + " --name " + name + " --kind ring list");
+    EXPECT_EQ(rings.exit_code, 0);
+    EXPECT_NE(rings.text.find(name), std::string::npos);
+    const auto other =
+        run(std::string(IPCSTAT) + " --name no-such-channel-at-all snapshot --format json");
+    ASSERT_EQ(other.exit_code, 0);
+    EXPECT_EQ(other.text.find(name), std::string::npos);
+}
+
 TEST_F(LiveDemo, InterruptStopsParentAndChildCleanly) {
     demo->kill(SIGINT);
     auto status = demo->wait(20s);
@@ -169,12 +199,38 @@ TEST(SlotsDemo, RunsFlatOutForADuration) {
     EXPECT_NE(out.text.find("all checked"), std::string::npos);
 }
 
+TEST(Ipcstat, RemoveStaleNeedsYesAndKeepsLiveSegments) {
+    const auto name = ipc::test::unique_name("stale");
+    // A ring whose creator is gone: a child makes it, keeps it, and exits.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ipc::ring_options o;
+        o.keep_segment = true;
+        auto w = ipc::ring_writer::open(name, o);
+        ipc::telemetry::remove_segment();
+        ::_exit(w ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_EQ(ipc::test::exit_code(status), 0);
+    const auto listed = run(std::string(IPCSTAT) + " remove-stale 2>/dev/null");
+    EXPECT_EQ(listed.exit_code, 3) << "stale segments exist, --yes not given";
+    EXPECT_NE(listed.text.find("libipc-ring-" + name), std::string::npos);
+    EXPECT_TRUE(ipc::inspect::read_ring("libipc-ring-" + name)) << "nothing removed";
+    const auto removed = run(std::string(IPCSTAT) + " remove-stale --yes");
+    EXPECT_EQ(removed.exit_code, 0);
+    EXPECT_NE(removed.text.find("removed: libipc-ring-" + name), std::string::npos);
+    EXPECT_FALSE(ipc::inspect::read_ring("libipc-ring-" + name));
+}
+
 TEST(Demo, RejectsBadArguments) {
     EXPECT_NE(run(std::string(IPC_DEMO) + " ring --size -1 2>/dev/null").exit_code, 0);
     EXPECT_NE(
         run(std::string(IPC_DEMO) + " ring --name 'bad/name' --duration 1 2>/dev/null").exit_code,
         0);
     EXPECT_NE(run(std::string(IPCSTAT) + " snapshot --format xml 2>/dev/null").exit_code, 0);
+    EXPECT_NE(run(std::string(IPCSTAT) + " --kind bogus list 2>/dev/null").exit_code, 0);
+    EXPECT_NE(run(std::string(IPCSTAT) + " --pid -3 list 2>/dev/null").exit_code, 0);
     EXPECT_NE(run(std::string(IPC_DEMO) + " slots --slots 0 2>/dev/null").exit_code, 0);
     EXPECT_NE(
         run(std::string(IPC_DEMO) + " slots --size 100000000 --duration 1 2>/dev/null").exit_code,

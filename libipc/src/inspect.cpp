@@ -340,6 +340,29 @@ snapshot take_snapshot(const std::string& dir) {
     return s;
 }
 
+std::vector<segment_entry> remove_stale(const std::string& dir, const snapshot_filter& f) {
+    snapshot found;
+    found.segments = scan(dir, nullptr);
+    std::vector<segment_entry> removed;
+    for (auto& seg : filtered(found, f).segments) {
+        if (!seg.stale) {
+            continue;
+        }
+        auto fd = shm::open(with_slash(seg.name), access::read_only);
+        if (!fd) {
+            seg.error = fd.error_value().message();
+        } else if (!examine(seg.name, nullptr).stale) {
+            continue;  // came back to life since the scan
+        } else if (auto gone = shm::unlink_if_same(with_slash(seg.name), fd->get()); !gone) {
+            seg.error = gone.error_value().message();
+        } else {
+            seg.error.clear();
+        }
+        removed.push_back(std::move(seg));
+    }
+    return removed;
+}
+
 endpoint_rates rates(const endpoint_info& before, const endpoint_info& after,
                      std::uint64_t elapsed_ns) noexcept {
     endpoint_rates out;

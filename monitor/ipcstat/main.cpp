@@ -1,9 +1,11 @@
 // ipcstat: libipc telemetry without a display.
-//   ipcstat list
-//   ipcstat watch [--interval MS] [--iterations N]
-//   ipcstat snapshot --format json
-// Exit codes: 0 success, 1 bad usage (CLI11's codes for parse errors), 2 nothing to report
-// (snapshot/list found no libipc segment when --require was given).
+//   ipcstat [--name TEXT] [--kind KIND] [--pid PID] list
+//   ipcstat [filters] watch [--interval MS] [--iterations N]
+//   ipcstat [filters] snapshot --format json|csv|prometheus [--pretty]
+//   ipcstat remove-stale [--yes]
+// Exit codes: 0 success; 1 an operation failed (a stale segment could not be removed); 2
+// nothing to report (no libipc segment matched, with --require); 3 stale segments exist and
+// remove-stale was not confirmed with --yes; 105-111 bad usage (CLI11's parse error codes).
 
 #include <unistd.h>
 
@@ -24,17 +26,26 @@ void on_signal(int) {
     stop_requested = 1;
 }
 
-int run_watch(const std::string& dir, int interval_ms, int iterations) {
+constexpr int exit_failed = 1;
+constexpr int exit_nothing = 2;
+constexpr int exit_unconfirmed = 3;
+
+ipc::inspect::snapshot take(const std::string& dir, const ipc::inspect::snapshot_filter& f) {
+    return ipc::inspect::filtered(ipc::inspect::take_snapshot(dir), f);
+}
+
+int run_watch(const std::string& dir, const ipc::inspect::snapshot_filter& f, int interval_ms,
+              int iterations) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     const bool tty = ::isatty(STDOUT_FILENO) != 0;
-    ipc::inspect::snapshot before = ipc::inspect::take_snapshot(dir);
+    ipc::inspect::snapshot before;
     bool have_before = false;
     for (int i = 0; (iterations == 0 || i < iterations) && stop_requested == 0; ++i) {
         if (have_before) {
             std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
         }
-        ipc::inspect::snapshot now = ipc::inspect::take_snapshot(dir);
+        ipc::inspect::snapshot now = take(dir, f);
         const std::string table = ipcstat::watch_table(now, have_before ? &before : nullptr);
         // On a terminal redraw in place; into a pipe print one table after another.
         std::fputs(tty ? "\033[H\033[2J" : "\n", stdout);
@@ -46,6 +57,45 @@ int run_watch(const std::string& dir, int interval_ms, int iterations) {
     return 0;
 }
 
+// Lists the stale segments; removes them only when `confirmed`.
+int run_remove_stale(const std::string& dir, const ipc::inspect::snapshot_filter& f,
+                     bool confirmed) {
+    if (!confirmed) {
+        int stale = 0;
+        ipc::inspect::snapshot found;
+        found.segments = ipc::inspect::discover(dir);
+        for (const auto& seg : ipc::inspect::filtered(found, f).segments) {
+            if (seg.stale) {
+                std::printf("stale: %s\n", seg.name.c_str());
+                ++stale;
+            }
+        }
+        if (stale != 0) {
+            std::fputs("ipcstat: nothing removed; pass --yes to remove these\n", stderr);
+        }
+        return stale != 0 ? exit_unconfirmed : 0;
+    }
+    int rc = 0;
+    for (const auto& seg : ipc::inspect::remove_stale(dir, f)) {
+        if (seg.error.empty()) {
+            std::printf("removed: %s\n", seg.name.c_str());
+        } else {
+            std::fprintf(stderr, "ipcstat: could not remove %s: %s\n", seg.name.c_str(),
+                         seg.error.c_str());
+            rc = exit_failed;
+        }
+    }
+    return rc;
+}
+
+void add_filters(CLI::App& app, ipc::inspect::snapshot_filter& f) {
+    app.add_option("--name", f.name, "Only channels whose name contains TEXT");
+    app.add_option("--kind", f.kind, "Only this channel kind")
+        ->check(CLI::IsMember({"ring", "slots", "duplex", "broker", "stream", "telemetry"}));
+    app.add_option("--pid", f.pid, "Only this process (and channels it is attached to)")
+        ->check(CLI::PositiveNumber);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,7 +104,9 @@ int main(int argc, char** argv) {
     std::string dir = ipc::inspect::default_shm_dir;
     app.add_option("--shm-dir", dir, "Where segments live")->capture_default_str();
     bool require = false;
-    app.add_flag("--require", require, "Exit 2 when no libipc segment is found");
+    app.add_flag("--require", require, "Exit 2 when no libipc segment matches");
+    ipc::inspect::snapshot_filter filter;
+    add_filters(app, filter);
 
     auto* list = app.add_subcommand("list", "Processes, endpoints, rings and segments");
     auto* watch = app.add_subcommand("watch", "A refreshing table with rates per second");
@@ -68,24 +120,34 @@ int main(int argc, char** argv) {
     auto* snapshot = app.add_subcommand("snapshot", "One machine-readable snapshot");
     std::string format = "json";
     snapshot->add_option("--format", format, "Output format")
-        ->check(CLI::IsMember({"json"}))
+        ->check(CLI::IsMember({"json", "csv", "prometheus"}))
         ->capture_default_str();
     bool pretty = false;
     snapshot->add_flag("--pretty", pretty, "Indent the JSON");
+    auto* remove = app.add_subcommand("remove-stale", "Remove segments no live process uses");
+    bool confirmed = false;
+    remove->add_flag("--yes", confirmed, "Really remove them (without it: only list them)");
 
     CLI11_PARSE(app, argc, argv);
 
     if (*watch) {
-        return run_watch(dir, interval_ms, iterations);
+        return run_watch(dir, filter, interval_ms, iterations);
     }
-    const auto snap = ipc::inspect::take_snapshot(dir);
-    if (require && snap.segments.empty()) {
-        std::fputs("ipcstat: no libipc segment found\n", stderr);
-        return 2;
+    if (*remove) {
+        return run_remove_stale(dir, filter, confirmed);
+    }
+    const auto snap = take(dir, filter);
+    if (require && snap.segments.empty() && snap.processes.empty()) {
+        std::fputs("ipcstat: no libipc segment matches\n", stderr);
+        return exit_nothing;
     }
     if (*list) {
         std::fputs(ipcstat::list_tables(snap).c_str(), stdout);
-    } else if (*snapshot) {
+    } else if (format == "csv") {
+        std::fputs(ipc::inspect::to_csv(snap).c_str(), stdout);
+    } else if (format == "prometheus") {
+        std::fputs(ipc::inspect::to_prometheus(snap).c_str(), stdout);
+    } else {
         std::puts(ipc::inspect::to_json(snap, pretty).c_str());
     }
     return 0;

@@ -175,4 +175,26 @@ const endpoint_info* find_endpoint(const snapshot& s, const process_info& owner,
 // The snapshot as one JSON document (schema in docs/SNAPSHOT.md).
 std::string to_json(const snapshot& s, bool pretty = false);
 
+// One CSV row per endpoint, with a header row (RFC 4180; columns in docs/SNAPSHOT.md).
+std::string to_csv(const snapshot& s);
+
+// Prometheus text exposition format 0.0.4: libipc_* metrics with labels (docs/SNAPSHOT.md).
+std::string to_prometheus(const snapshot& s);
+
+// What to keep of a snapshot. Empty fields match everything.
+struct snapshot_filter {
+    std::string name{};    // substring of the channel name (endpoints, rings, slots, segments)
+    std::string kind{};    // "ring", "slots", ... (endpoints, rings, slots, segments)
+    std::int32_t pid = 0;  // owner process, or a pid attached to a ring or slots channel
+};
+// The snapshot with only what matches: processes keep the matching endpoints, and a process
+// with none left is dropped unless only `pid` was given.
+snapshot filtered(const snapshot& s, const snapshot_filter& f);
+
+// Removes every segment in `dir` that is stale (no process that uses it is alive) and matches
+// `f` (name, kind, creator pid), checking each again just before removing it; a segment that
+// came back to life is kept. Returns what was removed, or not (entry.error says why).
+std::vector<segment_entry> remove_stale(const std::string& dir = default_shm_dir,
+                                        const snapshot_filter& f = {});
+
 }  // namespace ipc::inspect

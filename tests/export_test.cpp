@@ -1,0 +1,254 @@
+// Snapshot exports (CSV, Prometheus text), filters and stale-segment removal, checked by parsing
+// the output back. No display needed.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ipc/inspect.hpp"
+#include "ipc/layout/segment_header.hpp"
+#include "ipc/ring.hpp"
+#include "ipc/shm.hpp"
+#include "support/names.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// RFC 4180 records: fields split at commas outside quotes, "" inside quotes is one quote.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+    std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                rows.back().back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                rows.back().back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            rows.back().emplace_back();
+        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            rows.emplace_back(1);
+            ++i;
+        } else {
+            rows.back().back() += c;
+        }
+    }
+    rows.pop_back();  // after the last CRLF
+    return rows;
+}
+
+struct sample {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    std::string value;
+};
+
+// The text exposition format: HELP and TYPE before a family's samples, families contiguous.
+std::vector<sample> parse_prometheus(const std::string& text) {
+    static const std::regex line_re(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$)");
+    static const std::regex label_re(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)")re");
+    std::vector<sample> samples;
+    std::set<std::string> finished;
+    std::string family;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("# HELP ", 0) == 0) {
+            continue;
+        }
+        if (line.rfind("# TYPE ", 0) == 0) {
+            EXPECT_TRUE(finished.insert(family).second || family.empty()) << line;
+            family = line.substr(7, line.find(' ', 7) - 7);
+            EXPECT_EQ(finished.count(family), 0u) << "family repeated: " << family;
+            continue;
+        }
+        std::smatch m;
+        EXPECT_TRUE(std::regex_match(line, m, line_re)) << line;
+        sample s{m[1], {}, m[4]};
+        EXPECT_EQ(s.name.rfind(family, 0), 0u) << s.name << " outside its family " << family;
+        const std::string labels = m[3];
+        for (std::sregex_iterator it(labels.begin(), labels.end(), label_re), end; it != end;
+             ++it) {
+            s.labels[(*it)[1]] = (*it)[2];
+        }
+        samples.push_back(std::move(s));
+    }
+    return samples;
+}
+
+// A ring pair that has moved `count` messages, kept open while the test looks at it.
+struct busy_ring {
+    std::string name = ipc::test::unique_name("export");
+    ipc::ring_writer writer;
+    ipc::ring_reader reader;
+    explicit busy_ring(int count) {
+        writer = std::move(ipc::ring_writer::open(name).value());
+        reader = std::move(ipc::ring_reader::open(name).value());
+        std::vector<std::byte> msg(100), buf(100);
+        for (int i = 0; i < count; ++i) {
+            EXPECT_TRUE(writer.try_send(msg));
+            EXPECT_TRUE(reader.try_receive(buf));
+        }
+    }
+};
+
+TEST(Export, CsvParsesBackWithOneRowPerEndpoint) {
+    busy_ring ring(7);
+    const auto snap = ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = ring.name});
+    const auto rows = parse_csv(ipc::inspect::to_csv(snap));
+    ASSERT_EQ(rows.size(), 3u);  // header, writer, reader
+    const auto& header = rows[0];
+    std::map<std::string, std::size_t> column;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+        column[header[i]] = i;
+    }
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+        ASSERT_EQ(rows[r].size(), header.size());
+        EXPECT_EQ(rows[r][column["name"]], ring.name);
+        EXPECT_EQ(rows[r][column["pid"]], std::to_string(::getpid()));
+        const auto& role = rows[r][column["role"]];
+        EXPECT_EQ(rows[r][column[role == "writer" ? "sent" : "received"]], "7");
+        EXPECT_EQ(rows[r][column[role == "writer" ? "bytes_out" : "bytes_in"]], "700");
+    }
+}
+
+TEST(Export, CsvQuotesFieldsThatNeedIt) {
+    ipc::inspect::snapshot s;
+    ipc::inspect::process_info p;
+    p.program = "odd, \"name\"";
+    p.endpoints.emplace_back();
+    p.endpoints.back().name = "line\r\nbreak";
+    s.processes.push_back(p);
+    const auto rows = parse_csv(ipc::inspect::to_csv(s));
+    ASSERT_EQ(rows.size(), 2u);
+    ASSERT_EQ(rows[1].size(), rows[0].size());
+    EXPECT_EQ(rows[1][2], "odd, \"name\"");
+    EXPECT_EQ(rows[1][9], "line\r\nbreak");
+}
+
+TEST(Export, PrometheusParsesBackWithCountersAndHistograms) {
+    busy_ring ring(9);
+    const auto snap = ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = ring.name});
+    const auto samples = parse_prometheus(ipc::inspect::to_prometheus(snap));
+    std::map<std::string, std::string> value_for_reader;
+    std::vector<std::pair<double, double>> buckets;  // le, cumulative count (reader)
+    std::string count;
+    for (const auto& s : samples) {
+        const auto role = s.labels.find("role");
+        if (role == s.labels.end() || role->second != "reader") {
+            continue;
+        }
+        EXPECT_EQ(s.labels.at("channel"), ring.name);
+        if (s.name == "libipc_endpoint_latency_seconds_bucket") {
+            const auto& le = s.labels.at("le");
+            buckets.emplace_back(le == "+Inf" ? 1e300 : std::stod(le), std::stod(s.value));
+        } else {
+            value_for_reader[s.name] = s.value;
+        }
+    }
+    EXPECT_EQ(value_for_reader["libipc_endpoint_messages_received_total"], "9");
+    EXPECT_EQ(value_for_reader["libipc_endpoint_received_bytes_total"], "900");
+    EXPECT_EQ(value_for_reader["libipc_endpoint_latency_seconds_count"], "9");
+    ASSERT_FALSE(buckets.empty());
+    for (std::size_t i = 1; i < buckets.size(); ++i) {
+        EXPECT_GT(buckets[i].first, buckets[i - 1].first) << "le grows";
+        EXPECT_GE(buckets[i].second, buckets[i - 1].second) << "buckets are cumulative";
+    }
+    EXPECT_EQ(buckets.back().second, 9.0) << "+Inf holds every sample";
+    bool ring_seen = false;
+    for (const auto& s : samples) {
+        if (s.name == "libipc_ring_messages_read_total" && s.labels.at("channel") == ring.name) {
+            ring_seen = true;
+            EXPECT_EQ(s.value, "9");
+        }
+    }
+    EXPECT_TRUE(ring_seen);
+}
+
+TEST(Export, PrometheusEscapesLabelValues) {
+    ipc::inspect::snapshot s;
+    ipc::inspect::process_info p;
+    p.pid = 5;
+    p.program = "a\"b\\c\nd";
+    s.processes.push_back(p);
+    const auto text = ipc::inspect::to_prometheus(s);
+    EXPECT_NE(text.find(R"(program="a\"b\\c\nd")"), std::string::npos) << text;
+    const auto samples = parse_prometheus(text);
+    ASSERT_FALSE(samples.empty());
+}
+
+TEST(Filter, KeepsWhatMatchesNameKindAndPid) {
+    busy_ring ring(1);
+    const auto all = ipc::inspect::take_snapshot();
+    const auto by_name = ipc::inspect::filtered(all, {.name = ring.name});
+    ASSERT_EQ(by_name.rings.size(), 1u);
+    ASSERT_EQ(by_name.processes.size(), 1u);
+    EXPECT_EQ(by_name.processes[0].endpoints.size(), 2u);
+    EXPECT_TRUE(ipc::inspect::filtered(all, {.name = ring.name, .kind = "slots"}).rings.empty());
+    EXPECT_TRUE(
+        ipc::inspect::filtered(all, {.name = ring.name, .kind = "slots"}).processes.empty());
+    const auto by_pid = ipc::inspect::filtered(all, {.pid = ::getpid()});
+    ASSERT_EQ(by_pid.processes.size(), 1u);
+    EXPECT_EQ(by_pid.processes[0].pid, ::getpid());
+    bool ring_kept = false;
+    for (const auto& r : by_pid.rings) {
+        ring_kept = ring_kept || r.name == ring.name;
+    }
+    EXPECT_TRUE(ring_kept);
+    EXPECT_TRUE(ipc::inspect::filtered(all, {.name = "no-such-channel-anywhere"}).rings.empty());
+}
+
+// A pid that ran and has been reaped: nothing alive holds it (until it is reused).
+pid_t dead_pid() {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return child;
+}
+
+TEST(RemoveStale, RemovesWhatNoLiveProcessUsesAndKeepsTheRest) {
+    const auto name = ipc::test::unique_name("stale");
+    const auto object = ipc::shm::object_name("ring", name);
+    {
+        auto fd = ipc::shm::create(object, 4096, 0600);
+        ASSERT_TRUE(fd);
+        auto map = ipc::mapping::map(fd->get(), 4096, ipc::access::read_write);
+        ASSERT_TRUE(map);
+        auto& h = *reinterpret_cast<ipc::layout::segment_header*>(map->data());
+        h.magic = ipc::layout::segment_magic;
+        h.kind = 99;  // broken: stale because its creator is dead
+        h.creator_pid = dead_pid();
+    }
+    busy_ring live(1);
+    // Only this test's segments: other tests running beside it keep stale ones on purpose.
+    const auto removed = ipc::inspect::remove_stale(
+        ipc::inspect::default_shm_dir, {.name = "test-" + std::to_string(::getpid()) + "-stale"});
+    bool ours = false;
+    for (const auto& seg : removed) {
+        EXPECT_TRUE(seg.error.empty()) << seg.name << ": " << seg.error;
+        EXPECT_NE(seg.name, "libipc-ring-" + live.name);
+        ours = ours || "/" + seg.name == object;
+    }
+    EXPECT_TRUE(ours);
+    EXPECT_FALSE(ipc::shm::open(object, ipc::access::read_only));
+    EXPECT_TRUE(ipc::inspect::read_ring("libipc-ring-" + live.name));
+}
+
+}  // namespace
