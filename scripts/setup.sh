@@ -8,6 +8,9 @@ packages=(
   libgtest-dev libgmock-dev          # tests
   libfmt-dev libcli11-dev            # formatting and command lines in the programs
   nlohmann-json3-dev                 # JSON in inspect (header-only, private) and ipc-bench
+  qt6-base-dev qt6-charts-dev        # ipc-monitor (Widgets, Charts)
+  libqt6opengl6-dev                  # Qt6Charts's CMake config needs Qt6OpenGL's
+  libgl-dev                          # Qt6::Gui's CMake config looks for OpenGL headers
 )
 
 missing=()

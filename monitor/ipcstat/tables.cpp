@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "ipcstat/units.hpp"
+#include "common/units.hpp"
 
 namespace ipcstat {
 
@@ -52,10 +52,10 @@ void append_endpoints(std::string& out, const snapshot& s) {
                     "PID", "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED", "P99");
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
-            out += fmt::format("{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n",
-                               p.pid, e.name, e.kind, e.role, e.state, e.counters.sent,
-                               e.counters.received, e.counters.dropped,
-                               e.latency.count == 0 ? "-" : format_duration_ns(e.latency.p99_ns));
+            out += fmt::format(
+                "{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n", p.pid, e.name,
+                e.kind, e.role, e.state, e.counters.sent, e.counters.received, e.counters.dropped,
+                e.latency.count == 0 ? "-" : units::format_duration_ns(e.latency.p99_ns));
         }
     }
 }
@@ -65,10 +65,10 @@ void append_rings(std::string& out, const snapshot& s) {
                        "CAPACITY", "USED", "HWM", "WRITER", "READER", "STALE");
     for (const auto& r : s.rings) {
         out += fmt::format("{:<24} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", r.name,
-                           format_bytes(static_cast<double>(r.capacity)),
-                           format_bytes(static_cast<double>(r.occupancy_bytes)),
-                           format_bytes(static_cast<double>(r.occupancy_hwm_bytes)), r.writer.pid,
-                           r.reader.pid, r.stale ? "yes" : "no");
+                           units::format_bytes(static_cast<double>(r.capacity)),
+                           units::format_bytes(static_cast<double>(r.occupancy_bytes)),
+                           units::format_bytes(static_cast<double>(r.occupancy_hwm_bytes)),
+                           r.writer.pid, r.reader.pid, r.stale ? "yes" : "no");
     }
 }
 
@@ -98,7 +98,7 @@ void append_segments(std::string& out, const snapshot& s) {
                        "SIZE", "STATUS", "ERROR");
     for (const auto& seg : s.segments) {
         out += fmt::format("{:<40} {:<10} {:>8} {:>10} {:<7} {}\n", seg.name, seg.kind,
-                           seg.creator_pid, format_bytes(static_cast<double>(seg.size)),
+                           seg.creator_pid, units::format_bytes(static_cast<double>(seg.size)),
                            segment_status(seg), seg.error);
     }
 }
@@ -143,11 +143,12 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
             out += fmt::format(
                 "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9}\n",
                 p.pid, e.name, e.role, e.counters.sent, e.counters.received,
-                has_rate ? format_count(msgs) : "-", has_rate ? format_bytes(bytes) : "-",
-                e.counters.dropped, e.counters.queue_depth,
-                has_latency ? format_duration_ns(e.latency.p50_ns) : "-",
-                has_latency ? format_duration_ns(e.latency.p99_ns) : "-",
-                has_latency ? format_duration_ns(e.latency.max_ns) : "-");
+                has_rate ? units::format_count(msgs) : "-",
+                has_rate ? units::format_bytes(bytes) : "-", e.counters.dropped,
+                e.counters.queue_depth,
+                has_latency ? units::format_duration_ns(e.latency.p50_ns) : "-",
+                has_latency ? units::format_duration_ns(e.latency.p99_ns) : "-",
+                has_latency ? units::format_duration_ns(e.latency.max_ns) : "-");
         }
     }
     return out;

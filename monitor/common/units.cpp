@@ -1,10 +1,10 @@
-#include "ipcstat/units.hpp"
+#include "common/units.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 
-namespace ipcstat {
+namespace units {
 
 namespace {
 
@@ -38,4 +38,4 @@ std::string format_bytes(double bytes) {
     return scaled(bytes, 1024.0, std::array<const char*, 5>{" B", " KiB", " MiB", " GiB", " TiB"});
 }
 
-}  // namespace ipcstat
+}  // namespace units

@@ -1,0 +1,64 @@
+#pragma once
+// The selected endpoint: its counters and rates, charts of the last minute (messages/s and
+// bytes/s; latency p50/p99/max), the current latency histogram, its ring's occupancy, or its
+// slots channel's grid.
+
+#include <QWidget>
+#include <QtCharts/QBarSeries>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QValueAxis>
+
+#include "ipc/inspect.hpp"
+
+class QLabel;
+class QProgressBar;
+class QGroupBox;
+
+namespace monitor {
+
+class slot_grid;
+
+class endpoint_details : public QWidget {
+    Q_OBJECT
+  public:
+    explicit endpoint_details(QWidget* parent = nullptr);
+
+    // Shows `e` (owned by `p`) as of snapshot `s`; `rates` over the last refresh. A different
+    // endpoint than last time restarts the charts.
+    void show_endpoint(const ipc::inspect::snapshot& s, const ipc::inspect::process_info& p,
+                       const ipc::inspect::endpoint_info& e,
+                       const ipc::inspect::endpoint_rates& rates, const QString& key);
+    void show_nothing();
+
+  private:
+    struct series_set {
+        QLineSeries* first;
+        QLineSeries* second;
+        QLineSeries* third;
+        QValueAxis* x;
+        QValueAxis* y;
+    };
+    QChartView* make_chart(const QString& title, const QStringList& names, series_set& set);
+    void append(series_set& set, double t, double a, double b, double c);
+    void show_counters(const ipc::inspect::endpoint_info& e,
+                       const ipc::inspect::endpoint_rates& rates);
+    void show_histogram(const ipc::inspect::endpoint_info& e);
+    void show_channel(const ipc::inspect::snapshot& s, const ipc::inspect::endpoint_info& e);
+
+    QLabel* title_ = nullptr;
+    QLabel* counters_ = nullptr;
+    series_set throughput_{};
+    series_set latency_{};
+    QBarSeries* histogram_ = nullptr;
+    QChart* histogram_chart_ = nullptr;
+    QGroupBox* ring_box_ = nullptr;
+    QProgressBar* occupancy_ = nullptr;
+    QLabel* ring_text_ = nullptr;
+    QGroupBox* slots_box_ = nullptr;
+    slot_grid* grid_ = nullptr;
+    QString shown_key_;
+    std::uint64_t first_taken_ns_ = 0;
+};
+
+}  // namespace monitor

@@ -1,0 +1,61 @@
+#pragma once
+// The monitor's window: the process/endpoint tree (filterable, sortable), the selected
+// endpoint's details, stale and broken segments, and the actions (refresh interval, pause,
+// refresh now, export, launch a demo, remove stale segments).
+
+#include <QMainWindow>
+#include <QTimer>
+
+#include "ipc/inspect.hpp"
+
+class QComboBox;
+class QListWidget;
+class QSortFilterProxyModel;
+class QTreeView;
+
+namespace monitor {
+
+class endpoint_details;
+class endpoint_tree_model;
+class demo_dialog;
+
+class main_window : public QMainWindow {
+    Q_OBJECT
+  public:
+    explicit main_window(QWidget* parent = nullptr);
+    ~main_window() override;
+
+    // Takes a snapshot now and updates every view.
+    void refresh();
+    // Writes the latest snapshot as JSON or CSV (by the file's extension); false on failure.
+    bool export_snapshot(const QString& path) const;
+    void set_interval_ms(int ms);
+    const ipc::inspect::snapshot& latest() const { return latest_; }
+    endpoint_tree_model* model() const { return model_; }
+    // Selects the endpoint of this channel name and role (for screenshots and tests).
+    bool select_endpoint(const QString& name, const QString& role);
+    // Starts a demo as the Launch demo dialog does; the channel name it uses, or empty.
+    QString start_demo(const QString& channel, int rate, int size);
+
+  protected:
+    void closeEvent(QCloseEvent* event) override;
+
+  private:
+    void build_actions();
+    void show_selection();
+    void show_stale();
+    void ask_export();
+    void ask_remove_stale();
+
+    endpoint_tree_model* model_ = nullptr;
+    QSortFilterProxyModel* proxy_ = nullptr;
+    QTreeView* tree_ = nullptr;
+    endpoint_details* details_ = nullptr;
+    QListWidget* stale_ = nullptr;
+    QComboBox* interval_ = nullptr;
+    demo_dialog* demos_ = nullptr;
+    QTimer timer_;
+    ipc::inspect::snapshot latest_;
+};
+
+}  // namespace monitor
