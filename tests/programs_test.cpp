@@ -223,6 +223,51 @@ TEST(Ipcstat, RemoveStaleNeedsYesAndKeepsLiveSegments) {
     EXPECT_FALSE(ipc::inspect::read_ring("libipc-ring-" + name));
 }
 
+#ifdef IPC_MONITOR
+// The monitor, offscreen, against a live demo it starts: the demo's endpoint appears and is
+// selected, the window is rendered, and the exported snapshot shows the demo's counters rising.
+class MonitorSmoke : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MonitorSmoke, ShowsTheDemoAndExportsAValidSnapshot) {
+    const std::string channel = GetParam();
+    const std::string dir = ::testing::TempDir();
+    const std::string png = dir + "monitor-" + channel + ".png";
+    const std::string json = dir + "monitor-" + channel + ".json";
+    const auto out =
+        run("QT_QPA_PLATFORM=offscreen " + std::string(IPC_MONITOR) + " --screenshot " + png +
+            " --after 3 --demo " + channel + " --export " + json + " 2>/dev/null");
+    ASSERT_EQ(out.exit_code, 0) << "3: the demo's endpoint never appeared";
+    FILE* image = std::fopen(png.c_str(), "rb");
+    ASSERT_NE(image, nullptr);
+    unsigned char magic[8] = {};
+    EXPECT_EQ(std::fread(magic, 1, 8, image), 8u);
+    std::fclose(image);
+    EXPECT_EQ(magic[1], 'P');
+    EXPECT_EQ(magic[2], 'N');
+    EXPECT_EQ(magic[3], 'G');
+    FILE* f = std::fopen(json.c_str(), "rb");
+    ASSERT_NE(f, nullptr);
+    std::string text;
+    for (int c; (c = std::fgetc(f)) != EOF;) {
+        text += static_cast<char>(c);
+    }
+    std::fclose(f);
+    const auto doc = nlohmann::json::parse(text);
+    EXPECT_EQ(doc["schema"], "libipc.snapshot/1");
+    std::uint64_t moved = 0;
+    for (const auto& p : doc["processes"]) {
+        for (const auto& e : p["endpoints"]) {
+            if (e["kind"] == channel && e["name"].get<std::string>().rfind("monitor-", 0) == 0) {
+                moved += e["counters"]["sent"].get<std::uint64_t>();
+            }
+        }
+    }
+    EXPECT_GT(moved, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(EachDemo, MonitorSmoke, ::testing::Values("ring", "slots"));
+#endif
+
 TEST(Demo, RejectsBadArguments) {
     EXPECT_NE(run(std::string(IPC_DEMO) + " ring --size -1 2>/dev/null").exit_code, 0);
     EXPECT_NE(

@@ -1,0 +1,137 @@
+// The monitor's model and window, offscreen (QT_QPA_PLATFORM=offscreen): model consistency
+// across updates (QAbstractItemModelTester), rows that stay put, and a window that survives a
+// segment removed or overwritten with garbage while it is shown.
+
+#include <gtest/gtest.h>
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QListWidget>
+#include <QPersistentModelIndex>
+#include <cstring>
+
+#include "endpoint_tree_model.hpp"
+#include "ipc/ring.hpp"
+#include "ipc/shm.hpp"
+#include "main_window.hpp"
+#include "support/names.hpp"
+#include "support/tamper.hpp"
+
+namespace {
+
+using ipc::inspect::endpoint_info;
+using ipc::inspect::process_info;
+using ipc::inspect::snapshot;
+
+endpoint_info endpoint(std::uint32_t index, std::uint32_t generation, const std::string& name,
+                       std::uint64_t sent) {
+    endpoint_info e;
+    e.index = index;
+    e.generation = generation;
+    e.state = "active";
+    e.kind = "ring";
+    e.role = "writer";
+    e.name = name;
+    e.counters.sent = sent;
+    return e;
+}
+
+process_info process(std::int32_t pid, std::vector<endpoint_info> endpoints) {
+    process_info p;
+    p.pid = pid;
+    p.start_time = 1000 + static_cast<std::uint64_t>(pid);
+    p.program = "prog" + std::to_string(pid);
+    p.alive = true;
+    p.endpoints = std::move(endpoints);
+    return p;
+}
+
+snapshot at(std::uint64_t t_ns, std::vector<process_info> processes) {
+    snapshot s;
+    s.taken_ns = t_ns;
+    s.processes = std::move(processes);
+    return s;
+}
+
+TEST(MonitorModel, StaysConsistentAcrossInsertsRemovalsAndReuse) {
+    monitor::endpoint_tree_model model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.update(
+        at(1'000'000'000, {process(10, {endpoint(0, 1, "a", 5)}),
+                           process(20, {endpoint(0, 1, "b", 1), endpoint(1, 1, "c", 0)})}));
+    EXPECT_EQ(model.rowCount(), 2);
+    // Process 10 goes, 30 comes, 20's record 1 is reused (new generation), counters move.
+    model.update(at(2'000'000'000, {process(20, {endpoint(0, 1, "b", 101), endpoint(1, 2, "d", 0)}),
+                                    process(30, {})}));
+    EXPECT_EQ(model.rowCount(), 2);
+    const QModelIndex p20 = model.find(QStringLiteral("20:1020"));
+    ASSERT_TRUE(p20.isValid());
+    ASSERT_EQ(model.rowCount(p20), 2);
+    EXPECT_EQ(model.index(1, monitor::endpoint_tree_model::col_name, p20).data().toString(), "d");
+    model.update(at(3'000'000'000, {}));
+    EXPECT_EQ(model.rowCount(), 0);
+}
+
+TEST(MonitorModel, RowsStayPutAndRatesFollowTheCounters) {
+    monitor::endpoint_tree_model model;
+    model.update(at(1'000'000'000, {process(20, {endpoint(0, 1, "b", 100)})}));
+    const QPersistentModelIndex b = model.find(QStringLiteral("20:1020:0:1"));
+    ASSERT_TRUE(b.isValid());
+    // A process appears before it and another endpoint after it: b is still b.
+    model.update(
+        at(2'000'000'000, {process(10, {endpoint(0, 1, "a", 0)}),
+                           process(20, {endpoint(0, 1, "b", 350), endpoint(1, 1, "x", 0)})}));
+    ASSERT_TRUE(b.isValid());
+    EXPECT_EQ(b.data().toString(), "b");
+    EXPECT_EQ(b.data(monitor::endpoint_tree_model::key_role).toString(), "20:1020:0:1");
+    EXPECT_DOUBLE_EQ(model.rates_at(b).sent_per_s, 250.0);
+    EXPECT_EQ(model.endpoint_at(b)->counters.sent, 350u);
+}
+
+// A segment that turns to garbage, then vanishes, while the window shows it.
+TEST(MonitorWindow, SurvivesASegmentCorruptedThenRemovedWhileShown) {
+    const auto name = ipc::test::unique_name("shown");
+    ipc::ring_options o;
+    o.keep_segment = true;
+    auto writer = ipc::ring_writer::open(name, o);
+    ASSERT_TRUE(writer);
+    auto reader = ipc::ring_reader::open(name, o);
+    ASSERT_TRUE(reader);
+    monitor::main_window window;
+    window.show();
+    window.refresh();
+    ASSERT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("reader")));
+    const auto object = ipc::shm::object_name("ring", name);
+    {
+        ipc::test::tamper t(object);
+        std::memset(t.map.data() + 64, 0xab, t.map.size() - 64);  // control block and data
+    }
+    window.refresh();
+    bool error_row = false;
+    for (const auto& seg : window.latest().segments) {
+        error_row = error_row || ("/" + seg.name == object && !seg.error.empty());
+    }
+    EXPECT_TRUE(error_row) << "the corrupt ring is listed with its error";
+    auto* errors = window.findChild<QListWidget*>();
+    ASSERT_NE(errors, nullptr);
+    EXPECT_FALSE(
+        errors->findItems(QString::fromStdString(object.substr(1)), Qt::MatchStartsWith).isEmpty());
+    writer->close();
+    reader->close();
+    ASSERT_TRUE(ipc::shm::unlink(object));
+    window.refresh();
+    for (const auto& seg : window.latest().segments) {
+        EXPECT_NE("/" + seg.name, object);
+    }
+    window.close();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("libipc-tests"));  // not the user's settings
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
