@@ -12,6 +12,8 @@ void add_baselines(std::vector<bench_case>& cases);
 void add_ring_cases(std::vector<bench_case>& cases);
 // Slots round trips beside the raw atomic and futex round trips; calls/s at 1 and 2 host threads.
 void add_slots_cases(std::vector<bench_case>& cases);
+// ipc-monitor's own CPU with 100 live endpoints, at 1 Hz and 10 Hz (when the monitor is built).
+void add_monitor_cases(std::vector<bench_case>& cases);
 
 // Message sizes of the throughput cases, and the suffix used in case names ("8B", "64KiB").
 const std::vector<std::size_t>& throughput_sizes();

@@ -150,6 +150,9 @@ int main(int argc, char** argv) {
     bench::add_baselines(cases);
     bench::add_ring_cases(cases);
     bench::add_slots_cases(cases);
+#ifdef IPC_MONITOR_BIN
+    bench::add_monitor_cases(cases);
+#endif
     std::regex re;
     try {
         re = std::regex(filter);

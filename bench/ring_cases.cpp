@@ -1,9 +1,14 @@
 #include <algorithm>
 #include <bit>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "cases.hpp"
+#include "ipc/inspect.hpp"
 #include "ipc/ring.hpp"
 #include "must.hpp"
 
@@ -62,9 +67,43 @@ std::uint64_t messages_for(std::size_t size) {
     return std::clamp<std::uint64_t>(2'000'000'000ull / size, 2000, 5'000'000);
 }
 
+// Takes a full inspect snapshot (what ipc-monitor and ipcstat do) `hz` times a second until
+// destroyed; a thread of the writer's process, so it shares the writer's CPU.
+class observer {
+  public:
+    explicit observer(int hz) {
+        if (hz > 0) {
+            thread_ = std::thread([this, hz] {
+                std::unique_lock lock(mutex_);
+                while (!done_) {
+                    (void)ipc::inspect::take_snapshot();
+                    wake_.wait_for(lock, std::chrono::milliseconds(1000 / hz));
+                }
+            });
+        }
+    }
+    ~observer() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
 // The writer (parent) sends flat out; the reader (child) copies each message out and records
-// when the first and the last arrived. Returns messages per second.
-double ring_throughput(std::size_t size, bool telemetry) {
+// when the first and the last arrived. With observe_hz, an observer snapshots everything while
+// the writer sends. Returns messages per second.
+double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0) {
     const auto name = unique_channel("tp");
     ipc::ring_options o;
     o.max_message = static_cast<std::uint32_t>(size);
@@ -88,6 +127,7 @@ double ring_throughput(std::size_t size, bool telemetry) {
             result->last_ns = now_ns();
         },
         [&] {
+            observer watching(observe_hz);
             std::vector<std::byte> msg(size, std::byte{2});
             for (std::uint64_t i = 0; i < n; ++i) {
                 check(writer.send(msg));
@@ -139,6 +179,10 @@ void add_ring_cases(std::vector<bench_case>& cases) {
     cases.push_back(measured("ring_throughput_msgs_64B_telemetry_on", "msgs/s",
                              "ring_throughput_msgs_64B_telemetry_off",
                              [] { return ring_throughput(64, true); }));
+    // What watching costs the peers: a monitor's snapshots at 10 Hz against none.
+    cases.push_back(measured("ring_throughput_msgs_64B_observed_10Hz", "msgs/s",
+                             "ring_throughput_msgs_64B_telemetry_on",
+                             [] { return ring_throughput(64, true, 10); }));
 }
 
 }  // namespace bench
