@@ -54,6 +54,14 @@ pid_t spawn_monitor(int interval_ms) {
     return pid;
 }
 
+// Throws when the monitor has exited: its CPU clock would then say nothing about its cost.
+void require_running(pid_t pid) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) != 0) {
+        throw std::runtime_error("ipc-monitor exited during the measurement");
+    }
+}
+
 // CPU time the process has used so far, in ns (its CPU-time clock).
 std::uint64_t cpu_ns(pid_t pid) {
     clockid_t clock{};
@@ -90,11 +98,13 @@ double monitor_cpu_percent(int interval_ms, std::chrono::seconds window) {
             }
             const pid_t monitor = spawn_monitor(interval_ms);
             std::this_thread::sleep_for(startup);
+            require_running(monitor);
             const auto cpu0 = cpu_ns(monitor);
             const auto wall0 = now_ns();
             std::this_thread::sleep_for(window);
             const auto cpu1 = cpu_ns(monitor);
             const auto wall1 = now_ns();
+            require_running(monitor);
             ::kill(monitor, SIGTERM);
             int status = 0;
             ::waitpid(monitor, &status, 0);

@@ -103,14 +103,15 @@ class observer {
 // The writer (parent) sends flat out; the reader (child) copies each message out and records
 // when the first and the last arrived. With observe_hz, an observer snapshots everything while
 // the writer sends. Returns messages per second.
-double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0) {
+double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0,
+                       std::uint64_t messages = 0) {
     const auto name = unique_channel("tp");
     ipc::ring_options o;
     o.max_message = static_cast<std::uint32_t>(size);
     o.capacity = working_set_for(size);
     o.wait = ipc::wait_strategy::adaptive;
     o.telemetry = telemetry;
-    const std::uint64_t n = messages_for(size);
+    const std::uint64_t n = messages != 0 ? messages : messages_for(size);
     shared_block block(sizeof(throughput_result));
     auto* result = block.as<throughput_result>();
     auto writer = must(ipc::ring_writer::open(name, o));
@@ -179,10 +180,14 @@ void add_ring_cases(std::vector<bench_case>& cases) {
     cases.push_back(measured("ring_throughput_msgs_64B_telemetry_on", "msgs/s",
                              "ring_throughput_msgs_64B_telemetry_off",
                              [] { return ring_throughput(64, true); }));
-    // What watching costs the peers: a monitor's snapshots at 10 Hz against none.
+    // What watching costs the peers: a monitor's snapshots at 10 Hz against none, over runs long
+    // enough (30 M messages, 2-9 s here) to hold tens of snapshots.
+    constexpr std::uint64_t watched_messages = 30'000'000;
+    cases.push_back(measured("ring_throughput_msgs_64B_unobserved_long", "msgs/s", "",
+                             [] { return ring_throughput(64, true, 0, watched_messages); }));
     cases.push_back(measured("ring_throughput_msgs_64B_observed_10Hz", "msgs/s",
-                             "ring_throughput_msgs_64B_telemetry_on",
-                             [] { return ring_throughput(64, true, 10); }));
+                             "ring_throughput_msgs_64B_unobserved_long",
+                             [] { return ring_throughput(64, true, 10, watched_messages); }));
 }
 
 }  // namespace bench

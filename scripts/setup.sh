@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev                 # JSON in inspect (header-only, private) and ipc-bench
   qt6-base-dev qt6-charts-dev        # ipc-monitor (Widgets, Charts)
   libqt6opengl6-dev                  # Qt6Charts's CMake config needs Qt6OpenGL's
+  libqt6svg6                         # the SVG image plugin, for the monitor's icon
   libgl-dev                          # Qt6::Gui's CMake config looks for OpenGL headers
 )
 

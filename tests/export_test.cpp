@@ -92,10 +92,11 @@ std::vector<sample> parse_prometheus(const std::string& text) {
 
 // A ring pair that has moved `count` messages, kept open while the test looks at it.
 struct busy_ring {
-    std::string name = ipc::test::unique_name("export");
+    std::string name;
     ipc::ring_writer writer;
     ipc::ring_reader reader;
-    explicit busy_ring(int count) {
+    explicit busy_ring(int count, const std::string& stem = "export")
+        : name(ipc::test::unique_name(stem)) {
         writer = std::move(ipc::ring_writer::open(name).value());
         reader = std::move(ipc::ring_reader::open(name).value());
         std::vector<std::byte> msg(100), buf(100);
@@ -236,7 +237,7 @@ TEST(RemoveStale, RemovesWhatNoLiveProcessUsesAndKeepsTheRest) {
         h.kind = 99;  // broken: stale because its creator is dead
         h.creator_pid = dead_pid();
     }
-    busy_ring live(1);
+    busy_ring live(1, "stale-live");  // under the filter below: it must survive it
     // Only this test's segments: other tests running beside it keep stale ones on purpose.
     const auto removed = ipc::inspect::remove_stale(
         ipc::inspect::default_shm_dir, {.name = "test-" + std::to_string(::getpid()) + "-stale"});

@@ -213,14 +213,20 @@ TEST(Ipcstat, RemoveStaleNeedsYesAndKeepsLiveSegments) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_EQ(ipc::test::exit_code(status), 0);
-    const auto listed = run(std::string(IPCSTAT) + " remove-stale 2>/dev/null");
+    // A live ring under the same filter must survive.
+    auto live = ipc::ring_writer::open(name + "-live");
+    ASSERT_TRUE(live);
+    const std::string only = " --name " + name;  // not other tests' or the user's segments
+    const auto listed = run(std::string(IPCSTAT) + only + " remove-stale 2>/dev/null");
     EXPECT_EQ(listed.exit_code, 3) << "stale segments exist, --yes not given";
     EXPECT_NE(listed.text.find("libipc-ring-" + name), std::string::npos);
     EXPECT_TRUE(ipc::inspect::read_ring("libipc-ring-" + name)) << "nothing removed";
-    const auto removed = run(std::string(IPCSTAT) + " remove-stale --yes");
+    EXPECT_EQ(listed.text.find(name + "-live"), std::string::npos) << "a live ring is not stale";
+    const auto removed = run(std::string(IPCSTAT) + only + " remove-stale --yes");
     EXPECT_EQ(removed.exit_code, 0);
     EXPECT_NE(removed.text.find("removed: libipc-ring-" + name), std::string::npos);
     EXPECT_FALSE(ipc::inspect::read_ring("libipc-ring-" + name));
+    EXPECT_TRUE(ipc::inspect::read_ring("libipc-ring-" + name + "-live"));
 }
 
 #ifdef IPC_MONITOR

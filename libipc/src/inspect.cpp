@@ -340,27 +340,51 @@ snapshot take_snapshot(const std::string& dir) {
     return s;
 }
 
-std::vector<segment_entry> remove_stale(const std::string& dir, const snapshot_filter& f) {
-    snapshot found;
-    found.segments = scan(dir, nullptr);
+namespace {
+
+// Removes the stale segments among `candidates` (a scan's entries).
+std::vector<segment_entry> remove_stale_among(std::vector<segment_entry> candidates) {
     std::vector<segment_entry> removed;
-    for (auto& seg : filtered(found, f).segments) {
+    for (auto& seg : candidates) {
         if (!seg.stale) {
             continue;
         }
         auto fd = shm::open(with_slash(seg.name), access::read_only);
         if (!fd) {
-            seg.error = fd.error_value().message();
-        } else if (!examine(seg.name, nullptr).stale) {
-            continue;  // came back to life since the scan
-        } else if (auto gone = shm::unlink_if_same(with_slash(seg.name), fd->get()); !gone) {
-            seg.error = gone.error_value().message();
-        } else {
-            seg.error.clear();
+            if (fd.code() != errc::not_found) {  // not_found: somebody removed it already
+                seg.error = fd.error_value().message();
+                removed.push_back(std::move(seg));
+            }
+            continue;
         }
+        // Checked again under the lock of unlink_if_same, on the same inode: a segment that came
+        // back to life since the scan is kept.
+        auto gone = shm::unlink_if_same(with_slash(seg.name), fd->get(),
+                                        [&] { return examine(seg.name, nullptr).stale; });
+        if (gone.code() == errc::not_found) {
+            continue;
+        }
+        seg.error = gone ? std::string() : gone.error_value().message();
         removed.push_back(std::move(seg));
     }
     return removed;
+}
+
+}  // namespace
+
+std::vector<segment_entry> remove_stale(const std::string& dir, const snapshot_filter& f) {
+    snapshot found;
+    found.segments = scan(dir, nullptr);
+    return remove_stale_among(filtered(found, f).segments);
+}
+
+std::vector<segment_entry> remove_stale(const std::string& dir,
+                                        const std::vector<std::string>& names) {
+    auto candidates = scan(dir, nullptr);
+    std::erase_if(candidates, [&](const segment_entry& seg) {
+        return std::find(names.begin(), names.end(), seg.name) == names.end();
+    });
+    return remove_stale_among(std::move(candidates));
 }
 
 endpoint_rates rates(const endpoint_info& before, const endpoint_info& after,

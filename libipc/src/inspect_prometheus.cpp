@@ -14,8 +14,9 @@ namespace ipc::inspect {
 
 namespace {
 
-// Histogram bucket bounds: 2^8 ns (256 ns) .. 2^36 ns (~69 s). The log-linear buckets of
-// ipc/histogram.hpp split exactly at powers of two, so the cumulative counts are exact.
+// Histogram bucket bounds: le = 2^e - 1 ns for e = 8 .. 36 (255 ns .. ~69 s). The log-linear
+// buckets of ipc/histogram.hpp split exactly at powers of two, and samples are whole
+// nanoseconds, so "at most 2^e - 1" is exactly the samples below 2^e.
 constexpr unsigned first_bound_exponent = 8;
 
 std::string escape(const std::string& value) {
@@ -35,7 +36,7 @@ std::string escape(const std::string& value) {
 
 std::string seconds(double ns) {
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%.9g", ns / 1e9);
+    std::snprintf(buf, sizeof buf, "%.12g", ns / 1e9);
     return buf;
 }
 
@@ -79,7 +80,7 @@ class family {
             for (; fine < buckets.size() && histogram::upper_bound(fine) <= bound; ++fine) {
                 cumulative += buckets[fine];
             }
-            labels.push_back({"le", seconds(static_cast<double>(bound))});
+            labels.push_back({"le", seconds(static_cast<double>(bound - 1))});
             add(labels, std::to_string(cumulative), "_bucket");
             labels.pop_back();
         }

@@ -74,7 +74,8 @@ result<void> unlink(const std::string& object) noexcept {
     return {};
 }
 
-result<void> unlink_if_same(const std::string& object, int fd) noexcept {
+result<void> unlink_if_same(const std::string& object, int fd,
+                            const std::function<bool()>& still_wanted) noexcept {
     unique_fd dir{::open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
     if (!dir.valid() || ::flock(dir.get(), LOCK_EX) != 0) {
         return system_error("locking the shm directory failed");
@@ -83,8 +84,14 @@ result<void> unlink_if_same(const std::string& object, int fd) noexcept {
     struct stat named {};
     unique_fd current{::shm_open(object.c_str(), O_RDONLY | O_CLOEXEC, 0)};
     result<void> outcome;
-    if (current.valid() && ::fstat(fd, &mine) == 0 && ::fstat(current.get(), &named) == 0 &&
-        mine.st_ino == named.st_ino && mine.st_dev == named.st_dev) {
+    if (!current.valid()) {
+        outcome = error{errc::not_found, "the segment is gone already"};
+    } else if (::fstat(fd, &mine) != 0 || ::fstat(current.get(), &named) != 0 ||
+               mine.st_ino != named.st_ino || mine.st_dev != named.st_dev) {
+        outcome = error{errc::busy, "the name now holds another segment"};
+    } else if (still_wanted && !still_wanted()) {
+        outcome = error{errc::busy, "the segment is in use again"};
+    } else {
         outcome = unlink(object);
     }
     ::flock(dir.get(), LOCK_UN);

@@ -43,7 +43,7 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
         make_chart(tr("Latency (µs, last minute)"), {tr("p50"), tr("p99"), tr("max")}, latency_),
         1);
     histogram_chart_ = new QChart;
-    histogram_chart_->setTitle(tr("Latency histogram (now)"));
+    histogram_chart_->setTitle(tr("Latency histogram (since the endpoint opened)"));
     histogram_chart_->legend()->hide();
     histogram_ = new QBarSeries;
     histogram_chart_->addSeries(histogram_);
@@ -110,6 +110,7 @@ void endpoint_details::append(series_set& set, double t, double a, double b, dou
 
 void endpoint_details::show_nothing() {
     shown_key_.clear();
+    previous_buckets_.clear();
     title_->setText(tr("Select an endpoint"));
     counters_->clear();
     for (auto* s : {throughput_.first, throughput_.second, throughput_.third, latency_.first,
@@ -138,9 +139,32 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
     const double t = static_cast<double>(s.taken_ns - first_taken_ns_) / 1e9;
     append(throughput_, t, rates.sent_per_s + rates.received_per_s,
            (rates.bytes_out_per_s + rates.bytes_in_per_s) / 1024.0, 0);
-    append(latency_, t, us(e.latency.p50_ns), us(e.latency.p99_ns), us(e.latency.max_ns));
+    append_latency(t, e);
     show_histogram(e);
     show_channel(s, e);
+}
+
+void endpoint_details::append_latency(double t, const ipc::inspect::endpoint_info& e) {
+    const auto& now = e.latency_buckets;
+    if (previous_buckets_.size() != now.size()) {
+        previous_buckets_ = now;  // the first refresh of this endpoint: nothing to compare
+        return;
+    }
+    std::vector<std::uint64_t> recent(now.size(), 0);
+    std::uint64_t recent_max = 0;
+    for (std::size_t i = 0; i < now.size(); ++i) {
+        const auto before = previous_buckets_[i];
+        recent[i] = now[i] > before ? now[i] - before : 0;
+        if (recent[i] != 0) {
+            recent_max = std::min(ipc::histogram::upper_bound(i) - 1, e.latency.max_ns);
+        }
+    }
+    previous_buckets_ = now;
+    if (recent_max == 0) {
+        return;  // no new samples: no point, rather than a misleading one
+    }
+    append(latency_, t, us(ipc::histogram::percentile(recent, 0.50, recent_max)),
+           us(ipc::histogram::percentile(recent, 0.99, recent_max)), us(recent_max));
 }
 
 void endpoint_details::show_counters(const ipc::inspect::endpoint_info& e,

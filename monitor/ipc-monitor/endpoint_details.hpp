@@ -44,6 +44,8 @@ class endpoint_details : public QWidget {
     void show_counters(const ipc::inspect::endpoint_info& e,
                        const ipc::inspect::endpoint_rates& rates);
     void show_histogram(const ipc::inspect::endpoint_info& e);
+    // p50, p99 and max of the samples since the last refresh (the histogram's difference).
+    void append_latency(double t, const ipc::inspect::endpoint_info& e);
     void show_channel(const ipc::inspect::snapshot& s, const ipc::inspect::endpoint_info& e);
 
     QLabel* title_ = nullptr;
@@ -59,6 +61,7 @@ class endpoint_details : public QWidget {
     slot_grid* grid_ = nullptr;
     QString shown_key_;
     std::uint64_t first_taken_ns_ = 0;
+    std::vector<std::uint64_t> previous_buckets_;  // of the shown endpoint, last refresh
 };
 
 }  // namespace monitor

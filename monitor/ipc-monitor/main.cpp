@@ -53,6 +53,7 @@ int run_screenshot(monitor::main_window& window, screenshot_job job, double afte
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
+    Q_INIT_RESOURCE(ipc_monitor);  // the icon, compiled into the static ipc_monitor_ui
     QApplication::setOrganizationName(QStringLiteral("libipc"));
     QApplication::setApplicationName(QStringLiteral("ipc-monitor"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/ipc-monitor.svg")));
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
     parser.addOptions({interval, screenshot, after, demo, exporting});
     parser.process(app);
 
-    monitor::main_window window;
+    monitor::main_window window(!parser.isSet(screenshot));
     if (parser.isSet(interval)) {
         window.set_interval_ms(parser.value(interval).toInt());
     }

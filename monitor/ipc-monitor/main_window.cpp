@@ -18,6 +18,8 @@
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <iterator>
 
 #include "demo_dialog.hpp"
 #include "endpoint_details.hpp"
@@ -43,8 +45,8 @@ QWidget* with_title(const QString& title, QWidget* content, QWidget* extra = nul
 
 }  // namespace
 
-main_window::main_window(QWidget* parent)
-    : QMainWindow(parent), model_(new endpoint_tree_model(this)) {
+main_window::main_window(bool remember, QWidget* parent)
+    : QMainWindow(parent), model_(new endpoint_tree_model(this)), remember_(remember) {
     setWindowTitle(tr("ipc-monitor"));
     setWindowIcon(QIcon(QStringLiteral(":/ipc-monitor.svg")));
     proxy_ = new QSortFilterProxyModel(this);
@@ -72,11 +74,17 @@ main_window::main_window(QWidget* parent)
     }
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this] { show_selection(); });
-    // A process that appears is shown expanded; what the user collapses stays collapsed.
+    // A process is shown expanded when it first appears; what the user collapses stays
+    // collapsed, also when the filter hides and shows it again.
     connect(proxy_, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex& parent, int first, int last) {
                 for (int row = first; !parent.isValid() && row <= last; ++row) {
-                    tree_->expand(proxy_->index(row, 0));
+                    const QModelIndex process = proxy_->index(row, 0);
+                    const QString key = process.data(endpoint_tree_model::key_role).toString();
+                    if (!seen_.contains(key)) {
+                        seen_.insert(key);
+                        tree_->expand(process);
+                    }
                 }
             });
 
@@ -104,12 +112,13 @@ main_window::main_window(QWidget* parent)
     build_actions();
     connect(&timer_, &QTimer::timeout, this, &main_window::refresh);
 
-    QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
-    tree_->header()->restoreState(settings.value(QStringLiteral("columns")).toByteArray());
-    set_interval_ms(settings.value(QStringLiteral("interval_ms"), 1000).toInt());
-    if (!settings.contains(QStringLiteral("geometry"))) {
-        resize(1600, 950);
+    resize(1600, 950);
+    set_interval_ms(1000);
+    if (remember_) {
+        QSettings settings;
+        restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
+        tree_->header()->restoreState(settings.value(QStringLiteral("columns")).toByteArray());
+        set_interval_ms(settings.value(QStringLiteral("interval_ms"), 1000).toInt());
     }
     refresh();
 }
@@ -132,6 +141,7 @@ void main_window::build_actions() {
     pause->setCheckable(true);
     pause->setShortcut(Qt::Key_Space);
     connect(pause, &QAction::toggled, this, [this](bool paused) {
+        paused_ = paused;
         paused ? timer_.stop() : timer_.start();
         statusBar()->showMessage(paused ? tr("Paused") : tr("Running"));
     });
@@ -153,10 +163,15 @@ void main_window::build_actions() {
 }
 
 void main_window::set_interval_ms(int ms) {
-    const int i = interval_->findData(ms);
-    interval_->setCurrentIndex(i < 0 ? interval_->findData(1000) : i);
-    timer_.setInterval(interval_->currentData().toInt());
-    timer_.start();
+    ms = std::clamp(ms, intervals_ms[0], intervals_ms[std::size(intervals_ms) - 1]);
+    if (interval_->findData(ms) < 0) {  // a value from the command line or old settings
+        interval_->addItem(tr("%1 ms").arg(ms), ms);
+    }
+    interval_->setCurrentIndex(interval_->findData(ms));
+    timer_.setInterval(ms);
+    if (!paused_) {
+        timer_.start();
+    }
 }
 
 void main_window::refresh() {
@@ -223,9 +238,11 @@ void main_window::ask_export() {
 
 void main_window::ask_remove_stale() {
     QStringList names;
+    std::vector<std::string> confirmed;
     for (const auto& seg : latest_.segments) {
         if (seg.stale) {
             names << QString::fromStdString(seg.name);
+            confirmed.push_back(seg.name);
         }
     }
     if (names.isEmpty()) {
@@ -239,7 +256,8 @@ void main_window::ask_remove_stale() {
         return;
     }
     QStringList failed;
-    for (const auto& seg : ipc::inspect::remove_stale()) {
+    // Only what the user confirmed, each checked again: not whatever is stale by now.
+    for (const auto& seg : ipc::inspect::remove_stale(ipc::inspect::default_shm_dir, confirmed)) {
         if (!seg.error.empty()) {
             failed << QString::fromStdString(seg.name + ": " + seg.error);
         }
@@ -271,11 +289,15 @@ QString main_window::start_demo(const QString& channel, int rate, int size) {
 }
 
 void main_window::closeEvent(QCloseEvent* event) {
+    demos_->stop();
+    if (!remember_) {
+        event->accept();
+        return;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("geometry"), saveGeometry());
     settings.setValue(QStringLiteral("columns"), tree_->header()->saveState());
     settings.setValue(QStringLiteral("interval_ms"), timer_.interval());
-    demos_->stop();
     event->accept();
 }
 

@@ -4,6 +4,7 @@
 // refresh now, export, launch a demo, remove stale segments).
 
 #include <QMainWindow>
+#include <QSet>
 #include <QTimer>
 
 #include "ipc/inspect.hpp"
@@ -22,7 +23,9 @@ class demo_dialog;
 class main_window : public QMainWindow {
     Q_OBJECT
   public:
-    explicit main_window(QWidget* parent = nullptr);
+    // `remember`: restore and save geometry, columns and interval with QSettings (off for
+    // screenshots, so that they neither depend on nor change the user's settings).
+    explicit main_window(bool remember = true, QWidget* parent = nullptr);
     ~main_window() override;
 
     // Takes a snapshot now and updates every view.
@@ -56,6 +59,9 @@ class main_window : public QMainWindow {
     demo_dialog* demos_ = nullptr;
     QTimer timer_;
     ipc::inspect::snapshot latest_;
+    QSet<QString> seen_;  // processes shown so far (expanded the first time only)
+    bool paused_ = false;
+    bool remember_ = true;
 };
 
 }  // namespace monitor

@@ -5,7 +5,7 @@
 //   ipcstat remove-stale [--yes]
 // Exit codes: 0 success; 1 an operation failed (a stale segment could not be removed); 2
 // nothing to report (no libipc segment matched, with --require); 3 stale segments exist and
-// remove-stale was not confirmed with --yes; 105-111 bad usage (CLI11's parse error codes).
+// remove-stale was not confirmed with --yes; 100 and above: bad usage (CLI11's parse errors).
 
 #include <unistd.h>
 

@@ -192,9 +192,16 @@ struct snapshot_filter {
 snapshot filtered(const snapshot& s, const snapshot_filter& f);
 
 // Removes every segment in `dir` that is stale (no process that uses it is alive) and matches
-// `f` (name, kind, creator pid), checking each again just before removing it; a segment that
-// came back to life is kept. Returns what was removed, or not (entry.error says why).
+// `f` (name, kind, creator pid). Each is checked again under the lock that serialises removals
+// and replacements, on the inode about to be unlinked, so one that came back to life since the
+// scan is kept. Returns what was removed, or not (entry.error says why); a segment someone else
+// removed meanwhile is left out. Limit: a process that attaches to a stale segment between
+// that check and the unlink (a few microseconds; attaching takes no lock) keeps the unlinked
+// copy, so remove stale segments of a channel that is not being restarted at that moment.
 std::vector<segment_entry> remove_stale(const std::string& dir = default_shm_dir,
                                         const snapshot_filter& f = {});
+// The same for exactly these segment names (as segment_entry::name), e.g. what a user confirmed.
+std::vector<segment_entry> remove_stale(const std::string& dir,
+                                        const std::vector<std::string>& names);
 
 }  // namespace ipc::inspect

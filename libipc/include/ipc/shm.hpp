@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -31,10 +32,12 @@ result<unique_fd> create(const std::string& object, std::size_t size, mode_t mod
 result<unique_fd> open(const std::string& object, access mode) noexcept;
 result<void> unlink(const std::string& object) noexcept;
 
-// Unlinks `object` only if the name still refers to the file `fd` has open. Callers that
-// replace abandoned segments serialise on a lock of the shm directory and check identity under
-// it, so two of them never unlink the fresh segment that one of them just created.
-result<void> unlink_if_same(const std::string& object, int fd) noexcept;
+// Unlinks `object` only if the name still refers to the object open as `fd` and, when given,
+// `still_wanted()` (called under the lock, after the inode check) returns true. Serialised by an
+// flock of /dev/shm, so two processes replacing one segment never unlink each other's. busy when
+// the name now holds another object or still_wanted() said no; not_found when it is gone.
+result<void> unlink_if_same(const std::string& object, int fd,
+                            const std::function<bool()>& still_wanted = {}) noexcept;
 
 // Current size of an fd's file.
 result<std::size_t> size_of(int fd) noexcept;
