@@ -2,7 +2,6 @@
 // the output back. No display needed.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
@@ -16,6 +15,7 @@
 #include "ipc/layout/segment_header.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
+#include "support/dead_peer.hpp"
 #include "support/names.hpp"
 
 namespace {
@@ -213,30 +213,10 @@ TEST(Filter, KeepsWhatMatchesNameKindAndPid) {
     EXPECT_TRUE(ipc::inspect::filtered(all, {.name = "no-such-channel-anywhere"}).rings.empty());
 }
 
-// A pid that ran and has been reaped: nothing alive holds it (until it is reused).
-pid_t dead_pid() {
-    const pid_t child = ::fork();
-    if (child == 0) {
-        ::_exit(0);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    return child;
-}
-
 TEST(RemoveStale, RemovesWhatNoLiveProcessUsesAndKeepsTheRest) {
     const auto name = ipc::test::unique_name("stale");
     const auto object = ipc::shm::object_name("ring", name);
-    {
-        auto fd = ipc::shm::create(object, 4096, 0600);
-        ASSERT_TRUE(fd);
-        auto map = ipc::mapping::map(fd->get(), 4096, ipc::access::read_write);
-        ASSERT_TRUE(map);
-        auto& h = *reinterpret_cast<ipc::layout::segment_header*>(map->data());
-        h.magic = ipc::layout::segment_magic;
-        h.kind = 99;  // broken: stale because its creator is dead
-        h.creator_pid = dead_pid();
-    }
+    ipc::test::write_segment_of_dead_creator(object, 99);  // broken, and its creator is dead
     busy_ring live(1, "stale-live");  // under the filter below: it must survive it
     // Only this test's segments: other tests running beside it keep stale ones on purpose.
     const auto removed = ipc::inspect::remove_stale(

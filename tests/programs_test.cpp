@@ -15,6 +15,7 @@
 #include "ipc/ring.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/child_process.hpp"
+#include "support/dead_peer.hpp"
 #include "support/names.hpp"
 
 namespace {
@@ -201,18 +202,7 @@ TEST(SlotsDemo, RunsFlatOutForADuration) {
 
 TEST(Ipcstat, RemoveStaleNeedsYesAndKeepsLiveSegments) {
     const auto name = ipc::test::unique_name("stale");
-    // A ring whose creator is gone: a child makes it, keeps it, and exits.
-    const pid_t child = ::fork();
-    if (child == 0) {
-        ipc::ring_options o;
-        o.keep_segment = true;
-        auto w = ipc::ring_writer::open(name, o);
-        ipc::telemetry::remove_segment();
-        ::_exit(w ? 0 : 1);
-    }
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_EQ(ipc::test::exit_code(status), 0);
+    ipc::test::leave_ring_of_dead_writer(name);  // a ring whose creator is gone
     // A live ring under the same filter must survive.
     auto live = ipc::ring_writer::open(name + "-live");
     ASSERT_TRUE(live);

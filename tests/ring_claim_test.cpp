@@ -12,6 +12,7 @@
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
+#include "support/dead_peer.hpp"
 #include "support/names.hpp"
 
 namespace {
@@ -94,21 +95,7 @@ TEST(RingClaim, UnalignedIndicesAreRejectedAtAttach) {
 TEST(RingClaim, SegmentWhoseCreatorDiedBeforeReadyIsReplaced) {
     const auto name = ipc::test::unique_name("halfmade");
     const auto object = ipc::shm::object_name("ring", name);
-    const pid_t child = ::fork();
-    if (child == 0) {
-        ::_exit(0);
-    }
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    {
-        auto fd = ipc::shm::create(object, 4096, 0600);
-        ASSERT_TRUE(fd);
-        auto map = ipc::mapping::map(fd->get(), 4096, ipc::access::read_write);
-        ASSERT_TRUE(map);
-        auto& h = *reinterpret_cast<ipc::layout::segment_header*>(map->data());
-        h.magic = ipc::layout::segment_magic;
-        h.creator_pid = child;  // dead; ready never stored
-    }
+    ipc::test::write_segment_of_dead_creator(object, 0);  // ready never stored
     ipc::ring_options o;
     o.ready_timeout = 5s;
     auto w = ipc::ring_writer::open(name, o);

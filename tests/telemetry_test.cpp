@@ -10,6 +10,7 @@
 #include "ipc/inspect.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
+#include "support/dead_peer.hpp"
 #include "support/names.hpp"
 
 namespace {
@@ -195,18 +196,7 @@ TEST(Inspect, RatesBetweenSnapshots) {
 
 TEST(Inspect, StaleSegmentOfADeadProcessIsReported) {
     const auto name = ipc::test::unique_name("stale");
-    const pid_t child = ::fork();
-    if (child == 0) {
-        ipc::ring_options keep;
-        keep.keep_segment = true;
-        auto w = ipc::ring_writer::open(name, keep);
-        // Exit without closing: the writer end stays "attached" to a dead pid.
-        ::_exit(w ? 0 : 1);
-    }
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_EQ(WEXITSTATUS(status), 0);
-    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(child));
+    ipc::test::leave_ring_of_dead_writer(name);
     bool found = false;
     for (const auto& s : ipc::inspect::discover()) {
         if (s.name == "libipc-ring-" + name) {
