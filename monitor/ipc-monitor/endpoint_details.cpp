@@ -37,11 +37,11 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     layout->addWidget(title_);
     layout->addWidget(counters_);
     layout->addWidget(make_chart(tr("Throughput (last minute)"),
-                                 {tr("msgs/s"), tr("KiB/s"), QString()}, throughput_),
+                                 {tr("msgs/s"), tr("KiB/s (right)"), QString()}, throughput_, true),
                       1);
-    layout->addWidget(
-        make_chart(tr("Latency (µs, last minute)"), {tr("p50"), tr("p99"), tr("max")}, latency_),
-        1);
+    layout->addWidget(make_chart(tr("Latency of each refresh's samples (µs, last minute)"),
+                                 {tr("p50"), tr("p99"), tr("max")}, latency_, false),
+                      1);
     histogram_chart_ = new QChart;
     histogram_chart_->setTitle(tr("Latency histogram (since the endpoint opened)"));
     histogram_chart_->legend()->hide();
@@ -68,7 +68,7 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
 }
 
 QChartView* endpoint_details::make_chart(const QString& title, const QStringList& names,
-                                         series_set& set) {
+                                         series_set& set, bool second_axis) {
     auto* chart = new QChart;
     chart->setTitle(title);
     set.x = new QValueAxis;
@@ -78,13 +78,19 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
     set.y->setLabelFormat(QStringLiteral("%.3g"));
     chart->addAxis(set.x, Qt::AlignBottom);
     chart->addAxis(set.y, Qt::AlignLeft);
+    set.y_right = nullptr;
+    if (second_axis) {
+        set.y_right = new QValueAxis;
+        set.y_right->setLabelFormat(QStringLiteral("%.3g"));
+        chart->addAxis(set.y_right, Qt::AlignRight);
+    }
     QLineSeries** slots[] = {&set.first, &set.second, &set.third};
     for (int i = 0; i < 3; ++i) {
         *slots[i] = new QLineSeries;
         (*slots[i])->setName(names.value(i));
         chart->addSeries(*slots[i]);
         (*slots[i])->attachAxis(set.x);
-        (*slots[i])->attachAxis(set.y);
+        (*slots[i])->attachAxis(i == 1 && set.y_right != nullptr ? set.y_right : set.y);
         (*slots[i])->setVisible(!names.value(i).isEmpty());
     }
     auto* view = new QChartView(chart, this);
@@ -95,17 +101,22 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
 
 void endpoint_details::append(series_set& set, double t, double a, double b, double c) {
     double top = 1;
+    double top_right = 1;
     for (auto [series, value] : {std::pair{set.first, a}, {set.second, b}, {set.third, c}}) {
         series->append(t, value);
         while (series->count() > 0 && series->at(0).x() < t - window_s) {
             series->remove(0);
         }
+        double& scale = series == set.second && set.y_right != nullptr ? top_right : top;
         for (const auto& point : series->points()) {
-            top = series->isVisible() ? std::max(top, point.y()) : top;
+            scale = series->isVisible() ? std::max(scale, point.y()) : scale;
         }
     }
     set.x->setRange(t - window_s, t);
     set.y->setRange(0, top * 1.1);
+    if (set.y_right != nullptr) {
+        set.y_right->setRange(0, top_right * 1.1);
+    }
 }
 
 void endpoint_details::show_nothing() {

@@ -38,8 +38,11 @@ class endpoint_details : public QWidget {
         QLineSeries* third;
         QValueAxis* x;
         QValueAxis* y;
+        QValueAxis* y_right;  // the second series' own scale, or nullptr
     };
-    QChartView* make_chart(const QString& title, const QStringList& names, series_set& set);
+    // `second_axis`: the second series has a unit of its own, on a right-hand axis.
+    QChartView* make_chart(const QString& title, const QStringList& names, series_set& set,
+                           bool second_axis);
     void append(series_set& set, double t, double a, double b, double c);
     void show_counters(const ipc::inspect::endpoint_info& e,
                        const ipc::inspect::endpoint_rates& rates);

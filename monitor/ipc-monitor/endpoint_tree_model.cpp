@@ -57,9 +57,14 @@ void endpoint_tree_model::update(const ipc::inspect::snapshot& now) {
         auto it = std::find_if(processes_.begin(), processes_.end(),
                                [&](const auto& node) { return same_process(node->info, fresh); });
         if (it == processes_.end()) {
+            // Filled before the insertion is announced: views (and proxies) that look at the
+            // new row when rowsInserted fires see who it is.
+            auto node = std::make_unique<process_node>();
+            node->info = fresh;
+            node->info.endpoints.clear();
             const int row = static_cast<int>(processes_.size());
             beginInsertRows({}, row, row);
-            processes_.push_back(std::make_unique<process_node>());
+            processes_.push_back(std::move(node));
             endInsertRows();
             it = processes_.end() - 1;
         }

@@ -53,10 +53,8 @@ int run_screenshot(monitor::main_window& window, screenshot_job job, double afte
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
-    Q_INIT_RESOURCE(ipc_monitor);  // the icon, compiled into the static ipc_monitor_ui
     QApplication::setOrganizationName(QStringLiteral("libipc"));
     QApplication::setApplicationName(QStringLiteral("ipc-monitor"));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/ipc-monitor.svg")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Watch libipc processes and endpoints live"));

@@ -25,6 +25,12 @@
 #include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
 
+// The icon and other resources are compiled into the static ipc_monitor_ui, which nothing else
+// references: initialise them by hand (at global scope, as Q_INIT_RESOURCE requires).
+static void init_monitor_resources() {
+    Q_INIT_RESOURCE(ipc_monitor);
+}
+
 namespace monitor {
 
 namespace {
@@ -47,6 +53,7 @@ QWidget* with_title(const QString& title, QWidget* content, QWidget* extra = nul
 
 main_window::main_window(bool remember, QWidget* parent)
     : QMainWindow(parent), model_(new endpoint_tree_model(this)), remember_(remember) {
+    init_monitor_resources();
     setWindowTitle(tr("ipc-monitor"));
     setWindowIcon(QIcon(QStringLiteral(":/ipc-monitor.svg")));
     proxy_ = new QSortFilterProxyModel(this);

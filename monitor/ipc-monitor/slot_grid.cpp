@@ -50,14 +50,20 @@ void slot_grid::clear() {
     update();
 }
 
-int slot_grid::columns() const {
-    return std::max(1, (width() - gap) / (cell + gap));
+int slot_grid::columns_for(int width) {
+    return std::max(1, (width - gap) / (cell + gap));
+}
+
+// As many rows as the slots need at this width, so that none is cut off.
+int slot_grid::heightForWidth(int width) const {
+    const int count = std::max(1, static_cast<int>(slots_.slots.size()));
+    const int cols = columns_for(width);
+    return legend_height + (count + cols - 1) / cols * (cell + gap) + gap;
 }
 
 QSize slot_grid::sizeHint() const {
-    const int count = static_cast<int>(slots_.slots.size());
-    const int rows = std::max(1, (count + 15) / 16);
-    return {16 * (cell + gap) + gap, legend_height + rows * (cell + gap) + gap};
+    const int width = 16 * (cell + gap) + gap;
+    return {width, heightForWidth(width)};
 }
 
 QRect slot_grid::cell_rect(int slot) const {

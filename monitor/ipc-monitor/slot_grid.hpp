@@ -16,6 +16,8 @@ class slot_grid : public QWidget {
     void show_slots(const ipc::inspect::slots_info& slots);
     void clear();
     QSize sizeHint() const override;
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int width) const override;
 
     // The colour of a state ("free", "request_ready", "serving", "response_ready", "abandoned").
     static QColor colour_of(const QString& state);
@@ -25,7 +27,8 @@ class slot_grid : public QWidget {
     bool event(QEvent* event) override;
 
   private:
-    int columns() const;
+    int columns() const { return columns_for(width()); }
+    static int columns_for(int width);
     QRect cell_rect(int slot) const;
     int slot_at(QPoint pos) const;
 

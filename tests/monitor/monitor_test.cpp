@@ -8,12 +8,15 @@
 #include <QApplication>
 #include <QListWidget>
 #include <QPersistentModelIndex>
+#include <QTreeView>
+#include <csignal>
 #include <cstring>
 
 #include "endpoint_tree_model.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
 #include "main_window.hpp"
+#include "support/child_process.hpp"
 #include "support/names.hpp"
 #include "support/tamper.hpp"
 
@@ -88,6 +91,66 @@ TEST(MonitorModel, RowsStayPutAndRatesFollowTheCounters) {
     EXPECT_EQ(model.endpoint_at(b)->counters.sent, 350u);
 }
 
+// The tree's row of the process with this pid, or an invalid index.
+QModelIndex process_row_of(const QTreeView& tree, pid_t pid) {
+    for (int row = 0; row < tree.model()->rowCount(); ++row) {
+        const QModelIndex cell = tree.model()->index(row, monitor::endpoint_tree_model::col_pid);
+        if (cell.data().toString() == QString::number(pid)) {
+            return cell.siblingAtColumn(0);
+        }
+    }
+    return {};
+}
+
+// Through the real view and proxy: the selected endpoint and the expanded process stay as they
+// were while other processes' rows come and go, and a collapsed one stays collapsed.
+TEST(MonitorWindow, SelectionAndExpansionSurviveRefreshes) {
+    const auto name = ipc::test::unique_name("kept");
+    auto writer = ipc::ring_writer::open(name);
+    ASSERT_TRUE(writer);
+    auto reader = ipc::ring_reader::open(name);
+    ASSERT_TRUE(reader);
+    monitor::main_window window(false);
+    window.show();
+    window.refresh();
+    auto* tree = window.findChild<QTreeView*>();
+    ASSERT_NE(tree, nullptr);
+    QAbstractItemModelTester tester(tree->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
+    ASSERT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("reader")));
+    const QString key =
+        tree->currentIndex().data(monitor::endpoint_tree_model::key_role).toString();
+    const QPersistentModelIndex process = tree->currentIndex().parent();
+    ASSERT_TRUE(tree->isExpanded(process));
+    // A process that appears later is expanded too: its row says who it is when inserted.
+    const auto late_name = ipc::test::unique_name("late");
+    ipc::test::child_process late(
+        {IPC_TEST_RING_PEER, "write", late_name, "0", "1", "64", "adaptive", "0", "hold"});
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] {
+            window.refresh();
+            return process_row_of(*tree, late.pid()).isValid();
+        },
+        std::chrono::seconds(10)));
+    EXPECT_TRUE(tree->isExpanded(process_row_of(*tree, late.pid())));
+    late.kill(SIGKILL);
+    ASSERT_TRUE(late.wait(std::chrono::seconds(10)));
+    (void)ipc::shm::unlink(ipc::shm::object_name("ring", late_name));  // its creator was killed
+    for (int i = 0; i < 3; ++i) {
+        auto other = ipc::ring_writer::open(ipc::test::unique_name("churn"));  // rows come...
+        ASSERT_TRUE(other);
+        window.refresh();
+        other->close();  // ...and go
+        window.refresh();
+    }
+    EXPECT_EQ(tree->currentIndex().data(monitor::endpoint_tree_model::key_role).toString(), key);
+    EXPECT_TRUE(tree->isExpanded(process));
+    tree->collapse(process);
+    window.refresh();
+    EXPECT_FALSE(tree->isExpanded(process));
+    window.close();
+}
+
 // A segment that turns to garbage, then vanishes, while the window shows it.
 TEST(MonitorWindow, SurvivesASegmentCorruptedThenRemovedWhileShown) {
     const auto name = ipc::test::unique_name("shown");
@@ -97,7 +160,7 @@ TEST(MonitorWindow, SurvivesASegmentCorruptedThenRemovedWhileShown) {
     ASSERT_TRUE(writer);
     auto reader = ipc::ring_reader::open(name, o);
     ASSERT_TRUE(reader);
-    monitor::main_window window;
+    monitor::main_window window(false);
     window.show();
     window.refresh();
     ASSERT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("reader")));
