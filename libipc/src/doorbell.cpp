@@ -55,7 +55,7 @@ void doorbell::ring() noexcept {
 
 void doorbell::ring_always() noexcept {
     fetch_add(*seq_, std::uint32_t{1}, memory_order_release);
-    futex::wake(seq_, wake_count_);
+    futex::wake(seq_, 1);
 }
 
 }  // namespace ipc::detail

@@ -20,14 +20,14 @@ json counters_json(const layout::endpoint_counters& c) {
             {"last_activity_ns", c.last_activity_ns}};
 }
 
-json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& histogram) {
+// `counts`: samples per log-linear bucket (ipc/histogram.hpp).
+json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts) {
     json buckets = json::array();
-    for (std::size_t i = 0; i < histogram.size(); ++i) {
-        if (histogram[i] != 0) {
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (counts[i] != 0) {
             // The last bucket is unbounded: null, like Prometheus' +Inf.
-            json le =
-                i + 1 < histogram.size() ? json(histogram::upper_bound(i) - 1) : json(nullptr);
-            buckets.push_back({{"le_ns", le}, {"count", histogram[i]}});
+            json le = i + 1 < counts.size() ? json(histogram::upper_bound(i) - 1) : json(nullptr);
+            buckets.push_back({{"le_ns", le}, {"count", counts[i]}});
         }
     }
     return {{"count", l.count},   {"mean_ns", l.mean_ns}, {"p50_ns", l.p50_ns},

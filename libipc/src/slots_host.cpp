@@ -397,7 +397,10 @@ result<std::size_t> finish(slots_host_state& s, std::uint32_t i,
     auto r = read_response(s, i, response);
     if (r) {
         record_round_trip(s, i, *r);
-        if (!s.peer_recorded.exchange(true, memory_order_relaxed)) {
+        // A plain load first: an exchange on every call would be a locked write to a line that
+        // every host thread shares.
+        if (!s.peer_recorded.load(memory_order_relaxed) &&
+            !s.peer_recorded.exchange(true, memory_order_relaxed)) {
             s.counters.set_peer(detail::end_pid(s.view.slot_control(i).guest));
         }
     } else {

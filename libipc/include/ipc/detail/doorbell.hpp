@@ -11,14 +11,8 @@ namespace ipc::detail {
 class doorbell {
   public:
     doorbell() noexcept = default;
-    // wake_count: how many sleepers one ring wakes (1, or INT32_MAX for a bell many threads
-    // of one process may sleep on at once).
-    doorbell(std::uint32_t* sleeping, std::uint32_t* seq, std::uint32_t* uses_membarrier,
-             int wake_count = 1) noexcept
-        : sleeping_(sleeping),
-          seq_(seq),
-          uses_membarrier_word_(uses_membarrier),
-          wake_count_(wake_count) {}
+    doorbell(std::uint32_t* sleeping, std::uint32_t* seq, std::uint32_t* uses_membarrier) noexcept
+        : sleeping_(sleeping), seq_(seq), uses_membarrier_word_(uses_membarrier) {}
 
     // ---- the sleeper ----
     // Chooses how this end sleeps and publishes it: with membarrier (the waker may then skip
@@ -45,7 +39,6 @@ class doorbell {
     std::uint32_t* sleeping_ = nullptr;
     std::uint32_t* seq_ = nullptr;
     std::uint32_t* uses_membarrier_word_ = nullptr;
-    int wake_count_ = 1;
     bool uses_membarrier_ = false;  // this sleeper's own choice; never re-read from shared memory
     // False when this sleeper cannot be sure the waker fences (not published yet, or it chose not
     // to use membarrier but could not make the waker see that): its sleeps are then capped.
