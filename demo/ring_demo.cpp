@@ -63,13 +63,17 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
             ++sent;
         } else if (ok.code() == ipc::errc::queue_full || ok.code() == ipc::errc::timeout) {
             ++dropped;
+        } else if (ok.code() == ipc::errc::peer_gone) {
+            fmt::print(stderr, "ipc-demo: the reader died: {}\n", ok.error_value().message());
+            rc = 1;
+            break;
         } else {
             fmt::print(stderr, "ipc-demo: send failed: {}\n", ok.error_value().message());
             rc = 1;
             break;
         }
     }
-    writer->close();  // the child drains what is left, then sees peer_gone and exits
+    writer->close();  // the child drains what is left, then sees peer_closed and exits
     const bool child_ok = child_succeeded(child);
     fmt::print("ipc-demo: sent {} dropped {}; reader {}\n", sent, dropped,
                child_ok ? "checked every message" : "reported an error");
@@ -79,7 +83,16 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
 int run_ring_child(const traffic_options& o) {
     // The parent decides when to stop; the child stops when the writer is gone.
     ignore_interrupt();
-    auto reader = ipc::ring_reader::open(o.name, ring_options_for(o));
+    // The parent made the ring before starting us: if it is gone, the parent stopped before we
+    // attached (with nothing unread, or the name would still be there), and there is nothing
+    // to read. Creating a new ring instead would wait for a writer that never comes.
+    ipc::ring_options ro = ring_options_for(o);
+    ro.mode = ipc::open_mode::open_only;
+    auto reader = ipc::ring_reader::open(o.name, ro);
+    if (!reader && reader.code() == ipc::errc::not_found) {
+        fmt::print("ipc-demo child: the writer stopped before the reader attached\n");
+        return 0;
+    }
     if (!reader) {
         fmt::print(stderr, "ipc-demo child: cannot open ring '{}': {}\n", o.name,
                    reader.error_value().message());
@@ -91,8 +104,13 @@ int run_ring_child(const traffic_options& o) {
     for (;;) {
         auto view = reader->read();
         if (!view) {
-            if (view.code() == ipc::errc::peer_gone) {
+            if (view.code() == ipc::errc::peer_closed) {
                 break;
+            }
+            if (view.code() == ipc::errc::peer_gone) {
+                fmt::print(stderr, "ipc-demo child: the writer died after {} messages: {}\n",
+                           received, view.error_value().message());
+                return 1;
             }
             fmt::print(stderr, "ipc-demo child: read failed: {}\n", view.error_value().message());
             return 1;

@@ -220,7 +220,7 @@ TEST(RemoveStale, RemovesWhatNoLiveProcessUsesAndKeepsTheRest) {
     busy_ring live(1, "stale-live");  // under the filter below: it must survive it
     // Only this test's segments: other tests running beside it keep stale ones on purpose.
     const auto removed = ipc::inspect::remove_stale(
-        ipc::inspect::default_shm_dir, {.name = "test-" + std::to_string(::getpid()) + "-stale"});
+        ipc::inspect::default_shm_dir(), {.name = "test-" + std::to_string(::getpid()) + "-stale"});
     bool ours = false;
     for (const auto& seg : removed) {
         EXPECT_TRUE(seg.error.empty()) << seg.name << ": " << seg.error;

@@ -36,7 +36,6 @@ ipc::slots_options options() {
     o.slots = geometry.slot_count;
     o.request_capacity = geometry.request_capacity;
     o.response_capacity = geometry.response_capacity;
-    o.ready_timeout = 20ms;
     return o;
 }
 
@@ -64,7 +63,7 @@ class HostileSlots : public ::testing::Test {
     }
     void expect_rejected_everywhere(errc code) {
         ipc::guest_options o;
-        o.ready_timeout = 20ms;
+        o.host_timeout = 0ms;
         EXPECT_EQ(ipc::slots_guest::open(name, o).code(), code);
         EXPECT_EQ(ipc::inspect::read_slots(object).code(), code);
         (void)ipc::inspect::take_snapshot();  // must not crash
@@ -121,7 +120,7 @@ TEST_F(HostileSlots, TruncatedSegment) {
     expect_rejected_everywhere(errc::corrupt);
     ASSERT_EQ(::ftruncate(tamper(object).fd.get(), 10), 0);
     ipc::guest_options o;
-    o.ready_timeout = 20ms;
+    o.host_timeout = 0ms;
     EXPECT_FALSE(ipc::slots_guest::open(name, o));
     EXPECT_FALSE(ipc::inspect::read_slots(object));
 }
@@ -193,7 +192,7 @@ TEST(HostileSlotsRandom, RandomBytesAtASlotsName) {
                                          ipc::layout::slots_layout_version, sizeof(slots_segment)},
                                         rng);
         ipc::guest_options o;
-        o.ready_timeout = 1ms;
+        o.host_timeout = 0ms;
         (void)ipc::slots_guest::open(name, o);
         (void)ipc::inspect::read_slots(object);
         (void)ipc::inspect::discover();

@@ -281,7 +281,7 @@ TEST(RingMessages, SmallReceiveBufferLeavesTheMessage) {
     EXPECT_EQ(*n, 50u);
 }
 
-TEST(RingLifetime, ReaderDrainsThenSeesPeerGoneAfterWriterCloses) {
+TEST(RingLifetime, ReaderDrainsThenSeesPeerClosedAfterWriterCloses) {
     auto p = open_pair(ipc::test::unique_name("drain"));
     ASSERT_TRUE(p.writer.try_send(as_bytes(pattern(8, 6))));
     ASSERT_TRUE(p.writer.try_send(as_bytes(pattern(9, 7))));
@@ -289,7 +289,7 @@ TEST(RingLifetime, ReaderDrainsThenSeesPeerGoneAfterWriterCloses) {
     std::vector<std::byte> buf(16);
     EXPECT_TRUE(p.reader.receive(buf, 1s));
     EXPECT_TRUE(p.reader.receive(buf, 1s));
-    EXPECT_EQ(p.reader.receive(buf, ipc::forever).code(), errc::peer_gone);
+    EXPECT_EQ(p.reader.receive(buf, ipc::forever).code(), errc::peer_closed);
     EXPECT_FALSE(p.reader.writer_alive());
 }
 

@@ -39,6 +39,23 @@ bool end_alive(const layout::end_holder& end) noexcept {
     return holder_alive(end, owner);
 }
 
+error peer_status(const layout::end_holder& end) noexcept {
+    const std::uint64_t owner = load(end.owner, memory_order_acquire);
+    const std::uint32_t state = owner_state(owner);
+    if (state == static_cast<std::uint32_t>(end_state::none)) {
+        return {};
+    }
+    if (state == static_cast<std::uint32_t>(end_state::closed)) {
+        return error{errc::peer_closed, "the peer closed its end"};
+    }
+    return holder_alive(end, owner) ? error{} : error{errc::peer_gone, "the peer process died"};
+}
+
+bool end_unattached(const layout::end_holder& end) noexcept {
+    return owner_state(load(end.owner, memory_order_acquire)) ==
+           static_cast<std::uint32_t>(end_state::none);
+}
+
 end_view examine_end(const layout::end_holder& end) noexcept {
     // Acquire on owner: start_time read next is that holder's own (see holder_alive).
     const std::uint64_t owner = load(end.owner, memory_order_acquire);

@@ -14,6 +14,13 @@ result<void> claim_end(layout::end_holder& end) noexcept;
 // closed it or died.
 bool end_alive(const layout::end_holder& end) noexcept;
 
+// The peer check of an end's holder (wait_loop): ok while it may still act (attached and alive,
+// or nobody attached yet), peer_closed once it detached cleanly, peer_gone once it died.
+error peer_status(const layout::end_holder& end) noexcept;
+
+// Whether nobody ever attached to the end.
+bool end_unattached(const layout::end_holder& end) noexcept;
+
 // Takes an end of a segment that is still being created (not yet ready, so unshared).
 void take_fresh_end(layout::end_holder& end) noexcept;
 

@@ -47,6 +47,8 @@ const char* to_string(errc code) noexcept {
             return "table_full";
         case errc::system:
             return "system";
+        case errc::peer_closed:
+            return "peer_closed";
         case errc::handler_failed:
             return "handler_failed";
     }
@@ -62,6 +64,13 @@ std::string error::message() const {
     if (sys_errno_ != 0) {
         text += " (";
         text += std::strerror(sys_errno_);
+        text += ")";
+    }
+    if (subject_label_ != nullptr) {
+        text += " (";
+        text += subject_label_;
+        text += " ";
+        text += std::to_string(subject_);
         text += ")";
     }
     return text;

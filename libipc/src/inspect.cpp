@@ -1,6 +1,7 @@
 #include "ipc/inspect.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "ipc/clock.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/detail/spsc_ring.hpp"
+#include "ipc/layout/slots_layout.hpp"
 #include "ipc/process.hpp"
 #include "ipc/shm.hpp"
 #include "segment.hpp"
@@ -20,13 +22,9 @@
 namespace ipc::inspect {
 
 using detail::check_ready;
-using detail::map_read_only;
 using detail::read_end;
 using detail::strip_prefix;
 using detail::with_slash;
-using ipc::detail::load;
-using std::memory_order_acquire;
-using std::memory_order_relaxed;
 
 namespace {
 
@@ -79,69 +77,67 @@ const char* role_name(std::uint16_t role) {
     return "unknown";
 }
 
-layout::endpoint_counters copy_counters(const layout::endpoint_counters& c) {
-    layout::endpoint_counters out{};
-    out.sent = load(c.sent, memory_order_relaxed);
-    out.received = load(c.received, memory_order_relaxed);
-    out.dropped = load(c.dropped, memory_order_relaxed);
-    out.failed = load(c.failed, memory_order_relaxed);
-    out.bytes_out = load(c.bytes_out, memory_order_relaxed);
-    out.bytes_in = load(c.bytes_in, memory_order_relaxed);
-    out.queue_depth = load(c.queue_depth, memory_order_relaxed);
-    out.queue_depth_hwm = load(c.queue_depth_hwm, memory_order_relaxed);
-    out.last_activity_ns = load(c.last_activity_ns, memory_order_relaxed);
-    out.latency_count = load(c.latency_count, memory_order_relaxed);
-    out.latency_sum_ns = load(c.latency_sum_ns, memory_order_relaxed);
-    out.latency_max_ns = load(c.latency_max_ns, memory_order_relaxed);
-    return out;
+endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t index) {
+    endpoint_info e;
+    e.index = index;
+    e.generation = r.generation;
+    e.state = r.state == static_cast<std::uint32_t>(layout::endpoint_state::active) ? "active"
+                                                                                  : "closed";
+    e.kind = kind_name(r.kind);
+    e.role = role_name(r.role);
+    e.peer_pid = r.peer_pid;
+    e.name = field_string(r.name);
+    e.region = field_string(r.region);
+    e.counters = r.counters;
+    e.latency_buckets.assign(std::begin(r.latency_buckets), std::end(r.latency_buckets));
+    e.latency = detail::summarise(e.latency_buckets, e.counters.latency_count,
+                                  e.counters.latency_sum_ns, e.counters.latency_max_ns);
+    e.error = detail::implausible(e.latency);
+    return e;
 }
 
-// Copies one record if it is in use and did not change while being copied.
-std::optional<endpoint_info> read_record(const layout::endpoint_record& r, std::uint32_t index) {
+// One record of the copied table, if it is in use and did not change while it was copied: its
+// state and generation are read again after the copy (seqlock-style; the writer stores state
+// last with release, and one pread copies in address order, state first). A record that
+// changed is copied again, a few times, then skipped for this snapshot.
+std::optional<endpoint_info> read_record(const detail::segment_copy& copy, std::uint64_t at,
+                                         std::uint32_t index) {
+    layout::endpoint_record r;
+    std::memcpy(&r, copy.data() + at, sizeof r);
     for (int attempt = 0; attempt < record_read_attempts; ++attempt) {
-        const std::uint32_t state = load(r.state, memory_order_acquire);
-        const std::uint32_t generation = load(r.generation, memory_order_acquire);
-        if (state != static_cast<std::uint32_t>(layout::endpoint_state::active) &&
-            state != static_cast<std::uint32_t>(layout::endpoint_state::closed)) {
+        if (r.state != static_cast<std::uint32_t>(layout::endpoint_state::active) &&
+            r.state != static_cast<std::uint32_t>(layout::endpoint_state::closed)) {
             return std::nullopt;
         }
-        endpoint_info e;
-        e.index = index;
-        e.generation = generation;
-        e.state = state == static_cast<std::uint32_t>(layout::endpoint_state::active) ? "active"
-                                                                                      : "closed";
-        e.kind = kind_name(load(r.kind, memory_order_relaxed));
-        e.role = role_name(load(r.role, memory_order_relaxed));
-        e.peer_pid = load(r.peer_pid, memory_order_relaxed);
-        e.name = field_string(r.name);
-        e.region = field_string(r.region);
-        e.counters = copy_counters(r.counters);
-        e.latency_buckets.resize(histogram::bucket_count);
-        for (std::size_t i = 0; i < histogram::bucket_count; ++i) {
-            e.latency_buckets[i] = load(r.latency_buckets[i], memory_order_relaxed);
+        std::uint32_t words[2];
+        static_assert(offsetof(layout::endpoint_record, generation) == sizeof(std::uint32_t));
+        if (!copy.read(at, words, sizeof words)) {
+            return std::nullopt;
         }
-        std::atomic_thread_fence(memory_order_acquire);
-        if (load(r.state, memory_order_relaxed) == state &&
-            load(r.generation, memory_order_relaxed) == generation) {
-            e.latency = detail::summarise(e.latency_buckets, e.counters.latency_count,
-                                          e.counters.latency_sum_ns, e.counters.latency_max_ns);
-            return e;
+        if (words[0] == r.state && words[1] == r.generation) {
+            return decode_record(r, index);
+        }
+        if (!copy.read(at, &r, sizeof r)) {
+            return std::nullopt;
         }
     }
     return std::nullopt;
 }
 
-// Loads both indices; they are consistent unless the observer was preempted between the two
-// loads long enough for the writer to run a whole capacity ahead, or caught the moment when
-// write_index trails a record the reader already took (the writer stores the index after the
-// record's commit word). Retry a few times before calling the ring corrupt.
-bool read_indices(const layout::ring_control& c, ring_info& r) {
+// Both indices from one copy of the control block; they are consistent unless the copy caught
+// the moment when write_index trails a record the reader already took (the writer stores the
+// index after the record's commit word), or a writer a whole capacity ahead between the two
+// words. Copy again a few times before calling the ring corrupt.
+bool read_indices(detail::segment_copy& copy, ring_info& r) {
     for (int attempt = 0; attempt < record_read_attempts; ++attempt) {
-        // Reader's index first: it never passes the writer's.
-        r.read_index = load(c.read_index, memory_order_acquire);
-        r.read_count = load(c.read_count, memory_order_relaxed);
-        r.write_index = load(c.write_index, memory_order_acquire);
-        r.write_count = load(c.write_count, memory_order_relaxed);
+        if (attempt > 0 && !copy.refresh()) {
+            return false;
+        }
+        const auto& c = copy.as<layout::ring_segment>().control;
+        r.read_index = c.read_index;
+        r.read_count = c.read_count;
+        r.write_index = c.write_index;
+        r.write_count = c.write_count;
         if (r.read_index <= r.write_index && r.write_index - r.read_index <= r.capacity &&
             r.read_index % layout::record_alignment == 0 &&
             r.write_index % layout::record_alignment == 0) {
@@ -164,41 +160,86 @@ const ipc::detail::segment_spec telemetry_spec{layout::segment_kind::telemetry,
 const ipc::detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
                                           sizeof(layout::ring_segment)};
 
-result<process_info> decode_telemetry(const mapping& map, const std::string& object) {
-    if (auto ok = check_ready(map, telemetry_spec); !ok) {
+// The largest telemetry segment the layout allows; nothing past it is ever read.
+constexpr std::uint64_t max_telemetry_size =
+    sizeof(layout::telemetry_header) +
+    std::uint64_t{layout::telemetry_endpoint_capacity} * sizeof(layout::endpoint_record);
+
+// How many bytes of each kind an observer copies before decoding: the whole of a telemetry
+// segment, the header and control block of the others (slots copies its slot lines apart).
+std::uint64_t prefix_for(std::uint16_t kind) {
+    switch (static_cast<layout::segment_kind>(kind)) {
+        case layout::segment_kind::telemetry:
+            return max_telemetry_size;
+        case layout::segment_kind::ring:
+            return sizeof(layout::ring_segment);
+        case layout::segment_kind::slots:
+            return sizeof(layout::slots_segment);
+    }
+    return sizeof(layout::segment_header);
+}
+
+// The pid in "libipc-tel-<pid>" or "libipc-tel-<pid>-<suffix>", or 0.
+std::int32_t pid_in_name(const std::string& object) {
+    const std::string rest = strip_prefix(object, "libipc-tel-");
+    std::int64_t pid = 0;
+    std::size_t i = 0;
+    for (; i < rest.size() && i < 10 && rest[i] >= '0' && rest[i] <= '9'; ++i) {
+        pid = pid * 10 + (rest[i] - '0');
+    }
+    const bool ends = i > 0 && (i == rest.size() || rest[i] == '-');
+    return ends && pid <= INT32_MAX ? static_cast<std::int32_t>(pid) : 0;
+}
+
+// A live process's telemetry can only be written by that process: a segment whose owner is not
+// the process's user, or whose name names another pid, was made by somebody else.
+bool spoofed(const process_info& p, const std::string& object) {
+    if (pid_in_name(object) != p.pid) {
+        return true;
+    }
+    const auto uid = process_uid(p.pid);
+    return p.alive && uid && *uid != p.owner_uid;
+}
+
+result<process_info> decode_telemetry(const detail::segment_copy& copy,
+                                      const std::string& object) {
+    if (auto ok = check_ready(copy, telemetry_spec); !ok) {
         return ok.error_value();
     }
-    const auto& h = *reinterpret_cast<const layout::telemetry_header*>(map.data());
-    const std::uint64_t capacity = load(h.endpoint_capacity, memory_order_relaxed);
-    const std::uint64_t record_size = load(h.endpoint_size, memory_order_relaxed);
-    const std::uint64_t offset = load(h.endpoints_offset, memory_order_relaxed);
-    if (record_size != sizeof(layout::endpoint_record) || offset % 64 != 0 ||
-        offset < sizeof(layout::telemetry_header) || offset > map.size() ||
-        capacity > (map.size() - offset) / record_size) {
-        return error{errc::corrupt, "telemetry table lies outside the segment"};
+    const auto& h = copy.as<layout::telemetry_header>();
+    const std::uint64_t capacity = h.endpoint_capacity;
+    if (h.endpoint_size != sizeof(layout::endpoint_record) ||
+        h.endpoints_offset != sizeof(layout::telemetry_header) ||
+        capacity > layout::telemetry_endpoint_capacity ||
+        copy.file_size() != h.endpoints_offset + capacity * sizeof(layout::endpoint_record)) {
+        return error{errc::corrupt, "telemetry table disagrees with the layout's fixed limits"};
     }
     process_info p;
     p.segment = with_slash(object).substr(1);
-    p.pid = load(h.header.creator_pid, memory_order_relaxed);
-    p.start_time = load(h.header.creator_start_time, memory_order_relaxed);
+    p.pid = h.header.creator_pid;
+    p.start_time = h.header.creator_start_time;
     p.program = field_string(h.program);
-    p.heartbeat_ns = load(h.heartbeat_ns, memory_order_relaxed);
+    p.heartbeat_ns = h.heartbeat_ns;
     p.alive = is_alive(p.pid, p.start_time);
-    const auto* records = reinterpret_cast<const layout::endpoint_record*>(map.data() + offset);
+    struct stat st {};
+    p.owner_uid = ::fstat(copy.fd(), &st) == 0 ? st.st_uid : 0;
+    p.spoofed = spoofed(p, object);
+    p.alive = p.alive && !p.spoofed;
     for (std::uint32_t i = 0; i < capacity; ++i) {
-        if (auto e = read_record(records[i], i)) {
+        const std::uint64_t at = h.endpoints_offset + i * sizeof(layout::endpoint_record);
+        if (auto e = read_record(copy, at, i)) {
             p.endpoints.push_back(std::move(*e));
         }
     }
     return p;
 }
 
-result<ring_info> decode_ring(const mapping& map, const std::string& object) {
-    if (auto ok = check_ready(map, ring_spec); !ok) {
+result<ring_info> decode_ring(detail::segment_copy& copy, const std::string& object) {
+    if (auto ok = check_ready(copy, ring_spec); !ok) {
         return ok.error_value();
     }
-    const auto& c = reinterpret_cast<const layout::ring_segment*>(map.data())->control;
-    auto geometry = ipc::detail::validate_ring(c, map.size());
+    const auto& c = copy.as<layout::ring_segment>().control;
+    auto geometry = ipc::detail::validate_ring(c, copy.file_size());
     if (!geometry) {
         return geometry.error_value();
     }
@@ -207,42 +248,52 @@ result<ring_info> decode_ring(const mapping& map, const std::string& object) {
     r.name = strip_prefix(object, "libipc-ring-");
     r.capacity = geometry->capacity;
     r.max_message = geometry->max_message;
-    if (!read_indices(c, r)) {
+    if (!read_indices(copy, r)) {
         return error{errc::corrupt, "ring indices are out of range"};
     }
     r.occupancy_bytes = r.write_index - r.read_index;
     // The two counts are stored apart from the indices, so they may disagree for a moment.
     r.occupancy_messages = r.write_count >= r.read_count ? r.write_count - r.read_count : 0;
-    r.occupancy_hwm_bytes = std::min(load(c.occupancy_hwm, memory_order_relaxed), r.capacity);
-    r.writer = read_end(c.writer, load(c.writer_sleeping, memory_order_relaxed));
-    r.reader = read_end(c.reader, load(c.reader_sleeping, memory_order_relaxed));
-    const auto& header = reinterpret_cast<const layout::ring_segment*>(map.data())->header;
-    const bool creator_alive = is_alive(load(header.creator_pid, memory_order_relaxed),
-                                        load(header.creator_start_time, memory_order_relaxed));
+    r.occupancy_hwm_bytes = std::min(c.occupancy_hwm, r.capacity);
+    r.writer = read_end(c.writer, c.writer_sleeping);
+    r.reader = read_end(c.reader, c.reader_sleeping);
+    const auto& header = copy.as<layout::ring_segment>().header;
+    const bool creator_alive = is_alive(header.creator_pid, header.creator_start_time);
     r.stale = !creator_alive && !r.writer.alive && !r.reader.alive;
     return r;
 }
 
+// Copies the kind's prefix of one object, reading its kind from the copy's header first.
+result<detail::segment_copy> copy_segment(const std::string& dir, const std::string& object) {
+    auto copy = detail::segment_copy::open(dir, object, sizeof(layout::segment_header));
+    if (!copy) {
+        return copy;
+    }
+    const std::uint64_t prefix = prefix_for(copy->as<layout::segment_header>().kind);
+    return prefix == sizeof(layout::segment_header) ? std::move(copy)
+                                                    : detail::segment_copy::open(dir, object, prefix);
+}
+
 // Classifies and checks one object; decoded contents go to `sink` when it is not null.
-segment_entry examine(const std::string& name, snapshot* sink) {
+segment_entry examine(const std::string& dir, const std::string& name, snapshot* sink) {
     segment_entry e;
     e.name = name;
     e.kind = "unknown";
-    auto map = map_read_only(name);
-    if (!map) {
-        e.error = map.error_value().message();
+    auto copy = copy_segment(dir, name);
+    if (!copy) {
+        e.error = copy.error_value().message();
         return e;
     }
-    e.size = map->size();
-    const auto& h = *reinterpret_cast<const layout::segment_header*>(map->data());
-    e.creator_pid = load(h.creator_pid, memory_order_relaxed);
-    const auto kind = load(h.kind, memory_order_relaxed);
-    if (load(h.magic, memory_order_relaxed) != layout::segment_magic) {
+    e.size = copy->file_size();
+    const auto& h = copy->as<layout::segment_header>();
+    e.creator_pid = h.creator_pid;
+    const auto kind = h.kind;
+    if (h.magic != layout::segment_magic) {
         e.error = "not a libipc segment (bad magic)";
     } else if (kind == static_cast<std::uint16_t>(layout::segment_kind::telemetry)) {
         e.kind = "telemetry";
-        if (auto p = decode_telemetry(*map, name)) {
-            e.stale = !p->alive;
+        if (auto p = decode_telemetry(*copy, name)) {
+            e.stale = !p->alive && !p->spoofed;
             if (sink != nullptr) {
                 sink->processes.push_back(std::move(*p));
             }
@@ -251,7 +302,7 @@ segment_entry examine(const std::string& name, snapshot* sink) {
         }
     } else if (kind == static_cast<std::uint16_t>(layout::segment_kind::ring)) {
         e.kind = "ring";
-        if (auto r = decode_ring(*map, name)) {
+        if (auto r = decode_ring(*copy, name)) {
             e.stale = r->stale;
             if (sink != nullptr) {
                 sink->rings.push_back(std::move(*r));
@@ -261,7 +312,7 @@ segment_entry examine(const std::string& name, snapshot* sink) {
         }
     } else if (kind == static_cast<std::uint16_t>(layout::segment_kind::slots)) {
         e.kind = "slots";
-        if (auto slots = detail::decode_slots(*map, name)) {
+        if (auto slots = detail::decode_slots(*copy, name)) {
             e.stale = slots->stale;
             if (sink != nullptr) {
                 sink->slots.push_back(std::move(*slots));
@@ -273,10 +324,11 @@ segment_entry examine(const std::string& name, snapshot* sink) {
         e.error = "unknown segment kind";
     }
     if (!e.error.empty()) {
-        // Only a creator known to be dead makes a broken segment removable: pid 0 may be a
-        // segment that is still being created.
-        e.stale = e.creator_pid > 0 &&
-                  !is_alive(e.creator_pid, load(h.creator_start_time, memory_order_relaxed));
+        // A broken segment is removable when its creator is known and dead, or when nobody ever
+        // finished it: libipc names a segment only once it is complete, so an unfinished one is
+        // the leftover of a creator that crashed (or of an older libipc).
+        const bool unfinished = h.ready != layout::ready_value;
+        e.stale = unfinished || (e.creator_pid > 0 && !is_alive(e.creator_pid, h.creator_start_time));
     }
     return e;
 }
@@ -293,35 +345,39 @@ std::vector<segment_entry> scan(const std::string& dir, snapshot* sink) {
     std::sort(names.begin(), names.end());
     std::vector<segment_entry> found;
     for (const auto& name : names) {
-        found.push_back(examine(name, sink));
+        found.push_back(examine(dir, name, sink));
     }
     return found;
 }
 
 }  // namespace
 
-result<process_info> read_telemetry(const std::string& object) {
-    auto map = map_read_only(object);
-    if (!map) {
-        return map.error_value();
-    }
-    return decode_telemetry(*map, object);
+const std::string& default_shm_dir() {
+    return shm::directory();
 }
 
-result<ring_info> read_ring(const std::string& object) {
-    auto map = map_read_only(object);
-    if (!map) {
-        return map.error_value();
+result<process_info> read_telemetry(const std::string& object, const std::string& dir) {
+    auto copy = detail::segment_copy::open(dir, object, max_telemetry_size);
+    if (!copy) {
+        return copy.error_value();
     }
-    return decode_ring(*map, object);
+    return decode_telemetry(*copy, object);
 }
 
-result<slots_info> read_slots(const std::string& object) {
-    auto map = map_read_only(object);
-    if (!map) {
-        return map.error_value();
+result<ring_info> read_ring(const std::string& object, const std::string& dir) {
+    auto copy = detail::segment_copy::open(dir, object, sizeof(layout::ring_segment));
+    if (!copy) {
+        return copy.error_value();
     }
-    return detail::decode_slots(*map, object);
+    return decode_ring(*copy, object);
+}
+
+result<slots_info> read_slots(const std::string& object, const std::string& dir) {
+    auto copy = detail::segment_copy::open(dir, object, sizeof(layout::slots_segment));
+    if (!copy) {
+        return copy.error_value();
+    }
+    return detail::decode_slots(*copy, object);
 }
 
 std::vector<segment_entry> discover(const std::string& dir) {
@@ -342,32 +398,39 @@ snapshot take_snapshot(const std::string& dir) {
 
 namespace {
 
-// Removes the stale segments among `candidates` (a scan's entries).
-std::vector<segment_entry> remove_stale_among(std::vector<segment_entry> candidates) {
-    std::vector<segment_entry> removed;
+// Removes the stale segments among `candidates` (a scan's entries). Broken segments that are not
+// removable are returned too, with why they were kept: nothing is left behind silently.
+std::vector<segment_entry> remove_stale_among(const std::string& dir,
+                                              std::vector<segment_entry> candidates) {
+    std::vector<segment_entry> outcome;
     for (auto& seg : candidates) {
         if (!seg.stale) {
-            continue;
-        }
-        auto fd = shm::open(with_slash(seg.name), access::read_only);
-        if (!fd) {
-            if (fd.code() != errc::not_found) {  // not_found: somebody removed it already
-                seg.error = fd.error_value().message();
-                removed.push_back(std::move(seg));
+            if (!seg.error.empty()) {
+                seg.error = "kept, not known to be stale: " + seg.error;
+                outcome.push_back(std::move(seg));
             }
             continue;
         }
-        // Checked again under the lock of unlink_if_same, on the same inode: a segment that came
-        // back to life since the scan is kept.
-        auto gone = shm::unlink_if_same(with_slash(seg.name), fd->get(),
-                                        [&] { return examine(seg.name, nullptr).stale; });
+        auto fd = shm::open(with_slash(seg.name), access::read_only, dir);
+        if (!fd) {
+            if (fd.code() != errc::not_found) {  // not_found: somebody removed it already
+                seg.error = fd.error_value().message();
+                outcome.push_back(std::move(seg));
+            }
+            continue;
+        }
+        // Checked again under the object's removal lock, on the same inode: a segment that
+        // came back to life since the scan is kept.
+        auto gone = shm::unlink_if_same(
+            with_slash(seg.name), fd->get(), [&] { return examine(dir, seg.name, nullptr).stale; },
+            dir);
         if (gone.code() == errc::not_found) {
             continue;
         }
         seg.error = gone ? std::string() : gone.error_value().message();
-        removed.push_back(std::move(seg));
+        outcome.push_back(std::move(seg));
     }
-    return removed;
+    return outcome;
 }
 
 }  // namespace
@@ -375,7 +438,7 @@ std::vector<segment_entry> remove_stale_among(std::vector<segment_entry> candida
 std::vector<segment_entry> remove_stale(const std::string& dir, const snapshot_filter& f) {
     snapshot found;
     found.segments = scan(dir, nullptr);
-    return remove_stale_among(filtered(found, f).segments);
+    return remove_stale_among(dir, filtered(found, f).segments);
 }
 
 std::vector<segment_entry> remove_stale(const std::string& dir,
@@ -384,7 +447,7 @@ std::vector<segment_entry> remove_stale(const std::string& dir,
     std::erase_if(candidates, [&](const segment_entry& seg) {
         return std::find(names.begin(), names.end(), seg.name) == names.end();
     });
-    return remove_stale_among(std::move(candidates));
+    return remove_stale_among(dir, std::move(candidates));
 }
 
 endpoint_rates rates(const endpoint_info& before, const endpoint_info& after,

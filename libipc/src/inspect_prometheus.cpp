@@ -78,7 +78,7 @@ class family {
         for (unsigned e = first_bound_exponent; e <= histogram::max_exponent; ++e) {
             const std::uint64_t bound = std::uint64_t{1} << e;
             for (; fine < buckets.size() && histogram::upper_bound(fine) <= bound; ++fine) {
-                cumulative += buckets[fine];
+                cumulative = histogram::saturating_add(cumulative, buckets[fine]);
             }
             labels.push_back({"le", seconds(static_cast<double>(bound - 1))});
             add(labels, std::to_string(cumulative), "_bucket");
@@ -86,7 +86,7 @@ class family {
         }
         std::uint64_t count = cumulative;
         for (; fine < buckets.size(); ++fine) {
-            count += buckets[fine];
+            count = histogram::saturating_add(count, buckets[fine]);
         }
         labels.push_back({"le", "+Inf"});
         add(labels, std::to_string(count), "_bucket");

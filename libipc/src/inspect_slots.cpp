@@ -1,6 +1,7 @@
 // Decoding a slots segment for observers: geometry, host, and every slot's state and counters.
 
 #include <algorithm>
+#include <cstring>
 
 #include "inspect_support.hpp"
 #include "ipc/detail/atomic.hpp"
@@ -73,20 +74,21 @@ slot_info read_slot(const ipc::detail::slots_view& v, std::uint32_t i) {
 }
 
 void add_slot(endpoint_info& host, const slot_info& slot) {
+    using histogram::saturating_add;
     auto& c = host.counters;
-    c.sent += slot.counters.calls;
-    c.received += slot.counters.completed;
-    c.dropped += slot.counters.timeouts;
-    c.failed += slot.counters.failed;
-    c.bytes_out += slot.counters.bytes_out;
-    c.bytes_in += slot.counters.bytes_in;
-    c.queue_depth += slot.counters.in_flight;
+    c.sent = saturating_add(c.sent, slot.counters.calls);
+    c.received = saturating_add(c.received, slot.counters.completed);
+    c.dropped = saturating_add(c.dropped, slot.counters.timeouts);
+    c.failed = saturating_add(c.failed, slot.counters.failed);
+    c.bytes_out = saturating_add(c.bytes_out, slot.counters.bytes_out);
+    c.bytes_in = saturating_add(c.bytes_in, slot.counters.bytes_in);
+    c.queue_depth = saturating_add(c.queue_depth, slot.counters.in_flight);
     c.last_activity_ns = std::max(c.last_activity_ns, slot.counters.last_activity_ns);
-    c.latency_count += slot.latency.count;
-    c.latency_sum_ns += slot.counters.latency_sum_ns;
+    c.latency_count = saturating_add(c.latency_count, slot.latency.count);
+    c.latency_sum_ns = saturating_add(c.latency_sum_ns, slot.counters.latency_sum_ns);
     c.latency_max_ns = std::max(c.latency_max_ns, slot.latency.max_ns);
     for (std::size_t b = 0; b < histogram::bucket_count; ++b) {
-        host.latency_buckets[b] += slot.latency_buckets[b];
+        host.latency_buckets[b] = saturating_add(host.latency_buckets[b], slot.latency_buckets[b]);
     }
 }
 
@@ -100,20 +102,58 @@ void fold(endpoint_info& host, const slots_info& slots) {
     host.counters.queue_depth_hwm = host.counters.queue_depth;
     host.latency = summarise(host.latency_buckets, host.counters.latency_count,
                              host.counters.latency_sum_ns, host.counters.latency_max_ns);
+    host.error = implausible(host.latency);
 }
 
 }  // namespace
 
-result<slots_info> decode_slots(const mapping& map, const std::string& object) {
-    if (auto ok = check_ready(map, ipc::detail::slots_spec); !ok) {
+namespace {
+
+// The parts of each slot an observer reads (its lines, not its data areas, which may be 64 MiB
+// each), copied into a compact segment of the same slot count whose areas are one line each: a
+// slots_view over the copy then reads them at the usual offsets.
+result<aligned_bytes> copy_slot_lines(const segment_copy& copy, const layout::slots_geometry& g,
+                                      const layout::slots_geometry& compact) {
+    aligned_bytes lines(compact.total_size());
+    std::memcpy(lines.data(), copy.data(), sizeof(layout::slots_segment));
+    const auto part = [&](std::uint32_t i, std::uint64_t from, std::uint64_t to, std::size_t n) {
+        return copy.read(g.slots_offset() + i * g.slot_stride() + from,
+                         lines.data() + compact.slots_offset() + i * compact.slot_stride() + to, n);
+    };
+    for (std::uint32_t i = 0; i < g.slot_count; ++i) {
+        if (!part(i, 0, 0, sizeof(layout::slot_request)) ||
+            !part(i, g.response_offset(), compact.response_offset(),
+                  sizeof(layout::slot_response)) ||
+            !part(i, g.serving_offset(), compact.serving_offset(), sizeof(layout::slot_serving)) ||
+            !part(i, g.control_offset(), compact.control_offset(), sizeof(layout::slot_control))) {
+            return error{errc::corrupt, "the slots segment shrank while being read"};
+        }
+    }
+    if (auto ok = copy.read(g.stats_offset(), lines.data() + compact.stats_offset(),
+                            g.slot_count * sizeof(layout::slot_stats));
+        !ok) {
         return ok.error_value();
     }
-    const auto& seg = *reinterpret_cast<const layout::slots_segment*>(map.data());
-    auto g = ipc::detail::validate_slots(seg.control, map.size());
+    return lines;
+}
+
+}  // namespace
+
+result<slots_info> decode_slots(segment_copy& copy, const std::string& object) {
+    if (auto ok = check_ready(copy, ipc::detail::slots_spec); !ok) {
+        return ok.error_value();
+    }
+    const auto& seg = copy.as<layout::slots_segment>();
+    auto g = ipc::detail::validate_slots(seg.control, copy.file_size());
     if (!g) {
         return g.error_value();
     }
-    const ipc::detail::slots_view v(map.data(), *g);
+    const layout::slots_geometry compact{g->slot_count, 1, 1};
+    auto lines = copy_slot_lines(copy, *g, compact);
+    if (!lines) {
+        return lines.error_value();
+    }
+    const ipc::detail::slots_view v(lines->data(), compact);
     slots_info s;
     s.segment = with_slash(object).substr(1);
     s.name = strip_prefix(object, "libipc-slots-");
@@ -121,16 +161,15 @@ result<slots_info> decode_slots(const mapping& map, const std::string& object) {
     s.request_capacity = g->request_capacity;
     s.response_capacity = g->response_capacity;
     s.host = read_end(seg.control.host, 0);
-    s.shutdown = load(seg.control.shutdown, memory_order_relaxed) != 0;
-    s.host_epoch = load(seg.control.host_epoch, memory_order_relaxed);
-    s.calls_refused = load(seg.control.calls_refused, memory_order_relaxed);
+    s.shutdown = seg.control.shutdown != 0;
+    s.host_epoch = seg.control.host_epoch;
+    s.calls_refused = seg.control.calls_refused;
     bool any_guest_alive = false;
     for (std::uint32_t i = 0; i < g->slot_count; ++i) {
         s.slots.push_back(read_slot(v, i));
         any_guest_alive = any_guest_alive || s.slots.back().guest.alive;
     }
-    const bool creator_alive = is_alive(load(seg.header.creator_pid, memory_order_relaxed),
-                                        load(seg.header.creator_start_time, memory_order_relaxed));
+    const bool creator_alive = is_alive(seg.header.creator_pid, seg.header.creator_start_time);
     s.stale = !creator_alive && !s.host.alive && !any_guest_alive;
     return s;
 }

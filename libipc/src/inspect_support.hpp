@@ -10,7 +10,7 @@
 #include "ipc/error.hpp"
 #include "ipc/inspect.hpp"
 #include "ipc/layout/end_holder.hpp"
-#include "ipc/mapping.hpp"
+#include "ipc/fd.hpp"
 #include "segment.hpp"
 
 namespace ipc::inspect::detail {
@@ -20,19 +20,69 @@ std::string with_slash(const std::string& object);
 // The object name without its leading '/' and without `kind_prefix` ("libipc-ring-").
 std::string strip_prefix(std::string_view object, std::string_view kind_prefix);
 
-// Opens and maps the whole object read-only.
-result<mapping> map_read_only(const std::string& object);
-// Acquires the ready word, then checks the common header against `spec`.
-result<void> check_ready(const mapping& map, const ipc::detail::segment_spec& spec);
+// Zeroed bytes aligned for layout structs, which are read in place from them.
+class aligned_bytes {
+  public:
+    explicit aligned_bytes(std::size_t n = 0) : lines_((n + 63) / 64) {}
+    std::byte* data() noexcept { return reinterpret_cast<std::byte*>(lines_.data()); }
+    const std::byte* data() const noexcept {
+        return reinterpret_cast<const std::byte*>(lines_.data());
+    }
+
+  private:
+    struct alignas(64) line {
+        std::byte bytes[64];
+    };
+    std::vector<line> lines_;
+};
+
+// A private copy of (a part of) a segment, read with pread. Observers never map a segment: its
+// owner, or anyone who can write it, may truncate the file under a mapping, and a read of a page
+// past the new end would kill the observer with SIGBUS. A short read is an error instead.
+class segment_copy {
+  public:
+    // Opens `object` in `dir` read-only (regular files only, never blocking) and copies its
+    // first min(prefix, size) bytes. corrupt when it is smaller than the common header.
+    static result<segment_copy> open(const std::string& dir, const std::string& object,
+                                     std::uint64_t prefix);
+
+    const std::byte* data() const noexcept { return buffer_.data(); }
+    std::uint64_t copied() const noexcept { return copied_; }
+    // The file's size when opened: what the header's total_size must equal.
+    std::uint64_t file_size() const noexcept { return file_size_; }
+    int fd() const noexcept { return fd_.get(); }
+    template <class T>
+    const T& as(std::uint64_t offset = 0) const noexcept {
+        return *reinterpret_cast<const T*>(data() + offset);
+    }
+    // Copies `n` bytes of the file at `offset` to `to` again (for re-reads and for parts past
+    // the prefix): corrupt if they lie past the size or the file shrank.
+    result<void> read(std::uint64_t offset, void* to, std::size_t n) const noexcept;
+    // Copies the prefix again.
+    result<void> refresh() noexcept;
+
+  private:
+    unique_fd fd_;
+    aligned_bytes buffer_;
+    std::uint64_t copied_ = 0;
+    std::uint64_t file_size_ = 0;
+};
+
+
+// Acquires the ready word, then checks the common header against `spec` and the file's size.
+result<void> check_ready(const segment_copy& copy, const ipc::detail::segment_spec& spec);
 
 // An end's holder, decoded; `sleeping_flag` is the end's announced-sleep word.
 end_info read_end(const layout::end_holder& end, std::uint32_t sleeping_flag);
+
+// Why a histogram cannot be real ("" when it can): more samples than max_plausible_total.
+std::string implausible(const latency_summary& latency);
 
 latency_summary summarise(const std::vector<std::uint64_t>& buckets, std::uint64_t count,
                           std::uint64_t sum_ns, std::uint64_t max_ns);
 
 // The slots decoder (inspect_slots.cpp).
-result<slots_info> decode_slots(const mapping& map, const std::string& object);
+result<slots_info> decode_slots(segment_copy& copy, const std::string& object);
 // Folds each slots host's per-slot counters into its endpoint record in `s`.
 void fold_slot_counters(snapshot& s);
 

@@ -78,6 +78,26 @@ bool is_alive(std::int32_t pid, std::uint64_t start_time) noexcept {
     return actual != 0 && (start_time == 0 || actual == start_time);
 }
 
+std::optional<uid_t> process_uid(pid_t pid) noexcept {
+    if (pid <= 0) {
+        return std::nullopt;
+    }
+    char buf[4096];
+    if (read_proc(pid, "status", buf, sizeof buf) == 0) {
+        return std::nullopt;
+    }
+    // "Uid:\treal\teffective\tsaved\tfilesystem"
+    const char* line = std::strstr(buf, "\nUid:");
+    if (line == nullptr) {
+        return std::nullopt;
+    }
+    unsigned long ids[4];
+    if (std::sscanf(line + 5, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4) {
+        return std::nullopt;
+    }
+    return static_cast<uid_t>(ids[3]);
+}
+
 std::string process_name(pid_t pid) {
     char buf[64];
     if (read_proc(pid, "comm", buf, sizeof buf) == 0) {

@@ -1,5 +1,7 @@
 #include "ipc/ring.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -43,6 +45,8 @@ ring_control& control_of(const detail::named_segment& seg) noexcept {
     return reinterpret_cast<ring_segment*>(seg.map.data())->control;
 }
 
+constexpr auto peer_check_ns = std::chrono::nanoseconds(peer_check_interval).count();
+
 // A segment left by a pair that crashed: some end died while attached and no end is alive.
 bool abandoned(const ring_control& c) noexcept {
     const auto crashed = [](const layout::end_holder& end) {
@@ -55,7 +59,7 @@ bool abandoned(const ring_control& c) noexcept {
     return any_crashed && !any_live;
 }
 
-// The creator takes its own end while initialising, before ready is published: no other
+// The creator takes its own end while initialising, before the segment is named: no other
 // process can attach yet, so the creator never loses its end to a racer.
 result<detail::named_segment> create_ring(const std::string& object, std::uint64_t capacity,
                                           const ring_options& o, bool writer) {
@@ -68,6 +72,39 @@ result<detail::named_segment> create_ring(const std::string& object, std::uint64
         });
 }
 
+// A dead pair's ring is replaced only when nothing committed waits in it: otherwise the
+// newcomer attaches, a reader to receive what was sent, a writer to take over.
+bool replaced_if_abandoned(const std::string& object, const detail::named_segment& seg) {
+    const ring_control& c = control_of(seg);
+    if (!abandoned(c)) {
+        return false;
+    }
+    auto geometry = detail::validate_ring(c, seg.map.size());
+    const auto* data = seg.map.data() + layout::ring_segment_data_offset;
+    const auto unused = [&] {
+        return abandoned(c) && geometry && !detail::holds_unread(c, data, *geometry);
+    };
+    return unused() && detail::remove_if_unused(object, seg.fd.get(), seg.header(), unused);
+}
+
+result<void> check_geometry(const detail::named_segment& seg, std::uint64_t capacity,
+                            const ring_options& o) {
+    auto geometry = detail::validate_ring(control_of(seg), seg.map.size());
+    if (!geometry) {
+        return geometry.error_value();
+    }
+    if (control_of(seg).data_offset != layout::ring_segment_data_offset) {
+        return error{errc::corrupt, "ring data_offset is not the named-segment layout's"};
+    }
+    if (geometry->max_message != o.max_message || geometry->capacity != capacity) {
+        return error{errc::geometry_mismatch,
+                     "the ring exists with another max_message or capacity"};
+    }
+    return {};
+}
+
+// Creates the ring, or attaches to the existing one and claims `writer`'s end. A leftover that
+// nobody finished, or a dead pair's empty ring, is removed and the name tried again.
 result<detail::named_segment> attach_ring(const std::string& object, std::uint64_t capacity,
                                           const ring_options& o, bool writer) {
     for (std::uint32_t attempt = 0; attempt < attach_attempts; ++attempt) {
@@ -78,32 +115,31 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
                 return created;
             }
         }
-        auto seg = detail::open_segment(object, access::read_write, ring_spec, o.ready_timeout);
+        auto seg =
+            detail::open_segment(object, access::read_write, ring_spec, o.trusted_owners);
         if (!seg) {
             if (seg.code() == errc::not_found && o.mode != open_mode::open_only) {
                 continue;  // removed between our create and open: create again
             }
-            if (seg.code() == errc::peer_gone && o.mode == open_mode::open_or_create) {
-                (void)shm::unlink(object);  // its creator died before finishing it
+            if (seg.code() == errc::not_ready && o.mode == open_mode::open_or_create) {
+                (void)detail::remove_leftover(object);
                 continue;
             }
             return seg;
         }
-        // Before any other check: a dead pair's segment is replaced whatever its geometry.
-        if (o.mode == open_mode::open_or_create && abandoned(control_of(*seg))) {
-            (void)shm::unlink_if_same(object, seg->fd.get());
+        if (o.mode == open_mode::open_or_create && replaced_if_abandoned(object, *seg)) {
             continue;
         }
-        auto geometry = detail::validate_ring(control_of(*seg), seg->map.size());
-        if (!geometry) {
-            return geometry.error_value();
+        if (auto ok = check_geometry(*seg, capacity, o); !ok) {
+            return ok.error_value();
         }
-        if (control_of(*seg).data_offset != layout::ring_segment_data_offset) {
-            return error{errc::corrupt, "ring data_offset is not the named-segment layout's"};
+        layout::end_holder& end = writer ? control_of(*seg).writer : control_of(*seg).reader;
+        if (auto claimed = detail::claim_end(end); !claimed) {
+            return claimed.error_value();
         }
-        if (geometry->max_message != o.max_message || geometry->capacity != capacity) {
-            return error{errc::geometry_mismatch,
-                         "the ring exists with another max_message or capacity"};
+        if (detail::being_removed(seg->header())) {
+            detail::release_end(end);  // a remover judged it unused just before our claim
+            continue;
         }
         return seg;
     }
@@ -129,11 +165,6 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
         return seg.error_value();
     }
     ring_control& control = control_of(*seg);
-    if (!seg->created) {
-        if (auto claimed = detail::claim_end(writer ? control.writer : control.reader); !claimed) {
-            return claimed.error_value();
-        }
-    }
     // Loaded once the end is ours: a previous holder of this end can no longer move them.
     auto start = detail::load_start(control, {*capacity, o.max_message});
     if (!start) {
@@ -204,16 +235,26 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     return *this;
 }
 
-void ring_attachment::detach(layout::end_holder& mine, doorbell& peer_bell) noexcept {
+void ring_attachment::detach(layout::end_holder& mine, doorbell& peer_bell,
+                             bool remove_name) noexcept {
     release_end(mine);
     peer_bell.ring_always();  // a sleeping peer notices now, not at its next liveness check
-    if (created && !keep_segment) {
-        (void)shm::unlink(object);
+    if (remove_name && !keep_segment) {
+        auto& header = *reinterpret_cast<layout::segment_header*>(map.data());
+        (void)remove_if_unused(object, fd.get(), header, [] { return true; });
     }
     counters.close();
     control = nullptr;
     map.reset();
     fd.reset();
+}
+
+bool ring_attachment::still_named() const noexcept {
+    auto named = shm::open(object, access::read_only);
+    struct stat mine {};
+    struct stat now {};
+    return named && ::fstat(fd.get(), &mine) == 0 && ::fstat(named->get(), &now) == 0 &&
+           mine.st_ino == now.st_ino && mine.st_dev == now.st_dev;
 }
 
 void ring_end_base::track_peer(const layout::end_holder& peer) noexcept {
@@ -223,12 +264,23 @@ void ring_end_base::track_peer(const layout::end_holder& peer) noexcept {
     }
 }
 
-bool ring_end_base::peer_alive(const layout::end_holder& peer) noexcept {
-    const bool alive = end_alive(peer);
-    if (!alive) {
+error ring_end_base::peer_check(const layout::end_holder& peer) noexcept {
+    error status = peer_status(peer);
+    if (status.code() == errc::ok && end_unattached(peer) && !att_.still_named()) {
+        status = error{errc::peer_gone, "the ring was removed or replaced before a peer attached"};
+    }
+    if (status.code() != errc::ok) {
         peer_pid_ = 0;
     }
-    return alive;
+    return status;
+}
+
+error ring_end_base::peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept {
+    if (now - last_peer_check_ns_ >= static_cast<std::uint64_t>(peer_check_ns)) {
+        last_peer_check_ns_ = now;
+        peer_status_ = peer_check(peer);
+    }
+    return peer_status_;
 }
 
 }  // namespace detail
@@ -239,7 +291,11 @@ ring_writer& ring_writer::operator=(ring_writer&& other) noexcept {
     if (this != &other) {
         close();
         att_ = std::move(other.att_);
+        peer_pid_ = other.peer_pid_;
+        last_peer_check_ns_ = other.last_peer_check_ns_;
+        peer_status_ = other.peer_status_;
         producer_ = other.producer_;
+        last_commit_ns_ = other.last_commit_ns_;
         reserved_length_ = other.reserved_length_;
         has_reservation_ = other.has_reservation_;
     }
@@ -278,13 +334,17 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
     if (att_.control == nullptr) {
         return error{errc::closed, "the ring writer is closed"};
     }
+    // The reader is checked on the send path too, from the time of the last commit (read
+    // anyway for the record's send time): at most one /proc read per peer_check_interval of
+    // sending, and none at all while sends keep failing within one interval.
+    const std::uint64_t now = peer_status_.code() == errc::ok ? last_commit_ns_ : monotonic_ns();
+    error reader = peer_check_due(att_.control->reader, now);
     auto attempt = [&] { return producer_.try_reserve(length); };
-    auto span = attempt();
+    auto span = reader.code() == errc::ok ? attempt() : result<std::span<std::byte>>(reader);
     if (span.code() == errc::queue_full && !until.passed(monotonic_ns())) {
-        span = detail::wait_loop(att_.wait, until,
-                                 std::chrono::nanoseconds(peer_check_interval).count(),
-                                 errc::queue_full, attempt, producer_.space_bell(),
-                                 [&] { return peer_alive(att_.control->reader); });
+        span = detail::wait_loop(att_.wait, until, peer_check_ns, errc::queue_full, attempt,
+                                 producer_.space_bell(),
+                                 [&] { return peer_check(att_.control->reader); });
     }
     if (producer_.take_fresh_depth()) {
         att_.counters.set_queue_depth(producer_.depth_messages());
@@ -293,7 +353,7 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
         // Refused for room, time or size: the message is not sent and counts as dropped.
         const errc code = span.code();
         if (code == errc::queue_full || code == errc::timeout || code == errc::message_too_large ||
-            code == errc::peer_gone) {
+            code == errc::peer_gone || code == errc::peer_closed) {
             att_.counters.on_dropped();
         } else {
             att_.counters.on_failed();
@@ -318,6 +378,7 @@ result<void> ring_writer::commit(std::size_t length) noexcept {
     has_reservation_ = false;
     const std::uint64_t now = monotonic_ns();
     producer_.commit(length, now);
+    last_commit_ns_ = now;
     att_.counters.on_sent(length, now);
     track_peer(att_.control->reader);
     return {};
@@ -347,7 +408,13 @@ bool ring_writer::reader_alive() const noexcept {
 void ring_writer::close() noexcept {
     if (att_.control != nullptr) {
         ring_control& c = *att_.control;
-        att_.detach(c.writer, producer_.data_bell());
+        // Unread messages stay for a reader that has not attached yet or died (a successor may
+        // attach); an attached reader keeps its mapping, so the name can go.
+        const bool reader_will_come =
+            detail::end_unattached(c.reader) || !detail::end_alive(c.reader);
+        const bool keep_for_reader =
+            reader_will_come && detail::holds_unread(c, data_of(att_), att_.geometry);
+        att_.detach(c.writer, producer_.data_bell(), att_.created && !keep_for_reader);
         has_reservation_ = false;
     }
 }
@@ -358,6 +425,9 @@ ring_reader& ring_reader::operator=(ring_reader&& other) noexcept {
     if (this != &other) {
         close();
         att_ = std::move(other.att_);
+        peer_pid_ = other.peer_pid_;
+        last_peer_check_ns_ = other.last_peer_check_ns_;
+        peer_status_ = other.peer_status_;
         consumer_ = other.consumer_;
         holding_ = other.holding_;
     }
@@ -390,9 +460,20 @@ result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcep
     auto record = attempt();
     const deadline until(timeout);
     if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
-        record = detail::wait_loop(
-            att_.wait, until, std::chrono::nanoseconds(peer_check_interval).count(), errc::empty,
-            attempt, consumer_.data_bell(), [&] { return peer_alive(att_.control->writer); });
+        record = detail::wait_loop(att_.wait, until, peer_check_ns, errc::empty, attempt,
+                                   consumer_.data_bell(),
+                                   [&] { return peer_check(att_.control->writer); });
+    }
+    if (record.code() == errc::empty) {
+        // Even a reader that only polls learns that the writer closed or died, once it has
+        // received everything the writer sent.
+        if (const error writer = peer_check_due(att_.control->writer, monotonic_ns());
+            writer.code() != errc::ok) {
+            record = attempt();
+            if (record.code() == errc::empty) {
+                return writer;
+            }
+        }
     }
     if (!record) {
         if (record.code() == errc::corrupt) {
@@ -453,7 +534,11 @@ bool ring_reader::writer_alive() const noexcept {
 void ring_reader::close() noexcept {
     if (att_.control != nullptr) {
         ring_control& c = *att_.control;
-        att_.detach(c.reader, consumer_.space_bell());
+        // The last end out removes the name: the creator, or the reader of a ring whose writer
+        // closed or died after leaving messages for it.
+        const bool writer_done = !detail::end_unattached(c.writer) &&
+                                 detail::peer_status(c.writer).code() != errc::ok;
+        att_.detach(c.reader, consumer_.space_bell(), att_.created || writer_done);
         holding_ = false;
     }
 }

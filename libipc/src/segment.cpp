@@ -2,10 +2,6 @@
 
 #include <time.h>
 
-#include <cstring>
-#include <thread>
-
-#include "ipc/clock.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/process.hpp"
 #include "ipc/shm.hpp"
@@ -21,18 +17,25 @@ std::uint64_t realtime_ns() noexcept {
            static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+bool is_finished(const mapping& map) noexcept {
+    if (map.size() < sizeof(layout::segment_header)) {
+        return false;
+    }
+    const auto& header = *reinterpret_cast<const layout::segment_header*>(map.data());
+    return load(header.ready, std::memory_order_acquire) == layout::ready_value;
+}
+
 }  // namespace
 
 result<named_segment> create_segment(const std::string& object, std::uint64_t total_size,
                                      mode_t permissions, const segment_spec& spec,
                                      const std::function<void(std::byte*)>& init) {
-    auto fd = shm::create(object, total_size, permissions);
+    auto fd = shm::create_unnamed(total_size, permissions);
     if (!fd) {
         return fd.error_value();
     }
     auto map = mapping::map(fd->get(), total_size, access::read_write);
     if (!map) {
-        (void)shm::unlink(object);
         return map.error_value();
     }
     auto* header = reinterpret_cast<layout::segment_header*>(map->data());
@@ -46,8 +49,12 @@ result<named_segment> create_segment(const std::string& object, std::uint64_t to
     header->creator_start_time = me.start_time;
     header->created_realtime_ns = realtime_ns();
     init(map->data());
-    // Release: every field above happens-before a reader that acquires ready.
+    // Release: every field above happens-before a reader that acquires ready. The segment has no
+    // name yet, so nobody reads it before the link below either.
     store(header->ready, layout::ready_value, std::memory_order_release);
+    if (auto named = shm::publish(fd->get(), object); !named) {
+        return named.error_value();
+    }
     return named_segment{std::move(*fd), std::move(*map), true};
 }
 
@@ -75,47 +82,77 @@ result<void> validate_header(const layout::segment_header& header, std::uint64_t
 }
 
 result<named_segment> open_segment(const std::string& object, access mode, const segment_spec& spec,
-                                   std::chrono::milliseconds ready_timeout) {
+                                   std::span<const uid_t> trusted_owners) {
     auto fd = shm::open(object, mode);
     if (!fd) {
         return fd.error_value();
     }
-    const deadline until(ready_timeout);
-    // The creator sizes the object right after creating it and marks it ready last; both are
-    // brief, so poll with short sleeps, bounded by ready_timeout.
-    for (;;) {
-        auto size = shm::size_of(fd->get());
-        if (!size) {
-            return size.error_value();
-        }
-        if (*size >= sizeof(layout::segment_header)) {
-            auto map = mapping::map(fd->get(), *size, mode);
-            if (!map) {
-                return map.error_value();
-            }
-            const auto& header = *reinterpret_cast<const layout::segment_header*>(map->data());
-            const std::uint32_t magic = load(header.magic, std::memory_order_relaxed);
-            if (magic != 0 && magic != layout::segment_magic) {
-                return error{errc::wrong_kind, "not a libipc segment (bad magic)"};
-            }
-            // Acquire: pairs with the creator's release store of ready.
-            if (load(header.ready, std::memory_order_acquire) == layout::ready_value) {
-                if (auto ok = validate_header(header, *size, spec); !ok) {
-                    return ok.error_value();
-                }
-                return named_segment{std::move(*fd), std::move(*map), false};
-            }
-            const std::int32_t creator = load(header.creator_pid, std::memory_order_relaxed);
-            if (creator > 0 &&
-                !is_alive(creator, load(header.creator_start_time, std::memory_order_relaxed))) {
-                return error{errc::peer_gone, "the segment's creator died before finishing it"};
-            }
-        }
-        if (until.passed(monotonic_ns())) {
-            return error{errc::not_ready, "segment was not marked ready in time"};
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Before reading a byte: a stranger's file under our name is refused, not used.
+    if (auto owner = shm::check_owner(fd->get(), trusted_owners); !owner) {
+        return owner.error_value();
     }
+    auto size = shm::size_of(fd->get());
+    if (!size) {
+        return size.error_value();
+    }
+    if (*size < sizeof(layout::segment_header)) {
+        return error{errc::not_ready, "the name holds an unfinished segment (smaller than a header)"};
+    }
+    auto map = mapping::map(fd->get(), *size, mode);
+    if (!map) {
+        return map.error_value();
+    }
+    const auto& header = *reinterpret_cast<const layout::segment_header*>(map->data());
+    const std::uint32_t magic = load(header.magic, std::memory_order_relaxed);
+    if (magic != 0 && magic != layout::segment_magic) {
+        return error{errc::wrong_kind, "not a libipc segment (bad magic)"};
+    }
+    // Acquire: pairs with the creator's release store of ready. Segments are linked only when
+    // finished, so one that is not ready was left by a creator that crashed (or an older
+    // libipc that published before initialising): there is nothing to wait for.
+    if (!is_finished(*map)) {
+        return error{errc::not_ready, "the name holds an unfinished segment"};
+    }
+    if (auto ok = validate_header(header, *size, spec); !ok) {
+        return ok.error_value();
+    }
+    return named_segment{std::move(*fd), std::move(*map), false};
+}
+
+result<void> remove_if_unused(const std::string& object, int fd, layout::segment_header& header,
+                              const std::function<bool()>& unused) {
+    std::uint32_t expected = 0;
+    if (!std::atomic_ref<std::uint32_t>(header.removing)
+             .compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) {
+        return error{errc::busy, "another process is removing the segment"};
+    }
+    // Dekker with an opener (being_removed): our mark, then its claim; its claim, then our mark.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    auto removed = shm::unlink_if_same(object, fd, unused);
+    if (!removed) {
+        store(header.removing, std::uint32_t{0}, std::memory_order_seq_cst);
+    }
+    return removed;
+}
+
+bool being_removed(const layout::segment_header& header) noexcept {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return load(header.removing, std::memory_order_seq_cst) != 0;
+}
+
+result<void> remove_leftover(const std::string& object) {
+    auto fd = shm::open(object, access::read_only);
+    if (!fd) {
+        return fd.error_value();
+    }
+    return shm::unlink_if_same(object, fd->get(), [&] {
+        auto size = shm::size_of(fd->get());
+        if (!size || *size < sizeof(layout::segment_header)) {
+            return true;
+        }
+        auto map = mapping::map(fd->get(), *size, access::read_only);
+        return map && !is_finished(*map);
+    });
 }
 
 }  // namespace ipc::detail

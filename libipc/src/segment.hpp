@@ -1,9 +1,11 @@
 #pragma once
-// Creating, attaching and validating named libipc segments (internal).
+// Creating, attaching, validating and removing named libipc segments (internal).
 
-#include <chrono>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "ipc/error.hpp"
@@ -23,21 +25,43 @@ struct named_segment {
     unique_fd fd;
     mapping map;
     bool created = false;
+
+    layout::segment_header& header() const noexcept {
+        return *reinterpret_cast<layout::segment_header*>(map.data());
+    }
 };
 
-// Creates the object with O_EXCL, fills the common header, lets `init` fill the rest, then
-// stores ready with release order: a reader that acquires ready sees every field.
+// Creates the segment unnamed, fills the common header, lets `init` fill the rest, stores ready
+// with release order, and only then links it under `object`: nobody can open a half-made
+// segment. already_exists when the name is taken.
 result<named_segment> create_segment(const std::string& object, std::uint64_t total_size,
                                      mode_t permissions, const segment_spec& spec,
                                      const std::function<void(std::byte*)>& init);
 
-// Opens an existing object, waits up to ready_timeout for its creator to finish, and checks the
-// common header (magic, kind, version, sizes) against spec and the object's real size.
+// Opens an existing segment: a regular file owned by this user, root or a trusted uid, whose
+// common header (magic, kind, version, sizes) matches spec and the object's real size.
+// not_ready for a name that holds a segment nobody finished (a creator that crashed, or an
+// older libipc): open_or_create callers reclaim it with remove_leftover.
 result<named_segment> open_segment(const std::string& object, access mode, const segment_spec& spec,
-                                   std::chrono::milliseconds ready_timeout);
+                                   std::span<const uid_t> trusted_owners);
 
 // Checks a mapped common header; `mapped_size` is the object's size.
 result<void> validate_header(const layout::segment_header& header, std::uint64_t mapped_size,
                              const segment_spec& spec) noexcept;
+
+// Unlinks a segment nobody uses any more. It is marked `removing` first, then `unused()` is
+// asked again: an opener claims its end and then checks `removing`, so of a racing opener and
+// remover at least one sees the other (both use sequentially consistent order) and no opener is
+// left attached to an unlinked segment. Gives the mark back when the segment is kept.
+// `fd` and `header` are the caller's descriptor and mapping of the segment.
+result<void> remove_if_unused(const std::string& object, int fd, layout::segment_header& header,
+                              const std::function<bool()>& unused);
+
+// Whether a remover marked the segment; an opener checks it after claiming its end.
+bool being_removed(const layout::segment_header& header) noexcept;
+
+// Unlinks a name that holds an unfinished segment (see open_segment's not_ready), if it still
+// holds the same one.
+result<void> remove_leftover(const std::string& object);
 
 }  // namespace ipc::detail

@@ -72,6 +72,8 @@ using detail::slots_guest_state;
 using detail::slots_view;
 
 constexpr auto peer_check_ns = std::chrono::nanoseconds(peer_check_interval).count();
+// How often a guest that waits for its host looks for it.
+constexpr std::chrono::milliseconds host_poll_interval{2};
 
 void wake_host(const slots_view& v, std::uint32_t i) noexcept {
     auto bell = v.host_bell(i);
@@ -246,7 +248,7 @@ result<void> run_worker(slots_guest_state& s, guest_worker& w, const slots_handl
         if (taken.code() == errc::empty) {
             taken = detail::wait_loop(
                 s.wait, never, peer_check_ns, errc::empty, [&] { return take_request(s, w); },
-                w.bell, [&] { return detail::end_alive(host); });
+                w.bell, [&] { return detail::alive_or_gone(detail::end_alive(host)); });
         }
         if (!taken) {
             return taken.code() == errc::closed ? result<void>{} : taken.error_value();
@@ -258,6 +260,35 @@ result<void> run_worker(slots_guest_state& s, guest_worker& w, const slots_handl
 void wake_workers(slots_guest_state& s) noexcept {
     for (auto& w : s.workers) {
         s.view.own_guest_bell(w.bell_slot).ring_always();
+    }
+}
+
+// Opens the segment once a live host serves it, waiting up to host_timeout for one: a guest may
+// start before its host, or while a successor host is on its way.
+result<detail::named_segment> open_served(const std::string& object, const guest_options& o) {
+    const deadline until(o.host_timeout);
+    for (;;) {
+        auto seg = detail::open_segment(object, access::read_write, detail::slots_spec,
+                                        o.trusted_owners);
+        error missing;
+        if (seg) {
+            auto& control = reinterpret_cast<layout::slots_segment*>(seg->map.data())->control;
+            if (auto g = detail::validate_slots(control, seg->map.size()); !g) {
+                return g.error_value();
+            }
+            if (detail::end_pid(control.host) != 0 && detail::end_alive(control.host)) {
+                return seg;
+            }
+            missing = error{errc::peer_gone, "no live host serves the slots segment"};
+        } else if (seg.code() == errc::not_found || seg.code() == errc::not_ready) {
+            missing = seg.error_value();
+        } else {
+            return seg.error_value();
+        }
+        if (until.passed(monotonic_ns())) {
+            return missing;
+        }
+        std::this_thread::sleep_for(host_poll_interval);
     }
 }
 
@@ -275,8 +306,7 @@ result<slots_guest> slots_guest::open(std::string_view name, const guest_options
     }
     detail::register_for_asymmetric_fences();
     const std::string object = shm::object_name("slots", name);
-    auto seg =
-        detail::open_segment(object, access::read_write, detail::slots_spec, o.ready_timeout);
+    auto seg = open_served(object, o);
     if (!seg) {
         return seg.error_value();
     }
@@ -284,9 +314,6 @@ result<slots_guest> slots_guest::open(std::string_view name, const guest_options
     auto g = detail::validate_slots(control, seg->map.size());
     if (!g) {
         return g.error_value();
-    }
-    if (detail::end_pid(control.host) == 0 || !detail::end_alive(control.host)) {
-        return error{errc::peer_gone, "the slots host is gone"};
     }
     auto s = std::make_unique<slots_guest_state>();
     s->fd = std::move(seg->fd);

@@ -75,6 +75,10 @@ struct slots_host_state {
     // Host threads that wait for a free slot sleep here; a thread that frees a slot rings it.
     local_bell freed;
 
+    layout::segment_header& header() const noexcept {
+        return *reinterpret_cast<layout::segment_header*>(map.data());
+    }
+
     // Tells guests to stop, detaches, and unlinks the segment unless asked to keep it.
     ~slots_host_state() {
         if (!map.valid()) {
@@ -88,7 +92,7 @@ struct slots_host_state {
             view.own_guest_bell(i).ring_always();
         }
         if (!keep_segment) {
-            (void)shm::unlink(object);
+            (void)detail::remove_if_unused(object, fd.get(), header(), [] { return true; });
         }
     }
 };
@@ -105,7 +109,7 @@ constexpr auto peer_check_ns = std::chrono::nanoseconds(peer_check_interval).cou
 
 // The detail text of a handler failure names the guest handler's code ("...: timeout").
 const char* handler_failure_detail(std::uint32_t code) {
-    constexpr std::size_t codes = static_cast<std::size_t>(errc::handler_failed) + 1;
+    constexpr std::size_t codes = static_cast<std::size_t>(errc::peer_closed) + 1;
     static const std::array<std::string, codes> texts = [] {
         std::array<std::string, codes> t;
         for (std::size_t i = 0; i < codes; ++i) {
@@ -170,13 +174,13 @@ result<detail::named_segment> attach_host(const std::string& object,
         if (created || created.code() != errc::already_exists) {
             return created;
         }
-        auto seg =
-            detail::open_segment(object, access::read_write, detail::slots_spec, o.ready_timeout);
+        auto seg = detail::open_segment(object, access::read_write, detail::slots_spec,
+                                        o.trusted_owners);
         if (!seg) {
-            if (seg.code() == errc::peer_gone) {
-                (void)shm::unlink(object);  // its creator died before finishing it
+            if (seg.code() == errc::not_ready) {
+                (void)detail::remove_leftover(object);  // its creator died before finishing it
             }
-            if (seg.code() == errc::not_found || seg.code() == errc::peer_gone) {
+            if (seg.code() == errc::not_found || seg.code() == errc::not_ready) {
                 continue;
             }
             return seg;
@@ -195,9 +199,13 @@ result<detail::named_segment> attach_host(const std::string& object,
         const bool host_crashed =
             layout::owner_state(detail::load(c.host.owner, memory_order_acquire)) ==
             static_cast<std::uint32_t>(layout::end_state::attached);
-        if (!host_crashed || !any_guest_alive(view)) {
-            (void)shm::unlink_if_same(object, seg->fd.get());  // replace it
-            continue;
+        const auto unused = [&] {
+            return !(detail::end_pid(c.host) != 0 && detail::end_alive(c.host)) &&
+                   (!host_crashed || !any_guest_alive(view));
+        };
+        if (unused()) {
+            (void)detail::remove_if_unused(object, seg->fd.get(), seg->header(), unused);
+            continue;  // replaced, or changed under us: look again
         }
         if (!(*stored == g)) {
             return error{errc::geometry_mismatch,
@@ -205,6 +213,10 @@ result<detail::named_segment> attach_host(const std::string& object,
         }
         if (auto claimed = detail::claim_end(c.host); !claimed) {
             return claimed.error_value();
+        }
+        if (detail::being_removed(seg->header())) {
+            detail::release_end(c.host);
+            continue;
         }
         take_over(view);
         return seg;
@@ -470,7 +482,7 @@ result<std::size_t> await(slots_host_state& s, const call_ticket& t, std::span<s
             s.response_bells[i],
             [&] {
                 guest = detail::examine_end(s.view.slot_control(i).guest);
-                return guest.alive;
+                return detail::alive_or_gone(guest.alive);
             });
     }
     if (arrived) {
@@ -504,7 +516,7 @@ template <class Claim>
     // peer check interval, so such a slot is found within it.
     detail::local_bell::sleeper sleeper(s.freed);
     return detail::wait_loop(s.wait, until, peer_check_ns, errc::busy, claim, sleeper,
-                             [] { return true; });
+                             [] { return error{}; });
 }
 
 // A blocking call: claims with `claim`, posts, waits for the response, gives up at the deadline.

@@ -67,6 +67,23 @@ result<ring_start> load_start(const layout::ring_control& control,
     return s;
 }
 
+bool holds_unread(const layout::ring_control& control, const std::byte* data,
+                  const ring_geometry& geometry) noexcept {
+    auto start = load_start(control, geometry);
+    if (!start) {
+        return true;
+    }
+    if (start->write_index > start->read_index) {
+        return true;
+    }
+    const auto* header = reinterpret_cast<const record_header*>(
+        data + (start->read_index & (geometry.capacity - 1)));
+    // Acquire: pairs with the writer's release of the commit word.
+    const std::uint32_t commit = load(header->commit, memory_order_acquire);
+    return commit == commit_word(start->read_index, false) ||
+           commit == commit_word(start->read_index, true);
+}
+
 void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
                std::uint64_t data_offset) noexcept {
     std::memset(&control, 0, sizeof control);

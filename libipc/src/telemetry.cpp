@@ -1,9 +1,11 @@
 #include "ipc/telemetry.hpp"
 
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -103,20 +105,7 @@ class registry {
         owner_pid_ = pid;
         header_ = nullptr;
         records_ = nullptr;
-        object_ = segment_object_name(pid);
-        // A segment of this name is left by a dead process whose pid we now hold.
-        (void)shm::unlink(object_);
-        const detail::segment_spec spec{layout::segment_kind::telemetry,
-                                        layout::telemetry_layout_version, sizeof(telemetry_header)};
-        auto seg = detail::create_segment(
-            object_, segment_size, shm::default_mode, spec, [pid](std::byte* base) {
-                auto* h = reinterpret_cast<telemetry_header*>(base);
-                h->heartbeat_ns = monotonic_ns();
-                h->endpoint_capacity = layout::telemetry_endpoint_capacity;
-                h->endpoint_size = sizeof(endpoint_record);
-                h->endpoints_offset = endpoints_offset;
-                copy_string(h->program, sizeof h->program, process_name(pid));
-            });
+        auto seg = create_named_segment(pid);
         if (!seg) {
             return seg.error_value();
         }
@@ -133,6 +122,64 @@ class registry {
             std::atexit([] { instance().unlink_at_exit(); });
         }
         return {};
+    }
+
+    // "/libipc-tel-<pid>", reclaimed from a dead process that held our pid. When the name is
+    // taken otherwise (another user may pre-create it to hide us or to pose as us), a name with
+    // an unpredictable suffix: a process always gets its telemetry, and observers check that a
+    // segment's owner is the user of the process it names.
+    result<detail::named_segment> create_named_segment(pid_t pid) {
+        const std::string predictable = segment_object_name(pid);
+        object_ = predictable;
+        auto seg = create_segment_as(object_, pid);
+        if (seg.code() == errc::already_exists && reclaim_from_dead(object_)) {
+            seg = create_segment_as(object_, pid);
+        }
+        for (int attempt = 0; attempt < 4 && seg.code() == errc::already_exists; ++attempt) {
+            object_ = predictable + "-" + random_suffix();
+            seg = create_segment_as(object_, pid);
+        }
+        return seg;
+    }
+
+    static result<detail::named_segment> create_segment_as(const std::string& object, pid_t pid) {
+        const detail::segment_spec spec{layout::segment_kind::telemetry,
+                                        layout::telemetry_layout_version, sizeof(telemetry_header)};
+        return detail::create_segment(
+            object, segment_size, shm::default_mode, spec, [pid](std::byte* base) {
+                auto* h = reinterpret_cast<telemetry_header*>(base);
+                h->heartbeat_ns = monotonic_ns();
+                h->endpoint_capacity = layout::telemetry_endpoint_capacity;
+                h->endpoint_size = sizeof(endpoint_record);
+                h->endpoints_offset = endpoints_offset;
+                copy_string(h->program, sizeof h->program, process_name(pid));
+            });
+    }
+
+    // Removes our own user's segment of a process that is gone (or that nobody finished).
+    static bool reclaim_from_dead(const std::string& object) {
+        auto fd = shm::open(object, access::read_only);
+        if (!fd || !shm::check_owner(fd->get())) {
+            return false;
+        }
+        const auto dead = [&] {
+            layout::segment_header h{};
+            if (::pread(fd->get(), &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
+                return true;
+            }
+            return h.ready != layout::ready_value || !is_alive(h.creator_pid, h.creator_start_time);
+        };
+        return static_cast<bool>(shm::unlink_if_same(object, fd->get(), dead));
+    }
+
+    static std::string random_suffix() {
+        std::uint64_t r = 0;
+        if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
+            r = monotonic_ns() ^ (static_cast<std::uint64_t>(::getpid()) << 32);
+        }
+        char text[17];
+        std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(r));
+        return text;
     }
 
     endpoint_record* pick_record() noexcept {
@@ -152,7 +199,7 @@ class registry {
     void unlink_at_exit() noexcept {
         std::lock_guard lock(mutex_);
         if (header_ != nullptr && owner_pid_ == ::getpid()) {
-            (void)shm::unlink(object_);
+            (void)shm::unlink_if_same(object_, segment_.fd.get());
         }
     }
 

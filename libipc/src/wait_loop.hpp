@@ -25,10 +25,16 @@ inline constexpr std::uint64_t polls_between_clock_reads = 1024;
 
 // attempt(): result<T>; `not_yet` is the code that means "try again".
 // doorbell: announce() -> seq, sleep(seq, ns), end().
-// peer_alive(): bool.
-template <class Attempt, class Doorbell, class PeerAlive>
+// peer_check(): error, ok while the peer may still act; otherwise what the wait returns
+// (peer_gone, peer_closed) once the last attempt found nothing.
+// The peer check of a peer that is either alive or gone.
+inline error alive_or_gone(bool alive) noexcept {
+    return alive ? error{} : error{errc::peer_gone, "the peer process is gone"};
+}
+
+template <class Attempt, class Doorbell, class PeerCheck>
 auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer_check_ns,
-               errc not_yet, Attempt&& attempt, Doorbell&& doorbell, PeerAlive&& peer_alive)
+               errc not_yet, Attempt&& attempt, Doorbell&& doorbell, PeerCheck&& peer_check)
     -> decltype(attempt()) {
     std::uint64_t polls = 0;
     std::uint64_t last_peer_check = monotonic_ns();
@@ -70,10 +76,10 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
         }
         if (now - last_peer_check >= peer_check_ns) {
             last_peer_check = now;
-            if (!peer_alive()) {
-                // What the peer committed before it died is still delivered.
+            if (const error e = peer_check(); e.code() != errc::ok) {
+                // What the peer committed before it died or closed is still delivered.
                 r = attempt();
-                return r.code() != not_yet ? r : error{errc::peer_gone, "the peer process is gone"};
+                return r.code() != not_yet ? r : e;
             }
         }
     }

@@ -264,7 +264,7 @@ void main_window::ask_remove_stale() {
     }
     QStringList failed;
     // Only what the user confirmed, each checked again: not whatever is stale by now.
-    for (const auto& seg : ipc::inspect::remove_stale(ipc::inspect::default_shm_dir, confirmed)) {
+    for (const auto& seg : ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(), confirmed)) {
         if (!seg.error.empty()) {
             failed << QString::fromStdString(seg.name + ": " + seg.error);
         }

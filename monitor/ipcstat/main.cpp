@@ -101,7 +101,7 @@ void add_filters(CLI::App& app, ipc::inspect::snapshot_filter& f) {
 int main(int argc, char** argv) {
     CLI::App app{"ipcstat: show libipc endpoints, counters and segments"};
     app.require_subcommand(1);
-    std::string dir = ipc::inspect::default_shm_dir;
+    std::string dir = ipc::inspect::default_shm_dir();
     app.add_option("--shm-dir", dir, "Where segments live")->capture_default_str();
     bool require = false;
     app.add_flag("--require", require, "Exit 2 when no libipc segment matches");

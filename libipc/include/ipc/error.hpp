@@ -26,13 +26,15 @@ enum class errc : std::uint16_t {
     queue_full,         // no room now (try-send), the message was dropped and counted
     empty,              // nothing to receive now (try-receive)
     timeout,            // a timed call reached its deadline
-    peer_gone,          // the process on the other side died or closed its end
+    peer_gone,          // the process on the other side died (or its segment vanished)
     busy,               // the role is already held by a live process
     not_ready,          // the segment's creator has not finished initialising it
     closed,             // the endpoint was closed or moved from
     table_full,         // the telemetry table has no free endpoint record
     system,             // an OS call failed; sys_errno says which
     handler_failed,     // the peer's handler returned an error for this call
+    peer_closed,        // the process on the other side closed its end (cleanly, unlike
+                        // peer_gone); what it sent before closing has been delivered
 };
 
 // Short fixed name of a code, e.g. "queue_full".
@@ -48,6 +50,16 @@ class error {
     constexpr int sys_errno() const noexcept { return sys_errno_; }
     // A static string saying what was being done; never owned.
     constexpr const char* detail() const noexcept { return detail_; }
+    // A number the error is about, e.g. the uid owning a segment: message() appends
+    // "(label value)". The label is a static string, never owned.
+    constexpr error with_subject(const char* label, long long value) const noexcept {
+        error e = *this;
+        e.subject_label_ = label;
+        e.subject_ = value;
+        return e;
+    }
+    constexpr const char* subject_label() const noexcept { return subject_label_; }
+    constexpr long long subject() const noexcept { return subject_; }
     // "queue_full: ring is full (errno ...)": built on demand, allocates.
     std::string message() const;
 
@@ -57,6 +69,8 @@ class error {
     errc code_ = errc::ok;
     int sys_errno_ = 0;
     const char* detail_ = "";
+    const char* subject_label_ = nullptr;
+    long long subject_ = 0;
 };
 
 // An error from the current errno.

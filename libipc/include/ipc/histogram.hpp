@@ -45,6 +45,17 @@ constexpr std::uint64_t upper_bound(std::size_t bucket) noexcept {
     return bucket + 1 < bucket_count ? lower_bound(bucket + 1) : UINT64_MAX;
 }
 
+// Sum of counts, saturating at UINT64_MAX instead of wrapping (the counts come from shared
+// memory, which anyone who can write the segment may fill with anything).
+constexpr std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) noexcept {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+std::uint64_t total(std::span<const std::uint64_t> buckets) noexcept;
+
+// More samples than a real histogram can hold (one per nanosecond for over a century): a total
+// above this means the counts were tampered with or are garbage.
+inline constexpr std::uint64_t max_plausible_total = std::uint64_t{1} << 62;
+
 // The value below which `fraction` (0..1] of the samples lie, reported as the upper bound of
 // the bucket that holds that rank, capped at `max_ns` (the exact largest sample). 0 if empty.
 std::uint64_t percentile(std::span<const std::uint64_t> buckets, double fraction,

@@ -1,12 +1,12 @@
 #pragma once
 // Read-only view of every libipc segment on the host, for monitors (no Qt, no writes).
 //
-// Segments are opened O_RDONLY and mapped PROT_READ; every field is read with atomic loads
-// (acquire for the words that publish others: ready, record state and generation, ring indices;
-// relaxed for counters), validated, and copied into the plain structs below, so callers never
-// touch shared memory. A segment that fails validation yields an error entry, never a crash.
-// Limit: a named POSIX shm object cannot be sealed, so a hostile owner that shrinks a segment
-// while it is being decoded can still fault the reader (SIGBUS); see docs/LAYOUT.md.
+// Segments are opened O_RDONLY | O_NONBLOCK | O_NOFOLLOW (regular files only) and never mapped:
+// each is copied with pread into a private buffer, at most what its layout allows (the parts an
+// observer needs), then validated and decoded into the plain structs below, so callers never
+// touch shared memory. A file that shrinks while it is read gives an error entry, not SIGBUS; a
+// segment that fails validation gives an error entry, never a crash. Records that change while
+// they are copied are detected (state and generation read again) and read again.
 
 #include <cstdint>
 #include <optional>
@@ -19,7 +19,8 @@
 
 namespace ipc::inspect {
 
-inline constexpr const char* default_shm_dir = "/dev/shm";
+// Where libipc's channels live: $IPC_SHM_DIR when set, else /dev/shm (ipc::shm::directory).
+const std::string& default_shm_dir();
 
 struct segment_entry {
     std::string name;  // object name without the leading '/', e.g. "libipc-ring-orders"
@@ -50,7 +51,8 @@ struct endpoint_info {
     std::int32_t peer_pid = 0;
     layout::endpoint_counters counters{};
     std::vector<std::uint64_t> latency_buckets;  // histogram::bucket_count entries
-    latency_summary latency;
+    latency_summary latency;  // counts saturate at UINT64_MAX, never wrap
+    std::string error;        // non-empty when its values are impossible (corrupt)
 };
 
 struct process_info {
@@ -60,6 +62,10 @@ struct process_info {
     std::string segment;
     std::uint64_t heartbeat_ns = 0;
     bool alive = false;
+    std::uint32_t owner_uid = 0;  // of the telemetry segment
+    // The segment claims a live process that cannot have written it: its owner is not that
+    // process's user, or its name names another pid. Such a process is never shown as alive.
+    bool spoofed = false;
     std::vector<endpoint_info> endpoints;
 };
 
@@ -140,19 +146,20 @@ struct snapshot {
 };
 
 // Every object in `dir` whose name starts with the libipc prefix, classified and checked.
-std::vector<segment_entry> discover(const std::string& dir = default_shm_dir);
+std::vector<segment_entry> discover(const std::string& dir = default_shm_dir());
 
-// Decodes one telemetry segment (object name with or without the leading '/').
-result<process_info> read_telemetry(const std::string& object);
+// Decodes one telemetry segment (object name with or without the leading '/') of `dir`.
+result<process_info> read_telemetry(const std::string& object,
+                                    const std::string& dir = default_shm_dir());
 // Decodes one ring segment.
-result<ring_info> read_ring(const std::string& object);
+result<ring_info> read_ring(const std::string& object, const std::string& dir = default_shm_dir());
 
 // Decodes one slots segment.
-result<slots_info> read_slots(const std::string& object);
+result<slots_info> read_slots(const std::string& object, const std::string& dir = default_shm_dir());
 
 // Discovers and decodes everything. A slots host keeps its counters per slot in the segment
 // (its threads share no counter line); the snapshot folds them into the host's endpoint.
-snapshot take_snapshot(const std::string& dir = default_shm_dir);
+snapshot take_snapshot(const std::string& dir = default_shm_dir());
 
 // Per-second rates of one endpoint between two snapshots of it.
 struct endpoint_rates {
@@ -198,7 +205,7 @@ snapshot filtered(const snapshot& s, const snapshot_filter& f);
 // removed meanwhile is left out. Limit: a process that attaches to a stale segment between
 // that check and the unlink (a few microseconds; attaching takes no lock) keeps the unlinked
 // copy, so remove stale segments of a channel that is not being restarted at that moment.
-std::vector<segment_entry> remove_stale(const std::string& dir = default_shm_dir,
+std::vector<segment_entry> remove_stale(const std::string& dir = default_shm_dir(),
                                         const snapshot_filter& f = {});
 // The same for exactly these segment names (as segment_entry::name), e.g. what a user confirmed.
 std::vector<segment_entry> remove_stale(const std::string& dir,

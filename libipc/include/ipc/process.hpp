@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace ipc {
@@ -22,6 +23,9 @@ std::uint64_t process_start_time(pid_t pid) noexcept;
 
 // True if `pid` runs and, when start_time is not 0, started at start_time.
 bool is_alive(std::int32_t pid, std::uint64_t start_time) noexcept;
+
+// The filesystem uid of a running process (the owner of files it creates), if it can be read.
+std::optional<uid_t> process_uid(pid_t pid) noexcept;
 
 // Short command name of a process ("" if unknown).
 std::string process_name(pid_t pid);

@@ -6,7 +6,16 @@
 // Both ends offer a copying API (send / receive) and a zero-copy one (reserve + commit on the
 // writer; read, which returns a view, + release on the reader). Every call is try (never
 // waits), timed, or blocking (timeout = ipc::forever). A blocked call checks the peer between
-// sleep slices and returns peer_gone within ~peer_check_interval of the peer dying.
+// sleep slices and returns peer_gone within ~peer_check_interval of the peer dying, or
+// peer_closed once it closed cleanly (after everything it sent was received). A writer that
+// sends while the ring has room checks the reader at the same rate, from the time stamps it
+// takes anyway, so a dead reader is noticed on the send path too.
+//
+// Closing: the end that created the segment removes its name, except that a writer leaves a
+// ring holding unread messages for a reader that has not attached yet (or whose reader died):
+// that reader drains them and gets peer_closed, and the last end out removes the name. Nothing
+// committed is thrown away by an open either: a ring whose ends both died is replaced only when
+// it holds nothing unread, else the newcomer attaches and takes over.
 
 #include <sys/types.h>
 
@@ -16,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ipc/clock.hpp"
 #include "ipc/detail/spsc_ring.hpp"
@@ -48,8 +58,10 @@ struct ring_options {
     bool keep_segment = false;
     // Counters in this process's telemetry segment (also subject to IPC_TELEMETRY).
     bool telemetry = true;
-    // How long open() waits for a segment another process is still creating.
-    std::chrono::milliseconds ready_timeout{2000};
+    // Owners besides this process's user and root whose segments open() accepts. A segment owned
+    // by anyone else is refused with permission_denied: another user could read or forge every
+    // message of a ring it pre-created under our name.
+    std::vector<uid_t> trusted_owners{};
 };
 
 // A message the reader holds without copying; valid until release() or the next read.
@@ -79,9 +91,11 @@ struct ring_attachment {
     ring_geometry geometry{};
     ring_start start{};  // validated indices the end starts from
 
-    // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once,
-    // unlinks the segment if this end created it (and keep_segment is off), and unmaps.
-    void detach(layout::end_holder& mine, doorbell& peer_bell) noexcept;
+    // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once, removes
+    // the name when `remove_name` (and keep_segment is off), and unmaps.
+    void detach(layout::end_holder& mine, doorbell& peer_bell, bool remove_name) noexcept;
+    // Whether the name still refers to this segment.
+    bool still_named() const noexcept;
 };
 
 // What both ends of a ring offer about the attachment itself.
@@ -97,12 +111,18 @@ class ring_end_base {
     // Records the peer's pid in telemetry once it has attached (it may attach after us). Until
     // then each call is one load of the peer's owner word; afterwards a compare.
     void track_peer(const layout::end_holder& peer) noexcept;
-    // Liveness of the peer for a blocked call; a dead peer is forgotten so a successor is
-    // tracked in its place.
-    bool peer_alive(const layout::end_holder& peer) noexcept;
+    // The peer check of a blocked call (wait_loop): ok, peer_closed or peer_gone. A peer that
+    // never attached is waited for only while the name still refers to this segment: once it is
+    // removed or replaced, nobody can attach any more (peer_gone). A dead peer is forgotten so a
+    // successor is tracked in its place.
+    error peer_check(const layout::end_holder& peer) noexcept;
+    // peer_check at most once per peer_check_interval of `now`; the last answer in between.
+    error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept;
 
     ring_attachment att_;
     std::int32_t peer_pid_ = 0;
+    std::uint64_t last_peer_check_ns_ = 0;
+    error peer_status_;
 };
 }  // namespace detail
 
@@ -129,13 +149,15 @@ class ring_writer : public detail::ring_end_base {
 
     // True while a reader is attached and alive (a reader that never attached: false).
     bool reader_alive() const noexcept;
-    // Detaches; the creator also unlinks the segment unless keep_segment was set.
+    // Detaches. The creator also removes the name (unless keep_segment was set), except while
+    // unread messages wait for a reader that has not attached or died (see the top).
     void close() noexcept;
 
   private:
     result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;
 
     detail::spsc_producer producer_;
+    std::uint64_t last_commit_ns_ = 0;
     std::size_t reserved_length_ = 0;
     bool has_reservation_ = false;
 };

@@ -43,7 +43,9 @@ struct slots_options {
     bool keep_segment = false;
     // Counters: the host's telemetry record and the per-slot statistics in the segment.
     bool telemetry = true;
-    std::chrono::milliseconds ready_timeout{2000};
+    // Owners besides this process's user and root whose segment a host may take over
+    // (anyone else's: permission_denied).
+    std::vector<uid_t> trusted_owners{};
 };
 
 // A call in flight, from submit() until wait() or poll() returns its response or cancel().
@@ -140,7 +142,11 @@ struct guest_options {
     wait_strategy wait = wait_strategy::adaptive;
     // One telemetry record per worker (role guest).
     bool telemetry = true;
-    std::chrono::milliseconds ready_timeout{2000};
+    // How long open() waits for a live host when none serves the name yet (either side may start
+    // first); then not_found, or peer_gone when the segment's host died. 0: do not wait.
+    std::chrono::milliseconds host_timeout{2000};
+    // Owners besides this process's user and root whose segments open() accepts.
+    std::vector<uid_t> trusted_owners{};
 };
 
 class slots_guest {

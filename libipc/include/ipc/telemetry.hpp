@@ -20,7 +20,8 @@ namespace ipc::telemetry {
 // False when the environment turned telemetry off for this process.
 bool enabled_by_environment() noexcept;
 
-// Object name of a process's telemetry segment: "/libipc-tel-<pid>".
+// Object name of a process's telemetry segment: "/libipc-tel-<pid>". When another file held that
+// name as the process started, its segment is "/libipc-tel-<pid>-<random suffix>" instead.
 std::string segment_object_name(std::int32_t pid);
 
 struct endpoint_description {

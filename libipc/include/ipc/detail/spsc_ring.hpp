@@ -52,6 +52,12 @@ struct ring_start {
 result<ring_start> load_start(const layout::ring_control& control,
                               const ring_geometry& geometry) noexcept;
 
+// Whether the ring holds a committed record the reader has not taken: the published indices
+// differ, or a record is committed at the read index (a writer that died between its commit word
+// and its index). Corrupt indices count as unread: nothing is thrown away on a guess.
+bool holds_unread(const layout::ring_control& control, const std::byte* data,
+                  const ring_geometry& geometry) noexcept;
+
 // Fills a fresh control block. `data_offset` is from the start of the region.
 void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
                std::uint64_t data_offset) noexcept;

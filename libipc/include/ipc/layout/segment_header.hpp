@@ -24,7 +24,8 @@ struct segment_header {
     std::uint32_t ready;                // ready_value, stored last with release order
     std::uint64_t total_size;           // bytes of the whole segment
     std::int32_t creator_pid;           //
-    std::uint32_t reserved0;            // zero
+    std::uint32_t removing;             // 1 while a remover is unlinking it; openers that see it
+                                        // after claiming an end leave and open again
     std::uint64_t creator_start_time;   // ticks since boot, /proc/PID/stat field 22
     std::uint64_t created_realtime_ns;  // CLOCK_REALTIME at creation, for display
     std::uint8_t reserved1[16];         // zero
@@ -40,6 +41,7 @@ static_assert(offsetof(segment_header, header_size) == 8);
 static_assert(offsetof(segment_header, ready) == 12);
 static_assert(offsetof(segment_header, total_size) == 16);
 static_assert(offsetof(segment_header, creator_pid) == 24);
+static_assert(offsetof(segment_header, removing) == 28);
 static_assert(offsetof(segment_header, creator_start_time) == 32);
 static_assert(offsetof(segment_header, created_realtime_ns) == 40);
 
