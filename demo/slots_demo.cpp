@@ -47,7 +47,9 @@ ipc::slots_options slots_options_for(const traffic_options& o) {
 struct call_totals {
     std::atomic<std::uint64_t> completed{0};
     std::atomic<std::uint64_t> failed{0};
-    std::atomic<bool> wrong{false};
+    std::atomic<bool> wrong{false};      // a response arrived with the wrong bytes
+    std::atomic<bool> guest_gone{false};  // calls failed because the guest died
+    bool stop() const { return wrong.load() || guest_gone.load(); }
 };
 
 // One host thread: calls on its own slot at its share of the rate until stopped.
@@ -55,7 +57,7 @@ void call_loop(ipc::slots_host& host, std::uint32_t slot, const traffic_options&
                std::uint64_t end_ns, call_totals& totals) {
     std::vector<std::byte> request(o.size), response(o.size);
     pacer pace(o.rate / o.slots);
-    for (std::uint64_t seq = 0; !stop_requested() && !totals.wrong.load(); ++seq) {
+    for (std::uint64_t seq = 0; !stop_requested() && !totals.stop(); ++seq) {
         if (end_ns != 0 && ipc::monotonic_ns() >= end_ns) {
             break;
         }
@@ -68,7 +70,7 @@ void call_loop(ipc::slots_host& host, std::uint32_t slot, const traffic_options&
             totals.failed.fetch_add(1);
             if (n.code() == ipc::errc::peer_gone) {
                 fmt::print(stderr, "ipc-demo: slot {}: {}\n", slot, n.error_value().message());
-                totals.wrong.store(true);
+                totals.guest_gone.store(true);
             }
         } else if (!is_inverse({response.data(), *n}, request)) {
             fmt::print(stderr, "ipc-demo: slot {}: response {} is wrong\n", slot, seq);
@@ -118,11 +120,14 @@ int run_slots_parent(const traffic_options& o, const char* self_exe) {
     }
     host->close();  // tells the guest to stop
     const bool child_ok = child_succeeded(child);
+    // Failed calls and wrong answers are different faults: report each for what it is.
     fmt::print("ipc-demo: calls completed {} failed {}; responses {}; guest {}\n",
                totals.completed.load(), totals.failed.load(),
-               totals.wrong.load() ? "WRONG" : "all checked",
-               child_ok ? "stopped cleanly" : "failed");
-    return !totals.wrong.load() && child_ok ? 0 : 1;
+               totals.wrong.load() ? "WRONG" : "all that arrived were right",
+               totals.guest_gone.load() ? "died"
+               : child_ok               ? "stopped cleanly"
+                                        : "failed");
+    return !totals.stop() && child_ok ? 0 : 1;
 }
 
 int run_slots_child(const traffic_options& o) {

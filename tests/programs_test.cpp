@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -13,6 +15,7 @@
 
 #include "ipc/inspect.hpp"
 #include "ipc/ring.hpp"
+#include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/child_process.hpp"
 #include "support/dead_peer.hpp"
@@ -154,6 +157,56 @@ TEST(Demo, RunsForADurationAndExitsZero) {
     EXPECT_NE(out.text.find("checked every message"), std::string::npos);
 }
 
+// Issue 8.14: a demo stopped before its child attached used to hang 19 times out of 20.
+TEST(Demo, StopsCleanlyWhateverTheMoment) {
+    for (int run_index = 0; run_index < 20; ++run_index) {
+        child_process demo({IPC_DEMO, "ring", "--duration", "0.0001", "--name",
+                            ipc::test::unique_name("instant")});
+        auto status = demo.wait(20s);
+        ASSERT_TRUE(status) << "run " << run_index << " hung";
+        EXPECT_EQ(ipc::test::exit_code(*status), 0) << "run " << run_index;
+    }
+}
+
+// Issue 8.12: a reader whose writer was killed says so and exits non-zero; it used to report
+// "received N messages in order" and exit 0, as after a clean close.
+TEST(Demo, ARingChildWhoseWriterIsKilledExitsNonZero) {
+    const auto name = ipc::test::unique_name("killed");
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    const pid_t writer = ::fork();
+    if (writer == 0) {
+        ipc::ring_options o;  // what ipc-demo ring --size 64 uses
+        o.max_message = 64;
+        o.capacity = 1 << 20;
+        auto w = ipc::ring_writer::open(name, o);
+        const char c = w ? 'y' : 'n';
+        (void)::write(ready[1], &c, 1);
+        for (;;) {
+            ::pause();
+        }
+    }
+    char c = 0;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    ASSERT_EQ(c, 'y');
+    child_process reader({IPC_DEMO, "ring-child", "--name", name, "--size", "64"});
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] {
+            auto ring = ipc::inspect::read_ring("libipc-ring-" + name);
+            return ring && ring->reader.alive;
+        },
+        20s));
+    ::kill(writer, SIGKILL);
+    ::waitpid(writer, nullptr, 0);
+    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(writer));
+    auto status = reader.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(ipc::test::exit_code(*status), 1);
+    ::close(ready[0]);
+    ::close(ready[1]);
+    (void)ipc::shm::unlink(ipc::shm::object_name("ring", name));
+}
+
 std::uint64_t slots_completed(const std::string& name) {
     auto slots = ipc::inspect::read_slots("libipc-slots-" + name);
     std::uint64_t completed = 0;
@@ -197,7 +250,50 @@ TEST(SlotsDemo, RunsFlatOutForADuration) {
         run(std::string(IPC_DEMO) + " slots --rate 0 --slots 2 --duration 0.5 --name " +
             ipc::test::unique_name("slotsflat"));
     EXPECT_EQ(out.exit_code, 0);
-    EXPECT_NE(out.text.find("all checked"), std::string::npos);
+    EXPECT_NE(out.text.find("all that arrived were right"), std::string::npos);
+}
+
+// A private shm directory for ipcstat --shm-dir, removed with what is left in it.
+struct private_dir {
+    std::string path;
+    private_dir() {
+        char templ[] = "/tmp/ipcstat-test-XXXXXX";
+        path = ::mkdtemp(templ);
+    }
+    ~private_dir() { (void)run("rm -rf " + path); }
+};
+
+// Issues 8.16 and 8.17: --shm-dir is used for every open and unlink, and remove-stale lists
+// what it could not remove, with the reason, and exits non-zero.
+TEST(Ipcstat, ShmDirIsUsedForEverythingAndLeftoversAreReported) {
+    private_dir dir;
+    const auto stem = ipc::test::unique_name("elsewhere");
+    const auto object = ipc::shm::object_name("ring", stem);
+    ASSERT_TRUE(ipc::shm::create(object, 0, 0600, dir.path));  // a stale leftover there
+    ASSERT_TRUE(ipc::shm::create(object, 0, 0600));            // and one of the same name here
+    ASSERT_EQ(::mkfifo((dir.path + "/libipc-ring-" + stem + "-fifo").c_str(), 0600), 0);
+    const auto removed =
+        run(std::string(IPCSTAT) + " --shm-dir " + dir.path + " remove-stale --yes 2>&1");
+    EXPECT_EQ(removed.exit_code, 1) << removed.text;
+    EXPECT_NE(removed.text.find("removed: " + object.substr(1)), std::string::npos) << removed.text;
+    EXPECT_NE(removed.text.find(stem + "-fifo: kept"), std::string::npos) << removed.text;
+    EXPECT_FALSE(ipc::shm::open(object, ipc::access::read_only, dir.path));
+    EXPECT_TRUE(ipc::shm::unlink(object)) << "the same name in /dev/shm was left alone";
+    const auto missing = run(std::string(IPCSTAT) + " --shm-dir /no/such/dir list 2>&1");
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.text.find("not a directory"), std::string::npos);
+}
+
+// Issue 8.4: a file name with terminal escapes and a newline cannot drive the terminal or forge
+// table rows.
+TEST(Ipcstat, NamesWithEscapesAreEscapedInTheTable) {
+    private_dir dir;
+    ASSERT_TRUE(ipc::shm::create("/libipc-ring-x\x1b[2J\nFORGED-ROW", 64, 0600, dir.path));
+    const auto list = run(std::string(IPCSTAT) + " --shm-dir " + dir.path + " list");
+    EXPECT_EQ(list.exit_code, 0);
+    EXPECT_EQ(list.text.find('\x1b'), std::string::npos);
+    EXPECT_EQ(list.text.find("\nFORGED-ROW"), std::string::npos);
+    EXPECT_NE(list.text.find("\\x1b[2J\\x0aFORGED-ROW"), std::string::npos) << list.text;
 }
 
 TEST(Ipcstat, RemoveStaleNeedsYesAndKeepsLiveSegments) {

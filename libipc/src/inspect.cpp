@@ -34,13 +34,7 @@ constexpr int record_read_attempts = 3;
 // A fixed-size char field as a string, stopping at the first NUL or the field's end.
 template <std::size_t N>
 std::string field_string(const char (&field)[N]) {
-    std::string s(field, ::strnlen(field, N));
-    for (char& c : s) {
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
-            c = '?';  // the owner is untrusted: keep output printable
-        }
-    }
-    return s;
+    return printable(std::string_view(field, ::strnlen(field, N)));  // the owner is untrusted
 }
 
 const char* kind_name(std::uint16_t kind) {
@@ -215,7 +209,7 @@ result<process_info> decode_telemetry(const detail::segment_copy& copy,
         return error{errc::corrupt, "telemetry table disagrees with the layout's fixed limits"};
     }
     process_info p;
-    p.segment = with_slash(object).substr(1);
+    p.segment = printable(with_slash(object).substr(1));
     p.pid = h.header.creator_pid;
     p.start_time = h.header.creator_start_time;
     p.program = field_string(h.program);
@@ -244,8 +238,8 @@ result<ring_info> decode_ring(detail::segment_copy& copy, const std::string& obj
         return geometry.error_value();
     }
     ring_info r;
-    r.segment = with_slash(object).substr(1);
-    r.name = strip_prefix(object, "libipc-ring-");
+    r.segment = printable(with_slash(object).substr(1));
+    r.name = printable(strip_prefix(object, "libipc-ring-"));
     r.capacity = geometry->capacity;
     r.max_message = geometry->max_message;
     if (!read_indices(copy, r)) {
@@ -277,11 +271,13 @@ result<detail::segment_copy> copy_segment(const std::string& dir, const std::str
 // Classifies and checks one object; decoded contents go to `sink` when it is not null.
 segment_entry examine(const std::string& dir, const std::string& name, snapshot* sink) {
     segment_entry e;
-    e.name = name;
+    e.name = printable(name);
+    e.raw_name = name;
     e.kind = "unknown";
     auto copy = copy_segment(dir, name);
     if (!copy) {
         e.error = copy.error_value().message();
+        e.stale = copy.code() == errc::not_ready;  // a leftover, see below
         return e;
     }
     e.size = copy->file_size();
@@ -411,7 +407,7 @@ std::vector<segment_entry> remove_stale_among(const std::string& dir,
             }
             continue;
         }
-        auto fd = shm::open(with_slash(seg.name), access::read_only, dir);
+        auto fd = shm::open(with_slash(seg.raw_name), access::read_only, dir);
         if (!fd) {
             if (fd.code() != errc::not_found) {  // not_found: somebody removed it already
                 seg.error = fd.error_value().message();
@@ -422,8 +418,8 @@ std::vector<segment_entry> remove_stale_among(const std::string& dir,
         // Checked again under the object's removal lock, on the same inode: a segment that
         // came back to life since the scan is kept.
         auto gone = shm::unlink_if_same(
-            with_slash(seg.name), fd->get(), [&] { return examine(dir, seg.name, nullptr).stale; },
-            dir);
+            with_slash(seg.raw_name), fd->get(),
+            [&] { return examine(dir, seg.raw_name, nullptr).stale; }, dir);
         if (gone.code() == errc::not_found) {
             continue;
         }

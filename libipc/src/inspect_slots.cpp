@@ -155,8 +155,8 @@ result<slots_info> decode_slots(segment_copy& copy, const std::string& object) {
     }
     const ipc::detail::slots_view v(lines->data(), compact);
     slots_info s;
-    s.segment = with_slash(object).substr(1);
-    s.name = strip_prefix(object, "libipc-slots-");
+    s.segment = printable(with_slash(object).substr(1));
+    s.name = printable(strip_prefix(object, "libipc-slots-"));
     s.slot_count = g->slot_count;
     s.request_capacity = g->request_capacity;
     s.response_capacity = g->response_capacity;

@@ -16,6 +16,74 @@ namespace ipc::inspect::detail {
 using ipc::detail::load;
 using std::memory_order_acquire;
 
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of `s` (not overlong, not a surrogate, at
+// most U+10FFFF), or 0.
+std::size_t utf8_sequence(std::string_view s) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char lead = byte(0);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        n = 2;
+        cp = lead & 0x1fu;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        n = 3;
+        cp = lead & 0x0fu;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        n = 4;
+        cp = lead & 0x07u;
+    } else {
+        return 0;
+    }
+    if (s.size() < n) {
+        return 0;
+    }
+    for (std::size_t i = 1; i < n; ++i) {
+        if ((byte(i) & 0xc0u) != 0x80u) {
+            return 0;
+        }
+        cp = (cp << 6) | (byte(i) & 0x3fu);
+    }
+    const std::uint32_t smallest = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    if (cp < smallest || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+        (cp >= 0x80 && cp <= 0x9f)) {  // C1 controls: CSI (U+009B) starts escape sequences
+        return 0;
+    }
+    return n;
+}
+
+}  // namespace
+
+}  // namespace ipc::inspect::detail
+
+namespace ipc::inspect {
+
+std::string printable(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    while (!text.empty()) {
+        const auto c = static_cast<unsigned char>(text.front());
+        std::size_t n = c >= 0x80 ? detail::utf8_sequence(text) : 1;
+        if (n > 1 || (c >= 0x20 && c < 0x7f && c != '\\')) {
+            out.append(text.substr(0, n));
+        } else {
+            n = 1;
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xfu];
+        }
+        text.remove_prefix(n);
+    }
+    return out;
+}
+
+}  // namespace ipc::inspect
+
+namespace ipc::inspect::detail {
+
 std::string with_slash(const std::string& object) {
     return object.empty() || object.front() != '/' ? "/" + object : object;
 }
@@ -31,7 +99,7 @@ result<segment_copy> segment_copy::open(const std::string& dir, const std::strin
         return size.error_value();
     }
     if (*size < sizeof(layout::segment_header)) {
-        return error{errc::corrupt, "segment is smaller than the common header"};
+        return error{errc::not_ready, "an unfinished segment (smaller than the common header)"};
     }
     segment_copy copy;
     copy.fd_ = std::move(*fd);

@@ -42,7 +42,8 @@ class aligned_bytes {
 class segment_copy {
   public:
     // Opens `object` in `dir` read-only (regular files only, never blocking) and copies its
-    // first min(prefix, size) bytes. corrupt when it is smaller than the common header.
+    // first min(prefix, size) bytes. not_ready when it is smaller than the common header (a
+    // leftover that nobody finished).
     static result<segment_copy> open(const std::string& dir, const std::string& object,
                                      std::uint64_t prefix);
 

@@ -3,10 +3,12 @@
 //   ipcstat [filters] watch [--interval MS] [--iterations N]
 //   ipcstat [filters] snapshot --format json|csv|prometheus [--pretty]
 //   ipcstat remove-stale [--yes]
-// Exit codes: 0 success; 1 an operation failed (a stale segment could not be removed); 2
+// Exit codes: 0 success; 1 an operation failed (--shm-dir is not a directory, or remove-stale
+// left a stale or broken segment in place, each listed with the reason); 2
 // nothing to report (no libipc segment matched, with --require); 3 stale segments exist and
 // remove-stale was not confirmed with --yes; 100 and above: bad usage (CLI11's parse errors).
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -129,6 +131,13 @@ int main(int argc, char** argv) {
     remove->add_flag("--yes", confirmed, "Really remove them (without it: only list them)");
 
     CLI11_PARSE(app, argc, argv);
+
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        std::fprintf(stderr, "ipcstat: --shm-dir %s is not a directory\n",
+                     ipc::inspect::printable(dir).c_str());
+        return exit_failed;
+    }
 
     if (*watch) {
         return run_watch(dir, filter, interval_ms, iterations);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ipc/error.hpp"
@@ -22,13 +23,21 @@ namespace ipc::inspect {
 // Where libipc's channels live: $IPC_SHM_DIR when set, else /dev/shm (ipc::shm::directory).
 const std::string& default_shm_dir();
 
+// `text` safe to print on a terminal and in any output format: control characters (C0, DEL, C1),
+// backslashes and bytes that are not UTF-8 become \xNN; other UTF-8 is kept. Names found in the
+// shm directory may hold any byte but '/' and NUL, and a name with ESC or a newline in it must
+// not drive a terminal or forge a table row. Every string in a snapshot is printable already.
+std::string printable(std::string_view text);
+
 struct segment_entry {
-    std::string name;  // object name without the leading '/', e.g. "libipc-ring-orders"
+    std::string name;  // printable object name without the leading '/', e.g. "libipc-ring-orders"
     std::string kind;  // "telemetry", "ring", "slots", or "unknown"
     std::int32_t creator_pid = 0;
     std::uint64_t size = 0;
     bool stale = false;  // no process that uses it is alive
     std::string error;   // non-empty when the segment failed validation
+    // The object's name as found, which may hold any byte: for opening it, never for printing.
+    std::string raw_name;
 };
 
 struct latency_summary {
