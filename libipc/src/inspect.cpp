@@ -251,9 +251,9 @@ result<ring_info> decode_ring(detail::segment_copy& copy, const std::string& obj
     r.occupancy_hwm_bytes = std::min(c.occupancy_hwm, r.capacity);
     r.writer = read_end(c.writer, c.writer_sleeping);
     r.reader = read_end(c.reader, c.reader_sleeping);
-    const auto& header = copy.as<layout::ring_segment>().header;
-    const bool creator_alive = is_alive(header.creator_pid, header.creator_start_time);
-    r.stale = !creator_alive && !r.writer.alive && !r.reader.alive;
+    // Segments are named only once complete, with the creator's end taken: a ring no live end
+    // holds is unused, whoever created it (its creator may have closed and gone on).
+    r.stale = !r.writer.alive && !r.reader.alive;
     return r;
 }
 

@@ -169,8 +169,7 @@ result<slots_info> decode_slots(segment_copy& copy, const std::string& object) {
         s.slots.push_back(read_slot(v, i));
         any_guest_alive = any_guest_alive || s.slots.back().guest.alive;
     }
-    const bool creator_alive = is_alive(seg.header.creator_pid, seg.header.creator_start_time);
-    s.stale = !creator_alive && !s.host.alive && !any_guest_alive;
+    s.stale = !s.host.alive && !any_guest_alive;  // as for rings: whoever created it
     return s;
 }
 
