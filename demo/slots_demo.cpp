@@ -47,7 +47,7 @@ ipc::slots_options slots_options_for(const traffic_options& o) {
 struct call_totals {
     std::atomic<std::uint64_t> completed{0};
     std::atomic<std::uint64_t> failed{0};
-    std::atomic<bool> wrong{false};      // a response arrived with the wrong bytes
+    std::atomic<bool> wrong{false};       // a response arrived with the wrong bytes
     std::atomic<bool> guest_gone{false};  // calls failed because the guest died
     bool stop() const { return wrong.load() || guest_gone.load(); }
 };

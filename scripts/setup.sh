@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config   # toolchain
   libgtest-dev libgmock-dev          # tests
+  clang libclang-rt-14-dev           # fuzz targets (libFuzzer)
   libfmt-dev libcli11-dev            # formatting and command lines in the programs
   nlohmann-json3-dev                 # JSON in inspect (header-only, private) and ipc-bench
   qt6-base-dev qt6-charts-dev        # ipc-monitor (Widgets, Charts)

@@ -201,8 +201,8 @@ TEST(Chaos, SlotsGuestKilledAtRandom) {
             if (!n) {
                 // A guest that never attached gives peer_gone at once; one that died mid-call
                 // within 1 s. Never a timeout: the survivor returns.
-                EXPECT_EQ(n.code(), errc::peer_gone) << "iteration " << i << ": "
-                                                     << n.error_value().message();
+                EXPECT_EQ(n.code(), errc::peer_gone)
+                    << "iteration " << i << ": " << n.error_value().message();
                 if (::waitpid(guest, nullptr, WNOHANG) == 0 && n.code() == errc::peer_gone) {
                     continue;  // not attached yet: call again until it attaches or is killed
                 }

@@ -11,6 +11,7 @@
 #include "ipc/ring.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
+#include "support/scale.hpp"
 #include "support/traffic.hpp"
 
 namespace {
@@ -19,7 +20,7 @@ using ipc::errc;
 using ipc::test::child_process;
 using namespace std::chrono_literals;
 
-constexpr std::uint64_t stream_length = 1'000'000;
+constexpr std::uint64_t stream_length = 1'000'000 / ipc::test::stream_divisor;
 constexpr std::size_t max_size = 1024;
 
 std::vector<std::string> peer(const std::string& role, const std::string& name, std::uint64_t count,

@@ -15,6 +15,7 @@
 #include "support/child_process.hpp"
 #include "support/echo.hpp"
 #include "support/names.hpp"
+#include "support/scale.hpp"
 #include "support/traffic.hpp"
 
 namespace {
@@ -56,7 +57,7 @@ TEST(SlotsProcesses, MillionEchoCallsFromThreeHostThreadsOverFourSlots) {
     child_process guest = guest_process(name, "echo");
     ASSERT_TRUE(host->wait_for_guests(4, 10s));
     constexpr int threads = 3;
-    constexpr std::uint64_t total = 1'000'000;
+    constexpr std::uint64_t total = 1'000'000 / ipc::test::stream_divisor;
     std::atomic<std::uint64_t> bad{0};
     std::vector<std::thread> callers;
     for (int t = 0; t < threads; ++t) {

@@ -23,8 +23,8 @@
 #include "ipc/shm.hpp"
 #include "ipc/slots.hpp"
 #include "ipc/telemetry.hpp"
-#include "support/deadline_child.hpp"
 #include "support/dead_peer.hpp"
+#include "support/deadline_child.hpp"
 #include "support/names.hpp"
 #include "support/other_user.hpp"
 #include "support/tamper.hpp"
@@ -68,8 +68,8 @@ TEST(TrustFiles, AFifoUnderALibipcNameHangsNothing) {
         const auto snap = ipc::inspect::take_snapshot();
         const auto* seg = find_segment(snap, ring);
         const bool listed = seg != nullptr && !seg->error.empty() && !seg->stale;
-        const auto outcome = ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(),
-                                                        {.name = name});
+        const auto outcome =
+            ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(), {.name = name});
         const bool reported = std::any_of(outcome.begin(), outcome.end(),
                                           [](const auto& e) { return !e.error.empty(); });
         return child_exit(refused && listed && reported);
@@ -126,9 +126,9 @@ TEST(TrustFiles, ASparseTelemetryFileClaimingMillionsOfRecordsIsCorrupt) {
 
 TEST(TrustFiles, AnObserverSurvivesASegmentShrinkingUnderIt) {
     const auto object = ipc::telemetry::segment_object_name(ipc::test::dead_pid());
-    constexpr std::uint64_t size = sizeof(ipc::layout::telemetry_header) +
-                                   ipc::layout::telemetry_endpoint_capacity *
-                                       sizeof(ipc::layout::endpoint_record);
+    constexpr std::uint64_t size =
+        sizeof(ipc::layout::telemetry_header) +
+        ipc::layout::telemetry_endpoint_capacity * sizeof(ipc::layout::endpoint_record);
     auto fd = ipc::shm::create(object, size, 0600);
     ASSERT_TRUE(fd);
     write_telemetry_header(fd->get(), ipc::layout::telemetry_endpoint_capacity, size, 1);
@@ -195,14 +195,17 @@ TEST(TrustOutput, PrintableEscapesControlsAndInvalidUtf8) {
     EXPECT_EQ(printable("a\x1b[31mb"), "a\\x1b[31mb");
     EXPECT_EQ(printable("row\nforged\tcell"), "row\\x0aforged\\x09cell");
     EXPECT_EQ(printable("back\\slash\x7f"), "back\\x5cslash\\x7f");
-    EXPECT_EQ(printable("caf\xc3\xa9"), "caf\xc3\xa9");       // UTF-8 is kept
-    EXPECT_EQ(printable("\xff\xc3"), "\\xff\\xc3");           // not UTF-8
-    EXPECT_EQ(printable("\xc2\x9b" "2J"), "\\xc2\\x9b2J");    // C1 CSI
+    EXPECT_EQ(printable("caf\xc3\xa9"), "caf\xc3\xa9");  // UTF-8 is kept
+    EXPECT_EQ(printable("\xff\xc3"), "\\xff\\xc3");      // not UTF-8
+    EXPECT_EQ(printable("\xc2\x9b"
+                        "2J"),
+              "\\xc2\\x9b2J");                                // C1 CSI
     EXPECT_EQ(printable("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");  // overlong
 }
 
 TEST(TrustOutput, EscapesInSegmentNamesReachNoOutput) {
-    const std::string evil = "libipc-ring-" + ipc::test::unique_name("evil") + "\x1b]0;owned\x07\nFORGED\xff";
+    const std::string evil =
+        "libipc-ring-" + ipc::test::unique_name("evil") + "\x1b]0;owned\x07\nFORGED\xff";
     {
         auto fd = ipc::shm::create("/" + evil, 100, 0600);
         ASSERT_TRUE(fd);
@@ -298,8 +301,8 @@ TEST(TrustOwners, ARingPreCreatedByAnotherUserIsRefused) {
               }),
               0);
     for (int writer = 0; writer < 2; ++writer) {
-        auto opened = writer ? ipc::ring_writer::open(name).code()
-                             : ipc::ring_reader::open(name).code();
+        auto opened =
+            writer ? ipc::ring_writer::open(name).code() : ipc::ring_reader::open(name).code();
         EXPECT_EQ(opened, errc::permission_denied);
     }
     auto refused = ipc::ring_writer::open(name);
@@ -381,16 +384,15 @@ TEST(TrustTelemetry, APreCreatedTelemetryNameNeitherHidesNorImpersonatesAProcess
     const auto predictable = ipc::telemetry::segment_object_name(child.pid);
     // The stranger pre-creates the child's telemetry name, posing as "sshd".
     ASSERT_EQ(ipc::test::as_other_user([&] {
-                  constexpr std::uint64_t size =
-                      sizeof(ipc::layout::telemetry_header) +
-                      ipc::layout::telemetry_endpoint_capacity *
-                          sizeof(ipc::layout::endpoint_record);
+                  constexpr std::uint64_t size = sizeof(ipc::layout::telemetry_header) +
+                                                 ipc::layout::telemetry_endpoint_capacity *
+                                                     sizeof(ipc::layout::endpoint_record);
                   auto fd = ipc::shm::create(predictable, size, 0644);
                   if (!fd) {
                       return 1;
                   }
-                  write_telemetry_header(fd->get(), ipc::layout::telemetry_endpoint_capacity,
-                                         size, child.pid);
+                  write_telemetry_header(fd->get(), ipc::layout::telemetry_endpoint_capacity, size,
+                                         child.pid);
                   return 0;
               }),
               0);
@@ -458,6 +460,26 @@ TEST(TrustLifetime, AWriterThatClosesBeforeItsReaderCameLeavesTheMessagesForIt) 
     EXPECT_TRUE(r->try_receive(buf));
     EXPECT_EQ(r->receive(buf, 5s).code(), errc::peer_closed);
     r->close();  // the last one out removes the name
+    EXPECT_FALSE(ipc::shm::open(ipc::shm::object_name("ring", name), ipc::access::read_only));
+}
+
+TEST(TrustLifetime, MessagesADeadReaderLeftAreCountedAsDroppedAtClose) {
+    const auto name = ipc::test::unique_name("dead-reader");
+    auto w = ipc::ring_writer::open(name);
+    ASSERT_TRUE(w);
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(w->try_send(std::as_bytes(std::span("msg", 3))));
+    }
+    const auto code = ipc::test::exit_code_within(10s, [&] {
+        auto r = ipc::ring_reader::open(name);
+        std::vector<std::byte> buf(8);
+        const bool took_two = r && r->try_receive(buf) && r->try_receive(buf);
+        ipc::telemetry::remove_segment();
+        ::_exit(took_two ? 0 : 1);  // dies attached, three messages unread
+        return 1;
+    });
+    ASSERT_EQ(code, 0);
+    EXPECT_EQ(w->close(), 3u);
     EXPECT_FALSE(ipc::shm::open(ipc::shm::object_name("ring", name), ipc::access::read_only));
 }
 

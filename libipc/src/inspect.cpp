@@ -75,8 +75,8 @@ endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t inde
     endpoint_info e;
     e.index = index;
     e.generation = r.generation;
-    e.state = r.state == static_cast<std::uint32_t>(layout::endpoint_state::active) ? "active"
-                                                                                  : "closed";
+    e.state =
+        r.state == static_cast<std::uint32_t>(layout::endpoint_state::active) ? "active" : "closed";
     e.kind = kind_name(r.kind);
     e.role = role_name(r.role);
     e.peer_pid = r.peer_pid;
@@ -195,8 +195,7 @@ bool spoofed(const process_info& p, const std::string& object) {
     return p.alive && uid && *uid != p.owner_uid;
 }
 
-result<process_info> decode_telemetry(const detail::segment_copy& copy,
-                                      const std::string& object) {
+result<process_info> decode_telemetry(const detail::segment_copy& copy, const std::string& object) {
     if (auto ok = check_ready(copy, telemetry_spec); !ok) {
         return ok.error_value();
     }
@@ -264,8 +263,9 @@ result<detail::segment_copy> copy_segment(const std::string& dir, const std::str
         return copy;
     }
     const std::uint64_t prefix = prefix_for(copy->as<layout::segment_header>().kind);
-    return prefix == sizeof(layout::segment_header) ? std::move(copy)
-                                                    : detail::segment_copy::open(dir, object, prefix);
+    return prefix == sizeof(layout::segment_header)
+               ? std::move(copy)
+               : detail::segment_copy::open(dir, object, prefix);
 }
 
 // Classifies and checks one object; decoded contents go to `sink` when it is not null.
@@ -324,7 +324,8 @@ segment_entry examine(const std::string& dir, const std::string& name, snapshot*
         // finished it: libipc names a segment only once it is complete, so an unfinished one is
         // the leftover of a creator that crashed (or of an older libipc).
         const bool unfinished = h.ready != layout::ready_value;
-        e.stale = unfinished || (e.creator_pid > 0 && !is_alive(e.creator_pid, h.creator_start_time));
+        e.stale =
+            unfinished || (e.creator_pid > 0 && !is_alive(e.creator_pid, h.creator_start_time));
     }
     return e;
 }

@@ -41,6 +41,9 @@ std::string to_csv(const snapshot& s) {
         "last_activity_ns,latency_count,latency_mean_ns,latency_p50_ns,latency_p90_ns,"
         "latency_p99_ns,latency_max_ns\r\n";
     for (const auto& p : s.processes) {
+        if (p.spoofed) {
+            continue;  // its rows would be credited to a process that did not write them
+        }
         for (const auto& e : p.endpoints) {
             const auto& c = e.counters;
             const auto& l = e.latency;

@@ -45,7 +45,8 @@ json endpoint_json(const endpoint_info& e) {
             {"region", e.region},
             {"peer_pid", e.peer_pid},
             {"counters", counters_json(e.counters)},
-            {"latency", latency_json(e.latency, e.latency_buckets)}};
+            {"latency", latency_json(e.latency, e.latency_buckets)},
+            {"error", e.error}};
 }
 
 json end_json(const end_info& e) {
@@ -123,6 +124,8 @@ std::string to_json(const snapshot& s, bool pretty) {
                              {"program", p.program},
                              {"segment", p.segment},
                              {"alive", p.alive},
+                             {"owner_uid", p.owner_uid},
+                             {"spoofed", p.spoofed},
                              {"heartbeat_ns", p.heartbeat_ns},
                              {"endpoints", endpoints}});
     }

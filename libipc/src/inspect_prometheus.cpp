@@ -117,6 +117,9 @@ std::string process_metrics(const snapshot& s) {
     family heartbeat("libipc_process_heartbeat_age_seconds", "gauge",
                      "Time since the process last opened, closed or slept on an endpoint.");
     for (const auto& p : s.processes) {
+        if (p.spoofed) {
+            continue;  // not written by the process it names: its labels would lie
+        }
         const std::vector<label> l = {{"pid", std::to_string(p.pid)}, {"program", p.program}};
         alive.add(l, p.alive ? 1 : 0);
         heartbeat.add(l, seconds(s.taken_ns > p.heartbeat_ns
@@ -143,6 +146,9 @@ std::string endpoint_metrics(const snapshot& s) {
     family latency("libipc_endpoint_latency_seconds", "histogram",
                    "Message latency (a slots host: call round trip).");
     for (const auto& p : s.processes) {
+        if (p.spoofed) {
+            continue;
+        }
         for (const auto& e : p.endpoints) {
             const auto l = endpoint_labels(p, e);
             const auto& c = e.counters;

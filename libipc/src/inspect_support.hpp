@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "ipc/error.hpp"
+#include "ipc/fd.hpp"
 #include "ipc/inspect.hpp"
 #include "ipc/layout/end_holder.hpp"
-#include "ipc/fd.hpp"
 #include "segment.hpp"
 
 namespace ipc::inspect::detail {
@@ -68,7 +68,6 @@ class segment_copy {
     std::uint64_t copied_ = 0;
     std::uint64_t file_size_ = 0;
 };
-
 
 // Acquires the ready word, then checks the common header against `spec` and the file's size.
 result<void> check_ready(const segment_copy& copy, const ipc::detail::segment_spec& spec);

@@ -115,8 +115,7 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
                 return created;
             }
         }
-        auto seg =
-            detail::open_segment(object, access::read_write, ring_spec, o.trusted_owners);
+        auto seg = detail::open_segment(object, access::read_write, ring_spec, o.trusted_owners);
         if (!seg) {
             if (seg.code() == errc::not_found && o.mode != open_mode::open_only) {
                 continue;  // removed between our create and open: create again
@@ -405,18 +404,25 @@ bool ring_writer::reader_alive() const noexcept {
            detail::end_alive(att_.control->reader);
 }
 
-void ring_writer::close() noexcept {
-    if (att_.control != nullptr) {
-        ring_control& c = *att_.control;
-        // Unread messages stay for a reader that has not attached yet or died (a successor may
-        // attach); an attached reader keeps its mapping, so the name can go.
-        const bool reader_will_come =
-            detail::end_unattached(c.reader) || !detail::end_alive(c.reader);
-        const bool keep_for_reader =
-            reader_will_come && detail::holds_unread(c, data_of(att_), att_.geometry);
-        att_.detach(c.writer, producer_.data_bell(), att_.created && !keep_for_reader);
-        has_reservation_ = false;
+std::uint64_t ring_writer::close() noexcept {
+    if (att_.control == nullptr) {
+        return 0;
     }
+    ring_control& c = *att_.control;
+    const bool unread = detail::holds_unread(c, data_of(att_), att_.geometry);
+    // Unread messages stay for a reader that has not attached yet. One that attached keeps its
+    // mapping while it lives; if it died or closed, nobody will read them: say so and count them.
+    const bool reader_coming = detail::end_unattached(c.reader);
+    std::uint64_t lost = 0;
+    if (unread && !reader_coming && detail::peer_status(c.reader).code() != errc::ok) {
+        const std::uint64_t written = producer_.written_count();
+        const std::uint64_t read = detail::load(c.read_count, std::memory_order_acquire);
+        lost = written > read ? written - read : 0;
+        att_.counters.on_dropped(lost);
+    }
+    att_.detach(c.writer, producer_.data_bell(), att_.created && !(unread && reader_coming));
+    has_reservation_ = false;
+    return lost;
 }
 
 // ---- reader ----
@@ -536,8 +542,8 @@ void ring_reader::close() noexcept {
         ring_control& c = *att_.control;
         // The last end out removes the name: the creator, or the reader of a ring whose writer
         // closed or died after leaving messages for it.
-        const bool writer_done = !detail::end_unattached(c.writer) &&
-                                 detail::peer_status(c.writer).code() != errc::ok;
+        const bool writer_done =
+            !detail::end_unattached(c.writer) && detail::peer_status(c.writer).code() != errc::ok;
         att_.detach(c.reader, consumer_.space_bell(), att_.created || writer_done);
         holding_ = false;
     }

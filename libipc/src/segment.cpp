@@ -96,7 +96,8 @@ result<named_segment> open_segment(const std::string& object, access mode, const
         return size.error_value();
     }
     if (*size < sizeof(layout::segment_header)) {
-        return error{errc::not_ready, "the name holds an unfinished segment (smaller than a header)"};
+        return error{errc::not_ready,
+                     "the name holds an unfinished segment (smaller than a header)"};
     }
     auto map = mapping::map(fd->get(), *size, mode);
     if (!map) {

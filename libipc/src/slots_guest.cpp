@@ -268,8 +268,8 @@ void wake_workers(slots_guest_state& s) noexcept {
 result<detail::named_segment> open_served(const std::string& object, const guest_options& o) {
     const deadline until(o.host_timeout);
     for (;;) {
-        auto seg = detail::open_segment(object, access::read_write, detail::slots_spec,
-                                        o.trusted_owners);
+        auto seg =
+            detail::open_segment(object, access::read_write, detail::slots_spec, o.trusted_owners);
         error missing;
         if (seg) {
             auto& control = reinterpret_cast<layout::slots_segment*>(seg->map.data())->control;

@@ -174,8 +174,8 @@ result<detail::named_segment> attach_host(const std::string& object,
         if (created || created.code() != errc::already_exists) {
             return created;
         }
-        auto seg = detail::open_segment(object, access::read_write, detail::slots_spec,
-                                        o.trusted_owners);
+        auto seg =
+            detail::open_segment(object, access::read_write, detail::slots_spec, o.trusted_owners);
         if (!seg) {
             if (seg.code() == errc::not_ready) {
                 (void)detail::remove_leftover(object);  // its creator died before finishing it

@@ -209,8 +209,8 @@ QVariant endpoint_tree_model::process_data(const process_node& p, int column, in
     if (role == key_role) {
         return process_key(p.info);
     }
-    if (role == Qt::ForegroundRole && !p.info.alive) {
-        return QBrush(Qt::gray);
+    if (role == Qt::ForegroundRole && (p.info.spoofed || !p.info.alive)) {
+        return QBrush(p.info.spoofed ? Qt::red : Qt::gray);
     }
     if (role != Qt::DisplayRole && role != sort_role) {
         return {};
@@ -221,7 +221,9 @@ QVariant endpoint_tree_model::process_data(const process_node& p, int column, in
         case col_pid:
             return role == sort_role ? QVariant(p.info.pid) : QVariant(QString::number(p.info.pid));
         case col_state:
-            return p.info.alive ? QStringLiteral("alive") : QStringLiteral("stale");
+            return p.info.spoofed ? QStringLiteral("spoofed")
+                   : p.info.alive ? QStringLiteral("alive")
+                                  : QStringLiteral("stale");
         default:
             return {};
     }

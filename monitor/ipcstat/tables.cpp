@@ -41,7 +41,10 @@ void append_processes(std::string& out, const snapshot& s) {
     out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<6} {:>9}\n", "PID", "PROGRAM", "ALIVE",
                        "ENDPOINTS");
     for (const auto& p : s.processes) {
-        out += fmt::format("{:>8}  {:<16} {:<6} {:>9}\n", p.pid, p.program, p.alive ? "yes" : "no",
+        out += fmt::format("{:>8}  {:<16} {:<6} {:>9}\n", p.pid, p.program,
+                           p.spoofed ? "SPOOFED"
+                           : p.alive ? "yes"
+                                     : "no",
                            p.endpoints.size());
     }
 }

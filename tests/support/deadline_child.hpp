@@ -23,7 +23,8 @@ std::optional<int> exit_code_within(std::chrono::milliseconds deadline, Body&& b
         ::_exit(body());
     }
     int status = 0;
-    const bool exited = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, deadline);
+    const bool exited =
+        eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, deadline);
     if (!exited) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);

@@ -24,8 +24,7 @@ template <class Body>
 int as_other_user(Body&& body) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-        if (::setgroups(0, nullptr) != 0 || ::setgid(other_uid) != 0 ||
-            ::setuid(other_uid) != 0) {
+        if (::setgroups(0, nullptr) != 0 || ::setgid(other_uid) != 0 || ::setuid(other_uid) != 0) {
             ::_exit(99);
         }
         ::_exit(body());

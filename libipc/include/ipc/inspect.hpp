@@ -60,8 +60,8 @@ struct endpoint_info {
     std::int32_t peer_pid = 0;
     layout::endpoint_counters counters{};
     std::vector<std::uint64_t> latency_buckets;  // histogram::bucket_count entries
-    latency_summary latency;  // counts saturate at UINT64_MAX, never wrap
-    std::string error;        // non-empty when its values are impossible (corrupt)
+    latency_summary latency;                     // counts saturate at UINT64_MAX, never wrap
+    std::string error;  // non-empty when its values are impossible (corrupt)
 };
 
 struct process_info {
@@ -164,7 +164,8 @@ result<process_info> read_telemetry(const std::string& object,
 result<ring_info> read_ring(const std::string& object, const std::string& dir = default_shm_dir());
 
 // Decodes one slots segment.
-result<slots_info> read_slots(const std::string& object, const std::string& dir = default_shm_dir());
+result<slots_info> read_slots(const std::string& object,
+                              const std::string& dir = default_shm_dir());
 
 // Discovers and decodes everything. A slots host keeps its counters per slot in the segment
 // (its threads share no counter line); the snapshot folds them into the host's endpoint.

@@ -12,10 +12,12 @@
 // takes anyway, so a dead reader is noticed on the send path too.
 //
 // Closing: the end that created the segment removes its name, except that a writer leaves a
-// ring holding unread messages for a reader that has not attached yet (or whose reader died):
-// that reader drains them and gets peer_closed, and the last end out removes the name. Nothing
-// committed is thrown away by an open either: a ring whose ends both died is replaced only when
-// it holds nothing unread, else the newcomer attaches and takes over.
+// ring holding unread messages for a reader that has not attached yet: that reader drains them
+// and gets peer_closed, and the last end out removes the name. Messages left unread by a
+// reader that died or closed are lost with the ring: the writer's close() returns how many and
+// counts them as dropped. Nothing committed is thrown away by an open either: a ring whose ends
+// both died is replaced only when it holds nothing unread, else the newcomer attaches and
+// takes over.
 
 #include <sys/types.h>
 
@@ -150,8 +152,9 @@ class ring_writer : public detail::ring_end_base {
     // True while a reader is attached and alive (a reader that never attached: false).
     bool reader_alive() const noexcept;
     // Detaches. The creator also removes the name (unless keep_segment was set), except while
-    // unread messages wait for a reader that has not attached or died (see the top).
-    void close() noexcept;
+    // unread messages wait for a reader that has not attached yet (see the top). Returns how
+    // many messages a reader that died or closed left unread (counted as dropped), else 0.
+    std::uint64_t close() noexcept;
 
   private:
     result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;

@@ -75,9 +75,9 @@ class endpoint {
             record_latency(latency_ns);
         }
     }
-    void on_dropped() noexcept {
+    void on_dropped(std::uint64_t messages = 1) noexcept {
         if (record_ != nullptr) {
-            detail::bump(record_->counters.dropped, std::uint64_t{1});
+            detail::bump(record_->counters.dropped, messages);
         }
     }
     void on_failed() noexcept {

@@ -94,6 +94,8 @@ class spsc_producer {
     std::uint64_t depth_messages() const noexcept {
         return count_ > read_count_cache_ ? count_ - read_count_cache_ : 0;
     }
+    // Messages this producer (and those before it) published.
+    std::uint64_t written_count() const noexcept { return count_; }
     // True once after each look at the reader's index: the moment depth_messages() is exact.
     bool take_fresh_depth() noexcept { return std::exchange(looked_, false); }
 

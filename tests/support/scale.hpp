@@ -1,0 +1,15 @@
+#pragma once
+// Sanitizer builds run many times slower; long streams are shortened there so that the whole
+// suite fits the CI budget (the protocol is the same at any length).
+
+#include <cstdint>
+
+namespace ipc::test {
+
+#ifdef IPC_TEST_SANITIZED
+inline constexpr std::uint64_t stream_divisor = 20;
+#else
+inline constexpr std::uint64_t stream_divisor = 1;
+#endif
+
+}  // namespace ipc::test
