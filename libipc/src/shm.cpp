@@ -48,6 +48,24 @@ result<unique_fd> open_dir(const std::string& dir) noexcept {
     return fd;
 }
 
+// An object's directory, open, and its name in it.
+struct location {
+    unique_fd dir;
+    const char* name;
+};
+
+result<location> locate(const std::string& object, const std::string& dir) noexcept {
+    auto name = leaf(object);
+    if (!name) {
+        return name.error_value();
+    }
+    auto d = open_dir(dir);
+    if (!d) {
+        return d.error_value();
+    }
+    return location{std::move(*d), *name};
+}
+
 result<void> require_regular(int fd) noexcept {
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
@@ -121,19 +139,15 @@ const std::string& directory() {
 }
 
 result<unique_fd> open(const std::string& object, access mode, const std::string& dir) noexcept {
-    auto name = leaf(object);
-    if (!name) {
-        return name.error_value();
-    }
-    auto d = open_dir(dir);
-    if (!d) {
-        return d.error_value();
+    auto at = locate(object, dir);
+    if (!at) {
+        return at.error_value();
     }
     // O_NONBLOCK: opening a FIFO someone planted under our name must not wait for a writer.
     // O_NOFOLLOW: a symbolic link is refused (ELOOP), never followed elsewhere.
     const int flags =
         (mode == access::read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
-    unique_fd fd{::openat(d->get(), *name, flags)};
+    unique_fd fd{::openat(at->dir.get(), at->name, flags)};
     if (!fd.valid()) {
         if (errno == ELOOP) {
             return error{errc::wrong_kind, "not a regular file (a symbolic link)", ELOOP};
@@ -148,23 +162,19 @@ result<unique_fd> open(const std::string& object, access mode, const std::string
 
 result<unique_fd> create(const std::string& object, std::size_t size, mode_t mode,
                          const std::string& dir) noexcept {
-    auto name = leaf(object);
-    if (!name) {
-        return name.error_value();
+    auto at = locate(object, dir);
+    if (!at) {
+        return at.error_value();
     }
-    auto d = open_dir(dir);
-    if (!d) {
-        return d.error_value();
-    }
-    unique_fd fd{
-        ::openat(d->get(), *name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)};
+    unique_fd fd{::openat(at->dir.get(), at->name,
+                          O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)};
     if (!fd.valid()) {
         return system_error("creating the segment failed");
     }
     // The umask applies at creation; set the mode the caller asked for exactly.
     if (::fchmod(fd.get(), mode) != 0 || ::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
         const error e = system_error("sizing the new segment failed");
-        ::unlinkat(d->get(), *name, 0);
+        ::unlinkat(at->dir.get(), at->name, 0);
         return e;
     }
     return fd;
@@ -182,23 +192,19 @@ result<unique_fd> create_unnamed(std::size_t size, mode_t mode, const std::strin
 }
 
 result<void> publish(int fd, const std::string& object, const std::string& dir) noexcept {
-    auto name = leaf(object);
-    if (!name) {
-        return name.error_value();
-    }
-    auto d = open_dir(dir);
-    if (!d) {
-        return d.error_value();
+    auto at = locate(object, dir);
+    if (!at) {
+        return at.error_value();
     }
     // linkat never replaces an existing name. AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; without
     // it, the /proc/self/fd link of the descriptor does the same for any user.
-    if (::linkat(fd, "", d->get(), *name, AT_EMPTY_PATH) == 0) {
+    if (::linkat(fd, "", at->dir.get(), at->name, AT_EMPTY_PATH) == 0) {
         return {};
     }
     if (errno == ENOENT || errno == EPERM) {
         char path[64];
         std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        if (::linkat(AT_FDCWD, path, d->get(), *name, AT_SYMLINK_FOLLOW) == 0) {
+        if (::linkat(AT_FDCWD, path, at->dir.get(), at->name, AT_SYMLINK_FOLLOW) == 0) {
             return {};
         }
     }
@@ -206,15 +212,11 @@ result<void> publish(int fd, const std::string& object, const std::string& dir) 
 }
 
 result<void> unlink(const std::string& object, const std::string& dir) noexcept {
-    auto name = leaf(object);
-    if (!name) {
-        return name.error_value();
+    auto at = locate(object, dir);
+    if (!at) {
+        return at.error_value();
     }
-    auto d = open_dir(dir);
-    if (!d) {
-        return d.error_value();
-    }
-    if (::unlinkat(d->get(), *name, 0) != 0) {
+    if (::unlinkat(at->dir.get(), at->name, 0) != 0) {
         return system_error("unlinking the segment failed");
     }
     return {};
@@ -223,13 +225,9 @@ result<void> unlink(const std::string& object, const std::string& dir) noexcept 
 result<void> unlink_if_same(const std::string& object, int fd,
                             const std::function<bool()>& still_wanted,
                             const std::string& dir) noexcept {
-    auto name = leaf(object);
-    if (!name) {
-        return name.error_value();
-    }
-    auto d = open_dir(dir);
-    if (!d) {
-        return d.error_value();
+    auto at = locate(object, dir);
+    if (!at) {
+        return at.error_value();
     }
     if (auto ok = lock_for_removal(fd); !ok) {
         return ok.error_value();
@@ -242,7 +240,7 @@ result<void> unlink_if_same(const std::string& object, int fd,
     // refers to the object keeps referring to it until we unlink it.
     struct stat mine {};
     struct stat named {};
-    if (::fstatat(d->get(), *name, &named, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(at->dir.get(), at->name, &named, AT_SYMLINK_NOFOLLOW) != 0) {
         return errno == ENOENT ? error{errc::not_found, "the segment is gone already"}
                                : system_error("stat of the segment's name failed");
     }
@@ -252,7 +250,7 @@ result<void> unlink_if_same(const std::string& object, int fd,
     if (still_wanted && !still_wanted()) {
         return error{errc::busy, "the segment is in use again"};
     }
-    if (::unlinkat(d->get(), *name, 0) != 0) {
+    if (::unlinkat(at->dir.get(), at->name, 0) != 0) {
         return system_error("unlinking the segment failed");
     }
     return {};

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -54,6 +55,12 @@ inline const std::vector<std::byte>& template_of(kind k) {
     static const std::vector<std::vector<std::byte>> templates = [] {
         static char dir[] = "/tmp/libipc-fuzz-XXXXXX";
         ::setenv("IPC_SHM_DIR", ::mkdtemp(dir), 1);
+        std::atexit([] {
+            for (auto k : {kind::telemetry, kind::ring, kind::slots}) {
+                (void)shm::unlink(object_of(k));
+            }
+            ::rmdir(dir);
+        });
         ring_options ro;
         ro.keep_segment = true;
         ro.max_message = 256;
