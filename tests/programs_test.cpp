@@ -253,6 +253,29 @@ TEST(SlotsDemo, RunsFlatOutForADuration) {
     EXPECT_NE(out.text.find("all that arrived were right"), std::string::npos);
 }
 
+// Issue 8.18: when the guest dies, the host reports failed calls and the guest's death, not
+// "responses WRONG": every response that arrived was right.
+TEST(SlotsDemo, AKilledGuestIsReportedAsFailedCallsNotWrongResponses) {
+    const auto name = ipc::test::unique_name("slotskill");
+    const std::string log = "/tmp/" + name + ".log";
+    child_process demo({"/bin/sh", "-c",
+                        std::string("exec ") + IPC_DEMO + " slots --slots 2 --rate 2000 --name " +
+                            name + " > " + log + " 2>&1"});
+    ASSERT_TRUE(ipc::test::eventually([&] { return slots_completed(name) >= 100; }, 20s));
+    auto slots = ipc::inspect::read_slots("libipc-slots-" + name);
+    ASSERT_TRUE(slots);
+    ASSERT_GT(slots->slots.at(0).guest.pid, 0);
+    ::kill(slots->slots[0].guest.pid, SIGKILL);
+    auto status = demo.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(ipc::test::exit_code(*status), 1);
+    const auto text = run("cat " + log).text;
+    EXPECT_NE(text.find("guest died"), std::string::npos) << text;
+    EXPECT_EQ(text.find("WRONG"), std::string::npos) << text;
+    (void)run("rm -f " + log);
+    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(slots->slots[0].guest.pid));
+}
+
 // A private shm directory for ipcstat --shm-dir, removed with what is left in it.
 struct private_dir {
     std::string path;

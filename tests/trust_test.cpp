@@ -60,8 +60,13 @@ TEST(TrustFiles, AFifoUnderALibipcNameHangsNothing) {
     const auto name = ipc::test::unique_name("fifo");
     const auto ring = ipc::shm::object_name("ring", name);
     const auto tel = ipc::telemetry::segment_object_name(ipc::test::dead_pid());
-    ASSERT_EQ(::mkfifo(path_of(ring).c_str(), 0666), 0);
-    ASSERT_EQ(::mkfifo(path_of(tel).c_str(), 0666), 0);
+    ASSERT_EQ(ipc::test::as_hostile_user([&] {
+                  return ::mkfifo(path_of(ring).c_str(), 0666) == 0 &&
+                                 ::mkfifo(path_of(tel).c_str(), 0666) == 0
+                             ? 0
+                             : 1;
+              }),
+              0);
     const auto code = ipc::test::exit_code_within(10s, [&] {
         const bool refused = ipc::ring_reader::open(name).code() == errc::wrong_kind &&
                              ipc::inspect::read_telemetry(tel).code() == errc::wrong_kind;
@@ -82,7 +87,9 @@ TEST(TrustFiles, AFifoUnderALibipcNameHangsNothing) {
 TEST(TrustFiles, ASymbolicLinkUnderALibipcNameIsNotFollowed) {
     const auto name = ipc::test::unique_name("symlink");
     const auto ring = ipc::shm::object_name("ring", name);
-    ASSERT_EQ(::symlink("/etc/passwd", path_of(ring).c_str()), 0);
+    ASSERT_EQ(ipc::test::as_hostile_user(
+                  [&] { return ::symlink("/etc/passwd", path_of(ring).c_str()) == 0 ? 0 : 1; }),
+              0);
     EXPECT_EQ(ipc::ring_writer::open(name).code(), errc::wrong_kind);
     EXPECT_EQ(ipc::inspect::read_ring(ring).code(), errc::wrong_kind);
     ::unlink(path_of(ring).c_str());
@@ -113,9 +120,15 @@ TEST(TrustFiles, ASparseTelemetryFileClaimingMillionsOfRecordsIsCorrupt) {
     constexpr std::uint64_t claimed = 1'600'000;
     const std::uint64_t size =
         sizeof(ipc::layout::telemetry_header) + claimed * sizeof(ipc::layout::endpoint_record);
-    auto fd = ipc::shm::create(object, size, 0600);  // sparse: no page is allocated
-    ASSERT_TRUE(fd);
-    write_telemetry_header(fd->get(), claimed, size, ipc::test::dead_pid());
+    const pid_t dead = ipc::test::dead_pid();
+    ASSERT_EQ(ipc::test::as_hostile_user([&] {
+                  auto fd = ipc::shm::create(object, size, 0644);  // sparse: no page allocated
+                  if (fd) {
+                      write_telemetry_header(fd->get(), claimed, size, dead);
+                  }
+                  return fd ? 0 : 1;
+              }),
+              0);
     EXPECT_EQ(ipc::inspect::read_telemetry(object).code(), errc::corrupt);
     const auto snap = ipc::inspect::take_snapshot();
     const auto* seg = find_segment(snap, object);
@@ -158,8 +171,11 @@ TEST(TrustFiles, AnObserverSurvivesASegmentShrinkingUnderIt) {
 TEST(TrustLocks, ALockOnTheShmDirectoryBlocksNothing) {
     const auto name = ipc::test::unique_name("dirlock");
     (void)ipc::test::leave_ring_of_dead_writer(name);  // abandoned and empty: to be replaced
-    ipc::unique_fd dir{::open(ipc::shm::directory().c_str(), O_RDONLY | O_DIRECTORY)};
-    ASSERT_EQ(::flock(dir.get(), LOCK_EX), 0);
+    ipc::test::hostile_holder locker([] {
+        const int dir = ::open(ipc::shm::directory().c_str(), O_RDONLY | O_DIRECTORY);
+        return dir >= 0 && ::flock(dir, LOCK_EX) == 0;  // held until the holder goes
+    });
+    ASSERT_TRUE(locker.holding());
     const auto code = ipc::test::exit_code_within(10s, [&] {
         auto r = ipc::ring_reader::open(name);
         const bool opened = r.has_value();
@@ -206,10 +222,9 @@ TEST(TrustOutput, PrintableEscapesControlsAndInvalidUtf8) {
 TEST(TrustOutput, EscapesInSegmentNamesReachNoOutput) {
     const std::string evil =
         "libipc-ring-" + ipc::test::unique_name("evil") + "\x1b]0;owned\x07\nFORGED\xff";
-    {
-        auto fd = ipc::shm::create("/" + evil, 100, 0600);
-        ASSERT_TRUE(fd);
-    }
+    ASSERT_EQ(
+        ipc::test::as_hostile_user([&] { return ipc::shm::create("/" + evil, 100, 0644) ? 0 : 1; }),
+        0);
     const auto snap = ipc::inspect::take_snapshot();
     const auto* seg = find_segment(snap, "/" + evil);
     ASSERT_NE(seg, nullptr);

@@ -38,10 +38,10 @@ char slot_state_letter(const ipc::inspect::slot_info& slot) {
 }
 
 void append_processes(std::string& out, const snapshot& s) {
-    out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<6} {:>9}\n", "PID", "PROGRAM", "ALIVE",
+    out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<7} {:>9}\n", "PID", "PROGRAM", "ALIVE",
                        "ENDPOINTS");
     for (const auto& p : s.processes) {
-        out += fmt::format("{:>8}  {:<16} {:<6} {:>9}\n", p.pid, p.program,
+        out += fmt::format("{:>8}  {:<16} {:<7} {:>9}\n", p.pid, p.program,
                            p.spoofed ? "SPOOFED"
                            : p.alive ? "yes"
                                      : "no",
