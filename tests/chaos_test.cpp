@@ -23,6 +23,7 @@
 #include "support/child_process.hpp"
 #include "support/echo.hpp"
 #include "support/names.hpp"
+#include "support/scale.hpp"
 
 namespace {
 
@@ -30,6 +31,8 @@ using ipc::errc;
 using namespace std::chrono_literals;
 
 constexpr int iterations = 200;
+// What "within 1 s" allows (stretched under sanitizers, support/scale.hpp).
+constexpr auto survivor_deadline = std::chrono::milliseconds(1000 * ipc::test::deadline_factor);
 
 // A forked end that runs `body` until killed (or until it returns).
 template <class Body>
@@ -72,7 +75,7 @@ void expect_complete_sequence(ipc::ring_reader& r, const std::string& name) {
     std::uint64_t expected = 0;
     for (;;) {
         // A writer killed before it attached leaves nothing to wait for (a later one may come).
-        auto view = r.read(writer_attached ? 1s : 0s);
+        auto view = r.read(writer_attached ? survivor_deadline : 0s);
         if (!view) {
             if (writer_attached) {
                 EXPECT_EQ(view.code(), errc::peer_gone) << view.error_value().message();
@@ -165,7 +168,8 @@ TEST(Chaos, RingReaderKilledAtRandom) {
             std::uint64_t seq = 0;
             ipc::result<void> sent;
             EXPECT_TRUE(ipc::test::eventually(
-                [&] { return !(sent = w->send(std::as_bytes(std::span(&seq, 1)), 1s)); }, 1s));
+                [&] { return !(sent = w->send(std::as_bytes(std::span(&seq, 1)), 1s)); },
+                survivor_deadline));
             EXPECT_EQ(sent.code(), errc::peer_gone) << "iteration " << i;
         }
     }
@@ -197,7 +201,7 @@ TEST(Chaos, SlotsGuestKilledAtRandom) {
         std::vector<std::byte> request(32, std::byte{7});
         std::vector<std::byte> response(64 + ipc::test::echo_overhead);
         for (;;) {
-            auto n = host->call(request, response, 1s);
+            auto n = host->call(request, response, survivor_deadline);
             if (!n) {
                 // A guest that never attached gives peer_gone at once; one that died mid-call
                 // within 1 s. Never a timeout: the survivor returns.
@@ -241,7 +245,7 @@ TEST(Chaos, SlotsHostKilledAtRandom) {
         // The guest returns within 1 s of its host's death (or of its own host_timeout).
         int status = 0;
         const bool returned = ipc::test::eventually(
-            [&] { return ::waitpid(guest, &status, WNOHANG) == guest; }, 1050ms);
+            [&] { return ::waitpid(guest, &status, WNOHANG) == guest; }, survivor_deadline + 50ms);
         if (!returned) {
             ::kill(guest, SIGKILL);
             ::waitpid(guest, &status, 0);

@@ -166,6 +166,48 @@ TEST(TrustFiles, AnObserverSurvivesASegmentShrinkingUnderIt) {
     EXPECT_TRUE(ipc::shm::unlink(object));
 }
 
+TEST(TrustFiles, AnObserverSurvivesANameSwitchedBetweenFilesOfOtherKinds) {
+    // The owner of a name points it at a small ring header and a full telemetry segment in
+    // turn (rename over it). An observer that took the kind from one file and the bytes from
+    // the other read far past its copy.
+    const auto name = ipc::test::unique_name("switch");
+    const auto object = ipc::shm::object_name("ring", name);
+    const auto ring = ipc::shm::object_name("ring", name + "-a");
+    const auto tel = ipc::shm::object_name("ring", name + "-b");
+    constexpr std::uint64_t tel_size =
+        sizeof(ipc::layout::telemetry_header) +
+        ipc::layout::telemetry_endpoint_capacity * sizeof(ipc::layout::endpoint_record);
+    std::atomic<bool> done{false};
+    std::thread owner([&] {
+        for (int i = 0; !done.load(); ++i) {
+            const bool as_ring = i % 2 == 0;
+            const auto& from = as_ring ? ring : tel;
+            auto fd = ipc::shm::create(from, as_ring ? 320 : tel_size, 0600);
+            if (fd) {
+                write_telemetry_header(fd->get(), ipc::layout::telemetry_endpoint_capacity,
+                                       tel_size, 1);
+                if (as_ring) {
+                    const std::uint16_t kind = 2;
+                    (void)::pwrite(fd->get(), &kind, sizeof kind, 6);
+                }
+            }
+            (void)::rename(path_of(from).c_str(), path_of(object).c_str());
+        }
+    });
+    const auto code = ipc::test::exit_code_within(60s, [&] {
+        for (int i = 0; i < 3000; ++i) {
+            (void)ipc::inspect::take_snapshot();
+        }
+        return 0;
+    });
+    done.store(true);
+    owner.join();
+    EXPECT_EQ(code, 0) << "the observer died (128 + signal) or hung";
+    for (const auto* o : {&object, &ring, &tel}) {
+        (void)ipc::shm::unlink(*o);
+    }
+}
+
 // ---- 3: locks a stranger can hold ----
 
 TEST(TrustLocks, ALockOnTheShmDirectoryBlocksNothing) {
@@ -436,6 +478,46 @@ TEST(TrustTelemetry, APreCreatedTelemetryNameNeitherHidesNorImpersonatesAProcess
     (void)ipc::shm::unlink(predictable);
 }
 
+TEST(TrustTelemetry, AProcessThatDroppedRootIsNotMarkedSpoofed) {
+    if (!ipc::test::can_act_as_other_user()) {
+        GTEST_SKIP() << ipc::test::other_user_skip_reason;
+    }
+    const auto channel = ipc::test::unique_name("dropped-root");
+    int ready[2];
+    int done[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    ASSERT_EQ(::pipe(done), 0);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        auto w = ipc::ring_writer::open(channel);  // telemetry made as root
+        ipc::test::become_other_user();
+        const char c = w ? 'y' : 'n';
+        (void)::write(ready[1], &c, 1);
+        char wait = 0;
+        ::close(done[1]);  // or the read would never see end-of-file
+        (void)::read(done[0], &wait, 1);
+        ::_exit(0);
+    }
+    char c = 0;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    ASSERT_EQ(c, 'y');
+    bool seen = false;
+    for (const auto& p : ipc::inspect::take_snapshot().processes) {
+        if (p.pid == child) {
+            seen = true;
+            EXPECT_FALSE(p.spoofed);
+            EXPECT_TRUE(p.alive);
+        }
+    }
+    EXPECT_TRUE(seen);
+    ::close(done[1]);
+    ::waitpid(child, nullptr, 0);
+    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(child));
+    for (int fd : {ready[0], ready[1], done[0]}) {
+        ::close(fd);
+    }
+}
+
 // ---- 8, 9: committed messages survive their writer ----
 
 TEST(TrustLifetime, AReaderReceivesWhatADeadWriterCommittedBeforeItAttached) {
@@ -524,6 +606,35 @@ TEST(TrustLeftovers, AZeroSizeSegmentIsReclaimedByOpenAndRemoveStale) {
     EXPECT_TRUE(removed[0].error.empty()) << removed[0].error;
 }
 
+TEST(TrustLeftovers, AMarkLeftByARemoverThatDiedDoesNotKeepOpenersAway) {
+    const auto name = ipc::test::unique_name("deadmark");
+    auto w = ipc::ring_writer::open(name);
+    ASSERT_TRUE(w);
+    {
+        ipc::test::tamper t(ipc::shm::object_name("ring", name));
+        t.as<ipc::layout::segment_header>().removing =
+            static_cast<std::uint32_t>(ipc::test::dead_pid());
+    }
+    auto r = ipc::ring_reader::open(name);
+    EXPECT_TRUE(r) << r.error_value().message();
+}
+
+TEST(TrustLeftovers, RemoveStaleKeepsABrokenRingThatALiveEndHolds) {
+    const auto name = ipc::test::unique_name("broken-live");
+    (void)ipc::test::leave_ring_of_dead_writer(name);  // its creator is dead
+    auto r = ipc::ring_reader::open(name);
+    ASSERT_TRUE(r);
+    {
+        ipc::test::tamper t(ipc::shm::object_name("ring", name));
+        t.as<ipc::layout::ring_segment>().control.capacity = 3000;  // fails to decode
+    }
+    const auto outcome =
+        ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(), {.name = name});
+    ASSERT_EQ(outcome.size(), 1u);
+    EXPECT_NE(outcome[0].error.find("kept"), std::string::npos) << outcome[0].error;
+    EXPECT_TRUE(ipc::shm::open(ipc::shm::object_name("ring", name), ipc::access::read_only));
+}
+
 TEST(TrustLeftovers, AHalfMadeTelemetrySegmentOfAnOldPidIsReclaimed) {
     const auto channel = ipc::test::unique_name("telzero");
     telemetry_child child(channel);
@@ -584,6 +695,42 @@ TEST(TrustLiveness, AWriterWithRoomSeesPeerGoneOnceTheReaderDied) {
         },
         5s))
         << sent.error_value().message();
+}
+
+TEST(TrustLiveness, AWriterThatOnlyTriesOnAFullRingSeesPeerGoneOnceTheReaderDied) {
+    const auto name = ipc::test::unique_name("full-dead");
+    ipc::ring_options small;
+    small.max_message = 64;
+    small.capacity = 1024;
+    auto w = ipc::ring_writer::open(name, small);
+    ASSERT_TRUE(w);
+    const auto code = ipc::test::exit_code_within(10s, [&] {
+        auto r = ipc::ring_reader::open(name, small);
+        ipc::telemetry::remove_segment();
+        ::_exit(r ? 0 : 1);  // dies attached
+        return 1;
+    });
+    ASSERT_EQ(code, 0);
+    ipc::result<void> sent;
+    while ((sent = w->try_send(std::as_bytes(std::span("full", 4))))) {
+    }
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] {
+            sent = w->try_send(std::as_bytes(std::span("full", 4)));
+            return sent.code() != errc::queue_full;
+        },
+        5s));
+    EXPECT_EQ(sent.code(), errc::peer_gone) << sent.error_value().message();
+}
+
+TEST(TrustLifetime, MessagesInARingRemovedBeforeItsReaderCameAreCountedAtClose) {
+    const auto name = ipc::test::unique_name("orphaned");
+    auto w = ipc::ring_writer::open(name);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(w->try_send(std::as_bytes(std::span("one", 3))));
+    ASSERT_TRUE(w->try_send(std::as_bytes(std::span("two", 3))));
+    ASSERT_TRUE(ipc::shm::unlink(ipc::shm::object_name("ring", name)));  // no reader can come
+    EXPECT_EQ(w->close(), 2u);
 }
 
 // ---- 13: forever notices a name removed under it ----

@@ -90,29 +90,35 @@ endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t inde
     return e;
 }
 
-// One record of the copied table, if it is in use and did not change while it was copied: its
-// state and generation are read again after the copy (seqlock-style; the writer stores state
-// last with release, and one pread copies in address order, state first). A record that
-// changed is copied again, a few times, then skipped for this snapshot.
+bool in_use(std::uint32_t state) {
+    return state == static_cast<std::uint32_t>(layout::endpoint_state::active) ||
+           state == static_cast<std::uint32_t>(layout::endpoint_state::closed);
+}
+
+// One record, if it is in use and did not change while it was copied. Seqlock-style, with each
+// step a pread of its own, so that the kernel's copy order within one read does not matter:
+// state and generation, then the record, then state and generation again (the owner stores
+// state last with release and bumps generation on every claim). A record that changed is read
+// again, a few times, then skipped for this snapshot. The table copy only says which records
+// to look at.
 std::optional<endpoint_info> read_record(const detail::segment_copy& copy, std::uint64_t at,
                                          std::uint32_t index) {
+    static_assert(offsetof(layout::endpoint_record, generation) == sizeof(std::uint32_t));
+    if (at + sizeof(layout::endpoint_record) > copy.copied() ||
+        !in_use(copy.as<layout::endpoint_record>(at).state)) {
+        return std::nullopt;
+    }
     layout::endpoint_record r;
-    std::memcpy(&r, copy.data() + at, sizeof r);
     for (int attempt = 0; attempt < record_read_attempts; ++attempt) {
-        if (r.state != static_cast<std::uint32_t>(layout::endpoint_state::active) &&
-            r.state != static_cast<std::uint32_t>(layout::endpoint_state::closed)) {
+        std::uint32_t before[2];
+        std::uint32_t after[2];
+        if (!copy.read(at, before, sizeof before) || !copy.read(at, &r, sizeof r) ||
+            !copy.read(at, after, sizeof after) || !in_use(before[0])) {
             return std::nullopt;
         }
-        std::uint32_t words[2];
-        static_assert(offsetof(layout::endpoint_record, generation) == sizeof(std::uint32_t));
-        if (!copy.read(at, words, sizeof words)) {
-            return std::nullopt;
-        }
-        if (words[0] == r.state && words[1] == r.generation) {
+        if (before[0] == after[0] && before[1] == after[1] && r.state == before[0] &&
+            r.generation == before[1]) {
             return decode_record(r, index);
-        }
-        if (!copy.read(at, &r, sizeof r)) {
-            return std::nullopt;
         }
     }
     return std::nullopt;
@@ -186,13 +192,15 @@ std::int32_t pid_in_name(const std::string& object) {
 }
 
 // A live process's telemetry can only be written by that process: a segment whose owner is not
-// the process's user, or whose name names another pid, was made by somebody else.
+// the process's user, or whose name names another pid, was made by somebody else. Root's are
+// trusted, as by channel ends: a process that dropped privileges after its first endpoint
+// keeps the segment it made as root.
 bool spoofed(const process_info& p, const std::string& object) {
     if (pid_in_name(object) != p.pid) {
         return true;
     }
     const auto uid = process_uid(p.pid);
-    return p.alive && uid && *uid != p.owner_uid;
+    return p.alive && uid && *uid != p.owner_uid && p.owner_uid != 0;
 }
 
 result<process_info> decode_telemetry(const detail::segment_copy& copy, const std::string& object) {
@@ -204,7 +212,8 @@ result<process_info> decode_telemetry(const detail::segment_copy& copy, const st
     if (h.endpoint_size != sizeof(layout::endpoint_record) ||
         h.endpoints_offset != sizeof(layout::telemetry_header) ||
         capacity > layout::telemetry_endpoint_capacity ||
-        copy.file_size() != h.endpoints_offset + capacity * sizeof(layout::endpoint_record)) {
+        copy.file_size() != h.endpoints_offset + capacity * sizeof(layout::endpoint_record) ||
+        copy.copied() != copy.file_size()) {
         return error{errc::corrupt, "telemetry table disagrees with the layout's fixed limits"};
     }
     process_info p;
@@ -256,16 +265,36 @@ result<ring_info> decode_ring(detail::segment_copy& copy, const std::string& obj
     return r;
 }
 
+// Whether an end recorded in a ring's or slots segment's control block is alive (what a copy
+// that failed to decode still tells).
+bool any_end_alive(const detail::segment_copy& copy, std::uint16_t kind) {
+    if (kind == static_cast<std::uint16_t>(layout::segment_kind::ring) &&
+        copy.copied() >= sizeof(layout::ring_segment)) {
+        const auto& c = copy.as<layout::ring_segment>().control;
+        return read_end(c.writer, 0).alive || read_end(c.reader, 0).alive;
+    }
+    if (kind == static_cast<std::uint16_t>(layout::segment_kind::slots) &&
+        copy.copied() >= sizeof(layout::slots_segment)) {
+        return read_end(copy.as<layout::slots_segment>().control.host, 0).alive;
+    }
+    return false;
+}
+
 // Copies the kind's prefix of one object, reading its kind from the copy's header first.
 result<detail::segment_copy> copy_segment(const std::string& dir, const std::string& object) {
     auto copy = detail::segment_copy::open(dir, object, sizeof(layout::segment_header));
     if (!copy) {
         return copy;
     }
+    // The rest from the same open file: reopening the name could find another file. (The file
+    // may still change between the two reads: every decoder checks what the copy holds.)
     const std::uint64_t prefix = prefix_for(copy->as<layout::segment_header>().kind);
-    return prefix == sizeof(layout::segment_header)
-               ? std::move(copy)
-               : detail::segment_copy::open(dir, object, prefix);
+    if (prefix > sizeof(layout::segment_header)) {
+        if (auto ok = copy->extend(prefix); !ok) {
+            return ok.error_value();
+        }
+    }
+    return copy;
 }
 
 // Classifies and checks one object; decoded contents go to `sink` when it is not null.
@@ -320,12 +349,14 @@ segment_entry examine(const std::string& dir, const std::string& name, snapshot*
         e.error = "unknown segment kind";
     }
     if (!e.error.empty()) {
-        // A broken segment is removable when its creator is known and dead, or when nobody ever
-        // finished it: libipc names a segment only once it is complete, so an unfinished one is
-        // the leftover of a creator that crashed (or of an older libipc).
+        // A broken segment is removable when nobody ever finished it (libipc names a segment
+        // only once it is complete, so it is the leftover of a creator that crashed, or of an
+        // older libipc), or when its creator is known and dead and none of its ends is alive
+        // (a ring that a successor took over may fail to decode for a moment while in use).
         const bool unfinished = h.ready != layout::ready_value;
-        e.stale =
-            unfinished || (e.creator_pid > 0 && !is_alive(e.creator_pid, h.creator_start_time));
+        const bool creator_dead =
+            e.creator_pid > 0 && !is_alive(e.creator_pid, h.creator_start_time);
+        e.stale = unfinished || (creator_dead && !any_end_alive(*copy, kind));
     }
     return e;
 }

@@ -104,9 +104,7 @@ result<segment_copy> segment_copy::open(const std::string& dir, const std::strin
     segment_copy copy;
     copy.fd_ = std::move(*fd);
     copy.file_size_ = *size;
-    copy.copied_ = std::min<std::uint64_t>(prefix, *size);
-    copy.buffer_ = aligned_bytes(copy.copied_);
-    if (auto ok = copy.refresh(); !ok) {
+    if (auto ok = copy.extend(prefix); !ok) {
         return ok.error_value();
     }
     return copy;
@@ -137,6 +135,12 @@ result<void> segment_copy::refresh() noexcept {
     return read(0, buffer_.data(), copied_);
 }
 
+result<void> segment_copy::extend(std::uint64_t prefix) {
+    copied_ = std::min<std::uint64_t>(prefix, file_size_);
+    buffer_ = aligned_bytes(copied_);
+    return refresh();
+}
+
 result<void> check_ready(const segment_copy& copy, const ipc::detail::segment_spec& spec) {
     const auto& header = copy.as<layout::segment_header>();
     // The copy was taken in one pread, in address order, after the creator's release of ready
@@ -144,7 +148,13 @@ result<void> check_ready(const segment_copy& copy, const ipc::detail::segment_sp
     if (load(header.ready, memory_order_acquire) != layout::ready_value) {
         return error{errc::not_ready, "the segment was never finished (a creator crashed)"};
     }
-    return ipc::detail::validate_header(header, copy.file_size(), spec);
+    if (auto ok = ipc::detail::validate_header(header, copy.file_size(), spec); !ok) {
+        return ok;
+    }
+    if (copy.copied() < spec.header_size) {
+        return error{errc::corrupt, "the segment changed kind while being read"};
+    }
+    return {};
 }
 
 std::string implausible(const latency_summary& latency) {

@@ -61,6 +61,9 @@ class segment_copy {
     result<void> read(std::uint64_t offset, void* to, std::size_t n) const noexcept;
     // Copies the prefix again.
     result<void> refresh() noexcept;
+    // Copies a longer prefix, min(prefix, size), from the same open file (never reopening the
+    // name, which someone may have pointed at another file meanwhile).
+    result<void> extend(std::uint64_t prefix);
 
   private:
     unique_fd fd_;
@@ -69,7 +72,8 @@ class segment_copy {
     std::uint64_t file_size_ = 0;
 };
 
-// Acquires the ready word, then checks the common header against `spec` and the file's size.
+// Acquires the ready word, then checks the common header against `spec` and the file's size,
+// and that the copy holds the kind's whole header (the file may have changed between reads).
 result<void> check_ready(const segment_copy& copy, const ipc::detail::segment_spec& spec);
 
 // An end's holder, decoded; `sleeping_flag` is the end's announced-sleep word.

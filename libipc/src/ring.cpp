@@ -234,13 +234,21 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     return *this;
 }
 
-void ring_attachment::detach(layout::end_holder& mine, doorbell& peer_bell,
-                             bool remove_name) noexcept {
+void ring_attachment::detach(layout::end_holder& mine, const layout::end_holder& peer,
+                             doorbell& peer_bell, bool remove_name) noexcept {
     release_end(mine);
     peer_bell.ring_always();  // a sleeping peer notices now, not at its next liveness check
     if (remove_name && !keep_segment) {
+        // Removed unless a newcomer claimed an end meanwhile (its pid replaces the holder's;
+        // the holders closing or dying does not count).
+        const std::int32_t my_pid = layout::owner_pid(load(mine.owner, std::memory_order_acquire));
+        const std::int32_t peer_pid =
+            layout::owner_pid(load(peer.owner, std::memory_order_acquire));
         auto& header = *reinterpret_cast<layout::segment_header*>(map.data());
-        (void)remove_if_unused(object, fd.get(), header, [] { return true; });
+        (void)remove_if_unused(object, fd.get(), header, [&] {
+            return layout::owner_pid(load(mine.owner, std::memory_order_acquire)) == my_pid &&
+                   layout::owner_pid(load(peer.owner, std::memory_order_acquire)) == peer_pid;
+        });
     }
     counters.close();
     control = nullptr;
@@ -345,6 +353,14 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
                                  producer_.space_bell(),
                                  [&] { return peer_check(att_.control->reader); });
     }
+    if (span.code() == errc::queue_full || span.code() == errc::timeout) {
+        // A full ring refused the message: a reader that died holds no room free, and a writer
+        // that only tries (or waits less than a peer check) must still learn that it is gone.
+        if (error gone = peer_check_due(att_.control->reader, monotonic_ns());
+            gone.code() != errc::ok) {
+            span = gone;
+        }
+    }
     if (producer_.take_fresh_depth()) {
         att_.counters.set_queue_depth(producer_.depth_messages());
     }
@@ -410,17 +426,21 @@ std::uint64_t ring_writer::close() noexcept {
     }
     ring_control& c = *att_.control;
     const bool unread = detail::holds_unread(c, data_of(att_), att_.geometry);
-    // Unread messages stay for a reader that has not attached yet. One that attached keeps its
-    // mapping while it lives; if it died or closed, nobody will read them: say so and count them.
-    const bool reader_coming = detail::end_unattached(c.reader);
+    // Unread messages stay for a reader that has not attached yet, while it still can (the
+    // ring is still named). One that attached keeps its mapping while it lives; if it died or
+    // closed, nobody will read them: say so and count them.
+    const bool unattached = detail::end_unattached(c.reader);
+    const bool reader_coming = unread && unattached && att_.still_named();
+    const bool reader_gone =
+        unattached ? !reader_coming : detail::peer_status(c.reader).code() != errc::ok;
     std::uint64_t lost = 0;
-    if (unread && !reader_coming && detail::peer_status(c.reader).code() != errc::ok) {
+    if (unread && reader_gone) {
         const std::uint64_t written = producer_.written_count();
         const std::uint64_t read = detail::load(c.read_count, std::memory_order_acquire);
         lost = written > read ? written - read : 0;
         att_.counters.on_dropped(lost);
     }
-    att_.detach(c.writer, producer_.data_bell(), att_.created && !(unread && reader_coming));
+    att_.detach(c.writer, c.reader, producer_.data_bell(), att_.created && !reader_coming);
     has_reservation_ = false;
     return lost;
 }
@@ -544,7 +564,7 @@ void ring_reader::close() noexcept {
         // closed or died after leaving messages for it.
         const bool writer_done =
             !detail::end_unattached(c.writer) && detail::peer_status(c.writer).code() != errc::ok;
-        att_.detach(c.reader, consumer_.space_bell(), att_.created || writer_done);
+        att_.detach(c.reader, c.writer, consumer_.space_bell(), att_.created || writer_done);
         holding_ = false;
     }
 }

@@ -1,6 +1,7 @@
 #include "segment.hpp"
 
 #include <time.h>
+#include <unistd.h>
 
 #include "ipc/detail/atomic.hpp"
 #include "ipc/process.hpp"
@@ -120,11 +121,26 @@ result<named_segment> open_segment(const std::string& object, access mode, const
     return named_segment{std::move(*fd), std::move(*map), false};
 }
 
+namespace {
+
+// Takes the removal mark: from nobody, or from a remover that died holding it (which would
+// otherwise keep every opener away for good).
+bool take_removal_mark(layout::segment_header& header) noexcept {
+    std::atomic_ref<std::uint32_t> mark(header.removing);
+    const auto me = static_cast<std::uint32_t>(::getpid());
+    std::uint32_t holder = 0;
+    if (mark.compare_exchange_strong(holder, me, std::memory_order_seq_cst)) {
+        return true;
+    }
+    return !is_alive(static_cast<std::int32_t>(holder), 0) &&
+           mark.compare_exchange_strong(holder, me, std::memory_order_seq_cst);
+}
+
+}  // namespace
+
 result<void> remove_if_unused(const std::string& object, int fd, layout::segment_header& header,
                               const std::function<bool()>& unused) {
-    std::uint32_t expected = 0;
-    if (!std::atomic_ref<std::uint32_t>(header.removing)
-             .compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) {
+    if (!take_removal_mark(header)) {
         return error{errc::busy, "another process is removing the segment"};
     }
     // Dekker with an opener (being_removed): our mark, then its claim; its claim, then our mark.
@@ -136,23 +152,37 @@ result<void> remove_if_unused(const std::string& object, int fd, layout::segment
     return removed;
 }
 
-bool being_removed(const layout::segment_header& header) noexcept {
+bool being_removed(layout::segment_header& header) noexcept {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    return load(header.removing, std::memory_order_seq_cst) != 0;
+    std::uint32_t holder = load(header.removing, std::memory_order_seq_cst);
+    if (holder == 0 || is_alive(static_cast<std::int32_t>(holder), 0)) {
+        return holder != 0;
+    }
+    // A remover that died before it finished: its mark means nothing any more.
+    (void)compare_exchange(header.removing, holder, std::uint32_t{0});
+    return false;
 }
 
-result<void> remove_leftover(const std::string& object) {
+result<void> remove_by_header(
+    const std::string& object,
+    const std::function<bool(const layout::segment_header* header)>& discard) {
     auto fd = shm::open(object, access::read_only);
     if (!fd) {
         return fd.error_value();
     }
+    if (auto owner = shm::check_owner(fd->get()); !owner) {
+        return owner.error_value();
+    }
     return shm::unlink_if_same(object, fd->get(), [&] {
-        auto size = shm::size_of(fd->get());
-        if (!size || *size < sizeof(layout::segment_header)) {
-            return true;
-        }
-        auto map = mapping::map(fd->get(), *size, access::read_only);
-        return map && !is_finished(*map);
+        layout::segment_header h{};
+        const bool whole = ::pread(fd->get(), &h, sizeof h, 0) == static_cast<ssize_t>(sizeof h);
+        return discard(whole ? &h : nullptr);
+    });
+}
+
+result<void> remove_leftover(const std::string& object) {
+    return remove_by_header(object, [](const layout::segment_header* h) {
+        return h == nullptr || h->ready != layout::ready_value;
     });
 }
 

@@ -57,11 +57,18 @@ result<void> validate_header(const layout::segment_header& header, std::uint64_t
 result<void> remove_if_unused(const std::string& object, int fd, layout::segment_header& header,
                               const std::function<bool()>& unused);
 
-// Whether a remover marked the segment; an opener checks it after claiming its end.
-bool being_removed(const layout::segment_header& header) noexcept;
+// Whether a live remover marked the segment; an opener checks it after claiming its end. The
+// mark holds the remover's pid, and one left by a remover that died is cleared.
+bool being_removed(layout::segment_header& header) noexcept;
 
-// Unlinks a name that holds an unfinished segment (see open_segment's not_ready), if it still
-// holds the same one.
+// Unlinks `object` if it is this user's (or root's) and `discard` says so of its header (null
+// when the file is smaller than one), if the name still holds the same file. The header is read
+// with pread: the file may be anyone's, and is never mapped.
+result<void> remove_by_header(
+    const std::string& object,
+    const std::function<bool(const layout::segment_header* header)>& discard);
+
+// Unlinks a name that holds an unfinished segment (see open_segment's not_ready).
 result<void> remove_leftover(const std::string& object);
 
 }  // namespace ipc::detail

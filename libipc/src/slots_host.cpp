@@ -92,7 +92,13 @@ struct slots_host_state {
             view.own_guest_bell(i).ring_always();
         }
         if (!keep_segment) {
-            (void)detail::remove_if_unused(object, fd.get(), header(), [] { return true; });
+            // Removed unless a new host took the segment over meanwhile.
+            const auto pid = [&] {
+                return layout::owner_pid(load(c.host.owner, memory_order_acquire));
+            };
+            const std::int32_t mine = pid();
+            (void)detail::remove_if_unused(object, fd.get(), header(),
+                                           [&] { return pid() == mine; });
         }
     }
 };

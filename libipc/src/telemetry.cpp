@@ -158,18 +158,10 @@ class registry {
 
     // Removes our own user's segment of a process that is gone (or that nobody finished).
     static bool reclaim_from_dead(const std::string& object) {
-        auto fd = shm::open(object, access::read_only);
-        if (!fd || !shm::check_owner(fd->get())) {
-            return false;
-        }
-        const auto dead = [&] {
-            layout::segment_header h{};
-            if (::pread(fd->get(), &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
-                return true;
-            }
-            return h.ready != layout::ready_value || !is_alive(h.creator_pid, h.creator_start_time);
-        };
-        return static_cast<bool>(shm::unlink_if_same(object, fd->get(), dead));
+        return static_cast<bool>(detail::remove_by_header(object, [](const auto* h) {
+            return h == nullptr || h->ready != layout::ready_value ||
+                   !is_alive(h->creator_pid, h->creator_start_time);
+        }));
     }
 
     static std::string random_suffix() {

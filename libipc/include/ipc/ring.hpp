@@ -95,7 +95,8 @@ struct ring_attachment {
 
     // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once, removes
     // the name when `remove_name` (and keep_segment is off), and unmaps.
-    void detach(layout::end_holder& mine, doorbell& peer_bell, bool remove_name) noexcept;
+    void detach(layout::end_holder& mine, const layout::end_holder& peer, doorbell& peer_bell,
+                bool remove_name) noexcept;
     // Whether the name still refers to this segment.
     bool still_named() const noexcept;
 };
