@@ -1,11 +1,6 @@
 #include "process.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <csignal>
-
-extern char** environ;
 
 namespace demo {
 
@@ -19,25 +14,15 @@ void on_signal(int) {
 
 }  // namespace
 
-pid_t spawn_self(const char* self_exe, const std::vector<std::string>& args) {
-    std::vector<std::string> all = args;
-    all.insert(all.begin(), self_exe);
-    std::vector<char*> argv;
-    for (auto& a : all) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, self_exe, nullptr, nullptr, argv.data(), environ) != 0) {
-        return -1;
-    }
-    return pid;
+ipc::result<ipc::child> spawn_self(const char* self_exe, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = args;
+    argv.insert(argv.begin(), self_exe);
+    return ipc::child::spawn(self_exe, argv);
 }
 
-bool child_succeeded(pid_t child) {
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+bool child_succeeded(ipc::child& child) {
+    auto status = child.wait();
+    return status && status->exited && status->code == 0;
 }
 
 void stop_on_signals() {

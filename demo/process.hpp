@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "ipc/spawn.hpp"
+
 namespace demo {
 
-// Starts `self_exe` again with `args` (args[0] is the subcommand); -1 when it cannot.
-pid_t spawn_self(const char* self_exe, const std::vector<std::string>& args);
+// Starts `self_exe` again with `args` (args[0] is the subcommand).
+ipc::result<ipc::child> spawn_self(const char* self_exe, const std::vector<std::string>& args);
 // Waits for the child; true when it exited with status 0.
-bool child_succeeded(pid_t child);
+bool child_succeeded(ipc::child& child);
 
 // SIGINT and SIGTERM ask the parent to stop; the child ignores SIGINT (the parent decides).
 void stop_on_signals();

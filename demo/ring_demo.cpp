@@ -32,14 +32,15 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
                    writer.error_value().message());
         return 1;
     }
-    const pid_t child = spawn_self(self_exe, {"ring-child", "--name", o.name, "--size",
-                                              std::to_string(o.size), "--wait", o.wait});
-    if (child < 0) {
-        fmt::print(stderr, "ipc-demo: cannot start the reader child\n");
+    auto child = spawn_self(self_exe, {"ring-child", "--name", o.name, "--size",
+                                       std::to_string(o.size), "--wait", o.wait});
+    if (!child) {
+        fmt::print(stderr, "ipc-demo: cannot start the reader child: {}\n",
+                   child.error_value().message());
         return 1;
     }
     fmt::print("ipc-demo: ring '{}' writer pid {} -> reader pid {}, {} B at {}\n", o.name,
-               ::getpid(), child, o.size,
+               ::getpid(), child->pid(), o.size,
                o.rate > 0 ? fmt::format("{} msg/s", o.rate) : "flat out");
     std::fflush(stdout);
     std::vector<std::byte> msg(o.size);
@@ -74,7 +75,7 @@ int run_ring_parent(const traffic_options& o, const char* self_exe) {
         }
     }
     writer->close();  // the child drains what is left, then sees peer_closed and exits
-    const bool child_ok = child_succeeded(child);
+    const bool child_ok = child_succeeded(*child);
     fmt::print("ipc-demo: sent {} dropped {}; reader {}\n", sent, dropped,
                child_ok ? "checked every message" : "reported an error");
     return rc == 0 && child_ok ? 0 : 1;

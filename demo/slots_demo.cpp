@@ -91,11 +91,12 @@ int run_slots_parent(const traffic_options& o, const char* self_exe) {
                    host.error_value().message());
         return 1;
     }
-    const pid_t child =
+    auto child =
         spawn_self(self_exe, {"slots-child", "--name", o.name, "--size", std::to_string(o.size),
                               "--wait", o.wait, "--slots", std::to_string(o.slots)});
-    if (child < 0) {
-        fmt::print(stderr, "ipc-demo: cannot start the guest child\n");
+    if (!child) {
+        fmt::print(stderr, "ipc-demo: cannot start the guest child: {}\n",
+                   child.error_value().message());
         return 1;
     }
     if (auto ready = host->wait_for_guests(o.slots, std::chrono::seconds(10)); !ready) {
@@ -104,7 +105,7 @@ int run_slots_parent(const traffic_options& o, const char* self_exe) {
         return 1;
     }
     fmt::print("ipc-demo: slots '{}' host pid {} -> guest pid {}, {} slots, {} B at {}\n", o.name,
-               ::getpid(), child, o.slots, o.size,
+               ::getpid(), child->pid(), o.slots, o.size,
                o.rate > 0 ? fmt::format("{} calls/s", o.rate) : "flat out");
     std::fflush(stdout);
     const std::uint64_t end_ns =
@@ -119,7 +120,7 @@ int run_slots_parent(const traffic_options& o, const char* self_exe) {
         t.join();
     }
     host->close();  // tells the guest to stop
-    const bool child_ok = child_succeeded(child);
+    const bool child_ok = child_succeeded(*child);
     // Failed calls and wrong answers are different faults: report each for what it is.
     fmt::print("ipc-demo: calls completed {} failed {}; responses {}; guest {}\n",
                totals.completed.load(), totals.failed.load(),

@@ -1,0 +1,65 @@
+#pragma once
+// Unix-domain sockets: listen, connect and accept with deadlines, descriptors passed with
+// SCM_RIGHTS, and the peer's credentials. Everything a channel between unrelated processes
+// needs to hand over a memfd or an eventfd, and to know who is on the other side.
+//
+// Paths starting with '@' are in the abstract namespace (no file). Every descriptor made or
+// received here is close-on-exec.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ipc/clock.hpp"
+#include "ipc/error.hpp"
+#include "ipc/fd.hpp"
+
+namespace ipc::unix_socket {
+
+enum class kind : std::uint8_t {
+    stream,     // a byte stream (SOCK_STREAM)
+    seqpacket,  // messages with boundaries, in order (SOCK_SEQPACKET)
+};
+
+// Most descriptors one message may carry (the kernel's SCM_MAX_FD is 253).
+inline constexpr std::size_t max_fds_per_message = 64;
+
+// Binds and listens. A socket file left at `path` by a listener that is gone (connecting to it
+// is refused) and owned by this user is replaced; anything else there gives already_exists.
+// invalid_argument for a path longer than a socket address holds (107 bytes).
+result<unique_fd> listen(const std::string& path, kind k = kind::stream, int backlog = 64);
+// Connects: not_found when nothing is there, peer_gone when nobody listens any more.
+result<unique_fd> connect(const std::string& path, kind k = kind::stream);
+// Waits up to `timeout` for a connection: timeout when none came.
+result<unique_fd> accept(int listener, std::chrono::nanoseconds timeout = forever);
+
+// Sends `data` (at least one byte) with `fds` attached (at most max_fds_per_message); the
+// bytes sent, which on a stream socket may be fewer than data.size(). peer_closed when the peer
+// is gone.
+result<std::size_t> send(int socket, std::span<const std::byte> data,
+                         std::span<const int> fds = {});
+
+struct received {
+    std::size_t bytes = 0;            // 0: the peer closed the connection
+    std::vector<unique_fd> fds = {};  // close-on-exec
+};
+// Receives into `buffer`, accepting up to `max_fds` descriptors, waiting up to `timeout`.
+// A message that carried more descriptors than that, or control data that was cut short or is
+// not SCM_RIGHTS, is refused with corrupt and every descriptor it brought is closed: nothing
+// leaks into this process.
+result<received> receive(int socket, std::span<std::byte> buffer, std::size_t max_fds = 0,
+                         std::chrono::nanoseconds timeout = forever);
+
+struct credentials {
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+// Who is connected on the other side, as the kernel recorded it at connect (SO_PEERCRED).
+result<credentials> peer_credentials(int socket);
+
+}  // namespace ipc::unix_socket
