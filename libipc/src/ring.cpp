@@ -145,7 +145,41 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
     return error{errc::busy, "the ring segment kept changing while attaching"};
 }
 
-// Opens the segment, claims `end` and registers telemetry: everything both ends do.
+// What both ends do once the segment is mapped and their end is claimed: load and check the
+// starting indices, keep the geometry privately, register telemetry under `region`.
+result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment seg,
+                                      std::uint64_t capacity, const ring_options& o, bool writer,
+                                      const std::string& region) {
+    ring_control& control = control_of(seg);
+    // Loaded once the end is ours: a previous holder of this end can no longer move them.
+    auto start = detail::load_start(control, {capacity, o.max_message});
+    if (!start) {
+        detail::release_end(writer ? control.writer : control.reader);
+        return start.error_value();
+    }
+    att.start = *start;
+    att.created = seg.created;
+    att.fd = std::move(seg.fd);
+    att.map = std::move(seg.map);
+    att.control = &control;
+    att.keep_segment = o.keep_segment;
+    att.wait = o.wait;
+    att.geometry = {capacity, o.max_message};
+    if (o.telemetry) {
+        auto counters = telemetry::endpoint::open(
+            {layout::channel_kind::ring,
+             writer ? layout::endpoint_role::writer : layout::endpoint_role::reader, att.name,
+             region});
+        if (counters) {
+            att.counters = std::move(*counters);
+        } else {
+            att.telemetry_error = counters.error_value();
+        }
+    }
+    return att;
+}
+
+// Opens the named segment, claims `end` and registers telemetry.
 result<ring_attachment> attach(std::string_view name, const ring_options& o, bool writer) {
     if (auto ok = shm::validate_name(name); !ok) {
         return ok.error_value();
@@ -163,33 +197,40 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
     if (!seg) {
         return seg.error_value();
     }
-    ring_control& control = control_of(*seg);
-    // Loaded once the end is ours: a previous holder of this end can no longer move them.
-    auto start = detail::load_start(control, {*capacity, o.max_message});
-    if (!start) {
-        detail::release_end(writer ? control.writer : control.reader);
-        return start.error_value();
+    const std::string region = att.object;
+    return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, region);
+}
+
+// Maps a ring region handed to this process and claims `end`. The region has no name: nothing
+// to create, replace or remove; the memfd goes when its last holder closes it.
+result<ring_attachment> adopt(std::string_view name, unique_fd region, const ring_options& o,
+                              bool writer) {
+    if (auto ok = shm::validate_name(name); !ok) {
+        return ok.error_value();
     }
-    att.start = *start;
-    att.created = seg->created;
-    att.fd = std::move(seg->fd);
-    att.map = std::move(seg->map);
-    att.control = &control;
-    att.keep_segment = o.keep_segment;
-    att.wait = o.wait;
-    att.geometry = {*capacity, o.max_message};
-    if (o.telemetry) {
-        auto counters = telemetry::endpoint::open(
-            {layout::channel_kind::ring,
-             writer ? layout::endpoint_role::writer : layout::endpoint_role::reader, name,
-             att.object});
-        if (counters) {
-            att.counters = std::move(*counters);
-        } else {
-            att.telemetry_error = counters.error_value();
-        }
+    auto capacity = checked_capacity(o);
+    if (!capacity) {
+        return capacity.error_value();
     }
-    return att;
+    detail::register_for_asymmetric_fences();
+    const int fd_number = region.get();
+    auto seg = detail::adopt_segment(std::move(region), ring_spec);
+    if (!seg) {
+        return seg.error_value();
+    }
+    if (auto ok = check_geometry(*seg, *capacity, o); !ok) {
+        return ok.error_value();
+    }
+    if (auto claimed =
+            detail::claim_end(writer ? control_of(*seg).writer : control_of(*seg).reader);
+        !claimed) {
+        return claimed.error_value();
+    }
+    ring_attachment att;
+    att.name = std::string(name);
+    const std::string locator =
+        "memfd:" + std::to_string(::getpid()) + "/" + std::to_string(fd_number);
+    return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, locator);
 }
 
 std::byte* data_of(const ring_attachment& att) noexcept {
@@ -257,6 +298,9 @@ void ring_attachment::detach(layout::end_holder& mine, const layout::end_holder&
 }
 
 bool ring_attachment::still_named() const noexcept {
+    if (object.empty()) {
+        return true;  // an adopted region: it lives as long as somebody holds it
+    }
     auto named = shm::open(object, access::read_only);
     struct stat mine {};
     struct stat now {};
@@ -309,8 +353,34 @@ ring_writer& ring_writer::operator=(ring_writer&& other) noexcept {
     return *this;
 }
 
+result<unique_fd> create_memfd_ring(const ring_options& o) {
+    auto capacity = checked_capacity(o);
+    if (!capacity) {
+        return capacity.error_value();
+    }
+    const std::uint64_t data_offset = layout::ring_segment_data_offset;
+    auto seg = detail::create_memfd_segment(
+        "libipc-ring", data_offset + *capacity, ring_spec, [&](std::byte* base) {
+            detail::init_ring(reinterpret_cast<ring_segment*>(base)->control, *capacity,
+                              o.max_message, data_offset);
+        });
+    if (!seg) {
+        return seg.error_value();
+    }
+    return std::move(seg->fd);
+}
+
 result<ring_writer> ring_writer::open(std::string_view name, const ring_options& options) {
-    auto att = attach(name, options, true);
+    return from(attach(name, options, true), options);
+}
+
+result<ring_writer> ring_writer::adopt(std::string_view name, unique_fd region,
+                                       const ring_options& options) {
+    return from(ipc::adopt(name, std::move(region), options, true), options);
+}
+
+result<ring_writer> ring_writer::from(result<detail::ring_attachment> att,
+                                      const ring_options& options) {
     if (!att) {
         return att.error_value();
     }
@@ -461,7 +531,16 @@ ring_reader& ring_reader::operator=(ring_reader&& other) noexcept {
 }
 
 result<ring_reader> ring_reader::open(std::string_view name, const ring_options& options) {
-    auto att = attach(name, options, false);
+    return from(attach(name, options, false), options);
+}
+
+result<ring_reader> ring_reader::adopt(std::string_view name, unique_fd region,
+                                       const ring_options& options) {
+    return from(ipc::adopt(name, std::move(region), options, false), options);
+}
+
+result<ring_reader> ring_reader::from(result<detail::ring_attachment> att,
+                                      const ring_options& options) {
     if (!att) {
         return att.error_value();
     }

@@ -1,5 +1,6 @@
 #include "segment.hpp"
 
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,28 @@ bool is_finished(const mapping& map) noexcept {
 
 }  // namespace
 
+namespace {
+
+// Fills the common header, lets `init` fill the rest, then stores ready with release: a reader
+// that acquires ready sees every field.
+void format_segment(std::byte* base, std::uint64_t total_size, const segment_spec& spec,
+                    const std::function<void(std::byte*)>& init) {
+    auto* header = reinterpret_cast<layout::segment_header*>(base);
+    const process_identity me = self_identity();
+    header->magic = layout::segment_magic;
+    header->layout_version = spec.layout_version;
+    header->kind = static_cast<std::uint16_t>(spec.kind);
+    header->header_size = spec.header_size;
+    header->total_size = total_size;
+    header->creator_pid = me.pid;
+    header->creator_start_time = me.start_time;
+    header->created_realtime_ns = realtime_ns();
+    init(base);
+    store(header->ready, layout::ready_value, std::memory_order_release);
+}
+
+}  // namespace
+
 result<named_segment> create_segment(const std::string& object, std::uint64_t total_size,
                                      mode_t permissions, const segment_spec& spec,
                                      const std::function<void(std::byte*)>& init) {
@@ -39,24 +62,55 @@ result<named_segment> create_segment(const std::string& object, std::uint64_t to
     if (!map) {
         return map.error_value();
     }
-    auto* header = reinterpret_cast<layout::segment_header*>(map->data());
-    const process_identity me = self_identity();
-    header->magic = layout::segment_magic;
-    header->layout_version = spec.layout_version;
-    header->kind = static_cast<std::uint16_t>(spec.kind);
-    header->header_size = spec.header_size;
-    header->total_size = total_size;
-    header->creator_pid = me.pid;
-    header->creator_start_time = me.start_time;
-    header->created_realtime_ns = realtime_ns();
-    init(map->data());
-    // Release: every field above happens-before a reader that acquires ready. The segment has no
-    // name yet, so nobody reads it before the link below either.
-    store(header->ready, layout::ready_value, std::memory_order_release);
+    // The segment has no name yet, so nobody reads it before the link below.
+    format_segment(map->data(), total_size, spec, init);
     if (auto named = shm::publish(fd->get(), object); !named) {
         return named.error_value();
     }
     return named_segment{std::move(*fd), std::move(*map), true};
+}
+
+result<named_segment> create_memfd_segment(const char* debug_name, std::uint64_t total_size,
+                                           const segment_spec& spec,
+                                           const std::function<void(std::byte*)>& init) {
+    auto fd = shm::create_sealed_memfd(debug_name, total_size);
+    if (!fd) {
+        return fd.error_value();
+    }
+    auto map = mapping::map(fd->get(), total_size, access::read_write);
+    if (!map) {
+        return map.error_value();
+    }
+    format_segment(map->data(), total_size, spec, init);
+    return named_segment{std::move(*fd), std::move(*map), true};
+}
+
+result<named_segment> adopt_segment(unique_fd fd, const segment_spec& spec) {
+    const int seals = ::fcntl(fd.get(), F_GET_SEALS);
+    constexpr int needed = F_SEAL_SHRINK | F_SEAL_GROW;
+    if (seals < 0 || (seals & needed) != needed) {
+        return error{errc::wrong_kind,
+                     "an adopted segment must be a memfd sealed against shrinking and growing"};
+    }
+    auto size = shm::size_of(fd.get());
+    if (!size) {
+        return size.error_value();
+    }
+    if (*size < sizeof(layout::segment_header)) {
+        return error{errc::corrupt, "the adopted segment is smaller than a header"};
+    }
+    auto map = mapping::map(fd.get(), *size, access::read_write);
+    if (!map) {
+        return map.error_value();
+    }
+    if (!is_finished(*map)) {
+        return error{errc::not_ready, "the adopted segment was never finished"};
+    }
+    const auto& header = *reinterpret_cast<const layout::segment_header*>(map->data());
+    if (auto ok = validate_header(header, *size, spec); !ok) {
+        return ok.error_value();
+    }
+    return named_segment{std::move(fd), std::move(*map), false};
 }
 
 result<void> validate_header(const layout::segment_header& header, std::uint64_t mapped_size,

@@ -38,6 +38,17 @@ result<named_segment> create_segment(const std::string& object, std::uint64_t to
                                      mode_t permissions, const segment_spec& spec,
                                      const std::function<void(std::byte*)>& init);
 
+// The same segment over a new sealed memfd (no name, no owner to check: whoever holds the fd may
+// use it). Nobody else can see it before the caller hands the fd on.
+result<named_segment> create_memfd_segment(const char* debug_name, std::uint64_t total_size,
+                                           const segment_spec& spec,
+                                           const std::function<void(std::byte*)>& init);
+
+// Maps a segment whose fd was handed to this process (inherited, or received over a socket).
+// Only a memfd sealed against shrinking and growing is accepted (F_GET_SEALS), so no holder can
+// truncate it under the mapping; then the header is checked as for a named segment.
+result<named_segment> adopt_segment(unique_fd fd, const segment_spec& spec);
+
 // Opens an existing segment: a regular file owned by this user, root or a trusted uid, whose
 // common header (magic, kind, version, sizes) matches spec and the object's real size.
 // not_ready for a name that holds a segment nobody finished (a creator that crashed, or an

@@ -2,7 +2,8 @@
 //   ring_peer write NAME COUNT SEED MAX_SIZE STRATEGY CAPACITY [hold]
 //   ring_peer read  NAME COUNT SEED MAX_SIZE STRATEGY CAPACITY
 // write sends COUNT messages of the deterministic stream, then closes, or with "hold" waits
-// forever (to be killed). read checks COUNT messages byte for byte.
+// forever (to be killed). read checks COUNT messages byte for byte. read-fd and write-fd do the
+// same over a ring region inherited at fd 3 (ipc::create_memfd_ring), NAME naming it.
 // Exit codes: 0 ok, 2 usage, 3 open failed, 4 send/receive failed, 5 data mismatch.
 
 #include <unistd.h>
@@ -73,7 +74,11 @@ int main(int argc, char** argv) {
             "usage: ring_peer write|read NAME COUNT SEED MAX_SIZE STRATEGY CAPACITY [hold]\n");
         return 2;
     }
-    const std::string role = argv[1];
+    std::string role = argv[1];
+    const bool adopted = role.ends_with("-fd");
+    if (adopted) {
+        role.resize(role.size() - 3);
+    }
     const std::uint64_t count = std::strtoull(argv[3], nullptr, 10);
     const std::uint64_t seed = std::strtoull(argv[4], nullptr, 10);
     const std::size_t max = std::strtoull(argv[5], nullptr, 10);
@@ -82,7 +87,8 @@ int main(int argc, char** argv) {
     options.wait = parse_strategy(argv[6]);
     options.capacity = std::strtoull(argv[7], nullptr, 10);
     if (role == "write") {
-        auto w = ipc::ring_writer::open(argv[2], options);
+        auto w = adopted ? ipc::ring_writer::adopt(argv[2], ipc::unique_fd(3), options)
+                         : ipc::ring_writer::open(argv[2], options);
         if (!w) {
             std::fprintf(stderr, "ring_peer: %s\n", w.error_value().message().c_str());
             return 3;
@@ -95,7 +101,8 @@ int main(int argc, char** argv) {
         }
         return rc;
     }
-    auto r = ipc::ring_reader::open(argv[2], options);
+    auto r = adopted ? ipc::ring_reader::adopt(argv[2], ipc::unique_fd(3), options)
+                     : ipc::ring_reader::open(argv[2], options);
     if (!r) {
         std::fprintf(stderr, "ring_peer: %s\n", r.error_value().message().c_str());
         return 3;

@@ -129,6 +129,12 @@ class ring_end_base {
 };
 }  // namespace detail
 
+// A ring in a new memfd, sealed against shrinking and growing, with neither end taken. Hand
+// the fd (or a dup of it) to the processes of the two ends, by spawn (ipc/spawn.hpp) or over a
+// Unix socket (ipc/unix_socket.hpp); each adopts its end. The ring goes when its last holder
+// closes it. Both ends must adopt it with the max_message and capacity it was made with.
+result<unique_fd> create_memfd_ring(const ring_options& options = {});
+
 class ring_writer : public detail::ring_end_base {
   public:
     ring_writer() noexcept = default;
@@ -137,6 +143,12 @@ class ring_writer : public detail::ring_end_base {
     ~ring_writer() { close(); }
 
     static result<ring_writer> open(std::string_view name, const ring_options& options = {});
+    // The writer end of a ring region handed to this process (create_memfd_ring). Only a memfd
+    // sealed against shrinking and growing is accepted (wrong_kind otherwise), so no other
+    // holder can truncate it under this end. `name` is what telemetry shows. The mode,
+    // permissions and keep_segment options do not apply.
+    static result<ring_writer> adopt(std::string_view name, unique_fd region,
+                                     const ring_options& options = {});
 
     // Copies `message` in. queue_full (counted as dropped) when there is no room now.
     result<void> try_send(std::span<const std::byte> message) noexcept;
@@ -158,6 +170,8 @@ class ring_writer : public detail::ring_end_base {
     std::uint64_t close() noexcept;
 
   private:
+    static result<ring_writer> from(result<detail::ring_attachment> att,
+                                    const ring_options& options);
     result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;
 
     detail::spsc_producer producer_;
@@ -174,6 +188,9 @@ class ring_reader : public detail::ring_end_base {
     ~ring_reader() { close(); }
 
     static result<ring_reader> open(std::string_view name, const ring_options& options = {});
+    // The reader end of a ring region handed to this process (see ring_writer::adopt).
+    static result<ring_reader> adopt(std::string_view name, unique_fd region,
+                                     const ring_options& options = {});
 
     // Zero-copy: the oldest message (empty when none), valid until release().
     result<message_view> try_read() noexcept;
@@ -191,6 +208,8 @@ class ring_reader : public detail::ring_end_base {
     void close() noexcept;
 
   private:
+    static result<ring_reader> from(result<detail::ring_attachment> att,
+                                    const ring_options& options);
     result<std::size_t> copy_out(const message_view& view, std::span<std::byte> buffer) noexcept;
 
     detail::spsc_consumer consumer_;
