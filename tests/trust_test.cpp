@@ -27,6 +27,7 @@
 #include "support/deadline_child.hpp"
 #include "support/names.hpp"
 #include "support/other_user.hpp"
+#include "support/scale.hpp"
 #include "support/tamper.hpp"
 
 namespace {
@@ -147,21 +148,19 @@ TEST(TrustFiles, AnObserverSurvivesASegmentShrinkingUnderIt) {
     write_telemetry_header(fd->get(), ipc::layout::telemetry_endpoint_capacity, size, 1);
     // The owner truncates and restores the file as fast as it can while an observer reads it:
     // an observer that mapped it would die of SIGBUS.
-    std::atomic<bool> done{false};
-    std::thread owner([&] {
-        while (!done.load()) {
+    std::optional<int> code;
+    {
+        const ipc::test::looping_process owner([&] {
             (void)::ftruncate(fd->get(), 4096);
             (void)::ftruncate(fd->get(), static_cast<off_t>(size));
-        }
-    });
-    const auto code = ipc::test::exit_code_within(60s, [&] {
-        for (int i = 0; i < 2000; ++i) {
-            (void)ipc::inspect::read_telemetry(object);
-        }
-        return 0;
-    });
-    done.store(true);
-    owner.join();
+        });
+        code = ipc::test::exit_code_within(60s, [&] {
+            for (std::uint64_t i = 0; i < 2000 / ipc::test::stream_divisor; ++i) {
+                (void)ipc::inspect::read_telemetry(object);
+            }
+            return 0;
+        });
+    }
     EXPECT_EQ(code, 0) << "the observer died (128 + signal) or hung";
     EXPECT_TRUE(ipc::shm::unlink(object));
 }
@@ -177,10 +176,11 @@ TEST(TrustFiles, AnObserverSurvivesANameSwitchedBetweenFilesOfOtherKinds) {
     constexpr std::uint64_t tel_size =
         sizeof(ipc::layout::telemetry_header) +
         ipc::layout::telemetry_endpoint_capacity * sizeof(ipc::layout::endpoint_record);
-    std::atomic<bool> done{false};
-    std::thread owner([&] {
-        for (int i = 0; !done.load(); ++i) {
-            const bool as_ring = i % 2 == 0;
+    std::optional<int> code;
+    int i = 0;
+    {
+        const ipc::test::looping_process owner([&] {
+            const bool as_ring = i++ % 2 == 0;
             const auto& from = as_ring ? ring : tel;
             auto fd = ipc::shm::create(from, as_ring ? 320 : tel_size, 0600);
             if (fd) {
@@ -192,16 +192,15 @@ TEST(TrustFiles, AnObserverSurvivesANameSwitchedBetweenFilesOfOtherKinds) {
                 }
             }
             (void)::rename(path_of(from).c_str(), path_of(object).c_str());
-        }
-    });
-    const auto code = ipc::test::exit_code_within(60s, [&] {
-        for (int i = 0; i < 3000; ++i) {
-            (void)ipc::inspect::take_snapshot();
-        }
-        return 0;
-    });
-    done.store(true);
-    owner.join();
+        });
+        code = ipc::test::exit_code_within(60s, [&] {
+            // Far fewer under sanitizers, where a snapshot is many times slower.
+            for (std::uint64_t n = 0; n < 3000 / ipc::test::stream_divisor; ++n) {
+                (void)ipc::inspect::take_snapshot();
+            }
+            return 0;
+        });
+    }
     EXPECT_EQ(code, 0) << "the observer died (128 + signal) or hung";
     for (const auto* o : {&object, &ring, &tel}) {
         (void)ipc::shm::unlink(*o);

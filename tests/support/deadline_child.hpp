@@ -33,4 +33,29 @@ std::optional<int> exit_code_within(std::chrono::milliseconds deadline, Body&& b
     return exit_code(status);
 }
 
+// Runs `step` over and over in a child process until destroyed (then killed): a neighbour
+// that keeps changing something while a test observes it. A process rather than a thread, since
+// the observer runs in a forked child (exit_code_within), and a fork taken while another thread
+// holds a lock (the allocator's, under ASan) can leave the child blocked on it forever.
+class looping_process {
+  public:
+    template <class Step>
+    explicit looping_process(Step&& step) : pid_(::fork()) {
+        if (pid_ == 0) {
+            for (;;) {
+                step();
+            }
+        }
+    }
+    looping_process(const looping_process&) = delete;
+    looping_process& operator=(const looping_process&) = delete;
+    ~looping_process() {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+
+  private:
+    pid_t pid_;
+};
+
 }  // namespace ipc::test
