@@ -65,6 +65,11 @@ TEST(MemfdRing, OnlySealedRingMemfdsOfTheRightGeometryAreAdopted) {
     ASSERT_EQ(::ftruncate(unsealed.get(), 1 << 20), 0);
     EXPECT_EQ(ipc::ring_reader::adopt("unsealed", std::move(unsealed), options()).code(),
               errc::wrong_kind);
+    // Only one of the two seals: it could still be shrunk (or grown).
+    ipc::unique_fd half{::memfd_create("half", MFD_CLOEXEC | MFD_ALLOW_SEALING)};
+    ASSERT_EQ(::ftruncate(half.get(), 1 << 20), 0);
+    ASSERT_EQ(::fcntl(half.get(), F_ADD_SEALS, F_SEAL_GROW), 0);
+    EXPECT_EQ(ipc::ring_reader::adopt("half", std::move(half), options()).code(), errc::wrong_kind);
     // Sealed, but not a ring.
     auto garbage = ipc::shm::create_sealed_memfd("garbage", 1 << 20);
     ASSERT_TRUE(garbage);

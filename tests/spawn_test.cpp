@@ -106,6 +106,23 @@ TEST(Spawn, ExecFailuresAndBadMappingsAreErrors) {
               errc::invalid_argument);
 }
 
+// The status pipe that reports an exec failure must not land on a number the caller asked for
+// (pipe2 takes the lowest free numbers, and a gap below the targets is common).
+TEST(Spawn, AnExecFailureIsReportedWhenTargetsLeaveAGapBelow) {
+    const int first_gap = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int second_gap = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int source = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(first_gap, 0);
+    ASSERT_LT(first_gap, second_gap);
+    ASSERT_LT(second_gap, source);
+    // A pipe made now takes both gaps, its write end the second: the number asked for here.
+    ::close(first_gap);
+    ::close(second_gap);
+    EXPECT_EQ(ipc::child::spawn("/no/such/program", {"x"}, {.fds = {{source, second_gap}}}).code(),
+              errc::not_found);
+    ::close(source);
+}
+
 TEST(Spawn, TheEnvironmentCanBeReplaced) {
     captured_stdout out;
     auto c = ipc::child::spawn("/bin/sh", {"sh", "-c", "echo \"$ONLY_THIS\""},

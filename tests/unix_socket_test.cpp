@@ -101,6 +101,23 @@ TEST(UnixSocket, MoreDescriptorsThanAcceptedAreRefusedAndNoneLeaks) {
     ::unlink(path.c_str());
 }
 
+TEST(UnixSocket, ForeignControlDataIsRefusedAndNoDescriptorLeaks) {
+    const auto path = socket_path("foreign");
+    auto p = connect_pair(path, us::kind::seqpacket);
+    const int on = 1;
+    ASSERT_EQ(::setsockopt(p.server.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
+    const int memfd = ::memfd_create("passed", MFD_CLOEXEC);
+    const int one[] = {memfd};
+    const int before = open_fd_count();
+    // With SO_PASSCRED the kernel adds credentials to every message: not descriptors.
+    ASSERT_TRUE(us::send(p.client.get(), bytes_of("x"), one));
+    std::byte buffer[4];
+    EXPECT_EQ(us::receive(p.server.get(), buffer, 4, 5s).code(), errc::corrupt);
+    EXPECT_EQ(open_fd_count(), before);
+    ::close(memfd);
+    ::unlink(path.c_str());
+}
+
 TEST(UnixSocket, DeadlinesClosedPeersAndCredentials) {
     const auto path = socket_path("misc");
     auto p = connect_pair(path);

@@ -93,7 +93,11 @@ result<void> check_geometry(const detail::named_segment& seg, std::uint64_t capa
     if (!geometry) {
         return geometry.error_value();
     }
-    if (control_of(seg).data_offset != layout::ring_segment_data_offset) {
+    // Checked against the constant that every access uses, not a second read of the field: a
+    // peer that changed data_offset between the two reads must not stretch the data area.
+    if (control_of(seg).data_offset != layout::ring_segment_data_offset ||
+        seg.map.size() < layout::ring_segment_data_offset ||
+        geometry->capacity > seg.map.size() - layout::ring_segment_data_offset) {
         return error{errc::corrupt, "ring data_offset is not the named-segment layout's"};
     }
     if (geometry->max_message != o.max_message || geometry->capacity != capacity) {
@@ -213,7 +217,8 @@ result<ring_attachment> adopt(std::string_view name, unique_fd region, const rin
         return capacity.error_value();
     }
     detail::register_for_asymmetric_fences();
-    const int fd_number = region.get();
+    struct stat st {};
+    const bool known = ::fstat(region.get(), &st) == 0;
     auto seg = detail::adopt_segment(std::move(region), ring_spec);
     if (!seg) {
         return seg.error_value();
@@ -228,8 +233,8 @@ result<ring_attachment> adopt(std::string_view name, unique_fd region, const rin
     }
     ring_attachment att;
     att.name = std::string(name);
-    const std::string locator =
-        "memfd:" + std::to_string(::getpid()) + "/" + std::to_string(fd_number);
+    // The memfd's inode: the same for both ends, wherever their fd numbers are.
+    const std::string locator = "memfd:" + (known ? std::to_string(st.st_ino) : std::string("?"));
     return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, locator);
 }
 
@@ -279,7 +284,7 @@ void ring_attachment::detach(layout::end_holder& mine, const layout::end_holder&
                              doorbell& peer_bell, bool remove_name) noexcept {
     release_end(mine);
     peer_bell.ring_always();  // a sleeping peer notices now, not at its next liveness check
-    if (remove_name && !keep_segment) {
+    if (remove_name && !keep_segment && !object.empty()) {
         // Removed unless a newcomer claimed an end meanwhile (its pid replaces the holder's;
         // the holders closing or dying does not count).
         const std::int32_t my_pid = layout::owner_pid(load(mine.owner, std::memory_order_acquire));

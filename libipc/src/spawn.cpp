@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -16,9 +17,6 @@ extern char** environ;
 namespace ipc {
 
 namespace {
-
-// Fallback bound for kernels without close_range (before 5.11).
-constexpr int max_fd_without_close_range = 65536;
 
 result<void> check_numbers(const std::vector<fd_at>& fds) noexcept {
     for (std::size_t i = 0; i < fds.size(); ++i) {
@@ -34,6 +32,11 @@ result<void> check_numbers(const std::vector<fd_at>& fds) noexcept {
     return {};
 }
 
+void reap(pid_t pid) noexcept {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
     std::vector<char*> out;
     for (auto& s : strings) {
@@ -43,11 +46,19 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
     return out;
 }
 
-// In the forked child: only async-signal-safe calls. Places the sources at their numbers, makes
-// every other descriptor close-on-exec (the status pipe included), and executes.
+// In the forked child: only async-signal-safe calls. Puts every signal back to its default
+// (the parent's handlers must not run in it) and restores the mask, places the sources at their
+// numbers, makes every other descriptor close-on-exec (the status pipe included), and executes.
+// `max_fd` bounds the fallback for kernels without close_range (before 5.11).
 [[noreturn]] void become(const char* path, char* const* argv, char* const* envp,
                          const std::vector<fd_at>& fds, const std::vector<int>& sources,
-                         int status_fd) {
+                         int status_fd, const sigset_t& parent_mask, long max_fd) {
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+        (void)::sigaction(sig, &default_action, nullptr);  // fails harmlessly for KILL, STOP
+    }
+    ::sigprocmask(SIG_SETMASK, &parent_mask, nullptr);
     for (std::size_t i = 0; i < fds.size(); ++i) {
         if (::dup2(sources[i], fds[i].number) < 0) {
             const int e = errno;
@@ -56,8 +67,8 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
         }
     }
     if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
-        for (int fd = 3; fd < max_fd_without_close_range; ++fd) {
-            (void)::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        for (long fd = 3; fd < max_fd; ++fd) {
+            (void)::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
         }
     }
     for (const auto& f : fds) {
@@ -100,14 +111,29 @@ result<child> child::spawn(const std::string& path, const std::vector<std::strin
         return system_error("creating the spawn status pipe failed");
     }
     unique_fd status_read(status_pipe[0]);
-    unique_fd status_write(status_pipe[1]);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        return system_error("fork failed");
+    // Above every target too: placing a target must not close the child's end of the pipe.
+    unique_fd status_write(::fcntl(status_pipe[1], F_DUPFD_CLOEXEC, above));
+    ::close(status_pipe[1]);
+    if (!status_write.valid()) {
+        return system_error("moving the spawn status pipe failed");
     }
+    const long max_fd = ::sysconf(_SC_OPEN_MAX);
+    // Signals stay blocked from fork until the child has reset their handlers.
+    sigset_t all;
+    sigset_t parent_mask;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &parent_mask);
+    const pid_t pid = ::fork();
     if (pid == 0) {
         become(path.c_str(), args.data(), options.environment.empty() ? environ : env.data(),
-               options.fds, source_numbers, status_write.get());
+               options.fds, source_numbers, status_write.get(), parent_mask,
+               max_fd > 0 ? max_fd : 65536);
+    }
+    const int fork_errno = errno;
+    ::pthread_sigmask(SIG_SETMASK, &parent_mask, nullptr);
+    if (pid < 0) {
+        errno = fork_errno;
+        return system_error("fork failed");
     }
     status_write.reset();
     int exec_errno = 0;
@@ -116,7 +142,7 @@ result<child> child::spawn(const std::string& path, const std::vector<std::strin
         got = ::read(status_read.get(), &exec_errno, sizeof exec_errno);
     } while (got < 0 && errno == EINTR);
     if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-        ::waitpid(pid, nullptr, 0);
+        reap(pid);
         errno = exec_errno;
         return system_error("starting the program failed");
     }
@@ -126,7 +152,7 @@ result<child> child::spawn(const std::string& path, const std::vector<std::strin
     if (!c.pidfd_.valid()) {
         const error e = system_error("pidfd_open failed");
         ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
+        reap(pid);
         return e;
     }
     return c;
@@ -156,7 +182,11 @@ result<exit_status> child::wait(std::chrono::nanoseconds timeout) {
         }
     }
     int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) {
+    pid_t reaped;
+    do {
+        reaped = ::waitpid(pid_, &status, 0);
+    } while (reaped < 0 && errno == EINTR);
+    if (reaped != pid_) {
         return system_error("reaping the child failed");
     }
     reaped_ = true;

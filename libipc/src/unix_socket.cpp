@@ -77,10 +77,19 @@ bool abandoned_socket_file(const std::string& path, kind k) {
     return !probe && probe.code() == errc::peer_gone;
 }
 
-// Closes every descriptor a received control block carries.
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04  // Linux 6.5: a pidfd, delivered when the receiver set SO_PASSPIDFD
+#endif
+
+// Whether a control message carries descriptors (which the receiver then holds).
+bool carries_fds(const cmsghdr& c) {
+    return c.cmsg_level == SOL_SOCKET && (c.cmsg_type == SCM_RIGHTS || c.cmsg_type == SCM_PIDFD);
+}
+
+// Closes every descriptor a received control block carries, once.
 void close_all(msghdr& msg) {
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        if (carries_fds(*c)) {
             const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
             for (std::size_t i = 0; i < n; ++i) {
                 int fd = -1;
@@ -105,7 +114,11 @@ result<unique_fd> listen(const std::string& path, kind k, int backlog) {
         }
         if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&a->un), a->length) == 0) {
             if (::listen(fd->get(), backlog) != 0) {
-                return system_error("listen failed");
+                const error e = system_error("listen failed");
+                if (path.front() != '@') {
+                    ::unlink(path.c_str());
+                }
+                return e;
             }
             return fd;
         }
@@ -200,9 +213,7 @@ result<received> receive(int socket, std::span<std::byte> buffer, std::size_t ma
     if (max_fds > max_fds_per_message) {
         return error{errc::invalid_argument, "too many descriptors for one message"};
     }
-    if (auto ready = wait_for(socket, POLLIN, deadline(timeout)); !ready) {
-        return ready.error_value();
-    }
+    const deadline until(timeout);
     iovec iov{buffer.data(), buffer.size()};
     msghdr msg{};
     msg.msg_iov = &iov;
@@ -215,11 +226,16 @@ result<received> receive(int socket, std::span<std::byte> buffer, std::size_t ma
         msg.msg_control = nullptr;
     }
     ssize_t n;
-    do {
-        n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        return system_error("receiving on the Unix socket failed");
+    // Non-blocking: another reader of the socket may have taken the message since the poll.
+    while ((n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0) {
+        if (errno != EINTR && errno != EAGAIN) {
+            return system_error("receiving on the Unix socket failed");
+        }
+        if (errno == EAGAIN) {
+            if (auto ready = wait_for(socket, POLLIN, until); !ready) {
+                return ready.error_value();
+            }
+        }
     }
     received r;
     r.bytes = static_cast<std::size_t>(n);
@@ -227,11 +243,18 @@ result<received> receive(int socket, std::span<std::byte> buffer, std::size_t ma
         close_all(msg);
         return error{errc::corrupt, "a message carried more descriptors than accepted"};
     }
+    if ((msg.msg_flags & MSG_TRUNC) != 0) {
+        close_all(msg);
+        return error{errc::message_too_large, "a message was longer than the buffer"};
+    }
+    // Every control message is checked before any descriptor is owned, so each is closed once.
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
             close_all(msg);
             return error{errc::corrupt, "a message carried control data other than descriptors"};
         }
+    }
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         for (std::size_t i = 0; i < count; ++i) {
             int fd = -1;

@@ -4,6 +4,7 @@
 // instead of killing it.
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,9 @@ namespace ipc::test {
 template <class Body>
 std::optional<int> exit_code_within(std::chrono::milliseconds deadline, Body&& body) {
     const pid_t pid = ::fork();
+    if (pid < 0) {
+        return std::nullopt;
+    }
     if (pid == 0) {
         ::_exit(body());
     }
@@ -42,6 +46,7 @@ class looping_process {
     template <class Step>
     explicit looping_process(Step&& step) : pid_(::fork()) {
         if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test binary that was killed
             for (;;) {
                 step();
             }
@@ -50,8 +55,10 @@ class looping_process {
     looping_process(const looping_process&) = delete;
     looping_process& operator=(const looping_process&) = delete;
     ~looping_process() {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
     }
 
   private:
