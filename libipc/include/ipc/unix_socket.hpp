@@ -1,6 +1,6 @@
 #pragma once
-// Unix-domain sockets: listen, connect and accept with deadlines, descriptors passed with
-// SCM_RIGHTS, and the peer's credentials. Everything a channel between unrelated processes
+// Unix-domain sockets: listen, connect, accept and receive (these two with deadlines),
+// descriptors passed with SCM_RIGHTS, and the peer's credentials. Everything a channel between unrelated processes
 // needs to hand over a memfd or an eventfd, and to know who is on the other side.
 //
 // Paths starting with '@' are in the abstract namespace (no file). Every descriptor made or
@@ -30,9 +30,12 @@ inline constexpr std::size_t max_fds_per_message = 64;
 
 // Binds and listens. A socket file left at `path` by a listener that is gone (connecting to it
 // is refused) and owned by this user is replaced; anything else there gives already_exists.
+// Two processes replacing the same dead listener's file at once may both succeed, one of them
+// on a file the other removed: callers that can race serialise on a lock of their own.
 // invalid_argument for a path longer than a socket address holds (107 bytes).
 result<unique_fd> listen(const std::string& path, kind k = kind::stream, int backlog = 64);
-// Connects: not_found when nothing is there, peer_gone when nobody listens any more.
+// Connects: not_found when nothing is there, peer_gone when nobody listens any more. Like
+// connect(2) on a Unix stream socket it waits while the listener's backlog is full.
 result<unique_fd> connect(const std::string& path, kind k = kind::stream);
 // Waits up to `timeout` for a connection: timeout when none came.
 result<unique_fd> accept(int listener, std::chrono::nanoseconds timeout = forever);
