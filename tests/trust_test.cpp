@@ -195,7 +195,7 @@ TEST(TrustFiles, AnObserverSurvivesANameSwitchedBetweenFilesOfOtherKinds) {
         });
         code = ipc::test::exit_code_within(60s, [&] {
             // Far fewer under sanitizers, where a snapshot is many times slower.
-            for (std::uint64_t n = 0; n < 3000 / ipc::test::stream_divisor; ++n) {
+            for (std::uint64_t n = 0; n < 500 / ipc::test::stream_divisor; ++n) {
                 (void)ipc::inspect::take_snapshot();
             }
             return 0;

@@ -51,6 +51,21 @@ void format_segment(std::byte* base, std::uint64_t total_size, const segment_spe
 
 }  // namespace
 
+namespace {
+
+// Maps a new object's fd and formats the segment in it.
+result<named_segment> format_new(unique_fd fd, std::uint64_t total_size, const segment_spec& spec,
+                                 const std::function<void(std::byte*)>& init) {
+    auto map = mapping::map(fd.get(), total_size, access::read_write);
+    if (!map) {
+        return map.error_value();
+    }
+    format_segment(map->data(), total_size, spec, init);
+    return named_segment{std::move(fd), std::move(*map), true};
+}
+
+}  // namespace
+
 result<named_segment> create_segment(const std::string& object, std::uint64_t total_size,
                                      mode_t permissions, const segment_spec& spec,
                                      const std::function<void(std::byte*)>& init) {
@@ -58,16 +73,15 @@ result<named_segment> create_segment(const std::string& object, std::uint64_t to
     if (!fd) {
         return fd.error_value();
     }
-    auto map = mapping::map(fd->get(), total_size, access::read_write);
-    if (!map) {
-        return map.error_value();
-    }
     // The segment has no name yet, so nobody reads it before the link below.
-    format_segment(map->data(), total_size, spec, init);
-    if (auto named = shm::publish(fd->get(), object); !named) {
+    auto seg = format_new(std::move(*fd), total_size, spec, init);
+    if (!seg) {
+        return seg;
+    }
+    if (auto named = shm::publish(seg->fd.get(), object); !named) {
         return named.error_value();
     }
-    return named_segment{std::move(*fd), std::move(*map), true};
+    return seg;
 }
 
 result<named_segment> create_memfd_segment(const char* debug_name, std::uint64_t total_size,
@@ -77,12 +91,7 @@ result<named_segment> create_memfd_segment(const char* debug_name, std::uint64_t
     if (!fd) {
         return fd.error_value();
     }
-    auto map = mapping::map(fd->get(), total_size, access::read_write);
-    if (!map) {
-        return map.error_value();
-    }
-    format_segment(map->data(), total_size, spec, init);
-    return named_segment{std::move(*fd), std::move(*map), true};
+    return format_new(std::move(*fd), total_size, spec, init);
 }
 
 result<named_segment> adopt_segment(unique_fd fd, const segment_spec& spec) {
