@@ -416,25 +416,23 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
     if (att_.control == nullptr) {
         return error{errc::closed, "the ring writer is closed"};
     }
-    // The reader is checked on the send path too, from the time of the last commit (read
-    // anyway for the record's send time): at most one /proc read per peer_check_interval of
-    // sending, and none at all while sends keep failing within one interval.
-    const std::uint64_t now = peer_status_.code() == errc::ok ? last_commit_ns_ : monotonic_ns();
-    error reader = peer_check_due(att_.control->reader, now);
     auto attempt = [&] { return producer_.try_reserve(length); };
-    auto span = reader.code() == errc::ok ? attempt() : result<std::span<std::byte>>(reader);
+    auto span = attempt();
     if (span.code() == errc::queue_full && !until.passed(monotonic_ns())) {
         span = detail::wait_loop(att_.wait, until, peer_check_ns, errc::queue_full, attempt,
                                  producer_.space_bell(),
                                  [&] { return peer_check(att_.control->reader); });
     }
-    if (span.code() == errc::queue_full || span.code() == errc::timeout) {
-        // A full ring refused the message: a reader that died holds no room free, and a writer
-        // that only tries (or waits less than a peer check) must still learn that it is gone.
-        if (error gone = peer_check_due(att_.control->reader, monotonic_ns());
-            gone.code() != errc::ok) {
-            span = gone;
-        }
+    // The reader is checked on the send path too, at most once per peer_check_interval: timed
+    // by the last commit's time stamp (read anyway for the record) while sends go through, by
+    // the clock once one is refused or the reader is known gone (a full ring's writer that only
+    // tries must learn that the reader died; a gone reader's successor must be noticed). A
+    // reservation made meanwhile is simply not used: nothing is published before commit.
+    const bool flowing = span.has_value() && peer_status_.code() == errc::ok;
+    if (error reader =
+            peer_check_due(att_.control->reader, flowing ? last_commit_ns_ : monotonic_ns());
+        reader.code() != errc::ok) {
+        span = reader;
     }
     if (producer_.take_fresh_depth()) {
         att_.counters.set_queue_depth(producer_.depth_messages());

@@ -9,31 +9,33 @@
 #include <string>
 #include <vector>
 
+#include "ipc/spawn.hpp"
+
 namespace ipc::test {
 
 class child_process {
   public:
     // Starts argv[0] with argv; the child's stdout and stderr go to the test's.
     explicit child_process(const std::vector<std::string>& argv);
-    child_process(child_process&& other) noexcept;
+    child_process(child_process&& other) noexcept = default;
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
-    // Kills (SIGKILL) and reaps a child still running.
+    // Kills (SIGKILL) and reaps a child still running, and removes its telemetry segment.
     ~child_process();
 
-    pid_t pid() const noexcept { return pid_; }
-    // Waits up to `timeout` for the child to exit; its wait status, or nullopt on timeout.
-    std::optional<int> wait(std::chrono::milliseconds timeout);
+    pid_t pid() const noexcept { return child_.pid(); }
+    // Waits up to `timeout` for the child to exit; how it ended, or nullopt on timeout.
+    std::optional<exit_status> wait(std::chrono::milliseconds timeout);
     void kill(int signal);
 
   private:
-    pid_t pid_ = -1;
-    int pidfd_ = -1;
-    bool reaped_ = false;
+    child child_;
 };
 
 // Exit code of a wait status, or 128 + signal for a killed child.
 int exit_code(int status);
+// The same for a child_process's end.
+int exit_code(const exit_status& status);
 
 // Polls `condition` until true or `timeout` passes (checking every millisecond).
 template <class Condition>

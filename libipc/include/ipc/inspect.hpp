@@ -208,13 +208,14 @@ struct snapshot_filter {
 // with none left is dropped unless only `pid` was given.
 snapshot filtered(const snapshot& s, const snapshot_filter& f);
 
-// Removes every segment in `dir` that is stale (no process that uses it is alive) and matches
-// `f` (name, kind, creator pid). Each is checked again under the lock that serialises removals
-// and replacements, on the inode about to be unlinked, so one that came back to life since the
-// scan is kept. Returns what was removed, or not (entry.error says why); a segment someone else
-// removed meanwhile is left out. Limit: a process that attaches to a stale segment between
-// that check and the unlink (a few microseconds; attaching takes no lock) keeps the unlinked
-// copy, so remove stale segments of a channel that is not being restarted at that moment.
+// Removes every segment in `dir` that is stale (no process that uses it is alive, or nobody
+// finished it) and matches `f` (name, kind, creator pid). Each is checked again under the
+// segment's own removal lock, on the inode about to be unlinked, so one that came back to life
+// since the scan is kept. Returns what was removed, or not (entry.error says why), and the
+// broken segments it kept, with the reason; a segment someone else removed meanwhile is left
+// out. Limit: a process that attaches to a stale segment between that check and the unlink (a
+// few microseconds) keeps the unlinked copy; its blocked calls then find the name gone and
+// return peer_gone, and what its writer committed there is counted as lost at close.
 std::vector<segment_entry> remove_stale(const std::string& dir = default_shm_dir(),
                                         const snapshot_filter& f = {});
 // The same for exactly these segment names (as segment_entry::name), e.g. what a user confirmed.

@@ -1,7 +1,8 @@
 #pragma once
 // Unix-domain sockets: listen, connect, accept and receive (these two with deadlines),
-// descriptors passed with SCM_RIGHTS, and the peer's credentials. Everything a channel between unrelated processes
-// needs to hand over a memfd or an eventfd, and to know who is on the other side.
+// descriptors passed with SCM_RIGHTS, and the peer's credentials. Everything a channel between
+// unrelated processes needs to hand over a memfd or an eventfd, and to know who is on the other
+// side.
 //
 // Paths starting with '@' are in the abstract namespace (no file). Every descriptor made or
 // received here is close-on-exec.
