@@ -1,16 +1,19 @@
 // Two real processes: the ring_peer helper on one side, the test process on the other.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "ipc/inspect.hpp"
 #include "ipc/ring.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
+#include "support/ring_sources.hpp"
 #include "support/scale.hpp"
 #include "support/traffic.hpp"
 
@@ -22,23 +25,6 @@ using namespace std::chrono_literals;
 
 constexpr std::uint64_t stream_length = 1'000'000 / ipc::test::stream_divisor;
 constexpr std::size_t max_size = 1024;
-
-std::vector<std::string> peer(const std::string& role, const std::string& name, std::uint64_t count,
-                              const std::string& strategy, std::uint64_t capacity = 0,
-                              const std::string& extra = "") {
-    std::vector<std::string> argv = {IPC_TEST_RING_PEER,
-                                     role,
-                                     name,
-                                     std::to_string(count),
-                                     "42",
-                                     std::to_string(max_size),
-                                     strategy,
-                                     std::to_string(capacity)};
-    if (!extra.empty()) {
-        argv.push_back(extra);
-    }
-    return argv;
-}
 
 ipc::ring_options options_for(ipc::wait_strategy s) {
     ipc::ring_options o;
@@ -61,14 +47,30 @@ void expect_stream(ipc::ring_reader& r, std::uint64_t count) {
     }
 }
 
-class RingStream : public ::testing::TestWithParam<std::pair<ipc::wait_strategy, const char*>> {};
+using ipc::test::region_source;
+
+std::vector<std::string> stream_args(std::uint64_t count, const std::string& strategy,
+                                     std::uint64_t capacity = 0, const std::string& extra = "") {
+    std::vector<std::string> rest = {std::to_string(count), "42", std::to_string(max_size),
+                                     strategy, std::to_string(capacity)};
+    if (!extra.empty()) {
+        rest.push_back(extra);
+    }
+    return rest;
+}
+
+// Every test of the ring between two processes runs over each source of its memory.
+using stream_case = std::tuple<region_source, std::pair<ipc::wait_strategy, const char*>>;
+class RingStream : public ::testing::TestWithParam<stream_case> {};
 
 TEST_P(RingStream, MillionMessagesOfRandomSizesArriveInOrderIntact) {
-    const auto [strategy, strategy_arg] = GetParam();
-    const auto name = ipc::test::unique_name(strategy_arg);
-    auto r = ipc::ring_reader::open(name, options_for(strategy));
+    const auto [source, wait] = GetParam();
+    const auto [strategy, strategy_arg] = wait;
+    ipc::test::ring_under_test ring(source, ipc::test::unique_name(strategy_arg),
+                                    options_for(strategy));
+    auto r = ring.reader();
     ASSERT_TRUE(r) << r.error_value().message();
-    child_process writer(peer("write", name, stream_length, strategy_arg));
+    child_process writer = ring.start_peer("write", stream_args(stream_length, strategy_arg));
     expect_stream(*r, stream_length);
     auto status = writer.wait(30s);
     ASSERT_TRUE(status);
@@ -77,19 +79,27 @@ TEST_P(RingStream, MillionMessagesOfRandomSizesArriveInOrderIntact) {
     EXPECT_EQ(r->read(10s).code(), errc::peer_closed);
 }
 
-INSTANTIATE_TEST_SUITE_P(EachWaitStrategy, RingStream,
-                         ::testing::Values(std::make_pair(ipc::wait_strategy::busy_spin, "spin"),
-                                           std::make_pair(ipc::wait_strategy::adaptive, "adaptive"),
-                                           std::make_pair(ipc::wait_strategy::blocking,
-                                                          "blocking")),
-                         [](const auto& info) { return std::string(info.param.second); });
+INSTANTIATE_TEST_SUITE_P(
+    EachSourceAndWaitStrategy, RingStream,
+    ::testing::Combine(::testing::Values(region_source::named, region_source::inherited,
+                                         region_source::received),
+                       ::testing::Values(std::make_pair(ipc::wait_strategy::busy_spin, "spin"),
+                                         std::make_pair(ipc::wait_strategy::adaptive, "adaptive"),
+                                         std::make_pair(ipc::wait_strategy::blocking, "blocking"))),
+    [](const auto& info) {
+        return std::string(ipc::test::source_name(std::get<0>(info.param))) + "_" +
+               std::get<1>(info.param).second;
+    });
 
-TEST(RingPeers, WriterSeesPeerGoneWhenReaderIsKilled) {
-    const auto name = ipc::test::unique_name("killreader");
-    auto w = ipc::ring_writer::open(name, options_for(ipc::wait_strategy::adaptive));
-    ASSERT_TRUE(w);
+class RingPeers : public ::testing::TestWithParam<region_source> {};
+
+TEST_P(RingPeers, WriterSeesPeerGoneWhenReaderIsKilled) {
+    ipc::test::ring_under_test ring(GetParam(), ipc::test::unique_name("killreader"),
+                                    options_for(ipc::wait_strategy::adaptive));
+    auto w = ring.writer();
+    ASSERT_TRUE(w) << w.error_value().message();
     // The reader expects more messages than we will ever send, so it is mid-stream when killed.
-    child_process reader(peer("read", name, stream_length * 10, "adaptive"));
+    child_process reader = ring.start_peer("read", stream_args(stream_length * 10, "adaptive"));
     std::vector<std::byte> msg(max_size);
     std::uint64_t i = 0;
     const auto send_next = [&] {
@@ -98,14 +108,10 @@ TEST(RingPeers, WriterSeesPeerGoneWhenReaderIsKilled) {
         ++i;
         return w->send(std::span(msg.data(), size), 10s);
     };
-    // Stream until the reader has consumed some messages, then kill it.
-    ASSERT_TRUE(ipc::test::eventually(
-        [&] {
-            EXPECT_TRUE(send_next());
-            auto ring = ipc::inspect::read_ring("libipc-ring-" + name);
-            return ring && ring->read_count > 1000;
-        },
-        10s));
+    // The ring holds well under 1,000 messages: after 2,000 sends the reader is consuming.
+    while (i < 2000) {
+        ASSERT_TRUE(send_next()) << "message " << i;
+    }
     reader.kill(SIGKILL);
     ASSERT_TRUE(reader.wait(10s));
     ipc::result<void> last;
@@ -114,25 +120,32 @@ TEST(RingPeers, WriterSeesPeerGoneWhenReaderIsKilled) {
     EXPECT_EQ(last.code(), errc::peer_gone) << last.error_value().message();
 }
 
-TEST(RingPeers, ReaderDrainsThenSeesPeerGoneWhenWriterIsKilled) {
-    const auto name = ipc::test::unique_name("killwriter");
+TEST_P(RingPeers, ReaderDrainsThenSeesPeerGoneWhenWriterIsKilled) {
     ipc::ring_options o = options_for(ipc::wait_strategy::adaptive);
     o.capacity = 4 << 20;  // room for every message the writer commits before it is killed
-    auto r = ipc::ring_reader::open(name, o);
-    ASSERT_TRUE(r);
+    ipc::test::ring_under_test ring(GetParam(), ipc::test::unique_name("killwriter"), o);
+    auto r = ring.reader();
+    ASSERT_TRUE(r) << r.error_value().message();
     constexpr std::uint64_t committed = 2000;
-    std::vector<std::string> argv = peer("write", name, committed, "adaptive", o.capacity, "hold");
-    child_process writer(argv);
-    ASSERT_TRUE(ipc::test::eventually(
-        [&] {
-            auto ring = ipc::inspect::read_ring("libipc-ring-" + name);
-            return ring && ring->write_count == committed;
-        },
-        10s));
+    int ready[2];
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+    ipc::unique_fd ready_read(ready[0]);
+    child_process writer =
+        ring.start_peer("write", stream_args(committed, "adaptive", o.capacity, "hold"), ready[1]);
+    ::close(ready[1]);
+    pollfd p{ready_read.get(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10'000), 1) << "the writer never committed its stream";
     writer.kill(SIGKILL);
     ASSERT_TRUE(writer.wait(10s));
     expect_stream(*r, committed);
     EXPECT_EQ(r->read(10s).code(), errc::peer_gone);
 }
+
+INSTANTIATE_TEST_SUITE_P(EachSource, RingPeers,
+                         ::testing::Values(region_source::named, region_source::inherited,
+                                           region_source::received),
+                         [](const auto& info) {
+                             return std::string(ipc::test::source_name(info.param));
+                         });
 
 }  // namespace

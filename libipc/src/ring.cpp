@@ -1,7 +1,10 @@
 #include "ipc/ring.hpp"
 
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <cstring>
 
@@ -29,6 +32,11 @@ constexpr std::uint32_t attach_attempts = 4;
 
 const detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
                                      sizeof(ring_segment)};
+
+std::uint32_t doorbell_word(doorbell_kind kind) noexcept {
+    return kind == doorbell_kind::eventfd ? layout::ring_doorbell_eventfd
+                                          : layout::ring_doorbell_futex;
+}
 
 result<std::uint64_t> checked_capacity(const ring_options& o) noexcept {
     if (o.max_message == 0 || o.max_message > max_message_limit) {
@@ -67,7 +75,8 @@ result<detail::named_segment> create_ring(const std::string& object, std::uint64
     return detail::create_segment(
         object, data_offset + capacity, o.permissions, ring_spec, [&](std::byte* base) {
             auto& control = reinterpret_cast<ring_segment*>(base)->control;
-            detail::init_ring(control, capacity, o.max_message, data_offset);
+            detail::init_ring(control, {capacity, o.max_message, layout::ring_doorbell_futex},
+                              data_offset);
             detail::take_fresh_end(writer ? control.writer : control.reader);
         });
 }
@@ -103,6 +112,9 @@ result<void> check_geometry(const detail::named_segment& seg, std::uint64_t capa
     if (geometry->max_message != o.max_message || geometry->capacity != capacity) {
         return error{errc::geometry_mismatch,
                      "the ring exists with another max_message or capacity"};
+    }
+    if (geometry->doorbell != doorbell_word(o.doorbell)) {
+        return error{errc::geometry_mismatch, "the ring was made with the other doorbell kind"};
     }
     return {};
 }
@@ -156,7 +168,7 @@ result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment
                                       const std::string& region) {
     ring_control& control = control_of(seg);
     // Loaded once the end is ours: a previous holder of this end can no longer move them.
-    auto start = detail::load_start(control, {capacity, o.max_message});
+    auto start = detail::load_start(control, {capacity, o.max_message, doorbell_word(o.doorbell)});
     if (!start) {
         detail::release_end(writer ? control.writer : control.reader);
         return start.error_value();
@@ -168,7 +180,7 @@ result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment
     att.control = &control;
     att.keep_segment = o.keep_segment;
     att.wait = o.wait;
-    att.geometry = {capacity, o.max_message};
+    att.geometry = {capacity, o.max_message, doorbell_word(o.doorbell)};
     if (o.telemetry) {
         auto counters = telemetry::endpoint::open(
             {layout::channel_kind::ring,
@@ -192,6 +204,11 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
     if (!capacity) {
         return capacity.error_value();
     }
+    if (o.doorbell != doorbell_kind::futex) {
+        return error{errc::invalid_argument,
+                     "a named ring uses the futex doorbell: the eventfd doorbell needs a ring "
+                     "handed over with its fds (create_memfd_ring)"};
+    }
     // Before this process publishes anything: lets it skip the hot-path fence (handshake.hpp).
     detail::register_for_asymmetric_fences();
     ring_attachment att;
@@ -205,9 +222,38 @@ result<ring_attachment> attach(std::string_view name, const ring_options& o, boo
     return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, region);
 }
 
+// Whether `fd` is an eventfd (the kernel names its anonymous inode so).
+bool is_eventfd(int fd) {
+    char link[64] = {};
+    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+    return n > 0 && std::string_view(link, static_cast<std::size_t>(n)) == "anon_inode:[eventfd]";
+}
+
+// The eventfds an adopting end needs: both present and eventfds with that doorbell, none with
+// the futex. Made non-blocking: each is drained by one end only, which must never block on it.
+result<void> check_doorbell_fds(const ring_fds& fds, const ring_options& o) {
+    if (o.doorbell == doorbell_kind::futex) {
+        if (fds.data_ready.valid() || fds.space_ready.valid()) {
+            return error{errc::invalid_argument, "eventfds were given for a futex-doorbell ring"};
+        }
+        return {};
+    }
+    for (const unique_fd* fd : {&fds.data_ready, &fds.space_ready}) {
+        if (!fd->valid() || !is_eventfd(fd->get())) {
+            return error{errc::wrong_kind, "the eventfd doorbell needs two eventfds"};
+        }
+        const int flags = ::fcntl(fd->get(), F_GETFL);
+        if (flags < 0 || ::fcntl(fd->get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+            return system_error("fcntl(eventfd, O_NONBLOCK)");
+        }
+    }
+    return {};
+}
+
 // Maps a ring region handed to this process and claims `end`. The region has no name: nothing
 // to create, replace or remove; the memfd goes when its last holder closes it.
-result<ring_attachment> adopt(std::string_view name, unique_fd region, const ring_options& o,
+result<ring_attachment> adopt(std::string_view name, ring_fds fds, const ring_options& o,
                               bool writer) {
     if (auto ok = shm::validate_name(name); !ok) {
         return ok.error_value();
@@ -216,10 +262,13 @@ result<ring_attachment> adopt(std::string_view name, unique_fd region, const rin
     if (!capacity) {
         return capacity.error_value();
     }
+    if (auto ok = check_doorbell_fds(fds, o); !ok) {
+        return ok.error_value();
+    }
     detail::register_for_asymmetric_fences();
     struct stat st {};
-    const bool known = ::fstat(region.get(), &st) == 0;
-    auto seg = detail::adopt_segment(std::move(region), ring_spec);
+    const bool known = ::fstat(fds.region.get(), &st) == 0;
+    auto seg = detail::adopt_segment(std::move(fds.region), ring_spec);
     if (!seg) {
         return seg.error_value();
     }
@@ -233,9 +282,21 @@ result<ring_attachment> adopt(std::string_view name, unique_fd region, const rin
     }
     ring_attachment att;
     att.name = std::string(name);
-    // The memfd's inode: the same for both ends, wherever their fd numbers are.
-    const std::string locator = "memfd:" + (known ? std::to_string(st.st_ino) : std::string("?"));
+    att.data_ready = std::move(fds.data_ready);
+    att.space_ready = std::move(fds.space_ready);
+    // Where an observer finds the region: this process's fd (it keeps it while the end is
+    // open), and the inode that both ends share, to check that the fd still is this region.
+    const std::string locator = "memfd:" + std::to_string(::getpid()) + "/" +
+                                std::to_string(seg->fd.get()) + "#" +
+                                (known ? std::to_string(st.st_ino) : std::string("?"));
     return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, locator);
+}
+
+// Whether an end announces sleeps often enough that membarrier would cost more than it saves
+// (handshake.hpp): a blocking waiter sleeps on every wait; an eventfd end arms on every wait
+// that an event loop makes.
+bool sleeps_often(const ring_options& o) noexcept {
+    return o.wait == wait_strategy::blocking || o.doorbell == doorbell_kind::eventfd;
 }
 
 std::byte* data_of(const ring_attachment& att) noexcept {
@@ -251,6 +312,8 @@ namespace detail {
 ring_attachment::ring_attachment(ring_attachment&& other) noexcept
     : fd(std::move(other.fd)),
       map(std::move(other.map)),
+      data_ready(std::move(other.data_ready)),
+      space_ready(std::move(other.space_ready)),
       object(std::move(other.object)),
       name(std::move(other.name)),
       created(other.created),
@@ -266,6 +329,8 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     if (this != &other) {
         fd = std::move(other.fd);
         map = std::move(other.map);
+        data_ready = std::move(other.data_ready);
+        space_ready = std::move(other.space_ready);
         object = std::move(other.object);
         name = std::move(other.name);
         created = other.created;
@@ -300,6 +365,8 @@ void ring_attachment::detach(layout::end_holder& mine, const layout::end_holder&
     control = nullptr;
     map.reset();
     fd.reset();
+    data_ready.reset();
+    space_ready.reset();
 }
 
 bool ring_attachment::still_named() const noexcept {
@@ -339,6 +406,20 @@ error ring_end_base::peer_check_due(const layout::end_holder& peer, std::uint64_
     return peer_status_;
 }
 
+template <class Attempt, class Result>
+Result ring_end_base::arm_and_retry(doorbell& bell, const layout::end_holder& peer,
+                                    Attempt&& attempt, Result nothing) noexcept {
+    if (bell.event_fd() < 0 || !bell.arm()) {
+        return nothing;
+    }
+    auto r = attempt();
+    if (r.code() == nothing.code()) {
+        last_peer_check_ns_ = monotonic_ns();
+        peer_status_ = peer_check(peer);
+    }
+    return r;
+}
+
 }  // namespace detail
 
 // ---- writer ----
@@ -358,7 +439,44 @@ ring_writer& ring_writer::operator=(ring_writer&& other) noexcept {
     return *this;
 }
 
-result<unique_fd> create_memfd_ring(const ring_options& o) {
+namespace {
+
+result<unique_fd> duplicate_fd(const unique_fd& fd) {
+    if (!fd.valid()) {
+        return unique_fd{};
+    }
+    unique_fd copy(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+    if (!copy.valid()) {
+        return system_error("fcntl(F_DUPFD_CLOEXEC)");
+    }
+    return copy;
+}
+
+result<unique_fd> new_eventfd() {
+    unique_fd fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!fd.valid()) {
+        return system_error("eventfd");
+    }
+    return fd;
+}
+
+}  // namespace
+
+result<ring_fds> ring_fds::duplicate() const {
+    ring_fds copy;
+    for (auto [from, to] :
+         {std::pair{&region, &copy.region}, std::pair{&data_ready, &copy.data_ready},
+          std::pair{&space_ready, &copy.space_ready}}) {
+        auto fd = duplicate_fd(*from);
+        if (!fd) {
+            return fd.error_value();
+        }
+        *to = std::move(*fd);
+    }
+    return copy;
+}
+
+result<ring_fds> create_memfd_ring(const ring_options& o) {
     auto capacity = checked_capacity(o);
     if (!capacity) {
         return capacity.error_value();
@@ -366,22 +484,33 @@ result<unique_fd> create_memfd_ring(const ring_options& o) {
     const std::uint64_t data_offset = layout::ring_segment_data_offset;
     auto seg = detail::create_memfd_segment(
         "libipc-ring", data_offset + *capacity, ring_spec, [&](std::byte* base) {
-            detail::init_ring(reinterpret_cast<ring_segment*>(base)->control, *capacity,
-                              o.max_message, data_offset);
+            detail::init_ring(reinterpret_cast<ring_segment*>(base)->control,
+                              {*capacity, o.max_message, doorbell_word(o.doorbell)}, data_offset);
         });
     if (!seg) {
         return seg.error_value();
     }
-    return std::move(seg->fd);
+    ring_fds fds;
+    fds.region = std::move(seg->fd);
+    if (o.doorbell == doorbell_kind::eventfd) {
+        for (unique_fd* bell : {&fds.data_ready, &fds.space_ready}) {
+            auto fd = new_eventfd();
+            if (!fd) {
+                return fd.error_value();
+            }
+            *bell = std::move(*fd);
+        }
+    }
+    return fds;
 }
 
 result<ring_writer> ring_writer::open(std::string_view name, const ring_options& options) {
     return from(attach(name, options, true), options);
 }
 
-result<ring_writer> ring_writer::adopt(std::string_view name, unique_fd region,
+result<ring_writer> ring_writer::adopt(std::string_view name, ring_fds fds,
                                        const ring_options& options) {
-    return from(ipc::adopt(name, std::move(region), options, true), options);
+    return from(ipc::adopt(name, std::move(fds), options, true), options);
 }
 
 result<ring_writer> ring_writer::from(result<detail::ring_attachment> att,
@@ -397,7 +526,9 @@ result<ring_writer> ring_writer::from(result<detail::ring_attachment> att,
         detail::release_end(w.att_.control->writer);
         return ok.error_value();
     }
-    w.producer_.space_bell().publish_sleep_mode(options.wait == wait_strategy::blocking);
+    w.producer_.data_bell().use_eventfd(w.att_.data_ready.get());
+    w.producer_.space_bell().use_eventfd(w.att_.space_ready.get());
+    w.producer_.space_bell().publish_sleep_mode(sleeps_often(options));
     w.track_peer(w.att_.control->reader);
     return w;
 }
@@ -422,6 +553,10 @@ result<std::span<std::byte>> ring_writer::reserve_until(std::size_t length,
         span = detail::wait_loop(att_.wait, until, peer_check_ns, errc::queue_full, attempt,
                                  producer_.space_bell(),
                                  [&] { return peer_check(att_.control->reader); });
+    }
+    if (span.code() == errc::queue_full) {
+        span =
+            arm_and_retry(producer_.space_bell(), att_.control->reader, attempt, std::move(span));
     }
     // The reader is checked on the send path too, at most once per peer_check_interval: timed
     // by the last commit's time stamp (read anyway for the record) while sends go through, by
@@ -537,9 +672,9 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
     return from(attach(name, options, false), options);
 }
 
-result<ring_reader> ring_reader::adopt(std::string_view name, unique_fd region,
+result<ring_reader> ring_reader::adopt(std::string_view name, ring_fds fds,
                                        const ring_options& options) {
-    return from(ipc::adopt(name, std::move(region), options, false), options);
+    return from(ipc::adopt(name, std::move(fds), options, false), options);
 }
 
 result<ring_reader> ring_reader::from(result<detail::ring_attachment> att,
@@ -551,7 +686,9 @@ result<ring_reader> ring_reader::from(result<detail::ring_attachment> att,
     r.att_ = std::move(*att);
     r.consumer_ =
         detail::spsc_consumer(r.att_.control, data_of(r.att_), r.att_.geometry, r.att_.start);
-    r.consumer_.data_bell().publish_sleep_mode(options.wait == wait_strategy::blocking);
+    r.consumer_.data_bell().use_eventfd(r.att_.data_ready.get());
+    r.consumer_.space_bell().use_eventfd(r.att_.space_ready.get());
+    r.consumer_.data_bell().publish_sleep_mode(sleeps_often(options));
     r.track_peer(r.att_.control->writer);
     return r;
 }
@@ -571,6 +708,10 @@ result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcep
         record = detail::wait_loop(att_.wait, until, peer_check_ns, errc::empty, attempt,
                                    consumer_.data_bell(),
                                    [&] { return peer_check(att_.control->writer); });
+    }
+    if (record.code() == errc::empty) {
+        record =
+            arm_and_retry(consumer_.data_bell(), att_.control->writer, attempt, std::move(record));
     }
     if (record.code() == errc::empty) {
         // Even a reader that only polls learns that the writer closed or died, once it has

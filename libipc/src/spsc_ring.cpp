@@ -32,6 +32,10 @@ result<ring_geometry> validate_ring(const layout::ring_control& control,
     const std::uint64_t capacity = load(control.capacity, memory_order_relaxed);
     const std::uint64_t data_offset = load(control.data_offset, memory_order_relaxed);
     const std::uint32_t max_message = load(control.max_message, memory_order_relaxed);
+    const std::uint32_t doorbell = load(control.doorbell, memory_order_relaxed);
+    if (doorbell != layout::ring_doorbell_futex && doorbell != layout::ring_doorbell_eventfd) {
+        return error{errc::corrupt, "ring doorbell kind is unknown"};
+    }
     if (capacity == 0 || capacity > max_capacity || !std::has_single_bit(capacity)) {
         return error{errc::corrupt, "ring capacity is not a power of two in range"};
     }
@@ -43,7 +47,7 @@ result<ring_geometry> validate_ring(const layout::ring_control& control,
         capacity > region_size - data_offset) {
         return error{errc::corrupt, "ring data area lies outside the region"};
     }
-    return ring_geometry{capacity, max_message};
+    return ring_geometry{capacity, max_message, doorbell};
 }
 
 result<ring_start> load_start(const layout::ring_control& control,
@@ -84,12 +88,13 @@ bool holds_unread(const layout::ring_control& control, const std::byte* data,
            commit == commit_word(start->read_index, true);
 }
 
-void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
+void init_ring(layout::ring_control& control, const ring_geometry& geometry,
                std::uint64_t data_offset) noexcept {
     std::memset(&control, 0, sizeof control);
-    control.capacity = capacity;
+    control.capacity = geometry.capacity;
     control.data_offset = data_offset;
-    control.max_message = max_message;
+    control.max_message = geometry.max_message;
+    control.doorbell = geometry.doorbell;
 }
 
 // ---- producer ----

@@ -10,8 +10,8 @@
 
 namespace ipc::test {
 
-child_process::child_process(const std::vector<std::string>& argv) {
-    auto started = child::spawn(argv.at(0), argv);
+child_process::child_process(const std::vector<std::string>& argv, const spawn_options& options) {
+    auto started = child::spawn(argv.at(0), argv, options);
     if (!started) {
         throw std::runtime_error("cannot start " + argv[0] + ": " +
                                  started.error_value().message());

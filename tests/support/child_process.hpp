@@ -15,8 +15,9 @@ namespace ipc::test {
 
 class child_process {
   public:
-    // Starts argv[0] with argv; the child's stdout and stderr go to the test's.
-    explicit child_process(const std::vector<std::string>& argv);
+    // Starts argv[0] with argv (and the fds and environment of `options`); the child's stdout
+    // and stderr go to the test's.
+    explicit child_process(const std::vector<std::string>& argv, const spawn_options& options = {});
     child_process(child_process&& other) noexcept = default;
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;

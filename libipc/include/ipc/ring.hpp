@@ -45,6 +45,12 @@ enum class open_mode : std::uint8_t {
     open_only,       // not_found if it does not
 };
 
+// How a sleeping end is woken. futex: a futex word in the ring (the default; named rings use only
+// this). eventfd: one eventfd per direction, handed over with the region (ring_fds), so that
+// each end offers wait_fd() for poll/epoll/QSocketNotifier. The ring's creator chooses; an end
+// that adopts it with the other kind gets geometry_mismatch.
+enum class doorbell_kind : std::uint8_t { futex, eventfd };
+
 struct ring_options {
     // Largest payload, 1 .. 1 GiB.
     std::uint32_t max_message = 64 * 1024;
@@ -53,6 +59,9 @@ struct ring_options {
     // attaches with other values gets geometry_mismatch.
     std::uint64_t capacity = 0;
     wait_strategy wait = wait_strategy::adaptive;
+    // eventfd only for rings over a handed-over region (create_memfd_ring): invalid_argument
+    // for a named ring, whose unrelated ends have no way to share an eventfd.
+    doorbell_kind doorbell = doorbell_kind::futex;
     open_mode mode = open_mode::open_or_create;
     // Permissions of a segment this end creates.
     mode_t permissions = 0600;
@@ -81,6 +90,8 @@ struct ring_attachment {
 
     unique_fd fd;
     mapping map;
+    unique_fd data_ready;   // eventfd doorbell: the writer wakes the reader through it
+    unique_fd space_ready;  // eventfd doorbell: the reader wakes the writer through it
     std::string object;
     std::string name;
     bool created = false;
@@ -121,6 +132,12 @@ class ring_end_base {
     error peer_check(const layout::end_holder& peer) noexcept;
     // peer_check at most once per peer_check_interval of `now`; the last answer in between.
     error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept;
+    // After a try found `nothing` (empty, queue_full): with the eventfd doorbell, arms `bell`
+    // and tries once more. A re-arm follows a ring, which may have been the peer's close: the
+    // peer is checked then too.
+    template <class Attempt, class Result>
+    Result arm_and_retry(doorbell& bell, const layout::end_holder& peer, Attempt&& attempt,
+                         Result nothing) noexcept;
 
     ring_attachment att_;
     std::int32_t peer_pid_ = 0;
@@ -129,11 +146,23 @@ class ring_end_base {
 };
 }  // namespace detail
 
-// A ring in a new memfd, sealed against shrinking and growing, with neither end taken. Hand
-// the fd (or a dup of it) to the processes of the two ends, by spawn (ipc/spawn.hpp) or over a
-// Unix socket (ipc/unix_socket.hpp); each adopts its end. The ring goes when its last holder
-// closes it. Both ends must adopt it with the max_message and capacity it was made with.
-result<unique_fd> create_memfd_ring(const ring_options& options = {});
+// What a process needs to take an end of a ring it did not open by name: the region (a sealed
+// memfd) and, with the eventfd doorbell, the two eventfds (empty with the futex doorbell).
+struct ring_fds {
+    unique_fd region{};
+    unique_fd data_ready{};
+    unique_fd space_ready{};
+
+    // Duplicates of the three (close-on-exec), to hand one set to each end.
+    result<ring_fds> duplicate() const;
+};
+
+// A ring in a new memfd, sealed against shrinking and growing, with neither end taken, and with
+// options.doorbell == eventfd its two eventfds. Hand the fds (or duplicates) to the processes of
+// the two ends, by spawn (ipc/spawn.hpp) or over a Unix socket (ipc/unix_socket.hpp); each
+// adopts its end. The ring goes when its last holder closes it. Both ends must adopt it with the
+// max_message, capacity and doorbell it was made with.
+result<ring_fds> create_memfd_ring(const ring_options& options = {});
 
 class ring_writer : public detail::ring_end_base {
   public:
@@ -143,11 +172,11 @@ class ring_writer : public detail::ring_end_base {
     ~ring_writer() { close(); }
 
     static result<ring_writer> open(std::string_view name, const ring_options& options = {});
-    // The writer end of a ring region handed to this process (create_memfd_ring). Only a memfd
-    // sealed against shrinking and growing is accepted (wrong_kind otherwise), so no other
-    // holder can truncate it under this end. `name` is what telemetry shows. The mode,
-    // permissions and keep_segment options do not apply.
-    static result<ring_writer> adopt(std::string_view name, unique_fd region,
+    // The writer end of a ring handed to this process (create_memfd_ring). Only a memfd sealed
+    // against shrinking and growing is accepted, and with the eventfd doorbell only eventfds
+    // (wrong_kind otherwise), so no other holder can truncate the region under this end. `name`
+    // is what telemetry shows. The mode, permissions and keep_segment options do not apply.
+    static result<ring_writer> adopt(std::string_view name, ring_fds fds,
                                      const ring_options& options = {});
 
     // Copies `message` in. queue_full (counted as dropped) when there is no room now.
@@ -161,6 +190,13 @@ class ring_writer : public detail::ring_end_base {
     result<std::span<std::byte>> reserve(std::size_t length,
                                          std::chrono::nanoseconds timeout = forever) noexcept;
     result<void> commit(std::size_t length) noexcept;
+
+    // With the eventfd doorbell: an fd that becomes readable when a try_reserve or try_send
+    // that found no room may succeed (room was made, or the reader closed). Each such refusal
+    // arms it; the next try drains it. -1 with the futex doorbell. A reader killed without
+    // closing does not make it readable: an event loop that must notice that checks
+    // reader_alive() on a timer (duplex and broker watch the peer's pidfd or socket instead).
+    int wait_fd() const noexcept { return att_.space_ready.get(); }
 
     // True while a reader is attached and alive (a reader that never attached: false).
     bool reader_alive() const noexcept;
@@ -188,8 +224,8 @@ class ring_reader : public detail::ring_end_base {
     ~ring_reader() { close(); }
 
     static result<ring_reader> open(std::string_view name, const ring_options& options = {});
-    // The reader end of a ring region handed to this process (see ring_writer::adopt).
-    static result<ring_reader> adopt(std::string_view name, unique_fd region,
+    // The reader end of a ring handed to this process (see ring_writer::adopt).
+    static result<ring_reader> adopt(std::string_view name, ring_fds fds,
                                      const ring_options& options = {});
 
     // Zero-copy: the oldest message (empty when none), valid until release().
@@ -202,6 +238,12 @@ class ring_reader : public detail::ring_end_base {
     result<std::size_t> try_receive(std::span<std::byte> buffer) noexcept;
     result<std::size_t> receive(std::span<std::byte> buffer,
                                 std::chrono::nanoseconds timeout = forever) noexcept;
+
+    // With the eventfd doorbell: an fd that becomes readable when a try_read or try_receive
+    // that found nothing may find something (a message, or the writer's close). Each empty try
+    // arms it and drains it, so read until empty, then wait. -1 with the futex doorbell. See
+    // ring_writer::wait_fd for a peer killed without closing.
+    int wait_fd() const noexcept { return att_.data_ready.get(); }
 
     // True while a writer is attached and alive.
     bool writer_alive() const noexcept;

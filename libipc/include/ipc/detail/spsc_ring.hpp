@@ -32,6 +32,7 @@ namespace ipc::detail {
 struct ring_geometry {
     std::uint64_t capacity;
     std::uint32_t max_message;
+    std::uint32_t doorbell;  // layout::ring_doorbell_futex or _eventfd
 };
 
 // Checks a control block's geometry against the region that holds it (region_size bytes,
@@ -59,7 +60,7 @@ bool holds_unread(const layout::ring_control& control, const std::byte* data,
                   const ring_geometry& geometry) noexcept;
 
 // Fills a fresh control block. `data_offset` is from the start of the region.
-void init_ring(layout::ring_control& control, std::uint64_t capacity, std::uint32_t max_message,
+void init_ring(layout::ring_control& control, const ring_geometry& geometry,
                std::uint64_t data_offset) noexcept;
 
 // Smallest power-of-two capacity that holds two records of max_message (so a largest

@@ -23,6 +23,13 @@ inline constexpr std::uint16_t ring_layout_version = 1;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::uint32_t record_alignment = 16;
 
+// ring_control::doorbell. futex: the sleeper waits on the *_seq word (0, the zeroed default, so
+// rings made before the field existed read as futex rings). eventfd: the sleeper waits on an
+// eventfd per direction that both ends hold (handed over with the region); the seq words are
+// unused. Chosen by the ring's creator; an end that disagrees refuses to attach.
+inline constexpr std::uint32_t ring_doorbell_futex = 0;
+inline constexpr std::uint32_t ring_doorbell_eventfd = 1;
+
 // A record is published in band: the writer stores its commit word last, with release, and the
 // reader polls the commit word of the next record rather than the writer's index line. The word
 // encodes the record's index, so bytes left from an earlier lap cannot pass for a new record;
@@ -52,7 +59,7 @@ struct ring_control {
     std::uint64_t capacity;     // data bytes, a power of two
     std::uint64_t data_offset;  // from the start of the region, a multiple of 64
     std::uint32_t max_message;  // largest payload
-    std::uint32_t reserved0;
+    std::uint32_t doorbell;     // how a sleeper is woken: ring_doorbell_futex or _eventfd
     std::uint8_t pad0[cache_line - 24];
 
     // Writer's line: only the writer stores here.
@@ -88,6 +95,7 @@ static_assert(sizeof(ring_control) == 4 * cache_line);
 static_assert(offsetof(ring_control, capacity) == 0);
 static_assert(offsetof(ring_control, data_offset) == 8);
 static_assert(offsetof(ring_control, max_message) == 16);
+static_assert(offsetof(ring_control, doorbell) == 20);
 static_assert(offsetof(ring_control, write_index) == 64);
 static_assert(offsetof(ring_control, write_count) == 72);
 static_assert(offsetof(ring_control, writer) == 80);
