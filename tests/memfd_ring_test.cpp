@@ -4,14 +4,20 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "ipc/inspect.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
+#include "ipc/telemetry.hpp"
 #include "support/names.hpp"
+#include "support/other_user.hpp"
+#include "support/ring_sources.hpp"
 
 namespace {
 
@@ -83,6 +89,84 @@ TEST(MemfdRing, OnlySealedRingMemfdsOfTheRightGeometryAreAdopted) {
               errc::wrong_kind);
     EXPECT_EQ(ipc::ring_reader::adopt("bad/name", copy_of(*region), options()).code(),
               errc::bad_name);
+}
+
+// The ring that the endpoint called `name` of process `pid` links to.
+const ipc::inspect::ring_info* ring_of(const ipc::inspect::snapshot& s, const std::string& name,
+                                       pid_t pid = ::getpid()) {
+    for (const auto& p : s.processes) {
+        for (const auto& e : p.endpoints) {
+            if (p.pid != pid || e.name != name) {
+                continue;
+            }
+            for (const auto& r : s.rings) {
+                if (r.segment == e.segment) {
+                    return &r;
+                }
+            }
+        }
+    }
+    return nullptr;
+}
+
+// An observer finds a memfd ring through the endpoints that hold it and reads its state through
+// /proc/<pid>/fd, as it reads a named ring's.
+TEST(MemfdRing, InspectShowsTheOccupancyOfARingHeldByAChild) {
+    const auto name = ipc::test::unique_name("inspected");
+    ipc::test::ring_under_test ring(ipc::test::region_source::inherited, name, options());
+    auto r = ring.reader();
+    ASSERT_TRUE(r) << r.error_value().message();
+    constexpr std::uint64_t committed = 50;
+    int ready[2];
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+    ipc::unique_fd ready_read(ready[0]);
+    auto writer = ring.start_peer("write",
+                                  {std::to_string(committed), "42", "1024", "adaptive",
+                                   std::to_string(options().capacity), "hold"},
+                                  ready[1]);
+    ::close(ready[1]);
+    pollfd p{ready_read.get(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10'000), 1);
+    const auto s = ipc::inspect::take_snapshot();
+    const auto* info = ring_of(s, name);
+    ASSERT_NE(info, nullptr);
+    EXPECT_TRUE(info->segment.starts_with("memfd:")) << info->segment;
+    EXPECT_EQ(info->error, "");
+    EXPECT_EQ(info->name, name);
+    EXPECT_EQ(info->write_count, committed);
+    EXPECT_EQ(info->occupancy_messages, committed);
+    EXPECT_GT(info->occupancy_bytes, 0u);
+    EXPECT_EQ(info->writer.pid, writer.pid());
+    EXPECT_EQ(info->reader.pid, ::getpid());
+    EXPECT_EQ(info->capacity, options().capacity);
+}
+
+// An observer that may not open the holder's /proc/<pid>/fd (another user's process) still
+// lists the ring, with the reason instead of its state.
+TEST(MemfdRing, InspectSaysWhyItCannotReadARingItMayNotOpen) {
+    if (!ipc::test::can_act_as_other_user()) {
+        GTEST_SKIP() << ipc::test::other_user_skip_reason;
+    }
+    const auto name = ipc::test::unique_name("hidden");
+    auto fds = ipc::create_memfd_ring(options());
+    ASSERT_TRUE(fds);
+    auto r = ipc::ring_reader::adopt(name, std::move(*fds), options());
+    ASSERT_TRUE(r);
+    // Our counters readable by the other user (a deployment may allow that); our fds are not.
+    const std::string telemetry =
+        ipc::shm::directory() + "/" + ipc::telemetry::segment_object_name(::getpid());
+    ASSERT_EQ(::chmod(telemetry.c_str(), 0644), 0);
+    const pid_t holder = ::getpid();
+    const int outcome = ipc::test::as_other_user([&] {
+        const auto s = ipc::inspect::take_snapshot();
+        const auto* info = ring_of(s, name, holder);
+        if (info == nullptr) {
+            return 1;
+        }
+        return info->error.find("/proc") != std::string::npos && info->capacity == 0 ? 0 : 2;
+    });
+    ::chmod(telemetry.c_str(), 0600);
+    EXPECT_EQ(outcome, 0) << "1: the ring is not listed; 2: no reason, or state it cannot know";
 }
 
 }  // namespace

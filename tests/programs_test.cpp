@@ -125,7 +125,8 @@ TEST_F(LiveDemo, CsvAndPrometheusSnapshotsNameTheEndpoints) {
     ASSERT_EQ(prom.exit_code, 0);
     EXPECT_NE(prom.text.find("# TYPE libipc_endpoint_messages_sent_total counter"),
               std::string::npos);
-    EXPECT_NE(prom.text.find("libipc_ring_messages_written_total{channel=\"" + name + "\"}"),
+    EXPECT_NE(prom.text.find("libipc_ring_messages_written_total{channel=\"" + name +
+                             "\",segment=\"libipc-ring-" + name + "\"}"),
               std::string::npos);
 }
 

@@ -82,6 +82,7 @@ endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t inde
     e.peer_pid = r.peer_pid;
     e.name = field_string(r.name);
     e.region = field_string(r.region);
+    e.segment = detail::segment_of(e.region);
     e.counters = r.counters;
     e.latency_buckets.assign(std::begin(r.latency_buckets), std::end(r.latency_buckets));
     e.latency = detail::summarise(e.latency_buckets, e.counters.latency_count,
@@ -236,7 +237,9 @@ result<process_info> decode_telemetry(const detail::segment_copy& copy, const st
     return p;
 }
 
-result<ring_info> decode_ring(detail::segment_copy& copy, const std::string& object) {
+}  // namespace
+
+result<ring_info> detail::decode_ring(detail::segment_copy& copy, const std::string& object) {
     if (auto ok = check_ready(copy, ring_spec); !ok) {
         return ok.error_value();
     }
@@ -264,6 +267,8 @@ result<ring_info> decode_ring(detail::segment_copy& copy, const std::string& obj
     r.stale = !r.writer.alive && !r.reader.alive;
     return r;
 }
+
+namespace {
 
 // Whether an end recorded in a ring's or slots segment's control block is alive (what a copy
 // that failed to decode still tells).
@@ -327,7 +332,7 @@ segment_entry examine(const std::string& dir, const std::string& name, snapshot*
         }
     } else if (kind == static_cast<std::uint16_t>(layout::segment_kind::ring)) {
         e.kind = "ring";
-        if (auto r = decode_ring(*copy, name)) {
+        if (auto r = detail::decode_ring(*copy, name)) {
             e.stale = r->stale;
             if (sink != nullptr) {
                 sink->rings.push_back(std::move(*r));
@@ -397,7 +402,7 @@ result<ring_info> read_ring(const std::string& object, const std::string& dir) {
     if (!copy) {
         return copy.error_value();
     }
-    return decode_ring(*copy, object);
+    return detail::decode_ring(*copy, object);
 }
 
 result<slots_info> read_slots(const std::string& object, const std::string& dir) {
@@ -420,6 +425,7 @@ snapshot take_snapshot(const std::string& dir) {
     s.taken_realtime_ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
                           static_cast<std::uint64_t>(ts.tv_nsec);
     s.segments = scan(dir, &s);
+    detail::add_memfd_rings(s);
     detail::fold_slot_counters(s);
     return s;
 }

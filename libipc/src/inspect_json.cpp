@@ -43,6 +43,7 @@ json endpoint_json(const endpoint_info& e) {
             {"role", e.role},
             {"name", e.name},
             {"region", e.region},
+            {"segment", e.segment},
             {"peer_pid", e.peer_pid},
             {"counters", counters_json(e.counters)},
             {"latency", latency_json(e.latency, e.latency_buckets)},
@@ -67,7 +68,8 @@ json ring_json(const ring_info& r) {
             {"occupancy_hwm_bytes", r.occupancy_hwm_bytes},
             {"writer", end_json(r.writer)},
             {"reader", end_json(r.reader)},
-            {"stale", r.stale}};
+            {"stale", r.stale},
+            {"error", r.error}};
 }
 
 json slot_json(const slot_info& s) {

@@ -177,7 +177,11 @@ std::string ring_metrics(const snapshot& s) {
     family written("libipc_ring_messages_written_total", "counter", "Messages ever published.");
     family read("libipc_ring_messages_read_total", "counter", "Messages ever consumed.");
     for (const auto& r : s.rings) {
-        const std::vector<label> l = {{"channel", r.name}};
+        if (!r.error.empty()) {
+            continue;  // nothing known about it; its endpoints' counters still are
+        }
+        // Two rings over memfds may share a channel name; their segments differ.
+        const std::vector<label> l = {{"channel", r.name}, {"segment", r.segment}};
         capacity.add(l, r.capacity);
         used.add(l, r.occupancy_bytes);
         used_max.add(l, r.occupancy_hwm_bytes);

@@ -179,9 +179,8 @@ void fold_slot_counters(snapshot& s) {
             if (e.kind != "slots" || e.role != "host") {
                 continue;
             }
-            const auto segment = with_slash(e.region).substr(1);
             for (const auto& slots : s.slots) {
-                if (slots.segment == segment && slots.host.pid == p.pid) {
+                if (slots.segment == e.segment && slots.host.pid == p.pid) {
                     fold(e, slots);
                 }
             }

@@ -94,7 +94,11 @@ result<segment_copy> segment_copy::open(const std::string& dir, const std::strin
     if (!fd) {
         return fd.error_value();
     }
-    auto size = shm::size_of(fd->get());
+    return of_fd(std::move(*fd), prefix);
+}
+
+result<segment_copy> segment_copy::of_fd(unique_fd fd, std::uint64_t prefix) {
+    auto size = shm::size_of(fd.get());
     if (!size) {
         return size.error_value();
     }
@@ -102,7 +106,7 @@ result<segment_copy> segment_copy::open(const std::string& dir, const std::strin
         return error{errc::not_ready, "an unfinished segment (smaller than the common header)"};
     }
     segment_copy copy;
-    copy.fd_ = std::move(*fd);
+    copy.fd_ = std::move(fd);
     copy.file_size_ = *size;
     if (auto ok = copy.extend(prefix); !ok) {
         return ok.error_value();

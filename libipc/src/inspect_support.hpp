@@ -46,6 +46,8 @@ class segment_copy {
     // leftover that nobody finished).
     static result<segment_copy> open(const std::string& dir, const std::string& object,
                                      std::uint64_t prefix);
+    // The same over a file the caller opened (a memfd reached through /proc).
+    static result<segment_copy> of_fd(unique_fd fd, std::uint64_t prefix);
 
     const std::byte* data() const noexcept { return buffer_.data(); }
     std::uint64_t copied() const noexcept { return copied_; }
@@ -84,6 +86,17 @@ std::string implausible(const latency_summary& latency);
 
 latency_summary summarise(const std::vector<std::uint64_t>& buckets, std::uint64_t count,
                           std::uint64_t sum_ns, std::uint64_t max_ns);
+
+// The ring decoder; `object` names the segment (inspect.cpp).
+result<ring_info> decode_ring(segment_copy& copy, const std::string& object);
+
+// How a telemetry region names a ring over a memfd: "memfd:<pid>/<fd>#<inode>"
+// (inspect_memfd.cpp). Such a ring's segment in a snapshot is "memfd:<inode>".
+inline constexpr std::string_view memfd_prefix = "memfd:";
+// The segment (ring_info/slots_info::segment) that an endpoint's region refers to.
+std::string segment_of(const std::string& region);
+// Adds the rings over memfds that the snapshot's endpoints hold, read through /proc.
+void add_memfd_rings(snapshot& s);
 
 // The slots decoder (inspect_slots.cpp).
 result<slots_info> decode_slots(segment_copy& copy, const std::string& object);

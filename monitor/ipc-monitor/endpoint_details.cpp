@@ -252,11 +252,17 @@ void endpoint_details::show_histogram(const ipc::inspect::endpoint_info& e) {
 
 void endpoint_details::show_channel(const ipc::inspect::snapshot& s,
                                     const ipc::inspect::endpoint_info& e) {
-    const auto segment = text(e.region).remove(0, e.region.starts_with('/') ? 1 : 0).toStdString();
+    const auto& segment = e.segment;
     ring_box_->hide();
     slots_box_->hide();
     for (const auto& r : s.rings) {
-        if (r.segment == segment) {
+        if (r.segment == segment && !r.error.empty()) {
+            occupancy_->setRange(0, 1000);
+            occupancy_->setValue(0);
+            occupancy_->setFormat(tr("unknown"));
+            ring_text_->setText(tr("ring state unavailable: %1").arg(text(r.error)));
+            ring_box_->show();
+        } else if (r.segment == segment) {
             occupancy_->setRange(0, 1000);
             occupancy_->setValue(
                 r.capacity == 0 ? 0 : static_cast<int>(1000 * r.occupancy_bytes / r.capacity));

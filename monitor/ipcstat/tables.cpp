@@ -67,6 +67,10 @@ void append_rings(std::string& out, const snapshot& s) {
     out += fmt::format("\nRINGS\n{:<24} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", "NAME",
                        "CAPACITY", "USED", "HWM", "WRITER", "READER", "STALE");
     for (const auto& r : s.rings) {
+        if (!r.error.empty()) {
+            out += fmt::format("{:<24} {}\n", r.name, r.error);
+            continue;
+        }
         out += fmt::format("{:<24} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", r.name,
                            units::format_bytes(static_cast<double>(r.capacity)),
                            units::format_bytes(static_cast<double>(r.occupancy_bytes)),

@@ -56,7 +56,12 @@ struct endpoint_info {
     std::string kind;   // "ring", "slots", ...
     std::string role;   // "writer", "reader", ...
     std::string name;
+    // Where the channel lives: "/libipc-ring-x" for a named segment, "memfd:<pid>/<fd>#<inode>"
+    // for a memfd this process holds at that fd.
     std::string region;
+    // The ring_info or slots_info::segment of its channel in the same snapshot ("libipc-ring-x",
+    // "memfd:<inode>"): the link from an endpoint to its channel's shared state.
+    std::string segment;
     std::int32_t peer_pid = 0;
     layout::endpoint_counters counters{};
     std::vector<std::uint64_t> latency_buckets;  // histogram::bucket_count entries
@@ -87,7 +92,10 @@ struct end_info {
 
 struct ring_info {
     std::string name;     // channel name
-    std::string segment;  // object name
+    std::string segment;  // object name, or "memfd:<inode>" for a ring over a memfd
+    // Why the ring's state could not be read (a memfd whose holder's /proc/<pid>/fd this
+    // observer may not open, a corrupt control block); the fields below are then zero.
+    std::string error;
     std::uint64_t capacity = 0;
     std::uint32_t max_message = 0;
     std::uint64_t write_index = 0;
