@@ -20,6 +20,36 @@ constexpr std::uint64_t spin_round_trips = 200'000;
 constexpr std::uint64_t sleep_round_trips = 20'000;
 constexpr std::size_t pingpong_size = 64;
 
+// Where a benchmark ring's memory comes from: a named segment with the futex doorbell, or a
+// sealed memfd with eventfd doorbells (made before the fork, so the child inherits its fds).
+enum class ring_source { named, memfd_eventfd };
+
+class bench_ring {
+  public:
+    bench_ring(ring_source source, const std::string& stem, ipc::ring_options o)
+        : name_(unique_channel(stem)), options_(std::move(o)) {
+        if (source == ring_source::memfd_eventfd) {
+            options_.doorbell = ipc::doorbell_kind::eventfd;
+            fds_ = must(ipc::create_memfd_ring(options_));
+        }
+    }
+    ipc::ring_writer writer() {
+        return must(fds_.region.valid() ? ipc::ring_writer::adopt(name_, copy(), options_)
+                                        : ipc::ring_writer::open(name_, options_));
+    }
+    ipc::ring_reader reader() {
+        return must(fds_.region.valid() ? ipc::ring_reader::adopt(name_, copy(), options_)
+                                        : ipc::ring_reader::open(name_, options_));
+    }
+
+  private:
+    ipc::ring_fds copy() const { return must(fds_.duplicate()); }
+
+    std::string name_;
+    ipc::ring_options options_;
+    ipc::ring_fds fds_;
+};
+
 ipc::ring_options pingpong_options(ipc::wait_strategy wait) {
     ipc::ring_options o;
     o.max_message = pingpong_size;
@@ -28,18 +58,19 @@ ipc::ring_options pingpong_options(ipc::wait_strategy wait) {
 }
 
 // 64-byte messages bounce between two rings; one-way latency in ns.
-double ring_pingpong(ipc::wait_strategy wait, std::uint64_t round_trips) {
-    const auto out_name = unique_channel("ping");
-    const auto back_name = unique_channel("pong");
+double ring_pingpong(ipc::wait_strategy wait, std::uint64_t round_trips,
+                     ring_source source = ring_source::named) {
     const auto o = pingpong_options(wait);
+    bench_ring ping(source, "ping", o);
+    bench_ring pong(source, "pong", o);
     // Both rings exist before the fork so neither side waits for the other to create them.
-    auto out = must(ipc::ring_writer::open(out_name, o));
-    auto back = must(ipc::ring_reader::open(back_name, o));
+    auto out = ping.writer();
+    auto back = pong.reader();
     return with_peer(
         [&] {
-            // The parent's ends, inherited across fork, are left alone: the child opens its own.
-            auto in = must(ipc::ring_reader::open(out_name, o));
-            auto reply = must(ipc::ring_writer::open(back_name, o));
+            // The parent's ends, inherited across fork, are left alone: the child takes its own.
+            auto in = ping.reader();
+            auto reply = pong.writer();
             for (std::uint64_t i = 0; i < round_trips; ++i) {
                 auto m = must(in.read());
                 check(reply.send(m.payload));
@@ -104,8 +135,7 @@ class observer {
 // when the first and the last arrived. With observe_hz, an observer snapshots everything while
 // the writer sends. Returns messages per second.
 double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0,
-                       std::uint64_t messages = 0) {
-    const auto name = unique_channel("tp");
+                       std::uint64_t messages = 0, ring_source source = ring_source::named) {
     ipc::ring_options o;
     o.max_message = static_cast<std::uint32_t>(size);
     o.capacity = working_set_for(size);
@@ -114,10 +144,11 @@ double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0,
     const std::uint64_t n = messages != 0 ? messages : messages_for(size);
     shared_block block(sizeof(throughput_result));
     auto* result = block.as<throughput_result>();
-    auto writer = must(ipc::ring_writer::open(name, o));
+    bench_ring ring(source, "tp", o);
+    auto writer = ring.writer();
     with_peer(
         [&] {
-            auto reader = must(ipc::ring_reader::open(name, o));
+            auto reader = ring.reader();
             std::vector<std::byte> buf(size);
             for (std::uint64_t i = 0; i < n; ++i) {
                 (void)must(reader.receive(buf));
@@ -174,6 +205,20 @@ void add_ring_cases(std::vector<bench_case>& cases) {
         // The same runs in bytes: derived from the msgs/s median, not measured again.
         cases.push_back(derived("ring_throughput_" + label, "GB/s", "memcpy_" + label,
                                 "ring_throughput_msgs_" + label, static_cast<double>(size) / 1e9));
+    }
+    // A ring over a memfd with eventfd doorbells (duplex, broker): each wake-up is an eventfd
+    // write and a poll, measured against the raw eventfd ping-pong.
+    cases.push_back(measured(
+        "ring_memfd_eventfd_pingpong_oneway_64B_blocking", "ns", "eventfd_pingpong_oneway", [] {
+            return ring_pingpong(ipc::wait_strategy::blocking, sleep_round_trips,
+                                 ring_source::memfd_eventfd);
+        }));
+    for (std::size_t size : {std::size_t{64}, std::size_t{1024 * 1024}}) {
+        const auto label = size_label(size);
+        cases.push_back(measured(
+            "ring_memfd_eventfd_throughput_msgs_" + label, "msgs/s",
+            "ring_throughput_msgs_" + label,
+            [size] { return ring_throughput(size, true, 0, 0, ring_source::memfd_eventfd); }));
     }
     cases.push_back(measured("ring_throughput_msgs_64B_telemetry_off", "msgs/s", "",
                              [] { return ring_throughput(64, false); }));
