@@ -1,10 +1,12 @@
 #include <linux/futex.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -102,10 +104,21 @@ double futex_pingpong() {
         });
 }
 
-void read_exact(int fd, char* buf, std::size_t n) {
+// Reads n bytes. `bounded`: as a wait with a deadline must (every libipc wait), the fd is
+// non-blocking and each read follows a ppoll with a 20 ms slice, so a wake-up costs ppoll +
+// read instead of one blocking read.
+void read_exact(int fd, char* buf, std::size_t n, bool bounded) {
     std::size_t got = 0;
     while (got < n) {
+        if (bounded) {
+            pollfd p{fd, POLLIN, 0};
+            const timespec slice{0, 20'000'000};
+            (void)::ppoll(&p, 1, &slice, nullptr);
+        }
         const ssize_t r = ::read(fd, buf + got, n - got);
+        if (r < 0 && bounded && errno == EAGAIN) {
+            continue;
+        }
         if (r <= 0) {
             ::_exit(4);
         }
@@ -121,13 +134,13 @@ void write_all(int fd, const char* buf, std::size_t n) {
 
 // Ping-pong over one fd per direction (eventfd, pipe, socket): `message` bytes each way.
 double fd_pingpong(int to_child_w, int to_child_r, int to_parent_w, int to_parent_r,
-                   std::size_t message) {
+                   std::size_t message, bool bounded = false) {
     const std::uint64_t n = sleep_round_trips;
     std::vector<char> buf(message, 1);
     return with_peer(
         [&] {
             for (std::uint64_t i = 0; i < n; ++i) {
-                read_exact(to_child_r, buf.data(), message);
+                read_exact(to_child_r, buf.data(), message, bounded);
                 write_all(to_parent_w, buf.data(), message);
             }
         },
@@ -135,16 +148,17 @@ double fd_pingpong(int to_child_w, int to_child_r, int to_parent_w, int to_paren
             const auto start = now_ns();
             for (std::uint64_t i = 0; i < n; ++i) {
                 write_all(to_child_w, buf.data(), message);
-                read_exact(to_parent_r, buf.data(), message);
+                read_exact(to_parent_r, buf.data(), message, bounded);
             }
             return one_way_ns(start, n);
         });
 }
 
-double eventfd_pingpong() {
-    const int a = ::eventfd(0, 0);
-    const int b = ::eventfd(0, 0);
-    const double v = fd_pingpong(a, a, b, b, sizeof(std::uint64_t));
+double eventfd_pingpong(bool bounded) {
+    const int flags = bounded ? EFD_NONBLOCK : 0;
+    const int a = ::eventfd(0, flags);
+    const int b = ::eventfd(0, flags);
+    const double v = fd_pingpong(a, a, b, b, sizeof(std::uint64_t), bounded);
     ::close(a);
     ::close(b);
     return v;
@@ -197,7 +211,10 @@ double memcpy_bandwidth(std::size_t size) {
 void add_baselines(std::vector<bench_case>& cases) {
     cases.push_back(measured("atomic_pingpong_oneway", "ns", "", atomic_pingpong));
     cases.push_back(measured("futex_pingpong_oneway", "ns", "", futex_pingpong));
-    cases.push_back(measured("eventfd_pingpong_oneway", "ns", "", eventfd_pingpong));
+    cases.push_back(
+        measured("eventfd_pingpong_oneway", "ns", "", [] { return eventfd_pingpong(false); }));
+    cases.push_back(measured("eventfd_bounded_pingpong_oneway", "ns", "eventfd_pingpong_oneway",
+                             [] { return eventfd_pingpong(true); }));
     cases.push_back(measured("pipe_pingpong_oneway_64B", "ns", "", pipe_pingpong));
     cases.push_back(measured("unix_socket_pingpong_oneway_64B", "ns", "", unix_socket_pingpong));
     for (std::size_t size : throughput_sizes()) {

@@ -213,6 +213,10 @@ void add_ring_cases(std::vector<bench_case>& cases) {
             return ring_pingpong(ipc::wait_strategy::blocking, sleep_round_trips,
                                  ring_source::memfd_eventfd);
         }));
+    // The same figure beside a bare eventfd ping-pong that waits as libipc must (bounded).
+    cases.push_back(derived("ring_memfd_eventfd_pingpong_oneway_64B_blocking_vs_bounded", "ns",
+                            "eventfd_bounded_pingpong_oneway",
+                            "ring_memfd_eventfd_pingpong_oneway_64B_blocking", 1));
     for (std::size_t size : {std::size_t{64}, std::size_t{1024 * 1024}}) {
         const auto label = size_label(size);
         cases.push_back(measured(

@@ -117,16 +117,8 @@ TEST(MemfdRing, InspectShowsTheOccupancyOfARingHeldByAChild) {
     auto r = ring.reader();
     ASSERT_TRUE(r) << r.error_value().message();
     constexpr std::uint64_t committed = 50;
-    int ready[2];
-    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
-    ipc::unique_fd ready_read(ready[0]);
-    auto writer = ring.start_peer("write",
-                                  {std::to_string(committed), "42", "1024", "adaptive",
-                                   std::to_string(options().capacity), "hold"},
-                                  ready[1]);
-    ::close(ready[1]);
-    pollfd p{ready_read.get(), POLLIN, 0};
-    ASSERT_EQ(::poll(&p, 1, 10'000), 1);
+    auto writer = ring.start_committed_writer({std::to_string(committed), "42", "1024", "adaptive",
+                                               std::to_string(options().capacity), "hold"});
     const auto s = ipc::inspect::take_snapshot();
     const auto* info = ring_of(s, name);
     ASSERT_NE(info, nullptr);

@@ -127,14 +127,8 @@ TEST_P(RingPeers, ReaderDrainsThenSeesPeerGoneWhenWriterIsKilled) {
     auto r = ring.reader();
     ASSERT_TRUE(r) << r.error_value().message();
     constexpr std::uint64_t committed = 2000;
-    int ready[2];
-    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
-    ipc::unique_fd ready_read(ready[0]);
     child_process writer =
-        ring.start_peer("write", stream_args(committed, "adaptive", o.capacity, "hold"), ready[1]);
-    ::close(ready[1]);
-    pollfd p{ready_read.get(), POLLIN, 0};
-    ASSERT_EQ(::poll(&p, 1, 10'000), 1) << "the writer never committed its stream";
+        ring.start_committed_writer(stream_args(committed, "adaptive", o.capacity, "hold"));
     writer.kill(SIGKILL);
     ASSERT_TRUE(writer.wait(10s));
     expect_stream(*r, committed);

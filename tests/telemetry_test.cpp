@@ -117,6 +117,19 @@ TEST(Telemetry, ClosedEndpointKeepsItsCountersUntilReused) {
     EXPECT_TRUE(seen);
 }
 
+// Observers tell a blocked process from a hung one by its heartbeat: a call that waits beats at
+// each peer check (every 20 ms), not only when it opens or closes an endpoint.
+TEST(Telemetry, AProcessBlockedInACallKeepsBeating) {
+    ipc::ring_options o;
+    o.max_message = 64;
+    o.wait = ipc::wait_strategy::blocking;
+    auto r = ipc::ring_reader::open(ipc::test::unique_name("beating"), o);
+    ASSERT_TRUE(r);
+    const auto before = self_telemetry().heartbeat_ns;
+    EXPECT_EQ(r->read(100ms).code(), ipc::errc::timeout);
+    EXPECT_GT(self_telemetry().heartbeat_ns, before);
+}
+
 TEST(Telemetry, EndpointOptionTurnsCountingOff) {
     const auto name = ipc::test::unique_name("nocount");
     ipc::ring_options o;

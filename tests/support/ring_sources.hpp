@@ -4,6 +4,11 @@
 // memfd with eventfd doorbells received over a Unix socket by a process that did not inherit
 // it. This process holds one end; the ring_peer helper (IPC_TEST_RING_PEER) the other.
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,6 +95,23 @@ class ring_under_test {
             throw std::runtime_error("send fds: " + sent.error_value().message());
         }
         return peer;
+    }
+
+    // Starts a ring_peer writer in "hold" mode (`rest` ends with "hold") and returns once it has
+    // committed its whole stream, without reading any of it.
+    child_process start_committed_writer(const std::vector<std::string>& rest) {
+        int ready[2];
+        if (::pipe2(ready, O_CLOEXEC) != 0) {
+            throw std::runtime_error("pipe2 failed");
+        }
+        unique_fd ready_read(ready[0]);
+        child_process writer = start_peer("write", rest, ready[1]);
+        ::close(ready[1]);
+        pollfd p{ready_read.get(), POLLIN, 0};
+        if (::poll(&p, 1, 10'000) != 1) {
+            throw std::runtime_error("the writer never committed its stream");
+        }
+        return writer;
     }
 
   private:
