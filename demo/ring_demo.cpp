@@ -17,7 +17,9 @@ namespace {
 ipc::ring_options ring_options_for(const traffic_options& o) {
     ipc::ring_options ro;
     ro.max_message = std::max<std::uint32_t>(o.size, 8);
-    ro.capacity = std::max<std::uint64_t>(1 << 20, 8 * ipc::layout::record_size(ro.max_message));
+    // Room for at least eight largest messages (a record is the payload, a 16-byte header and
+    // up to 15 bytes of alignment).
+    ro.capacity = std::max<std::uint64_t>(1 << 20, 8 * (std::uint64_t{ro.max_message} + 31));
     ro.wait = parse_wait(o.wait);
     return ro;
 }

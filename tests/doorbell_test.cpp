@@ -1,11 +1,11 @@
 // The sleep/wake doorbell: what a sleeper may assume about its wake-ups.
 
-#include "ipc/detail/doorbell.hpp"
+#include "sync/doorbell.hpp"
 
 #include <gtest/gtest.h>
 
-#include "ipc/detail/handshake.hpp"
-#include "ipc/detail/local_bell.hpp"
+#include "sync/handshake.hpp"
+#include "sync/local_bell.hpp"
 
 namespace {
 

@@ -17,11 +17,13 @@
 #include "ipc/ring.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/names.hpp"
+#include "support/ring_sources.hpp"
 #include "support/scale.hpp"
 
 namespace {
 
 using ipc::errc;
+using ipc::test::copy_of;
 using namespace std::chrono_literals;
 
 ipc::ring_options eventfd_options() {
@@ -30,12 +32,6 @@ ipc::ring_options eventfd_options() {
     o.capacity = 4096;
     o.doorbell = ipc::doorbell_kind::eventfd;
     return o;
-}
-
-ipc::ring_fds copy_of(const ipc::ring_fds& fds) {
-    auto copy = fds.duplicate();
-    EXPECT_TRUE(copy) << copy.error_value().message();
-    return copy ? std::move(*copy) : ipc::ring_fds{};
 }
 
 bool readable(int fd) {

@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include "channel/slots/slots_layout.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/inspect.hpp"
-#include "ipc/layout/slots_layout.hpp"
 #include "ipc/slots.hpp"
 #include "support/child_process.hpp"
 #include "support/echo.hpp"

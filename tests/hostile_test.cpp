@@ -8,8 +8,9 @@
 #include <random>
 #include <vector>
 
+#include "channel/ring/ring_layout.hpp"
+#include "channel/ring/spsc_ring.hpp"
 #include "ipc/inspect.hpp"
-#include "ipc/layout/ring_layout.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "ipc/layout/ring_layout.hpp"
+#include "channel/ring/ring_layout.hpp"
 #include "ipc/layout/telemetry_layout.hpp"
 
 namespace {

@@ -22,6 +22,7 @@
 namespace {
 
 using ipc::errc;
+using ipc::test::copy_of;
 using namespace std::chrono_literals;
 
 ipc::ring_options options() {
@@ -32,12 +33,6 @@ ipc::ring_options options() {
 }
 
 // A set of the ring's fds for one end, the original kept for the other.
-ipc::ring_fds copy_of(const ipc::ring_fds& fds) {
-    auto copy = fds.duplicate();
-    EXPECT_TRUE(copy) << copy.error_value().message();
-    return copy ? std::move(*copy) : ipc::ring_fds{};
-}
-
 TEST(MemfdRing, BothEndsInOneProcess) {
     auto region = ipc::create_memfd_ring(options());
     ASSERT_TRUE(region) << region.error_value().message();

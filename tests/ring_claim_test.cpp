@@ -6,9 +6,9 @@
 
 #include <vector>
 
-#include "ipc/detail/spsc_ring.hpp"
+#include "channel/ring/ring_layout.hpp"
+#include "channel/ring/spsc_ring.hpp"
 #include "ipc/inspect.hpp"
-#include "ipc/layout/ring_layout.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
@@ -148,7 +148,7 @@ TEST(TelemetryNames, LongestChannelNameIsKeptWhole) {
     ASSERT_TRUE(p);
     bool seen = false;
     for (const auto& e : p->endpoints) {
-        if (e.state == "active" && e.name == trimmed) {
+        if (e.state == ipc::inspect::endpoint_state::active && e.name == trimmed) {
             seen = true;
             EXPECT_EQ(e.region, "/libipc-ring-" + trimmed);
         }

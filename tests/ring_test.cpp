@@ -9,6 +9,7 @@
 #include <numeric>
 #include <vector>
 
+#include "channel/ring/ring_layout.hpp"
 #include "ipc/shm.hpp"
 #include "support/names.hpp"
 #include "support/other_user.hpp"

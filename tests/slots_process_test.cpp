@@ -45,7 +45,7 @@ std::optional<ipc::inspect::slots_info> slots_of(const std::string& name) {
     return info ? std::optional(*info) : std::nullopt;
 }
 
-bool slot_in_state(const std::string& name, std::uint32_t slot, const std::string& state) {
+bool slot_in_state(const std::string& name, std::uint32_t slot, ipc::inspect::slot_state state) {
     const auto info = slots_of(name);
     return info && info->slots.size() > slot && info->slots[slot].state == state;
 }
@@ -102,7 +102,8 @@ TEST(SlotsProcesses, GuestKilledMidRequestMakesTheCallPeerGone) {
     child_process guest = guest_process(name, "hang");
     ASSERT_TRUE(host->wait_for_guests(1, 10s));
     std::thread killer([&] {
-        EXPECT_TRUE(ipc::test::eventually([&] { return slot_in_state(name, 0, "serving"); }, 10s));
+        EXPECT_TRUE(ipc::test::eventually(
+            [&] { return slot_in_state(name, 0, ipc::inspect::slot_state::serving); }, 10s));
         guest.kill(SIGKILL);
     });
     std::vector<std::byte> request(16), response(64);
@@ -153,7 +154,8 @@ TEST(SlotsProcesses, SlotLeftBusyByADeadHostIsReclaimedByTheNext) {
     child_process host({IPC_TEST_SLOTS_PEER, "host", name, "1", "hold"});
     ASSERT_TRUE(ipc::test::eventually([&] { return slots_of(name).has_value(); }, 10s));
     child_process guest = guest_process(name, "gate:" + gate, 1, 1);
-    ASSERT_TRUE(ipc::test::eventually([&] { return slot_in_state(name, 0, "serving"); }, 10s));
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] { return slot_in_state(name, 0, ipc::inspect::slot_state::serving); }, 10s));
     host.kill(SIGKILL);
     ASSERT_TRUE(host.wait(10s));
     // The guest is still inside its handler: the new host takes the segment over.

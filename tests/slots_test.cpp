@@ -539,10 +539,11 @@ TEST(SlotsTelemetry, SnapshotFoldsSlotCountersIntoTheHostEndpoint) {
         guest_received = guest_sent_bytes = 0;
         for (const auto& p : snap.processes) {
             for (const auto& e : p.endpoints) {
-                if (p.pid != ::getpid() || e.name != name || e.state != "active") {
+                if (p.pid != ::getpid() || e.name != name ||
+                    e.state != ipc::inspect::endpoint_state::active) {
                     continue;
                 }
-                if (e.role == "host") {
+                if (e.role == ipc::inspect::endpoint_role::host) {
                     host_record = &e;
                 } else {
                     guest_received += e.counters.received;

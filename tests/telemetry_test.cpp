@@ -18,9 +18,9 @@ namespace {
 using namespace std::chrono_literals;
 
 const ipc::inspect::endpoint_info* find(const ipc::inspect::process_info& p,
-                                        const std::string& name, const std::string& role) {
+                                        const std::string& name, ipc::inspect::endpoint_role role) {
     for (const auto& e : p.endpoints) {
-        if (e.name == name && e.role == role && e.state == "active") {
+        if (e.name == name && e.role == role && e.state == ipc::inspect::endpoint_state::active) {
             return &e;
         }
     }
@@ -63,10 +63,10 @@ TEST(Telemetry, CountersMatchAKnownRun) {
     const auto p = self_telemetry();
     EXPECT_TRUE(p.alive);
     EXPECT_EQ(p.pid, ::getpid());
-    const auto* we = find(p, name, "writer");
-    const auto* re = find(p, name, "reader");
+    const auto* we = find(p, name, ipc::inspect::endpoint_role::writer);
+    const auto* re = find(p, name, ipc::inspect::endpoint_role::reader);
     ASSERT_TRUE(we && re);
-    EXPECT_EQ(we->kind, "ring");
+    EXPECT_EQ(we->kind, ipc::inspect::channel_kind::ring);
     EXPECT_EQ(we->region, "/libipc-ring-" + name);
     EXPECT_EQ(we->counters.sent, 15u);
     EXPECT_EQ(we->counters.bytes_out, 15u * 48);
@@ -93,7 +93,7 @@ TEST(Telemetry, WriterLearnsAReaderThatAttachesLater) {
     ASSERT_TRUE(r);
     ASSERT_TRUE(w->try_send(std::vector<std::byte>(8)));
     const auto p = self_telemetry();
-    const auto* we = find(p, name, "writer");
+    const auto* we = find(p, name, ipc::inspect::endpoint_role::writer);
     ASSERT_TRUE(we);
     EXPECT_EQ(we->peer_pid, ::getpid());
 }
@@ -109,7 +109,7 @@ TEST(Telemetry, ClosedEndpointKeepsItsCountersUntilReused) {
     bool seen = false;
     for (const auto& e : p.endpoints) {
         if (e.name == name) {
-            EXPECT_EQ(e.state, "closed");
+            EXPECT_EQ(e.state, ipc::inspect::endpoint_state::closed);
             EXPECT_EQ(e.counters.sent, 1u);
             seen = true;
         }
@@ -139,7 +139,7 @@ TEST(Telemetry, EndpointOptionTurnsCountingOff) {
     // Either this process has no telemetry segment at all, or it has no record for the ring.
     auto p = ipc::inspect::read_telemetry(ipc::telemetry::segment_object_name(::getpid()));
     if (p) {
-        EXPECT_EQ(find(*p, name, "writer"), nullptr);
+        EXPECT_EQ(find(*p, name, ipc::inspect::endpoint_role::writer), nullptr);
     } else {
         EXPECT_EQ(p.code(), ipc::errc::not_found);
     }
@@ -214,7 +214,7 @@ TEST(Inspect, StaleSegmentOfADeadProcessIsReported) {
     for (const auto& s : ipc::inspect::discover()) {
         if (s.name == "libipc-ring-" + name) {
             found = true;
-            EXPECT_EQ(s.kind, "ring");
+            EXPECT_EQ(s.kind, ipc::inspect::segment_kind::ring);
             EXPECT_TRUE(s.stale);
             EXPECT_TRUE(s.error.empty()) << s.error;
         }

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "channel/ring/ring_layout.hpp"
 #include "ipc/inspect.hpp"
-#include "ipc/layout/ring_layout.hpp"
 #include "ipc/layout/telemetry_layout.hpp"
 #include "ipc/process.hpp"
 #include "ipc/ring.hpp"

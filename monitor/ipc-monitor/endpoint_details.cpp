@@ -1,5 +1,7 @@
 #include "endpoint_details.hpp"
 
+#include "text.hpp"
+
 #include <QGroupBox>
 #include <QLabel>
 #include <QProgressBar>
@@ -17,10 +19,6 @@ namespace monitor {
 namespace {
 
 constexpr double window_s = 60;
-
-QString text(const std::string& s) {
-    return QString::fromStdString(s);
-}
 
 double us(std::uint64_t ns) {
     return static_cast<double>(ns) / 1000.0;
@@ -121,7 +119,7 @@ void endpoint_details::append(series_set& set, double t, double a, double b, dou
 
 void endpoint_details::show_nothing() {
     shown_key_.clear();
-    previous_buckets_.clear();
+    previous_.reset();
     title_->setText(tr("Select an endpoint"));
     counters_->clear();
     for (auto* s : {throughput_.first, throughput_.second, throughput_.third, latency_.first,
@@ -143,9 +141,10 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
         shown_key_ = key;
         first_taken_ns_ = s.taken_ns;
     }
-    title_->setText(tr("%1 — %2 %3 in %4 (pid %5)")
-                        .arg(text(e.name), text(e.kind), text(e.role), text(p.program))
-                        .arg(p.pid));
+    title_->setText(
+        tr("%1 — %2 %3 in %4 (pid %5)")
+            .arg(text(e.name), text(to_string(e.kind)), text(to_string(e.role)), text(p.program))
+            .arg(p.pid));
     show_counters(e, rates);
     const double t = static_cast<double>(s.taken_ns - first_taken_ns_) / 1e9;
     append(throughput_, t, rates.sent_per_s + rates.received_per_s,
@@ -156,26 +155,16 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
 }
 
 void endpoint_details::append_latency(double t, const ipc::inspect::endpoint_info& e) {
-    const auto& now = e.latency_buckets;
-    if (previous_buckets_.size() != now.size()) {
-        previous_buckets_ = now;  // the first refresh of this endpoint: nothing to compare
+    if (!previous_) {
+        previous_ = e;  // the first refresh of this endpoint: nothing to compare
         return;
     }
-    std::vector<std::uint64_t> recent(now.size(), 0);
-    std::uint64_t recent_max = 0;
-    for (std::size_t i = 0; i < now.size(); ++i) {
-        const auto before = previous_buckets_[i];
-        recent[i] = now[i] > before ? now[i] - before : 0;
-        if (recent[i] != 0) {
-            recent_max = std::min(ipc::histogram::upper_bound(i) - 1, e.latency.max_ns);
-        }
-    }
-    previous_buckets_ = now;
-    if (recent_max == 0) {
+    const auto recent = ipc::inspect::interval_latency(&*previous_, e);
+    previous_ = e;
+    if (recent.count == 0) {
         return;  // no new samples: no point, rather than a misleading one
     }
-    append(latency_, t, us(ipc::histogram::percentile(recent, 0.50, recent_max)),
-           us(ipc::histogram::percentile(recent, 0.99, recent_max)), us(recent_max));
+    append(latency_, t, us(recent.p50_ns), us(recent.p99_ns), us(recent.max_ns));
 }
 
 void endpoint_details::show_counters(const ipc::inspect::endpoint_info& e,

@@ -8,6 +8,7 @@
 #include <QtCharts/QChartView>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
+#include <optional>
 
 #include "ipc/inspect.hpp"
 
@@ -64,7 +65,7 @@ class endpoint_details : public QWidget {
     slot_grid* grid_ = nullptr;
     QString shown_key_;
     std::uint64_t first_taken_ns_ = 0;
-    std::vector<std::uint64_t> previous_buckets_;  // of the shown endpoint, last refresh
+    std::optional<ipc::inspect::endpoint_info> previous_;  // the shown endpoint, last refresh
 };
 
 }  // namespace monitor

@@ -1,5 +1,7 @@
 #include "endpoint_tree_model.hpp"
 
+#include "text.hpp"
+
 #include <QBrush>
 #include <QString>
 #include <algorithm>
@@ -19,10 +21,6 @@ bool same_process(const process_info& a, const process_info& b) {
 
 bool same_endpoint(const endpoint_info& a, const endpoint_info& b) {
     return a.index == b.index && a.generation == b.generation;
-}
-
-QString text(const std::string& s) {
-    return QString::fromStdString(s);
 }
 
 QString process_key(const process_info& p) {
@@ -249,11 +247,11 @@ QVariant endpoint_tree_model::endpoint_data(const process_node& p, const endpoin
         case col_pid:
             return sorting ? QVariant(p.info.pid) : QVariant(QString::number(p.info.pid));
         case col_kind:
-            return QString::fromStdString(e.info.kind);
+            return text(to_string(e.info.kind));
         case col_role:
-            return QString::fromStdString(e.info.role);
+            return text(to_string(e.info.role));
         case col_state:
-            return QString::fromStdString(e.info.state);
+            return text(to_string(e.info.state));
         case col_sent:
             return sorting ? QVariant(qulonglong(c.sent)) : QVariant(QString::number(c.sent));
         case col_received:

@@ -4,6 +4,8 @@
 #include <QPainter>
 #include <QToolTip>
 
+#include "text.hpp"
+
 namespace monitor {
 
 namespace {
@@ -13,7 +15,7 @@ constexpr int gap = 4;
 constexpr int legend_height = 22;
 
 QString state_shown(const ipc::inspect::slot_info& s) {
-    return s.abandoned ? QStringLiteral("abandoned") : QString::fromStdString(s.state);
+    return s.abandoned ? QStringLiteral("abandoned") : text(to_string(s.state));
 }
 
 }  // namespace

@@ -25,13 +25,13 @@ char slot_state_letter(const ipc::inspect::slot_info& slot) {
     if (slot.abandoned) {
         return 'x';
     }
-    if (slot.state == "free") {
+    if (slot.state == ipc::inspect::slot_state::free) {
         return '.';
     }
-    if (slot.state == "request_ready") {
+    if (slot.state == ipc::inspect::slot_state::request_ready) {
         return 'R';
     }
-    if (slot.state == "serving") {
+    if (slot.state == ipc::inspect::slot_state::serving) {
         return 'S';
     }
     return 'A';
@@ -57,7 +57,8 @@ void append_endpoints(std::string& out, const snapshot& s) {
         for (const auto& e : p.endpoints) {
             out += fmt::format(
                 "{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n", p.pid, e.name,
-                e.kind, e.role, e.state, e.counters.sent, e.counters.received, e.counters.dropped,
+                to_string(e.kind), to_string(e.role), to_string(e.state), e.counters.sent,
+                e.counters.received, e.counters.dropped,
                 e.latency.count == 0 ? "-" : units::format_duration_ns(e.latency.p99_ns));
         }
     }
@@ -104,7 +105,7 @@ void append_segments(std::string& out, const snapshot& s) {
     out += fmt::format("\nSEGMENTS\n{:<40} {:<10} {:>8} {:>10} {:<7} {}\n", "NAME", "KIND", "PID",
                        "SIZE", "STATUS", "ERROR");
     for (const auto& seg : s.segments) {
-        out += fmt::format("{:<40} {:<10} {:>8} {:>10} {:<7} {}\n", seg.name, seg.kind,
+        out += fmt::format("{:<40} {:<10} {:>8} {:>10} {:<7} {}\n", seg.name, to_string(seg.kind),
                            seg.creator_pid, units::format_bytes(static_cast<double>(seg.size)),
                            segment_status(seg), seg.error);
     }
@@ -134,7 +135,7 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
             continue;  // `ipcstat list` shows what dead processes left behind
         }
         for (const auto& e : p.endpoints) {
-            if (e.state != "active") {
+            if (e.state != ipc::inspect::endpoint_state::active) {
                 continue;
             }
             const endpoint_info* prev =
@@ -146,16 +147,20 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
             const bool has_rate = prev != nullptr && seconds > 0;
             const double msgs = r.sent_per_s + r.received_per_s;
             const double bytes = r.bytes_out_per_s + r.bytes_in_per_s;
-            const bool has_latency = e.latency.count != 0;
+            // Latency of this interval's samples, as the monitor shows it; the first table (no
+            // interval yet) shows everything since the endpoint opened.
+            const auto latency =
+                prev != nullptr ? ipc::inspect::interval_latency(prev, e) : e.latency;
+            const bool has_latency = latency.count != 0;
             out += fmt::format(
                 "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9}\n",
-                p.pid, e.name, e.role, e.counters.sent, e.counters.received,
+                p.pid, e.name, to_string(e.role), e.counters.sent, e.counters.received,
                 has_rate ? units::format_count(msgs) : "-",
                 has_rate ? units::format_bytes(bytes) : "-", e.counters.dropped,
                 e.counters.queue_depth,
-                has_latency ? units::format_duration_ns(e.latency.p50_ns) : "-",
-                has_latency ? units::format_duration_ns(e.latency.p99_ns) : "-",
-                has_latency ? units::format_duration_ns(e.latency.max_ns) : "-");
+                has_latency ? units::format_duration_ns(latency.p50_ns) : "-",
+                has_latency ? units::format_duration_ns(latency.p99_ns) : "-",
+                has_latency ? units::format_duration_ns(latency.max_ns) : "-");
         }
     }
     return out;

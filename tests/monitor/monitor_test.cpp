@@ -31,9 +31,9 @@ endpoint_info endpoint(std::uint32_t index, std::uint32_t generation, const std:
     endpoint_info e;
     e.index = index;
     e.generation = generation;
-    e.state = "active";
-    e.kind = "ring";
-    e.role = "writer";
+    e.state = ipc::inspect::endpoint_state::active;
+    e.kind = ipc::inspect::channel_kind::ring;
+    e.role = ipc::inspect::endpoint_role::writer;
     e.name = name;
     e.counters.sent = sent;
     return e;

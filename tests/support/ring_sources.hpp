@@ -22,6 +22,13 @@ namespace ipc::test {
 
 enum class region_source { named, inherited, received };
 
+// A second set of a ring's fds (for the other end), or an empty set when duplicating failed
+// (adopting it then fails with a clear error).
+inline ring_fds copy_of(const ring_fds& fds) {
+    auto copy = fds.duplicate();
+    return copy ? std::move(*copy) : ring_fds{};
+}
+
 inline const char* source_name(region_source s) {
     switch (s) {
         case region_source::named:
@@ -126,10 +133,7 @@ class ring_under_test {
         }
         return "";
     }
-    ring_fds own_fds() {
-        auto copy = fds_.duplicate();
-        return copy ? std::move(*copy) : ring_fds{};
-    }
+    ring_fds own_fds() const { return copy_of(fds_); }
 
     region_source source_;
     std::string name_;

@@ -29,9 +29,28 @@ const std::string& default_shm_dir();
 // not drive a terminal or forge a table row. Every string in a snapshot is printable already.
 std::string printable(std::string_view text);
 
+// What the snapshot's records are, as enums; only exporters and views turn them into text
+// (to_string), with the names docs/SNAPSHOT.md lists.
+enum class segment_kind : std::uint8_t { unknown, telemetry, ring, slots };
+enum class channel_kind : std::uint8_t { unknown, ring, slots, duplex, broker, stream };
+enum class endpoint_role : std::uint8_t { unknown, writer, reader, host, guest, server, client };
+enum class endpoint_state : std::uint8_t { active, closed };
+// An end of a ring or slots channel as its holder word says (invalid: an impossible value).
+enum class end_state : std::uint8_t { none, claiming, attached, closed, invalid };
+// free; request_ready (posted, not taken yet); serving (a worker took it); response_ready
+// (answered, the host has not read it yet).
+enum class slot_state : std::uint8_t { free, request_ready, serving, response_ready };
+
+std::string_view to_string(segment_kind k) noexcept;
+std::string_view to_string(channel_kind k) noexcept;
+std::string_view to_string(endpoint_role r) noexcept;
+std::string_view to_string(endpoint_state s) noexcept;
+std::string_view to_string(end_state s) noexcept;
+std::string_view to_string(slot_state s) noexcept;
+
 struct segment_entry {
     std::string name;  // printable object name without the leading '/', e.g. "libipc-ring-orders"
-    std::string kind;  // "telemetry", "ring", "slots", or "unknown"
+    segment_kind kind = segment_kind::unknown;
     std::int32_t creator_pid = 0;
     std::uint64_t size = 0;
     bool stale = false;  // no process that uses it is alive
@@ -52,9 +71,9 @@ struct latency_summary {
 struct endpoint_info {
     std::uint32_t index = 0;  // record index in the owner's table
     std::uint32_t generation = 0;
-    std::string state;  // "active" or "closed"
-    std::string kind;   // "ring", "slots", ...
-    std::string role;   // "writer", "reader", ...
+    endpoint_state state = endpoint_state::active;
+    channel_kind kind = channel_kind::unknown;
+    endpoint_role role = endpoint_role::unknown;
     std::string name;
     // Where the channel lives: "/libipc-ring-x" for a named segment, "memfd:<pid>/<fd>#<inode>"
     // for a memfd this process holds at that fd.
@@ -85,7 +104,7 @@ struct process_info {
 
 struct end_info {
     std::int32_t pid = 0;
-    std::string state;  // "none", "claiming", "attached", "closed" or "invalid"
+    end_state state = end_state::none;
     bool alive = false;
     bool sleeping = false;  // announced a futex sleep
 };
@@ -126,9 +145,7 @@ struct slot_counters {
 
 struct slot_info {
     std::uint32_t index = 0;
-    // "free", "request_ready" (posted, not taken yet), "serving" (a worker took it),
-    // "response_ready" (answered, the host has not read it yet)
-    std::string state;
+    slot_state state = slot_state::free;
     std::uint64_t request_id = 0;
     std::uint32_t request_length = 0;
     bool abandoned = false;  // a call gave up before its response; the slot waits for it
@@ -192,6 +209,14 @@ struct endpoint_rates {
 endpoint_rates rates(const endpoint_info& before, const endpoint_info& after,
                      std::uint64_t elapsed_ns) noexcept;
 
+// The latency of the samples `after` took since `before` (the same endpoint in an earlier
+// snapshot, or null for none): the histogram's growth between the two, summarised as
+// endpoint_info::latency is. What ipcstat watch and the monitor show per refresh, so a spike is
+// seen when it happens instead of being averaged into everything since the endpoint opened.
+// max_ns is the upper bound of the highest bucket that grew, capped at the record's maximum.
+// A record that was reused (other generation) counts from zero.
+latency_summary interval_latency(const endpoint_info* before, const endpoint_info& after);
+
 // Finds the same endpoint in another snapshot: same process (pid and start time, so a reused
 // pid never matches) and same record (index and generation).
 const endpoint_info* find_endpoint(const snapshot& s, const process_info& owner,
@@ -208,8 +233,10 @@ std::string to_prometheus(const snapshot& s);
 
 // What to keep of a snapshot. Empty fields match everything.
 struct snapshot_filter {
-    std::string name{};    // substring of the channel name (endpoints, rings, slots, segments)
-    std::string kind{};    // "ring", "slots", ... (endpoints, rings, slots, segments)
+    std::string name{};  // substring of the channel name (endpoints, rings, slots, segments)
+    // A kind by its name, "ring", "slots", "telemetry", ... (endpoints, rings, slots, segments):
+    // a command line's word, matched against to_string of each record's kind.
+    std::string kind{};
     std::int32_t pid = 0;  // owner process, or a pid attached to a ring or slots channel
 };
 // The snapshot with only what matches: processes keep the matching endpoints, and a process

@@ -24,17 +24,15 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ipc/clock.hpp"
-#include "ipc/detail/spsc_ring.hpp"
 #include "ipc/error.hpp"
 #include "ipc/fd.hpp"
-#include "ipc/mapping.hpp"
-#include "ipc/telemetry.hpp"
 #include "ipc/wait_strategy.hpp"
 
 namespace ipc {
@@ -82,68 +80,8 @@ struct message_view {
 };
 
 namespace detail {
-// The parts both ends share: the mapped segment, its name, who created it, telemetry.
-struct ring_attachment {
-    ring_attachment() noexcept = default;
-    ring_attachment(ring_attachment&& other) noexcept;
-    ring_attachment& operator=(ring_attachment&& other) noexcept;
-
-    unique_fd fd;
-    mapping map;
-    unique_fd data_ready;   // eventfd doorbell: the writer wakes the reader through it
-    unique_fd space_ready;  // eventfd doorbell: the reader wakes the writer through it
-    std::string object;
-    std::string name;
-    bool created = false;
-    bool keep_segment = false;
-    wait_strategy wait = wait_strategy::adaptive;
-    telemetry::endpoint counters;
-    error telemetry_error;  // why counters is empty although telemetry was wanted
-    layout::ring_control* control = nullptr;
-    // Validated once at attach; never re-read from the shared (untrusted) control block.
-    ring_geometry geometry{};
-    ring_start start{};  // validated indices the end starts from
-
-    // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once, removes
-    // the name when `remove_name` (and keep_segment is off), and unmaps.
-    void detach(layout::end_holder& mine, const layout::end_holder& peer, doorbell& peer_bell,
-                bool remove_name) noexcept;
-    // Whether the name still refers to this segment.
-    bool still_named() const noexcept;
-};
-
-// What both ends of a ring offer about the attachment itself.
-class ring_end_base {
-  public:
-    std::uint32_t max_message() const noexcept { return att_.geometry.max_message; }
-    std::uint64_t capacity() const noexcept { return att_.geometry.capacity; }
-    bool is_open() const noexcept { return att_.control != nullptr; }
-    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
-    const error& telemetry_error() const noexcept { return att_.telemetry_error; }
-
-  protected:
-    // Records the peer's pid in telemetry once it has attached (it may attach after us). Until
-    // then each call is one load of the peer's owner word; afterwards a compare.
-    void track_peer(const layout::end_holder& peer) noexcept;
-    // The peer check of a blocked call (wait_loop): ok, peer_closed or peer_gone. A peer that
-    // never attached is waited for only while the name still refers to this segment: once it is
-    // removed or replaced, nobody can attach any more (peer_gone). A dead peer is forgotten so a
-    // successor is tracked in its place.
-    error peer_check(const layout::end_holder& peer) noexcept;
-    // peer_check at most once per peer_check_interval of `now`; the last answer in between.
-    error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept;
-    // After a try found `nothing` (empty, queue_full): with the eventfd doorbell, arms `bell`
-    // and tries once more. A re-arm follows a ring, which may have been the peer's close: the
-    // peer is checked then too.
-    template <class Attempt, class Result>
-    Result arm_and_retry(doorbell& bell, const layout::end_holder& peer, Attempt&& attempt,
-                         Result nothing) noexcept;
-
-    ring_attachment att_;
-    std::int32_t peer_pid_ = 0;
-    std::uint64_t last_peer_check_ns_ = 0;
-    error peer_status_;
-};
+class ring_writer_end;
+class ring_reader_end;
 }  // namespace detail
 
 // What a process needs to take an end of a ring it did not open by name: the region (a sealed
@@ -164,12 +102,12 @@ struct ring_fds {
 // max_message, capacity and doorbell it was made with.
 result<ring_fds> create_memfd_ring(const ring_options& options = {});
 
-class ring_writer : public detail::ring_end_base {
+class ring_writer {
   public:
-    ring_writer() noexcept = default;
-    ring_writer(ring_writer&&) noexcept = default;
+    ring_writer() noexcept;
+    ring_writer(ring_writer&&) noexcept;
     ring_writer& operator=(ring_writer&& other) noexcept;
-    ~ring_writer() { close(); }
+    ~ring_writer();
 
     static result<ring_writer> open(std::string_view name, const ring_options& options = {});
     // The writer end of a ring handed to this process (create_memfd_ring). Only a memfd sealed
@@ -196,7 +134,7 @@ class ring_writer : public detail::ring_end_base {
     // arms it; the next try drains it. -1 with the futex doorbell. A reader killed without
     // closing does not make it readable: an event loop that must notice that checks
     // reader_alive() on a timer (duplex and broker watch the peer's pidfd or socket instead).
-    int wait_fd() const noexcept { return att_.space_ready.get(); }
+    int wait_fd() const noexcept;
 
     // True while a reader is attached and alive (a reader that never attached: false).
     bool reader_alive() const noexcept;
@@ -205,23 +143,25 @@ class ring_writer : public detail::ring_end_base {
     // many messages a reader that died or closed left unread (counted as dropped), else 0.
     std::uint64_t close() noexcept;
 
-  private:
-    static result<ring_writer> from(result<detail::ring_attachment> att,
-                                    const ring_options& options);
-    result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;
+    std::uint32_t max_message() const noexcept;
+    std::uint64_t capacity() const noexcept;
+    bool is_open() const noexcept;
+    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
+    error telemetry_error() const noexcept;
 
-    detail::spsc_producer producer_;
-    std::uint64_t last_commit_ns_ = 0;
-    std::size_t reserved_length_ = 0;
-    bool has_reservation_ = false;
+  private:
+    explicit ring_writer(std::unique_ptr<detail::ring_writer_end> end) noexcept;
+    static result<ring_writer> from(std::unique_ptr<detail::ring_writer_end> end);
+
+    std::unique_ptr<detail::ring_writer_end> end_;
 };
 
-class ring_reader : public detail::ring_end_base {
+class ring_reader {
   public:
-    ring_reader() noexcept = default;
-    ring_reader(ring_reader&&) noexcept = default;
+    ring_reader() noexcept;
+    ring_reader(ring_reader&&) noexcept;
     ring_reader& operator=(ring_reader&& other) noexcept;
-    ~ring_reader() { close(); }
+    ~ring_reader();
 
     static result<ring_reader> open(std::string_view name, const ring_options& options = {});
     // The reader end of a ring handed to this process (see ring_writer::adopt).
@@ -243,19 +183,22 @@ class ring_reader : public detail::ring_end_base {
     // that found nothing may find something (a message, or the writer's close). Each empty try
     // arms it and drains it, so read until empty, then wait. -1 with the futex doorbell. See
     // ring_writer::wait_fd for a peer killed without closing.
-    int wait_fd() const noexcept { return att_.data_ready.get(); }
+    int wait_fd() const noexcept;
 
     // True while a writer is attached and alive.
     bool writer_alive() const noexcept;
     void close() noexcept;
 
-  private:
-    static result<ring_reader> from(result<detail::ring_attachment> att,
-                                    const ring_options& options);
-    result<std::size_t> copy_out(const message_view& view, std::span<std::byte> buffer) noexcept;
+    std::uint32_t max_message() const noexcept;
+    std::uint64_t capacity() const noexcept;
+    bool is_open() const noexcept;
+    // ok, or why this end has no telemetry record although telemetry was on (e.g. table_full).
+    error telemetry_error() const noexcept;
 
-    detail::spsc_consumer consumer_;
-    bool holding_ = false;
+  private:
+    explicit ring_reader(std::unique_ptr<detail::ring_reader_end> end) noexcept;
+
+    std::unique_ptr<detail::ring_reader_end> end_;
 };
 
 }  // namespace ipc

@@ -1,0 +1,156 @@
+#pragma once
+// One end of a ring over any region (internal). ring_writer and ring_reader hold one of these
+// behind an opaque pointer; duplex and broker channels use the same ends over their memfds.
+//
+// An attachment is what the openers (ring_attach.cpp) hand over: the mapped region, where it
+// came from (a name, or nothing for an adopted memfd), the doorbell fds, the validated geometry
+// and start indices, and telemetry. The ends add the waiting, drop counting, liveness checks and
+// counters, the same whatever the region's source.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "channel/ring/ring_layout.hpp"
+#include "channel/ring/spsc_ring.hpp"
+#include "ipc/error.hpp"
+#include "ipc/fd.hpp"
+#include "ipc/mapping.hpp"
+#include "ipc/ring.hpp"
+#include "ipc/telemetry.hpp"
+#include "ipc/wait_strategy.hpp"
+
+namespace ipc::detail {
+
+inline constexpr std::uint64_t ring_peer_check_ns =
+    std::chrono::nanoseconds(peer_check_interval).count();
+
+struct ring_attachment {
+    ring_attachment() noexcept = default;
+    ring_attachment(ring_attachment&& other) noexcept;
+    ring_attachment& operator=(ring_attachment&& other) noexcept;
+
+    unique_fd fd;
+    mapping map;
+    unique_fd data_ready;   // eventfd doorbell: the writer wakes the reader through it
+    unique_fd space_ready;  // eventfd doorbell: the reader wakes the writer through it
+    std::string object;     // the shm object name; empty for an adopted region
+    std::string name;
+    bool created = false;
+    bool keep_segment = false;
+    wait_strategy wait = wait_strategy::adaptive;
+    telemetry::endpoint counters;
+    error telemetry_error;  // why counters is empty although telemetry was wanted
+    layout::ring_control* control = nullptr;
+    std::byte* data = nullptr;
+    // Validated once at attach; never re-read from the shared (untrusted) control block.
+    ring_geometry geometry{};
+    ring_start start{};  // validated indices the end starts from
+
+    // Marks `mine` closed, rings the peer's doorbell so a sleeping peer notices at once, removes
+    // the name when `remove_name` (and keep_segment is off), and unmaps.
+    void detach(layout::end_holder& mine, const layout::end_holder& peer, doorbell& peer_bell,
+                bool remove_name) noexcept;
+    // Whether the name still refers to this segment (always, for an adopted region).
+    bool still_named() const noexcept;
+};
+
+// The openers (ring_attach.cpp): the named segment, created or attached, or a handed-over
+// region; either way with `writer`'s end claimed and telemetry registered.
+result<ring_attachment> attach_named_ring(std::string_view name, const ring_options& o,
+                                          bool writer);
+result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ring_options& o,
+                                   bool writer);
+
+// What both ends do about the attachment and the peer.
+class ring_end {
+  public:
+    explicit ring_end(ring_attachment att) noexcept : att_(std::move(att)) {}
+    ring_end(const ring_end&) = delete;
+    ring_end& operator=(const ring_end&) = delete;
+
+    const ring_geometry& geometry() const noexcept { return att_.geometry; }
+    bool is_open() const noexcept { return att_.control != nullptr; }
+    const error& telemetry_error() const noexcept { return att_.telemetry_error; }
+
+  protected:
+    // Records the peer's pid in telemetry once it has attached (it may attach after us). Until
+    // then each call is one load of the peer's owner word; afterwards a compare.
+    void track_peer(const layout::end_holder& peer) noexcept;
+    // The peer check of a blocked call (wait_loop): ok, peer_closed or peer_gone. A peer that
+    // never attached is waited for only while the name still refers to this segment: once it is
+    // removed or replaced, nobody can attach any more (peer_gone). A dead peer is forgotten so a
+    // successor is tracked in its place.
+    error peer_check(const layout::end_holder& peer) noexcept;
+    // peer_check at most once per peer_check_interval of `now`; the last answer in between.
+    error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept;
+    // After a try found `nothing` (empty, queue_full): with the eventfd doorbell, arms `bell`
+    // and tries once more. A re-arm follows a ring, which may have been the peer's close: the
+    // peer is checked then too.
+    template <class Attempt, class Result>
+    Result arm_and_retry(doorbell& bell, const layout::end_holder& peer, Attempt&& attempt,
+                         Result nothing) noexcept;
+
+    ring_attachment att_;
+    std::int32_t peer_pid_ = 0;
+    std::uint64_t last_peer_check_ns_ = 0;
+    error peer_status_;
+};
+
+class ring_writer_end : public ring_end {
+  public:
+    explicit ring_writer_end(ring_attachment att, const ring_options& o) noexcept;
+    // recover() of the producer: corrupt when the published indices cannot be reconciled.
+    result<void> start() noexcept;
+
+    result<std::span<std::byte>> reserve_until(std::size_t length, const deadline& until) noexcept;
+    result<void> commit(std::size_t length) noexcept;
+    result<void> send(std::span<const std::byte> message, const deadline& until) noexcept;
+    bool reader_alive() const noexcept;
+    int wait_fd() const noexcept { return att_.space_ready.get(); }
+    std::uint64_t close() noexcept;
+
+  private:
+    spsc_producer producer_;
+    std::uint64_t last_commit_ns_ = 0;
+};
+
+class ring_reader_end : public ring_end {
+  public:
+    explicit ring_reader_end(ring_attachment att, const ring_options& o) noexcept;
+
+    result<message_view> read(const deadline& until) noexcept;
+    void release() noexcept;
+    result<std::size_t> receive(std::span<std::byte> buffer, const deadline& until) noexcept;
+    bool writer_alive() const noexcept;
+    int wait_fd() const noexcept { return att_.data_ready.get(); }
+    void close() noexcept;
+
+  private:
+    spsc_consumer consumer_;
+    bool holding_ = false;
+};
+
+// Whether an end announces sleeps often enough that membarrier would cost more than it saves
+// (handshake.hpp): a blocking waiter sleeps on every wait; an eventfd end arms on every wait
+// that an event loop makes.
+inline bool sleeps_often(const ring_options& o) noexcept {
+    return o.wait == wait_strategy::blocking || o.doorbell == doorbell_kind::eventfd;
+}
+
+template <class Attempt, class Result>
+Result ring_end::arm_and_retry(doorbell& bell, const layout::end_holder& peer, Attempt&& attempt,
+                               Result nothing) noexcept {
+    if (bell.event_fd() < 0 || !bell.arm()) {
+        return nothing;
+    }
+    auto r = attempt();
+    if (r.code() == nothing.code()) {
+        last_peer_check_ns_ = monotonic_ns();
+        peer_status_ = peer_check(peer);
+    }
+    return r;
+}
+
+}  // namespace ipc::detail

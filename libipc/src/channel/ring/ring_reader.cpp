@@ -1,0 +1,203 @@
+// The reader end of a ring, over any region: reads (zero-copy or copying), latency, the
+// writer's liveness, close.
+
+#include <cstring>
+
+#include "channel/ring/ring_end.hpp"
+#include "sync/end_holder.hpp"
+#include "sync/wait_loop.hpp"
+
+namespace ipc {
+
+namespace detail {
+
+ring_reader_end::ring_reader_end(ring_attachment att, const ring_options& o) noexcept
+    : ring_end(std::move(att)), consumer_(att_.control, att_.data, att_.geometry, att_.start) {
+    consumer_.data_bell().use_eventfd(att_.data_ready.get());
+    consumer_.space_bell().use_eventfd(att_.space_ready.get());
+    consumer_.data_bell().publish_sleep_mode(sleeps_often(o));
+    track_peer(att_.control->writer);
+}
+
+result<message_view> ring_reader_end::read(const deadline& until) noexcept {
+    if (att_.control == nullptr) {
+        return error{errc::closed, "the ring reader is closed"};
+    }
+    auto attempt = [&] { return consumer_.try_peek(); };
+    auto record = attempt();
+    if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
+        record = wait_loop(att_.wait, until, ring_peer_check_ns, errc::empty, attempt,
+                           consumer_.data_bell(), [&] { return peer_check(att_.control->writer); });
+    }
+    if (record.code() == errc::empty) {
+        record =
+            arm_and_retry(consumer_.data_bell(), att_.control->writer, attempt, std::move(record));
+    }
+    if (record.code() == errc::empty) {
+        // Even a reader that only polls learns that the writer closed or died, once it has
+        // received everything the writer sent.
+        if (const error writer = peer_check_due(att_.control->writer, monotonic_ns());
+            writer.code() != errc::ok) {
+            record = attempt();
+            if (record.code() == errc::empty) {
+                return writer;
+            }
+        }
+    }
+    if (!record) {
+        if (record.code() == errc::corrupt) {
+            att_.counters.on_failed();
+        }
+        return record.error_value();
+    }
+    if (!holding_) {
+        holding_ = true;
+        if (att_.counters.active()) {
+            const std::uint64_t now = monotonic_ns();
+            const std::uint64_t latency = now > record->send_ns ? now - record->send_ns : 0;
+            att_.counters.on_received(record->length, now, latency);
+            track_peer(att_.control->writer);
+            att_.counters.set_queue_depth(consumer_.depth_messages());
+        }
+    }
+    return message_view{{record->data, record->length}, record->send_ns};
+}
+
+void ring_reader_end::release() noexcept {
+    if (att_.control != nullptr && holding_) {
+        holding_ = false;
+        consumer_.release();
+    }
+}
+
+result<std::size_t> ring_reader_end::receive(std::span<std::byte> buffer,
+                                             const deadline& until) noexcept {
+    auto view = read(until);
+    if (!view) {
+        return view.error_value();
+    }
+    if (buffer.size() < view->payload.size()) {
+        return error{errc::invalid_argument, "receive buffer is smaller than the message"};
+    }
+    if (!view->payload.empty()) {
+        std::memcpy(buffer.data(), view->payload.data(), view->payload.size());
+    }
+    release();
+    return view->payload.size();
+}
+
+bool ring_reader_end::writer_alive() const noexcept {
+    return att_.control != nullptr && end_pid(att_.control->writer) != 0 &&
+           end_alive(att_.control->writer);
+}
+
+void ring_reader_end::close() noexcept {
+    if (att_.control != nullptr) {
+        layout::ring_control& c = *att_.control;
+        // The last end out removes the name: the creator, or the reader of a ring whose writer
+        // closed or died after leaving messages for it.
+        const bool writer_done =
+            !end_unattached(c.writer) && peer_status(c.writer).code() != errc::ok;
+        att_.detach(c.reader, c.writer, consumer_.space_bell(), att_.created || writer_done);
+        holding_ = false;
+    }
+}
+
+}  // namespace detail
+
+// ---- the public reader: an opaque handle on its end ----
+
+namespace {
+const error reader_closed{errc::closed, "the ring reader is closed"};
+}  // namespace
+
+ring_reader::ring_reader() noexcept = default;
+ring_reader::ring_reader(ring_reader&&) noexcept = default;
+ring_reader::ring_reader(std::unique_ptr<detail::ring_reader_end> end) noexcept
+    : end_(std::move(end)) {}
+
+ring_reader& ring_reader::operator=(ring_reader&& other) noexcept {
+    if (this != &other) {
+        close();
+        end_ = std::move(other.end_);
+    }
+    return *this;
+}
+
+ring_reader::~ring_reader() {
+    close();
+}
+
+result<ring_reader> ring_reader::open(std::string_view name, const ring_options& options) {
+    auto att = detail::attach_named_ring(name, options, false);
+    if (!att) {
+        return att.error_value();
+    }
+    return ring_reader(std::make_unique<detail::ring_reader_end>(std::move(*att), options));
+}
+
+result<ring_reader> ring_reader::adopt(std::string_view name, ring_fds fds,
+                                       const ring_options& options) {
+    auto att = detail::adopt_ring(name, std::move(fds), options, false);
+    if (!att) {
+        return att.error_value();
+    }
+    return ring_reader(std::make_unique<detail::ring_reader_end>(std::move(*att), options));
+}
+
+result<message_view> ring_reader::try_read() noexcept {
+    return end_ ? end_->read(deadline(std::chrono::nanoseconds::zero()))
+                : result<message_view>(reader_closed);
+}
+
+result<message_view> ring_reader::read(std::chrono::nanoseconds timeout) noexcept {
+    return end_ ? end_->read(deadline(timeout)) : result<message_view>(reader_closed);
+}
+
+void ring_reader::release() noexcept {
+    if (end_) {
+        end_->release();
+    }
+}
+
+result<std::size_t> ring_reader::try_receive(std::span<std::byte> buffer) noexcept {
+    return end_ ? end_->receive(buffer, deadline(std::chrono::nanoseconds::zero()))
+                : result<std::size_t>(reader_closed);
+}
+
+result<std::size_t> ring_reader::receive(std::span<std::byte> buffer,
+                                         std::chrono::nanoseconds timeout) noexcept {
+    return end_ ? end_->receive(buffer, deadline(timeout)) : result<std::size_t>(reader_closed);
+}
+
+int ring_reader::wait_fd() const noexcept {
+    return end_ ? end_->wait_fd() : -1;
+}
+
+bool ring_reader::writer_alive() const noexcept {
+    return end_ && end_->writer_alive();
+}
+
+void ring_reader::close() noexcept {
+    if (end_) {
+        end_->close();
+    }
+}
+
+std::uint32_t ring_reader::max_message() const noexcept {
+    return end_ ? end_->geometry().max_message : 0;
+}
+
+std::uint64_t ring_reader::capacity() const noexcept {
+    return end_ ? end_->geometry().capacity : 0;
+}
+
+bool ring_reader::is_open() const noexcept {
+    return end_ && end_->is_open();
+}
+
+error ring_reader::telemetry_error() const noexcept {
+    return end_ ? end_->telemetry_error() : error{};
+}
+
+}  // namespace ipc

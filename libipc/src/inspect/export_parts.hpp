@@ -1,0 +1,51 @@
+#pragma once
+// What the kinds' exporters share (internal): JSON pieces common to several kinds, and the
+// Prometheus text format's metric families.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ipc/inspect.hpp"
+
+namespace ipc::inspect::detail {
+
+// ---- JSON (docs/SNAPSHOT.md) ----
+
+// `counts`: samples per log-linear bucket (ipc/histogram.hpp).
+nlohmann::json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts);
+nlohmann::json end_json(const end_info& e);
+
+// ---- Prometheus text exposition format 0.0.4 ----
+
+struct label {
+    const char* key;
+    std::string value;
+};
+
+// ns as seconds, the format's unit.
+std::string seconds(double ns);
+
+// One metric family: its HELP and TYPE lines, then its samples; nothing when it has none.
+class family {
+  public:
+    family(std::string name, const char* type, const char* help);
+
+    void add(const std::vector<label>& labels, const std::string& value, const char* suffix = "");
+    void add(const std::vector<label>& labels, std::uint64_t value) {
+        add(labels, std::to_string(value));
+    }
+    // A histogram from log-linear ns buckets, with a sum in ns.
+    void add_histogram(std::vector<label> labels, const std::vector<std::uint64_t>& buckets,
+                       std::uint64_t sum_ns);
+    std::string text() const { return empty_ ? std::string() : text_; }
+
+  private:
+    std::string name_;
+    std::string text_;
+    bool empty_ = true;
+};
+
+}  // namespace ipc::inspect::detail

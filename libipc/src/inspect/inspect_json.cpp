@@ -1,0 +1,60 @@
+// The snapshot as one JSON document (docs/SNAPSHOT.md): each kind writes its own array
+// (kind_*.cpp); the pieces several kinds share, and the segments' array, are here.
+
+#include <nlohmann/json.hpp>
+
+#include "inspect/export_parts.hpp"
+#include "inspect/kinds.hpp"
+#include "ipc/histogram.hpp"
+
+namespace ipc::inspect {
+
+using nlohmann::json;
+
+namespace detail {
+
+json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts) {
+    json buckets = json::array();
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (counts[i] != 0) {
+            // The last bucket is unbounded: null, like Prometheus' +Inf.
+            json le = i + 1 < counts.size() ? json(histogram::upper_bound(i) - 1) : json(nullptr);
+            buckets.push_back({{"le_ns", le}, {"count", counts[i]}});
+        }
+    }
+    return {{"count", l.count},   {"mean_ns", l.mean_ns}, {"p50_ns", l.p50_ns},
+            {"p90_ns", l.p90_ns}, {"p99_ns", l.p99_ns},   {"max_ns", l.max_ns},
+            {"buckets", buckets}};
+}
+
+json end_json(const end_info& e) {
+    return {{"pid", e.pid},
+            {"state", to_string(e.state)},
+            {"alive", e.alive},
+            {"sleeping", e.sleeping}};
+}
+
+}  // namespace detail
+
+std::string to_json(const snapshot& s, bool pretty) {
+    json doc = {{"schema", "libipc.snapshot/1"},
+                {"taken_ns", s.taken_ns},
+                {"taken_realtime_ns", s.taken_realtime_ns}};
+    for (const auto* k : detail::kinds()) {
+        doc[k->json_key] = k->json(s);
+    }
+    json segments = json::array();
+    for (const auto& seg : s.segments) {
+        segments.push_back({{"name", seg.name},
+                            {"kind", to_string(seg.kind)},
+                            {"creator_pid", seg.creator_pid},
+                            {"size", seg.size},
+                            {"stale", seg.stale},
+                            {"error", seg.error}});
+    }
+    doc["segments"] = std::move(segments);
+    // Names come from untrusted segments: replace invalid UTF-8 rather than throw.
+    return doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace ipc::inspect

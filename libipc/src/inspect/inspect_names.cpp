@@ -1,0 +1,93 @@
+// The names of the snapshot's enums, as exporters and views print them (docs/SNAPSHOT.md).
+
+#include "ipc/inspect.hpp"
+
+namespace ipc::inspect {
+
+std::string_view to_string(segment_kind k) noexcept {
+    switch (k) {
+        case segment_kind::telemetry:
+            return "telemetry";
+        case segment_kind::ring:
+            return "ring";
+        case segment_kind::slots:
+            return "slots";
+        case segment_kind::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+std::string_view to_string(channel_kind k) noexcept {
+    switch (k) {
+        case channel_kind::ring:
+            return "ring";
+        case channel_kind::slots:
+            return "slots";
+        case channel_kind::duplex:
+            return "duplex";
+        case channel_kind::broker:
+            return "broker";
+        case channel_kind::stream:
+            return "stream";
+        case channel_kind::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+std::string_view to_string(endpoint_role r) noexcept {
+    switch (r) {
+        case endpoint_role::writer:
+            return "writer";
+        case endpoint_role::reader:
+            return "reader";
+        case endpoint_role::host:
+            return "host";
+        case endpoint_role::guest:
+            return "guest";
+        case endpoint_role::server:
+            return "server";
+        case endpoint_role::client:
+            return "client";
+        case endpoint_role::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+std::string_view to_string(endpoint_state s) noexcept {
+    return s == endpoint_state::active ? "active" : "closed";
+}
+
+std::string_view to_string(end_state s) noexcept {
+    switch (s) {
+        case end_state::none:
+            return "none";
+        case end_state::claiming:
+            return "claiming";
+        case end_state::attached:
+            return "attached";
+        case end_state::closed:
+            return "closed";
+        case end_state::invalid:
+            break;
+    }
+    return "invalid";
+}
+
+std::string_view to_string(slot_state s) noexcept {
+    switch (s) {
+        case slot_state::free:
+            return "free";
+        case slot_state::request_ready:
+            return "request_ready";
+        case slot_state::serving:
+            return "serving";
+        case slot_state::response_ready:
+            return "response_ready";
+    }
+    return "free";
+}
+
+}  // namespace ipc::inspect

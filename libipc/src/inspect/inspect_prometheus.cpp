@@ -1,0 +1,124 @@
+// A snapshot in the Prometheus text exposition format (0.0.4): every sample of a metric family
+// follows its HELP and TYPE lines; names are snake_case with unit suffixes (_total, _bytes,
+// _seconds); label values are escaped; latency histograms use fixed power-of-two buckets. Each
+// kind writes its own families (kind_*.cpp); the segments' are here.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "inspect/export_parts.hpp"
+#include "inspect/kinds.hpp"
+#include "ipc/histogram.hpp"
+
+namespace ipc::inspect {
+
+namespace detail {
+
+namespace {
+
+// Histogram bucket bounds: le = 2^e - 1 ns for e = 8 .. 36 (255 ns .. ~69 s). The log-linear
+// buckets of ipc/histogram.hpp split exactly at powers of two, and samples are whole
+// nanoseconds, so "at most 2^e - 1" is exactly the samples below 2^e.
+constexpr unsigned first_bound_exponent = 8;
+
+std::string escape(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string label_set(const std::vector<label>& labels) {
+    std::string out = "{";
+    for (const auto& l : labels) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        out += std::string(l.key) + "=\"" + escape(l.value) + '"';
+    }
+    return out + "}";
+}
+
+}  // namespace
+
+std::string seconds(double ns) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.12g", ns / 1e9);
+    return buf;
+}
+
+family::family(std::string name, const char* type, const char* help)
+    : name_(std::move(name)),
+      text_("# HELP " + name_ + ' ' + help + "\n# TYPE " + name_ + ' ' + type + '\n') {}
+
+void family::add(const std::vector<label>& labels, const std::string& value, const char* suffix) {
+    text_ += name_ + suffix + label_set(labels) + ' ' + value + '\n';
+    empty_ = false;
+}
+
+void family::add_histogram(std::vector<label> labels, const std::vector<std::uint64_t>& buckets,
+                           std::uint64_t sum_ns) {
+    std::uint64_t cumulative = 0;
+    std::size_t fine = 0;
+    for (unsigned e = first_bound_exponent; e <= histogram::max_exponent; ++e) {
+        const std::uint64_t bound = std::uint64_t{1} << e;
+        for (; fine < buckets.size() && histogram::upper_bound(fine) <= bound; ++fine) {
+            cumulative = histogram::saturating_add(cumulative, buckets[fine]);
+        }
+        labels.push_back({"le", seconds(static_cast<double>(bound - 1))});
+        add(labels, std::to_string(cumulative), "_bucket");
+        labels.pop_back();
+    }
+    std::uint64_t count = cumulative;
+    for (; fine < buckets.size(); ++fine) {
+        count = histogram::saturating_add(count, buckets[fine]);
+    }
+    labels.push_back({"le", "+Inf"});
+    add(labels, std::to_string(count), "_bucket");
+    labels.pop_back();
+    add(labels, seconds(static_cast<double>(sum_ns)), "_sum");
+    add(labels, std::to_string(count), "_count");
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::family;
+using detail::label;
+
+std::string segment_metrics(const snapshot& s) {
+    family size("libipc_segment_size_bytes", "gauge", "Size of the shared-memory object.");
+    family stale("libipc_segment_stale", "gauge", "1 when no process that uses it is alive.");
+    family broken("libipc_segment_error", "gauge", "1 when the segment failed validation.");
+    for (const auto& seg : s.segments) {
+        const std::vector<label> l = {{"segment", seg.name},
+                                      {"kind", std::string(to_string(seg.kind))}};
+        size.add(l, seg.size);
+        stale.add(l, seg.stale ? 1 : 0);
+        broken.add(l, seg.error.empty() ? 0 : 1);
+    }
+    return size.text() + stale.text() + broken.text();
+}
+
+}  // namespace
+
+std::string to_prometheus(const snapshot& s) {
+    std::string out;
+    for (const auto* k : detail::kinds()) {
+        out += k->prometheus(s);
+    }
+    return out + segment_metrics(s);
+}
+
+}  // namespace ipc::inspect

@@ -1,0 +1,47 @@
+#pragma once
+// Each segment kind's parts in one place (internal): how much of a segment an observer copies,
+// its decoder, what it adds to a snapshot afterwards, and its JSON and Prometheus parts. The
+// scan and the exporters go through kinds(), so a new kind is a file of its own (kind_*.cpp)
+// and one line in kinds.cpp.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "inspect/inspect_support.hpp"
+#include "ipc/inspect.hpp"
+#include "ipc/layout/segment_header.hpp"
+
+namespace ipc::inspect::detail {
+
+struct kind_parts {
+    layout::segment_kind layout_kind;  // the common header's kind
+    segment_kind kind;
+    std::uint64_t prefix;  // bytes an observer copies before decoding (nothing past them is read)
+    // Decodes a copy whose header names this kind, adds what it found to `sink` (unless null),
+    // and returns whether the segment is stale (no process that uses it is alive), or why the
+    // copy cannot be decoded.
+    result<bool> (*decode)(segment_copy& copy, const std::string& object, snapshot* sink);
+    // Whether an end recorded in a copy that failed to decode is alive (kept, not stale).
+    bool (*any_end_alive)(const segment_copy& copy);
+    // What the kind adds once every segment was decoded (null: nothing).
+    void (*complete)(snapshot& s);
+    // Its array in the JSON document, under json_key.
+    const char* json_key;
+    nlohmann::json (*json)(const snapshot& s);
+    // Its Prometheus metric families.
+    std::string (*prometheus)(const snapshot& s);
+};
+
+const kind_parts& telemetry_parts();  // kind_telemetry.cpp: processes and their endpoints
+const kind_parts& ring_parts();       // kind_ring.cpp
+const kind_parts& slots_parts();      // kind_slots.cpp
+
+// Every kind, in the order the exporters write them.
+const std::vector<const kind_parts*>& kinds();
+// The parts for a common header's kind, or null for a kind this observer does not know.
+const kind_parts* kind_for(std::uint16_t layout_kind);
+
+}  // namespace ipc::inspect::detail

@@ -1,0 +1,114 @@
+#include "sync/doorbell.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+
+#include "ipc/detail/atomic.hpp"
+#include "ipc/futex.hpp"
+#include "sync/handshake.hpp"
+
+namespace ipc::detail {
+
+using std::memory_order_acquire;
+using std::memory_order_relaxed;
+using std::memory_order_release;
+
+namespace {
+
+// Resets an eventfd's count (non-blocking: nothing to reset is not an error).
+void drain(int fd) noexcept {
+    std::uint64_t count = 0;
+    while (::read(fd, &count, sizeof count) < 0 && errno == EINTR) {
+    }
+}
+
+void poll_readable(int fd, std::uint64_t timeout_ns) noexcept {
+    pollfd p{fd, POLLIN, 0};
+    const timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000u),
+                      static_cast<long>(timeout_ns % 1'000'000'000u)};
+    (void)::ppoll(&p, 1, &ts, nullptr);  // EINTR: the caller's loop re-checks and sleeps again
+}
+
+}  // namespace
+
+void doorbell::publish_sleep_mode(bool sleeps_often) noexcept {
+    uses_membarrier_ = !sleeps_often && asymmetric_fences_available();
+    store(*uses_membarrier_word_, std::uint32_t{uses_membarrier_ ? 1u : 0u}, memory_order_relaxed);
+    // A waker that still reads a previous holder's 1 would skip its fence: the membarrier makes
+    // it see our 0 before we first sleep. Without membarrier we cannot be sure, so cap sleeps.
+    wakeups_reliable_ = heavy_fence() || uses_membarrier_;
+}
+
+std::uint32_t doorbell::announce() noexcept {
+    const std::uint32_t seq = load(*seq_, memory_order_acquire);
+    store(*sleeping_, std::uint32_t{1}, memory_order_relaxed);
+    if (uses_membarrier_) {
+        // The waker may skip its fence: membarrier makes its CPU execute one for it.
+        wakeups_reliable_ = heavy_fence();
+    } else {
+        std::atomic_thread_fence(std::memory_order_seq_cst);  // the waker fences too
+    }
+    return seq;
+}
+
+void doorbell::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
+    const std::uint64_t slice =
+        wakeups_reliable_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns);
+    if (event_fd_ < 0) {
+        (void)futex::wait(seq_, seq, slice);
+        return;
+    }
+    poll_readable(event_fd_, slice);
+    drain(event_fd_);
+}
+
+void doorbell::end() noexcept {
+    store(*sleeping_, std::uint32_t{0}, memory_order_relaxed);
+    armed_ = false;
+}
+
+bool doorbell::arm() noexcept {
+    // Still 1: nobody rang since our announcement and re-check, and a waker that publishes now
+    // sees the flag (the Dekker pair), so the eventfd will become readable.
+    if (armed_ && load(*sleeping_, memory_order_relaxed) != 0) {
+        return false;
+    }
+    if (event_fd_ >= 0) {
+        drain(event_fd_);  // before announcing: a ring after the announcement must stay set
+    }
+    (void)announce();
+    armed_ = true;
+    return true;
+}
+
+bool doorbell::sleeper_waiting() const noexcept {
+    light_fence(load(*uses_membarrier_word_, memory_order_relaxed) == 0);
+    return load(*sleeping_, memory_order_relaxed) != 0;
+}
+
+void doorbell::ring() noexcept {
+    if (exchange(*sleeping_, std::uint32_t{0}, memory_order_relaxed) != 0) {
+        ring_always();
+    }
+}
+
+void doorbell::ring_always() noexcept {
+    if (event_fd_ >= 0) {
+        // Cleared first so that an armed sleeper re-arms (and re-checks) instead of trusting its
+        // standing announcement.
+        store(*sleeping_, std::uint32_t{0}, memory_order_relaxed);
+        const std::uint64_t one = 1;
+        while (::write(event_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+        }
+        return;
+    }
+    fetch_add(*seq_, std::uint32_t{1}, memory_order_release);
+    futex::wake(seq_, 1);
+}
+
+}  // namespace ipc::detail
