@@ -8,7 +8,7 @@
 
 #include "ipc/ring.hpp"
 #include "pacer.hpp"
-#include "process.hpp"
+#include "child_control.hpp"
 
 namespace demo {
 

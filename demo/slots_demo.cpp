@@ -12,7 +12,7 @@
 
 #include "ipc/slots.hpp"
 #include "pacer.hpp"
-#include "process.hpp"
+#include "child_control.hpp"
 
 namespace demo {
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ipc/histogram.hpp"
 #include "ipc/inspect.hpp"
 #include "ipc/layout/segment_header.hpp"
 #include "ipc/ring.hpp"
@@ -190,6 +191,37 @@ TEST(Export, PrometheusEscapesLabelValues) {
     EXPECT_NE(text.find(R"(program="a\"b\\c\nd")"), std::string::npos) << text;
     const auto samples = parse_prometheus(text);
     ASSERT_FALSE(samples.empty());
+}
+
+// ipcstat watch and the monitor show the latency of each interval: only the samples taken
+// between two snapshots, not everything since the endpoint opened.
+TEST(IntervalLatency, CountsOnlyTheSamplesTakenBetweenTwoSnapshots) {
+    ipc::inspect::endpoint_info before;
+    before.latency_buckets.assign(ipc::histogram::bucket_count, 0);
+    before.latency_buckets[ipc::histogram::bucket_of(100)] = 5;
+    before.counters.latency_count = 5;
+    before.counters.latency_sum_ns = 500;
+    ipc::inspect::endpoint_info after = before;
+    after.latency_buckets[ipc::histogram::bucket_of(100)] = 7;
+    after.latency_buckets[ipc::histogram::bucket_of(50'000)] = 3;
+    after.counters.latency_count = 10;
+    after.counters.latency_sum_ns = 500 + 2 * 100 + 3 * 50'000;
+    after.latency.max_ns = 1'000'000;  // a sample before the interval; not this interval's
+    after.latency.p50_ns = ipc::histogram::percentile(after.latency_buckets, 0.5, 1'000'000);
+    const auto recent = ipc::inspect::interval_latency(&before, after);
+    EXPECT_EQ(recent.count, 5u);
+    EXPECT_EQ(recent.mean_ns, (2 * 100 + 3 * 50'000) / 5u);
+    EXPECT_EQ(recent.max_ns, ipc::histogram::upper_bound(ipc::histogram::bucket_of(50'000)) - 1);
+    // Three of this interval's five samples were slow, though seven of all ten were fast.
+    EXPECT_GE(recent.p50_ns, 50'000u);
+    EXPECT_LT(after.latency.p50_ns, 50'000u);
+    // Nothing new: no samples, rather than the old ones again.
+    EXPECT_EQ(ipc::inspect::interval_latency(&after, after).count, 0u);
+    // A record that was reused counts from zero; so does the first snapshot.
+    ipc::inspect::endpoint_info reused = after;
+    reused.generation = before.generation + 1;
+    EXPECT_EQ(ipc::inspect::interval_latency(&before, reused).count, 10u);
+    EXPECT_EQ(ipc::inspect::interval_latency(nullptr, after).count, 10u);
 }
 
 TEST(Filter, KeepsWhatMatchesNameKindAndPid) {

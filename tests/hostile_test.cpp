@@ -14,6 +14,7 @@
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
+#include "support/copy_of.hpp"
 #include "support/names.hpp"
 #include "support/random_segment.hpp"
 #include "support/tamper.hpp"
@@ -23,6 +24,7 @@ namespace {
 using ipc::errc;
 using namespace std::chrono_literals;
 
+using ipc::test::copy_of;
 using ipc::test::tamper;
 
 ipc::layout::ring_segment& ring_of(tamper& t) {
@@ -36,15 +38,22 @@ ipc::ring_options quick() {
     return o;
 }
 
-class HostileRing : public ::testing::Test {
+// Every case runs over a named segment and over a memfd that another holder writes.
+class HostileRing : public ::testing::TestWithParam<bool> {
   protected:
     void SetUp() override {
         name = ipc::test::unique_name("hostile");
         object = ipc::shm::object_name("ring", name);
-        auto w = ipc::ring_writer::open(name, quick());
+        if (over_memfd()) {
+            auto fds = ipc::create_memfd_ring(quick());
+            ASSERT_TRUE(fds);
+            region = std::move(*fds);
+        }
+        auto w = over_memfd() ? ipc::ring_writer::adopt(name, copy_of(region), quick())
+                              : ipc::ring_writer::open(name, quick());
         ASSERT_TRUE(w);
         writer = std::move(*w);
-        auto r = ipc::ring_reader::open(name, quick());
+        auto r = open_reader();
         ASSERT_TRUE(r);
         reader = std::move(*r);
         std::vector<std::byte> msg(100, std::byte{7});
@@ -52,12 +61,31 @@ class HostileRing : public ::testing::Test {
             ASSERT_TRUE(writer.try_send(msg));
         }
     }
+    bool over_memfd() const { return GetParam(); }
+    ipc::result<ipc::ring_reader> open_reader(const ipc::ring_options& o = quick()) {
+        return over_memfd() ? ipc::ring_reader::adopt(name, copy_of(region), o)
+                            : ipc::ring_reader::open(name, o);
+    }
+    tamper tampered() { return over_memfd() ? tamper(copy_of(region).region) : tamper(object); }
+    // The observer reports the ring broken (a named one by name, a memfd one by its holders).
     void expect_inspect_error() {
-        EXPECT_FALSE(ipc::inspect::read_ring(object));
-        (void)ipc::inspect::take_snapshot();  // must not crash
+        const auto s = ipc::inspect::take_snapshot();  // must not crash
+        if (!over_memfd()) {
+            EXPECT_FALSE(ipc::inspect::read_ring(object));
+            return;
+        }
+        bool listed = false;
+        for (const auto& r : s.rings) {
+            if (r.name == name) {
+                listed = true;
+                EXPECT_NE(r.error, "");
+            }
+        }
+        EXPECT_TRUE(listed);
     }
     std::string name;
     std::string object;
+    ipc::ring_fds region;
     ipc::ring_writer writer;
     ipc::ring_reader reader;
 };
@@ -69,7 +97,7 @@ ipc::layout::record_header* first_record(tamper& t) {
 
 // The reader learns of records in band; the writer's published index is checked when an end
 // attaches, every refresh_interval messages, and by inspect.
-TEST_F(HostileRing, WriteIndexBeyondCapacity) {
+TEST_P(HostileRing, WriteIndexBeyondCapacity) {
     // Consume until the next release is one of the reader's periodic looks at write_index
     // (SetUp sent 3 messages).
     std::vector<std::byte> msg(8);
@@ -82,7 +110,7 @@ TEST_F(HostileRing, WriteIndexBeyondCapacity) {
         reader.release();
     }
     ASSERT_TRUE(writer.try_send(msg));
-    tamper t(object);
+    tamper t = tampered();
     ring_of(t).control.write_index = 1'000'000;
     expect_inspect_error();
     ASSERT_TRUE(reader.try_read());  // the record itself is intact
@@ -90,37 +118,37 @@ TEST_F(HostileRing, WriteIndexBeyondCapacity) {
     EXPECT_EQ(reader.try_read().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, UnalignedOrOversizedWriteIndexIsRejectedAtAttach) {
+TEST_P(HostileRing, UnalignedOrOversizedWriteIndexIsRejectedAtAttach) {
     reader.close();
-    tamper t(object);
+    tamper t = tampered();
     ring_of(t).control.write_index = 1'000'000;
-    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
+    EXPECT_EQ(open_reader().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, RecordLengthAboveMax) {
-    tamper t(object);
+TEST_P(HostileRing, RecordLengthAboveMax) {
+    tamper t = tampered();
     first_record(t)->length = 100000;
     EXPECT_EQ(reader.try_read().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, CommitWordFromAnotherPositionOrGarbage) {
-    tamper t(object);
+TEST_P(HostileRing, CommitWordFromAnotherPositionOrGarbage) {
+    tamper t = tampered();
     first_record(t)->commit = ipc::layout::commit_word(4096, false);  // the same slot, next lap
     EXPECT_EQ(reader.try_read().code(), errc::corrupt);
     first_record(t)->commit = 77;
     EXPECT_EQ(reader.try_read().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, BadPaddingRecord) {
-    tamper t(object);
+TEST_P(HostileRing, BadPaddingRecord) {
+    tamper t = tampered();
     first_record(t)->commit = ipc::layout::commit_word(0, true);
     first_record(t)->length = 5;  // padding must reach the end of the data area
     EXPECT_EQ(reader.try_read().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, RecordRunningPastTheEndOfTheArea) {
+TEST_P(HostileRing, RecordRunningPastTheEndOfTheArea) {
     reader.close();
-    tamper t(object);
+    tamper t = tampered();
     // Place a record near the end by hand, as a hostile writer could, for a fresh reader.
     auto& c = ring_of(t).control;
     const std::uint64_t at = 4096 - 64;
@@ -130,13 +158,13 @@ TEST_F(HostileRing, RecordRunningPastTheEndOfTheArea) {
     header->length = 200;  // within max_message, but 64 bytes remain before the end
     header->commit = ipc::layout::commit_word(at, false);
     c.write_index = at + 16;
-    auto r = ipc::ring_reader::open(name, quick());
+    auto r = open_reader();
     ASSERT_TRUE(r) << r.error_value().message();
     EXPECT_EQ(r->try_read().code(), errc::corrupt);
 }
 
-TEST_F(HostileRing, ReadIndexAheadOfWriter) {
-    tamper t(object);
+TEST_P(HostileRing, ReadIndexAheadOfWriter) {
+    tamper t = tampered();
     ring_of(t).control.read_index = ring_of(t).control.write_index + 4096;
     std::vector<std::byte> msg(256);
     // Fill until the writer has to look at the (bogus) read index.
@@ -147,32 +175,38 @@ TEST_F(HostileRing, ReadIndexAheadOfWriter) {
     expect_inspect_error();
 }
 
-TEST_F(HostileRing, WrongMagicKindVersionAndSize) {
-    tamper t(object);
+TEST_P(HostileRing, WrongMagicKindVersionAndSize) {
+    tamper t = tampered();
     auto& h = ring_of(t).header;
     const auto saved = h;
     h.magic = 0xdeadbeef;
-    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::wrong_kind);
+    EXPECT_EQ(open_reader().code(), errc::wrong_kind);
     expect_inspect_error();
     h = saved;
     h.kind = static_cast<std::uint16_t>(ipc::layout::segment_kind::telemetry);
-    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::wrong_kind);
+    EXPECT_EQ(open_reader().code(), errc::wrong_kind);
     h = saved;
     h.layout_version = 99;
-    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::version_mismatch);
+    EXPECT_EQ(open_reader().code(), errc::version_mismatch);
     expect_inspect_error();
     h = saved;
     h.total_size = 1 << 30;
-    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
+    EXPECT_EQ(open_reader().code(), errc::corrupt);
     h = saved;
     ring_of(t).control.capacity = 3000;  // not a power of two
-    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
+    EXPECT_EQ(open_reader().code(), errc::corrupt);
     expect_inspect_error();
 }
 
-TEST_F(HostileRing, TruncatedSegment) {
+TEST_P(HostileRing, TruncatedSegment) {
+    if (over_memfd()) {
+        // Sealed against it: no holder can shrink the region under the others.
+        EXPECT_NE(::ftruncate(tampered().fd.get(), 200), 0);
+        EXPECT_TRUE(reader.try_read());
+        return;
+    }
     ASSERT_EQ(::ftruncate(tamper(object).fd.get(), 200), 0);
-    EXPECT_EQ(ipc::ring_reader::open(name, quick()).code(), errc::corrupt);
+    EXPECT_EQ(open_reader().code(), errc::corrupt);
     ASSERT_EQ(::ftruncate(tamper(object).fd.get(), 10), 0);
     EXPECT_FALSE(ipc::inspect::read_ring(object));
     // Smaller than a header: an unfinished leftover. open_only refuses it; open_or_create
@@ -180,8 +214,11 @@ TEST_F(HostileRing, TruncatedSegment) {
     ipc::ring_options only = quick();
     only.mode = ipc::open_mode::open_only;
     EXPECT_EQ(ipc::ring_reader::open(name, only).code(), errc::not_ready);
-    EXPECT_TRUE(ipc::ring_reader::open(name, quick()));
+    EXPECT_TRUE(open_reader());
 }
+
+INSTANTIATE_TEST_SUITE_P(NamedAndMemfd, HostileRing, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "memfd" : "named"; });
 
 TEST(Hostile, RandomBytesAtARingName) {
     std::mt19937_64 rng(7);

@@ -15,7 +15,7 @@
 #include "support/names.hpp"
 #include "support/ring_sources.hpp"
 #include "support/scale.hpp"
-#include "support/traffic.hpp"
+#include "support/message_stream.hpp"
 
 namespace {
 

@@ -11,9 +11,10 @@
 
 #include "channel/ring/ring_layout.hpp"
 #include "ipc/shm.hpp"
+#include "support/copy_of.hpp"
+#include "support/message_stream.hpp"
 #include "support/names.hpp"
 #include "support/other_user.hpp"
-#include "support/traffic.hpp"
 
 namespace {
 
@@ -47,6 +48,27 @@ ring_pair open_pair(const std::string& name, ipc::ring_options o = {}) {
     EXPECT_TRUE(r) << r.error_value().message();
     return {std::move(*w), std::move(*r)};
 }
+
+// Where the pair's memory comes from: the message and zero-copy cases run over each.
+enum class pair_source { named, memfd_futex, memfd_eventfd };
+
+class RingOverEachSource : public ::testing::TestWithParam<pair_source> {
+  protected:
+    ring_pair pair(const std::string& stem, ipc::ring_options o = {}) {
+        if (GetParam() == pair_source::named) {
+            return open_pair(ipc::test::unique_name(stem), o);
+        }
+        o.doorbell = GetParam() == pair_source::memfd_eventfd ? ipc::doorbell_kind::eventfd
+                                                              : ipc::doorbell_kind::futex;
+        auto fds = ipc::create_memfd_ring(o);
+        EXPECT_TRUE(fds) << fds.error_value().message();
+        auto w = ipc::ring_writer::adopt(stem, ipc::test::copy_of(*fds), o);
+        EXPECT_TRUE(w) << w.error_value().message();
+        auto r = ipc::ring_reader::adopt(stem, std::move(*fds), o);
+        EXPECT_TRUE(r) << r.error_value().message();
+        return {std::move(*w), std::move(*r)};
+    }
+};
 
 bool segment_exists(const std::string& name) {
     return ipc::shm::open(ipc::shm::object_name("ring", name), ipc::access::read_only).has_value();
@@ -158,10 +180,10 @@ TEST(RingLifetime, KeptSegmentIsDrainedByALaterReader) {
     EXPECT_TRUE(ipc::shm::unlink(ipc::shm::object_name("ring", name)));
 }
 
-TEST(RingMessages, LengthsZeroOneMaxAndTooLarge) {
+TEST_P(RingOverEachSource, LengthsZeroOneMaxAndTooLarge) {
     ipc::ring_options o;
     o.max_message = 1000;
-    auto p = open_pair(ipc::test::unique_name("lengths"), o);
+    auto p = pair("lengths", o);
     std::vector<std::byte> buf(2000);
     for (std::size_t len : {0u, 1u, 1000u}) {
         const auto msg = pattern(len, len);
@@ -177,11 +199,11 @@ TEST(RingMessages, LengthsZeroOneMaxAndTooLarge) {
     EXPECT_EQ(p.reader.try_receive(buf).code(), errc::empty);
 }
 
-TEST(RingMessages, FullAndEmpty) {
+TEST_P(RingOverEachSource, FullAndEmpty) {
     ipc::ring_options o;
     o.max_message = 64;
     o.capacity = 1024;
-    auto p = open_pair(ipc::test::unique_name("full"), o);
+    auto p = pair("full", o);
     EXPECT_EQ(p.reader.try_read().code(), errc::empty);
     // 64-byte records: 15 fit, since one 16-byte slot after the newest record stays free.
     const auto msg = pattern(48, 4);
@@ -203,11 +225,11 @@ TEST(RingMessages, FullAndEmpty) {
 
 // Puts the next record at every 16-byte position of the data area, then writes each size that
 // straddles the end, so every padding case is taken.
-TEST(RingMessages, WrapAroundAtEveryPositionAndSizeNearTheBoundary) {
+TEST_P(RingOverEachSource, WrapAroundAtEveryPositionAndSizeNearTheBoundary) {
     ipc::ring_options o;
     o.max_message = 100;
     o.capacity = 256;
-    auto p = open_pair(ipc::test::unique_name("wrap"), o);
+    auto p = pair("wrap", o);
     ASSERT_EQ(p.writer.capacity(), 256u);
     std::vector<std::byte> buf(100);
     std::uint64_t pos = 0;  // write position mod capacity, tracked by the test
@@ -240,8 +262,8 @@ TEST(RingMessages, WrapAroundAtEveryPositionAndSizeNearTheBoundary) {
     }
 }
 
-TEST(RingZeroCopy, ReserveCommitReadRelease) {
-    auto p = open_pair(ipc::test::unique_name("zc"));
+TEST_P(RingOverEachSource, ReserveCommitReadRelease) {
+    auto p = pair("zc");
     auto span = p.writer.try_reserve(100);
     ASSERT_TRUE(span);
     std::iota(reinterpret_cast<unsigned char*>(span->data()),
@@ -261,16 +283,16 @@ TEST(RingZeroCopy, ReserveCommitReadRelease) {
     EXPECT_EQ(p.reader.try_read().code(), errc::empty);
 }
 
-TEST(RingZeroCopy, CommitErrors) {
-    auto p = open_pair(ipc::test::unique_name("commit"));
+TEST_P(RingOverEachSource, CommitErrors) {
+    auto p = pair("commit");
     EXPECT_EQ(p.writer.commit(1).code(), errc::invalid_argument);
     ASSERT_TRUE(p.writer.try_reserve(10));
     EXPECT_EQ(p.writer.commit(11).code(), errc::invalid_argument);
     EXPECT_TRUE(p.writer.commit(10));
 }
 
-TEST(RingMessages, SmallReceiveBufferLeavesTheMessage) {
-    auto p = open_pair(ipc::test::unique_name("smallbuf"));
+TEST_P(RingOverEachSource, SmallReceiveBufferLeavesTheMessage) {
+    auto p = pair("smallbuf");
     ASSERT_TRUE(p.writer.try_send(as_bytes(pattern(50, 5))));
     std::vector<std::byte> small(10);
     EXPECT_EQ(p.reader.try_receive(small).code(), errc::invalid_argument);
@@ -280,8 +302,8 @@ TEST(RingMessages, SmallReceiveBufferLeavesTheMessage) {
     EXPECT_EQ(*n, 50u);
 }
 
-TEST(RingLifetime, ReaderDrainsThenSeesPeerClosedAfterWriterCloses) {
-    auto p = open_pair(ipc::test::unique_name("drain"));
+TEST_P(RingOverEachSource, ReaderDrainsThenSeesPeerClosedAfterWriterCloses) {
+    auto p = pair("drain");
     ASSERT_TRUE(p.writer.try_send(as_bytes(pattern(8, 6))));
     ASSERT_TRUE(p.writer.try_send(as_bytes(pattern(9, 7))));
     p.writer.close();
@@ -292,13 +314,28 @@ TEST(RingLifetime, ReaderDrainsThenSeesPeerClosedAfterWriterCloses) {
     EXPECT_FALSE(p.reader.writer_alive());
 }
 
-TEST(RingLifetime, ClosedEndpointsReportClosed) {
-    auto p = open_pair(ipc::test::unique_name("closed"));
+TEST_P(RingOverEachSource, ClosedEndpointsReportClosed) {
+    auto p = pair("closed");
     p.writer.close();
     p.reader.close();
     std::vector<std::byte> buf(4);
     EXPECT_EQ(p.writer.try_send(as_bytes(pattern(1, 1))).code(), errc::closed);
     EXPECT_EQ(p.reader.try_receive(buf).code(), errc::closed);
 }
+
+INSTANTIATE_TEST_SUITE_P(Sources, RingOverEachSource,
+                         ::testing::Values(pair_source::named, pair_source::memfd_futex,
+                                           pair_source::memfd_eventfd),
+                         [](const auto& info) {
+                             switch (info.param) {
+                                 case pair_source::named:
+                                     return "named";
+                                 case pair_source::memfd_futex:
+                                     return "memfd_futex";
+                                 case pair_source::memfd_eventfd:
+                                     return "memfd_eventfd";
+                             }
+                             return "unknown";
+                         });
 
 }  // namespace

@@ -16,7 +16,7 @@
 #include "support/echo.hpp"
 #include "support/names.hpp"
 #include "support/scale.hpp"
-#include "support/traffic.hpp"
+#include "support/message_stream.hpp"
 
 namespace {
 

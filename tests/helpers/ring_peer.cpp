@@ -21,7 +21,7 @@
 #include "ipc/ring.hpp"
 #include "ipc/unix_socket.hpp"
 #include "support/ring_peer_args.hpp"
-#include "support/traffic.hpp"
+#include "support/message_stream.hpp"
 
 namespace {
 

@@ -16,18 +16,12 @@
 #include "ipc/ring.hpp"
 #include "ipc/unix_socket.hpp"
 #include "support/child_process.hpp"
+#include "support/copy_of.hpp"
 #include "support/ring_peer_args.hpp"
 
 namespace ipc::test {
 
 enum class region_source { named, inherited, received };
-
-// A second set of a ring's fds (for the other end), or an empty set when duplicating failed
-// (adopting it then fails with a clear error).
-inline ring_fds copy_of(const ring_fds& fds) {
-    auto copy = fds.duplicate();
-    return copy ? std::move(*copy) : ring_fds{};
-}
 
 inline const char* source_name(region_source s) {
     switch (s) {

@@ -17,7 +17,12 @@ struct tamper {
     explicit tamper(const std::string& object) {
         auto f = shm::open(object, access::read_write);
         EXPECT_TRUE(f);
-        fd = std::move(*f);
+        map_all(std::move(*f));
+    }
+    // A region this process holds (a memfd): any holder may write it.
+    explicit tamper(unique_fd region) { map_all(std::move(region)); }
+    void map_all(unique_fd region) {
+        fd = std::move(region);
         auto m = mapping::map(fd.get(), *shm::size_of(fd.get()), access::read_write);
         EXPECT_TRUE(m);
         map = std::move(*m);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channel/ring/ring_layout.hpp"
+#include "channel/ring/ring_spec.hpp"
 #include "channel/ring/spsc_ring.hpp"
 #include "inspect/export_parts.hpp"
 #include "inspect/kinds.hpp"
@@ -52,13 +53,10 @@ bool read_indices(detail::segment_copy& copy, ring_info& r) {
     return false;
 }
 
-const ipc::detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
-                                          sizeof(layout::ring_segment)};
-
 }  // namespace
 
 result<ring_info> detail::decode_ring(detail::segment_copy& copy, const std::string& object) {
-    if (auto ok = check_ready(copy, ring_spec); !ok) {
+    if (auto ok = check_ready(copy, ipc::detail::ring_spec); !ok) {
         return ok.error_value();
     }
     const auto& c = copy.as<layout::ring_segment>().control;

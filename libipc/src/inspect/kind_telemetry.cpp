@@ -13,6 +13,7 @@
 #include "inspect/export_parts.hpp"
 #include "inspect/kinds.hpp"
 #include "ipc/process.hpp"
+#include "telemetry/telemetry_spec.hpp"
 
 namespace ipc::inspect {
 
@@ -121,10 +122,6 @@ std::optional<endpoint_info> read_record(const detail::segment_copy& copy, std::
     return std::nullopt;
 }
 
-const ipc::detail::segment_spec telemetry_spec{layout::segment_kind::telemetry,
-                                               layout::telemetry_layout_version,
-                                               sizeof(layout::telemetry_header)};
-
 // The largest telemetry segment the layout allows; nothing past it is ever read.
 constexpr std::uint64_t max_telemetry_size =
     sizeof(layout::telemetry_header) +
@@ -155,7 +152,7 @@ bool spoofed(const process_info& p, const std::string& object) {
 }
 
 result<process_info> decode_telemetry(const detail::segment_copy& copy, const std::string& object) {
-    if (auto ok = check_ready(copy, telemetry_spec); !ok) {
+    if (auto ok = check_ready(copy, ipc::detail::telemetry_spec); !ok) {
         return ok.error_value();
     }
     const auto& h = copy.as<layout::telemetry_header>();

@@ -1,5 +1,7 @@
 #include "ipc/telemetry.hpp"
 
+#include "telemetry/telemetry_spec.hpp"
+
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -143,10 +145,9 @@ class registry {
     }
 
     static result<detail::named_segment> create_segment_as(const std::string& object, pid_t pid) {
-        const detail::segment_spec spec{layout::segment_kind::telemetry,
-                                        layout::telemetry_layout_version, sizeof(telemetry_header)};
         return detail::create_segment(
-            object, segment_size, shm::default_mode, spec, [pid](std::byte* base) {
+            object, segment_size, shm::default_mode, detail::telemetry_spec,
+            [pid](std::byte* base) {
                 auto* h = reinterpret_cast<telemetry_header*>(base);
                 h->heartbeat_ns = monotonic_ns();
                 h->endpoint_capacity = layout::telemetry_endpoint_capacity;

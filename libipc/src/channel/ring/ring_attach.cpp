@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "channel/ring/ring_end.hpp"
+#include "channel/ring/ring_spec.hpp"
 #include "ipc/shm.hpp"
 #include "region/segment.hpp"
 #include "sync/end_holder.hpp"
@@ -28,9 +29,6 @@ constexpr std::uint32_t max_message_limit = 1u << 30;
 constexpr std::uint64_t max_capacity = std::uint64_t{1} << 40;
 constexpr std::uint64_t min_default_capacity = 64 * 1024;
 constexpr std::uint32_t attach_attempts = 4;
-
-const detail::segment_spec ring_spec{layout::segment_kind::ring, layout::ring_layout_version,
-                                     sizeof(ring_segment)};
 
 std::uint32_t doorbell_word(doorbell_kind kind) noexcept {
     return kind == doorbell_kind::eventfd ? layout::ring_doorbell_eventfd
@@ -70,7 +68,7 @@ result<detail::named_segment> create_ring(const std::string& object, std::uint64
                                           const ring_options& o, bool writer) {
     const std::uint64_t data_offset = layout::ring_segment_data_offset;
     return detail::create_segment(
-        object, data_offset + capacity, o.permissions, ring_spec, [&](std::byte* base) {
+        object, data_offset + capacity, o.permissions, detail::ring_spec, [&](std::byte* base) {
             auto& control = reinterpret_cast<ring_segment*>(base)->control;
             detail::init_ring(control, {capacity, o.max_message, layout::ring_doorbell_futex},
                               data_offset);
@@ -128,7 +126,8 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
                 return created;
             }
         }
-        auto seg = detail::open_segment(object, access::read_write, ring_spec, o.trusted_owners);
+        auto seg =
+            detail::open_segment(object, access::read_write, detail::ring_spec, o.trusted_owners);
         if (!seg) {
             if (seg.code() == errc::not_found && o.mode != open_mode::open_only) {
                 continue;  // removed between our create and open: create again
@@ -290,7 +289,7 @@ result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ri
     detail::register_for_asymmetric_fences();
     struct stat st {};
     const bool known = ::fstat(fds.region.get(), &st) == 0;
-    auto seg = detail::adopt_segment(std::move(fds.region), ring_spec);
+    auto seg = detail::adopt_segment(std::move(fds.region), detail::ring_spec);
     if (!seg) {
         return seg.error_value();
     }
@@ -337,7 +336,7 @@ result<ring_fds> create_memfd_ring(const ring_options& o) {
     }
     const std::uint64_t data_offset = layout::ring_segment_data_offset;
     auto seg = detail::create_memfd_segment(
-        "libipc-ring", data_offset + *capacity, ring_spec, [&](std::byte* base) {
+        "libipc-ring", data_offset + *capacity, detail::ring_spec, [&](std::byte* base) {
             detail::init_ring(reinterpret_cast<ring_segment*>(base)->control,
                               {*capacity, o.max_message, doorbell_word(o.doorbell)}, data_offset);
         });

@@ -1,4 +1,4 @@
-#include "process.hpp"
+#include "child_control.hpp"
 
 #include <csignal>
 
