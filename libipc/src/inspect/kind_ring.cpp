@@ -87,15 +87,8 @@ result<ring_info> detail::decode_ring(detail::segment_copy& copy, const std::str
 namespace {
 
 result<bool> decode_into(detail::segment_copy& copy, const std::string& object, snapshot* sink) {
-    auto r = detail::decode_ring(copy, object);
-    if (!r) {
-        return r.error_value();
-    }
-    const bool stale = r->stale;
-    if (sink != nullptr) {
-        sink->rings.push_back(std::move(*r));
-    }
-    return stale;
+    return detail::keep_decoded(detail::decode_ring(copy, object), sink, &snapshot::rings,
+                                [](const ring_info& r) { return r.stale; });
 }
 
 bool any_end_alive(const detail::segment_copy& copy) {

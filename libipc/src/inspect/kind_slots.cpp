@@ -202,15 +202,8 @@ using detail::label;
 using nlohmann::json;
 
 result<bool> decode_into(detail::segment_copy& copy, const std::string& object, snapshot* sink) {
-    auto slots = detail::decode_slots(copy, object);
-    if (!slots) {
-        return slots.error_value();
-    }
-    const bool stale = slots->stale;
-    if (sink != nullptr) {
-        sink->slots.push_back(std::move(*slots));
-    }
-    return stale;
+    return detail::keep_decoded(detail::decode_slots(copy, object), sink, &snapshot::slots,
+                                [](const slots_info& g) { return g.stale; });
 }
 
 bool host_alive(const detail::segment_copy& copy) {

@@ -185,15 +185,8 @@ result<process_info> decode_telemetry(const detail::segment_copy& copy, const st
 }
 
 result<bool> decode_into(detail::segment_copy& copy, const std::string& object, snapshot* sink) {
-    auto p = decode_telemetry(copy, object);
-    if (!p) {
-        return p.error_value();
-    }
-    const bool stale = !p->alive && !p->spoofed;
-    if (sink != nullptr) {
-        sink->processes.push_back(std::move(*p));
-    }
-    return stale;
+    return detail::keep_decoded(decode_telemetry(copy, object), sink, &snapshot::processes,
+                                [](const process_info& p) { return !p.alive && !p.spoofed; });
 }
 
 bool no_ends(const detail::segment_copy&) {

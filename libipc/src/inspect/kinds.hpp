@@ -35,6 +35,21 @@ struct kind_parts {
     std::string (*prometheus)(const snapshot& s);
 };
 
+// A kind's decode: keeps what `decoded` holds in the snapshot's `list` (unless sink is null)
+// and returns whether `stale` says it is stale, or passes the decoding error on.
+template <class Info, class Stale>
+result<bool> keep_decoded(result<Info> decoded, snapshot* sink, std::vector<Info> snapshot::*list,
+                          Stale&& stale) {
+    if (!decoded) {
+        return decoded.error_value();
+    }
+    const bool is_stale = stale(*decoded);
+    if (sink != nullptr) {
+        (sink->*list).push_back(std::move(*decoded));
+    }
+    return is_stale;
+}
+
 const kind_parts& telemetry_parts();  // kind_telemetry.cpp: processes and their endpoints
 const kind_parts& ring_parts();       // kind_ring.cpp
 const kind_parts& slots_parts();      // kind_slots.cpp

@@ -46,6 +46,14 @@ result<std::uint64_t> checked_capacity(const ring_options& o) noexcept {
                                      o.capacity == 0 ? min_default_capacity : o.capacity);
 }
 
+// The name and sizes a caller asked for, checked: the ring's capacity.
+result<std::uint64_t> checked_request(std::string_view name, const ring_options& o) noexcept {
+    if (auto ok = shm::validate_name(name); !ok) {
+        return ok.error_value();
+    }
+    return checked_capacity(o);
+}
+
 ring_control& control_of(const detail::named_segment& seg) noexcept {
     return reinterpret_cast<ring_segment*>(seg.map.data())->control;
 }
@@ -247,10 +255,7 @@ namespace detail {
 // Opens the named segment, claims `end` and registers telemetry.
 result<ring_attachment> attach_named_ring(std::string_view name, const ring_options& o,
                                           bool writer) {
-    if (auto ok = shm::validate_name(name); !ok) {
-        return ok.error_value();
-    }
-    auto capacity = checked_capacity(o);
+    auto capacity = checked_request(name, o);
     if (!capacity) {
         return capacity.error_value();
     }
@@ -276,10 +281,7 @@ result<ring_attachment> attach_named_ring(std::string_view name, const ring_opti
 // to create, replace or remove; the memfd goes when its last holder closes it.
 result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ring_options& o,
                                    bool writer) {
-    if (auto ok = shm::validate_name(name); !ok) {
-        return ok.error_value();
-    }
-    auto capacity = checked_capacity(o);
+    auto capacity = checked_request(name, o);
     if (!capacity) {
         return capacity.error_value();
     }
