@@ -84,6 +84,23 @@ TEST(EventfdRing, ReaderWaitFdIsReadableOnceSomethingArrivesAfterAnEmptyTry) {
     EXPECT_FALSE(readable(r.wait_fd()));
 }
 
+// A waker clears the reader's flag before it writes the eventfd, so its write can land after
+// the reader has found the message, emptied the ring and armed again (or any holder may write
+// it). The next empty try must drain that stale count: an event loop would otherwise spin on a
+// readable fd whose tries find nothing, until the writer next sends.
+TEST(EventfdRing, AStaleWakeUpIsDrainedByTheNextEmptyTry) {
+    auto [w, r] = make_pair(eventfd_options());
+    EXPECT_EQ(r.try_read().code(), errc::empty);  // armed
+    const std::uint64_t one = 1;
+    ASSERT_EQ(::write(r.wait_fd(), &one, sizeof one), static_cast<ssize_t>(sizeof one));
+    ASSERT_TRUE(readable(r.wait_fd()));
+    EXPECT_EQ(r.try_read().code(), errc::empty);
+    EXPECT_FALSE(readable(r.wait_fd()));
+    // Still armed: the next send makes it readable.
+    ASSERT_TRUE(w.try_send(bytes_of(one)));
+    EXPECT_TRUE(readable(r.wait_fd()));
+}
+
 TEST(EventfdRing, WriterWaitFdIsReadableOnceRoomIsMadeAfterAFullTry) {
     auto [w, r] = make_pair(eventfd_options());
     const std::uint64_t value = 1;
@@ -151,6 +168,22 @@ TEST(EventfdRing, FdsThatAreNotWhatTheRingNeedsAreRefused) {
     mixed.region = std::move(futex_fds->region);
     EXPECT_EQ(ipc::ring_reader::adopt("mixed", std::move(mixed), o).code(),
               errc::geometry_mismatch);
+    // One eventfd for both directions: a drain by one end would eat the other's wake-up.
+    auto same = copy_of(*fds);
+    same.space_ready = ipc::unique_fd(::fcntl(same.data_ready.get(), F_DUPFD_CLOEXEC, 0));
+    EXPECT_EQ(ipc::ring_reader::adopt("same", std::move(same), o).code(), errc::invalid_argument);
+    // Eventfds that a drain would not empty (semaphore) or that would block it: refused, and
+    // left as they are (they are shared with the other holders).
+    for (const int flags : {EFD_NONBLOCK | EFD_SEMAPHORE, 0}) {
+        auto odd = copy_of(*fds);
+        odd.data_ready = ipc::unique_fd(::eventfd(0, EFD_CLOEXEC | flags));
+        odd.space_ready = ipc::unique_fd(::eventfd(0, EFD_CLOEXEC | flags));
+        const int before = ::fcntl(odd.data_ready.get(), F_GETFL);
+        const int kept = ::fcntl(odd.data_ready.get(), F_DUPFD_CLOEXEC, 0);
+        EXPECT_EQ(ipc::ring_reader::adopt("odd", std::move(odd), o).code(), errc::invalid_argument);
+        EXPECT_EQ(::fcntl(kept, F_GETFL), before);
+        ::close(kept);
+    }
     // Named rings cannot share eventfds.
     EXPECT_EQ(ipc::ring_reader::open(ipc::test::unique_name("named-eventfd"), o).code(),
               errc::invalid_argument);

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -150,10 +152,51 @@ TEST(MemfdRing, InspectSaysWhyItCannotReadARingItMayNotOpen) {
         if (info == nullptr) {
             return 1;
         }
-        return info->error.find("/proc") != std::string::npos && info->capacity == 0 ? 0 : 2;
+        // Its state unknown, but its reader (this process) known, so --pid still finds it.
+        return info->error.find("/proc") != std::string::npos && info->capacity == 0 &&
+                       info->reader.pid == holder
+                   ? 0
+                   : 2;
     });
     ::chmod(telemetry.c_str(), 0600);
     EXPECT_EQ(outcome, 0) << "1: the ring is not listed; 2: no reason, or state it cannot know";
+}
+
+// A dead process's records do not lead the observer into /proc/<pid>/fd: that pid may belong to
+// another process by now.
+TEST(MemfdRing, InspectDoesNotFollowTheRecordsOfADeadProcess) {
+    const auto name = ipc::test::unique_name("dead-holder");
+    int ready[2];
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(ready[0]);
+        auto fds = ipc::create_memfd_ring(options());
+        auto r = fds ? ipc::ring_reader::adopt(name, std::move(*fds), options())
+                     : ipc::result<ipc::ring_reader>(fds.error_value());
+        const char ok = r ? 'y' : 'n';
+        (void)!::write(ready[1], &ok, 1);
+        ::pause();  // killed with its telemetry segment left behind
+    }
+    ::close(ready[1]);
+    char ok = 0;
+    ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+    ::close(ready[0]);
+    ASSERT_EQ(ok, 'y');
+    ::kill(child, SIGKILL);
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+    const auto s = ipc::inspect::take_snapshot();
+    bool recorded = false;
+    for (const auto& p : s.processes) {
+        for (const auto& e : p.endpoints) {
+            recorded = recorded || (p.pid == child && e.name == name);
+        }
+    }
+    EXPECT_TRUE(recorded);  // its record is still there, with a memfd locator
+    for (const auto& r : s.rings) {
+        EXPECT_NE(r.name, name) << r.error;
+    }
+    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(child));
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // Rings over memfds have no name in the shm directory. Observers find them through the
-// telemetry records of the processes that hold them (region "memfd:<pid>/<fd>#<inode>") and
-// copy them through /proc/<pid>/fd/<fd>: read-only, never mapped, and only after checking that
-// the fd is still a memfd with the inode the record names. Where the kernel refuses (another
+// telemetry records of the live processes that hold them (region "memfd:<pid>/<fd>#<inode>")
+// and copy them through /proc/<pid>/fd/<fd>: read-only, never mapped, and only after checking
+// that the fd is still a memfd with the inode the record names. Where the kernel refuses (another
 // user's process, ptrace restrictions) the ring is listed with the reason instead of its state.
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,29 +52,55 @@ std::optional<memfd_locator> parse_locator(std::string_view region) {
     return l;
 }
 
-// The region's fd in its holder, opened anew through /proc and checked to be that memfd.
+// The device every memfd lives on (the kernel's internal tmpfs), learnt from one of our own.
+std::optional<dev_t> memfd_device() {
+    static const std::optional<dev_t> device = []() -> std::optional<dev_t> {
+        unique_fd probe(::memfd_create("libipc-inspect-probe", MFD_CLOEXEC));
+        struct stat st {};
+        return probe.valid() && ::fstat(probe.get(), &st) == 0 ? std::optional(st.st_dev)
+                                                               : std::nullopt;
+    }();
+    return device;
+}
+
+// The region's fd in its holder, reached through /proc and checked to be that memfd before
+// anything opens it: an O_PATH open runs no file's open (a holder could point its fd at a
+// FUSE file that blocks, or at a device), the checks look at that very file, and only then is
+// it opened for reading, through our own O_PATH fd (the holder may swap its fd meanwhile).
 result<unique_fd> open_held(const memfd_locator& l) {
     const std::string path = "/proc/" + std::to_string(l.pid) + "/fd/" + std::to_string(l.fd);
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    if (!fd.valid()) {
+    unique_fd where(::open(path.c_str(), O_PATH | O_CLOEXEC));
+    if (!where.valid()) {
         return system_error("cannot open the holder's fd through /proc");
     }
+    const std::string mine = "/proc/self/fd/" + std::to_string(where.get());
     char target[64] = {};
     struct stat st {};
-    if (::readlink(path.c_str(), target, sizeof target - 1) < 0 ||
-        !std::string_view(target).starts_with("/memfd:") || ::fstat(fd.get(), &st) != 0 ||
-        !S_ISREG(st.st_mode) || st.st_ino != l.inode) {
+    const auto device = memfd_device();
+    if (::readlink(mine.c_str(), target, sizeof target - 1) < 0 ||
+        !std::string_view(target).starts_with("/memfd:") || ::fstat(where.get(), &st) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_ino != l.inode || !device || st.st_dev != *device) {
         return error{errc::not_found, "the holder's fd is no longer this ring's memfd"};
+    }
+    unique_fd fd(::open(mine.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid()) {
+        return system_error("cannot open the holder's memfd for reading");
     }
     return fd;
 }
 
+struct holder {
+    memfd_locator at;
+    std::int32_t pid;
+    endpoint_role role;
+};
+
 ring_info read_memfd_ring(const std::string& name, const std::string& segment,
-                          const std::vector<memfd_locator>& holders) {
+                          const std::vector<holder>& holders) {
     ring_info r;
     r.error = "no holder of the ring named its fd";
-    for (const auto& l : holders) {
-        auto fd = open_held(l);
+    for (const auto& h : holders) {
+        auto fd = open_held(h.at);
         if (!fd) {
             r.error = fd.error_value().message();
             continue;
@@ -86,9 +113,26 @@ ring_info read_memfd_ring(const std::string& name, const std::string& segment,
         }
         r.error = decoded.error_value().message();
     }
+    if (!r.error.empty()) {
+        // Its state unknown, its ends are still known from their records (for --pid filters).
+        for (const auto& h : holders) {
+            (h.role == endpoint_role::writer ? r.writer : r.reader).pid = h.pid;
+        }
+    }
     r.name = name;
     r.segment = segment;
     return r;
+}
+
+// The locator of an endpoint that may lead this observer to a memfd: a live, unspoofed
+// process's own ring record. A dead process's pid may belong to another process by now, and a
+// segment that claims somebody else's pid must not lead the observer into that one's fds.
+std::optional<memfd_locator> trusted_locator(const process_info& p, const endpoint_info& e) {
+    auto l = parse_locator(e.region);
+    if (!l || e.kind != channel_kind::ring || l->pid != p.pid || !p.alive || p.spoofed) {
+        return std::nullopt;
+    }
+    return l;
 }
 
 }  // namespace
@@ -104,21 +148,17 @@ void add_memfd_rings(snapshot& s) {
     std::set<std::string> done;
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
-            const auto l = parse_locator(e.region);
-            // Only a record's own process can name its fds: a spoofed segment does not lead
-            // this observer into somebody else's.
-            if (e.kind != channel_kind::ring || !l || l->pid != p.pid || p.spoofed ||
-                !done.insert(e.segment).second) {
+            const auto l = trusted_locator(p, e);
+            if (!l || !done.insert(e.segment).second) {
                 continue;
             }
-            // Every live holder of the same inode, the record's own first.
-            std::vector<memfd_locator> holders{*l};
+            // Every trusted holder of the same inode, this record first.
+            std::vector<holder> holders{{*l, p.pid, e.role}};
             for (const auto& q : s.processes) {
                 for (const auto& other : q.endpoints) {
-                    const auto ol = parse_locator(other.region);
-                    if (&other != &e && other.segment == e.segment && ol && ol->pid == q.pid &&
-                        !q.spoofed) {
-                        holders.push_back(*ol);
+                    const auto ol = trusted_locator(q, other);
+                    if (&other != &e && ol && other.segment == e.segment) {
+                        holders.push_back({*ol, q.pid, other.role});
                     }
                 }
             }

@@ -73,13 +73,18 @@ void doorbell::end() noexcept {
 }
 
 bool doorbell::arm() noexcept {
+    // Drained first, every time: a waker clears the flag before it writes, so its write can
+    // land after a newer announcement; left in the count, it would keep the fd readable for an
+    // event loop whose tries find nothing to do.
+    if (event_fd_ >= 0) {
+        drain(event_fd_);
+    }
     // Still 1: nobody rang since our announcement and re-check, and a waker that publishes now
-    // sees the flag (the Dekker pair), so the eventfd will become readable.
+    // sees the flag (the Dekker pair), so the eventfd will become readable. A waker that
+    // cleared it before this load has published (we re-announce and re-check); one that clears
+    // it after this load writes after our drain.
     if (armed_ && load(*sleeping_, memory_order_relaxed) != 0) {
         return false;
-    }
-    if (event_fd_ >= 0) {
-        drain(event_fd_);  // before announcing: a ring after the announcement must stay set
     }
     (void)announce();
     armed_ = true;

@@ -51,6 +51,11 @@ error peer_status(const layout::end_holder& end) noexcept {
     return holder_alive(end, owner) ? error{} : error{errc::peer_gone, "the peer process died"};
 }
 
+bool end_closed(const layout::end_holder& end) noexcept {
+    return owner_state(load(end.owner, memory_order_acquire)) ==
+           static_cast<std::uint32_t>(end_state::closed);
+}
+
 bool end_unattached(const layout::end_holder& end) noexcept {
     return owner_state(load(end.owner, memory_order_acquire)) ==
            static_cast<std::uint32_t>(end_state::none);

@@ -20,6 +20,8 @@ error peer_status(const layout::end_holder& end) noexcept;
 
 // Whether nobody ever attached to the end.
 bool end_unattached(const layout::end_holder& end) noexcept;
+// Whether the end was closed cleanly (one load of its owner word).
+bool end_closed(const layout::end_holder& end) noexcept;
 
 // Takes an end of a segment that is still being created (not yet ready, so unshared).
 void take_fresh_end(layout::end_holder& end) noexcept;

@@ -64,7 +64,7 @@ struct endpoint_record {
     std::uint16_t role;        // endpoint_role
     std::int32_t peer_pid;     // 0 when unknown
     char name[136];            // channel name (up to 128 characters), NUL-terminated
-    char region[168];          // shm object name or socket path, NUL-terminated
+    char region[168];          // object name, memfd:<pid>/<fd>#<inode> or socket path, NUL-ended
     endpoint_counters counters;
     std::uint8_t pad[32];
     std::uint64_t latency_buckets[histogram::bucket_count];  // see ipc/histogram.hpp

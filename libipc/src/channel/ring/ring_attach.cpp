@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -200,16 +203,58 @@ result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment
     return att;
 }
 
-// Whether `fd` is an eventfd (the kernel names its anonymous inode so).
-bool is_eventfd(int fd) {
+// What the kernel says of an eventfd in /proc/self/fdinfo; nullopt when `fd` is not one.
+struct eventfd_facts {
+    bool nonblocking = false;
+    bool semaphore = false;
+    std::optional<std::uint64_t> id;  // unique per eventfd (kernels that print it)
+};
+
+std::optional<eventfd_facts> facts_of(int fd) {
     char link[64] = {};
     const std::string path = "/proc/self/fd/" + std::to_string(fd);
     const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
-    return n > 0 && std::string_view(link, static_cast<std::size_t>(n)) == "anon_inode:[eventfd]";
+    if (n <= 0 || std::string_view(link, static_cast<std::size_t>(n)) != "anon_inode:[eventfd]") {
+        return std::nullopt;
+    }
+    unique_fd info(
+        ::open(("/proc/self/fdinfo/" + std::to_string(fd)).c_str(), O_RDONLY | O_CLOEXEC));
+    char text[512] = {};
+    if (!info.valid() || ::read(info.get(), text, sizeof text - 1) <= 0) {
+        return std::nullopt;
+    }
+    eventfd_facts facts;
+    const std::string_view all(text);
+    const auto field = [&](std::string_view key) -> std::optional<std::string_view> {
+        const auto at = all.find(key);
+        if (at == std::string_view::npos) {
+            return std::nullopt;
+        }
+        auto value = all.substr(at + key.size());
+        value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));
+        return value.substr(0, value.find('\n'));
+    };
+    if (auto flags = field("flags:")) {
+        unsigned long bits = 0;
+        std::from_chars(flags->data(), flags->data() + flags->size(), bits, 8);
+        facts.nonblocking = (bits & O_NONBLOCK) != 0;
+    }
+    if (auto semaphore = field("eventfd-semaphore:")) {
+        facts.semaphore = *semaphore == "1";
+    }
+    if (auto id = field("eventfd-id:")) {
+        std::uint64_t value = 0;
+        if (std::from_chars(id->data(), id->data() + id->size(), value).ec == std::errc{}) {
+            facts.id = value;
+        }
+    }
+    return facts;
 }
 
-// The eventfds an adopting end needs: both present and eventfds with that doorbell, none with
-// the futex. Made non-blocking: each is drained by one end only, which must never block on it.
+// The eventfds an adopting end needs: with that doorbell two distinct, non-blocking, counting
+// eventfds (each is drained by one end only, which must never block on it, and one drain must
+// empty it); none with the futex. Nothing about them is changed: they are shared with the
+// other holders.
 result<void> check_doorbell_fds(const ring_fds& fds, const ring_options& o) {
     if (o.doorbell == doorbell_kind::futex) {
         if (fds.data_ready.valid() || fds.space_ready.valid()) {
@@ -217,14 +262,21 @@ result<void> check_doorbell_fds(const ring_fds& fds, const ring_options& o) {
         }
         return {};
     }
-    for (const unique_fd* fd : {&fds.data_ready, &fds.space_ready}) {
-        if (!fd->valid() || !is_eventfd(fd->get())) {
+    std::optional<eventfd_facts> facts[2];
+    for (int i = 0; i < 2; ++i) {
+        const unique_fd& fd = i == 0 ? fds.data_ready : fds.space_ready;
+        facts[i] = fd.valid() ? facts_of(fd.get()) : std::nullopt;
+        if (!facts[i]) {
             return error{errc::wrong_kind, "the eventfd doorbell needs two eventfds"};
         }
-        const int flags = ::fcntl(fd->get(), F_GETFL);
-        if (flags < 0 || ::fcntl(fd->get(), F_SETFL, flags | O_NONBLOCK) != 0) {
-            return system_error("fcntl(eventfd, O_NONBLOCK)");
+        if (!facts[i]->nonblocking || facts[i]->semaphore) {
+            return error{errc::invalid_argument,
+                         "a doorbell eventfd must be non-blocking and counting (EFD_NONBLOCK, "
+                         "not EFD_SEMAPHORE), as create_memfd_ring makes them"};
         }
+    }
+    if (facts[0]->id && facts[0]->id == facts[1]->id) {
+        return error{errc::invalid_argument, "the two doorbell eventfds are the same eventfd"};
     }
     return {};
 }

@@ -20,6 +20,7 @@
 #include "ipc/ring.hpp"
 #include "ipc/telemetry.hpp"
 #include "ipc/wait_strategy.hpp"
+#include "sync/end_holder.hpp"
 
 namespace ipc::detail {
 
@@ -86,8 +87,9 @@ class ring_end {
     // peer_check at most once per peer_check_interval of `now`; the last answer in between.
     error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept;
     // After a try found `nothing` (empty, queue_full): with the eventfd doorbell, arms `bell`
-    // and tries once more. A re-arm follows a ring, which may have been the peer's close: the
-    // peer is checked then too.
+    // and tries once more. A re-arm follows a ring, which may have been the peer's close (a
+    // killed peer never rings): its state word is looked at then, one load, and a closed peer
+    // is reported at once.
     template <class Attempt, class Result>
     Result arm_and_retry(doorbell& bell, const layout::end_holder& peer, Attempt&& attempt,
                          Result nothing) noexcept;
@@ -146,7 +148,7 @@ Result ring_end::arm_and_retry(doorbell& bell, const layout::end_holder& peer, A
         return nothing;
     }
     auto r = attempt();
-    if (r.code() == nothing.code()) {
+    if (r.code() == nothing.code() && end_closed(peer)) {
         last_peer_check_ns_ = monotonic_ns();
         peer_status_ = peer_check(peer);
     }
