@@ -40,7 +40,8 @@ TEST(MemfdRing, BothEndsInOneProcess) {
     ASSERT_TRUE(region) << region.error_value().message();
     auto w = ipc::ring_writer::adopt("memfd-local", copy_of(*region), options());
     ASSERT_TRUE(w) << w.error_value().message();
-    auto r = ipc::ring_reader::adopt("memfd-local", copy_of(*region), options());
+    // A temporary result gives its move-only value up: *region->duplicate().
+    auto r = ipc::ring_reader::adopt("memfd-local", *region->duplicate(), options());
     ASSERT_TRUE(r) << r.error_value().message();
     EXPECT_EQ(ipc::ring_writer::adopt("again", copy_of(*region), options()).code(), errc::busy);
     ASSERT_TRUE(w->try_send(std::as_bytes(std::span("hello", 5))));

@@ -91,6 +91,8 @@ class [[nodiscard]] result {
     T&& value() && { return std::get<0>(std::move(v_)); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
+    // Moves the value out of a temporary: `take(*make_something())` for move-only values.
+    T&& operator*() && { return std::move(*this).value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
