@@ -1,31 +1,27 @@
 // ipc-bench: every channel's figure beside its baseline, with the ratio of the two.
 //   ipc-bench [--filter REGEX] [--json] [--repetitions N] [--cpus PARENT,CHILD]
 // Each case runs N times (default 5, interleaved with the other cases) in fresh processes;
-// the median is reported.
-// ratio = value / baseline_value: below 1 is better for ns, above 1 for rates.
+// the median is reported with its spread, and the ratio to the baseline is taken round by round.
+// ratio = value / baseline_value: below 1 is better for ns, above 1 for rates. The placement
+// (regime.hpp) is printed first.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
 
 #include "cases.hpp"
 #include "harness.hpp"
+#include "regime.hpp"
+#include "report.hpp"
 
 namespace {
 
 using bench::bench_case;
-
-struct outcome {
-    const bench_case* c;
-    double value;
-    std::optional<double> baseline_value;
-};
 
 const bench_case* find_case(const std::vector<bench_case>& cases, const std::string& name) {
     for (const auto& c : cases) {
@@ -65,9 +61,10 @@ std::vector<const bench_case*> plan(const std::vector<bench_case>& cases,
 
 // Repetitions are interleaved (one of every case per round) rather than run case by case: on
 // a shared machine conditions drift over minutes, and a case and its baseline must see the
-// same drift for their ratio to mean anything.
-std::map<std::string, double> run(const std::vector<const bench_case*>& order, int repetitions,
-                                  bool progress) {
+// same drift for their ratio to mean anything. Returns each measured case's samples in round
+// order.
+std::map<std::string, std::vector<double>> run(const std::vector<const bench_case*>& order,
+                                               int repetitions, bool progress) {
     std::map<std::string, std::vector<double>> values;
     for (int round = 0; round < repetitions; ++round) {
         if (progress) {
@@ -79,47 +76,7 @@ std::map<std::string, double> run(const std::vector<const bench_case*>& order, i
             }
         }
     }
-    std::map<std::string, double> medians;
-    for (const auto& [name, samples] : values) {
-        medians[name] = bench::median(samples);
-    }
-    for (const auto* c : order) {
-        if (c->measure == nullptr) {
-            medians[c->name] = medians.at(c->derived_from) * c->factor;
-        }
-    }
-    return medians;
-}
-
-void print_table(const std::vector<outcome>& rows) {
-    fmt::print("{:<44} {:>12} {:<7} {:<36} {:>12} {:>7}\n", "CASE", "VALUE", "UNIT", "BASELINE",
-               "BASE VALUE", "RATIO");
-    for (const auto& r : rows) {
-        if (r.baseline_value) {
-            fmt::print("{:<44} {:>12.4g} {:<7} {:<36} {:>12.4g} {:>7.3f}\n", r.c->name, r.value,
-                       r.c->unit, r.c->baseline, *r.baseline_value, r.value / *r.baseline_value);
-        } else {
-            fmt::print("{:<44} {:>12.4g} {:<7}\n", r.c->name, r.value, r.c->unit);
-        }
-    }
-}
-
-void print_json(const std::vector<outcome>& rows) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : rows) {
-        nlohmann::json rec = {{"name", r.c->name}, {"value", r.value}, {"unit", r.c->unit}};
-        if (r.baseline_value) {
-            rec["baseline"] = r.c->baseline;
-            rec["baseline_value"] = *r.baseline_value;
-            rec["ratio"] = r.value / *r.baseline_value;
-        } else {
-            rec["baseline"] = nullptr;
-            rec["baseline_value"] = nullptr;
-            rec["ratio"] = nullptr;
-        }
-        out.push_back(rec);
-    }
-    std::puts(out.dump(2).c_str());
+    return values;
 }
 
 }  // namespace
@@ -149,6 +106,7 @@ int main(int argc, char** argv) {
     std::vector<bench_case> cases;
     bench::add_baselines(cases);
     bench::add_ring_cases(cases);
+    bench::add_copy_cases(cases);
     bench::add_slots_cases(cases);
 #ifdef IPC_MONITOR_BIN
     bench::add_monitor_cases(cases);
@@ -165,25 +123,25 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "ipc-bench: no case matches '{}'\n", filter);
         return 2;
     }
-    std::map<std::string, double> medians;
+    const auto regime = bench::describe_regime(s.parent_cpu, s.child_cpu);
+    if (!json) {
+        fmt::print("{}\n", regime.text());
+    }
+    std::map<std::string, std::vector<double>> samples;
     try {
-        medians = run(order, s.repetitions, !json);
+        samples = run(order, s.repetitions, !json);
     } catch (const std::exception& e) {
         fmt::print(stderr, "ipc-bench: {}\n", e.what());
         return 1;
     }
-    std::vector<outcome> rows;
-    for (const auto* c : order) {
-        outcome o{c, medians.at(c->name), std::nullopt};
-        if (!c->baseline.empty()) {
-            o.baseline_value = medians.at(c->baseline);
-        }
-        rows.push_back(o);
-    }
+    const auto rows = bench::make_rows(order, samples);
     if (json) {
-        print_json(rows);
+        const nlohmann::json out = {{"regime", regime.json()},
+                                    {"repetitions", s.repetitions},
+                                    {"cases", bench::rows_json(rows)}};
+        std::puts(out.dump(2).c_str());
     } else {
-        print_table(rows);
+        bench::print_table(rows);
     }
     return 0;
 }

@@ -217,6 +217,26 @@ std::uint64_t slots_completed(const std::string& name) {
     return completed;
 }
 
+// ipc-bench states where it ran and gives each case its spread and a ratio taken round by
+// round (two quick cases, two repetitions; the figures themselves belong in docs/BENCHMARKS.md).
+TEST(Bench, JsonNamesTheRegimeAndEachCasesSpreadAndRatio) {
+    const auto out = run(std::string(IPC_BENCH) +
+                         " --filter 'ring_pingpong_oneway_64B_spin$' --repetitions 2 --json");
+    ASSERT_EQ(out.exit_code, 0) << out.text;
+    const auto doc = nlohmann::json::parse(out.text);
+    EXPECT_EQ(doc["repetitions"], 2);
+    EXPECT_TRUE(doc["regime"].contains("smt_siblings"));
+    EXPECT_FALSE(doc["regime"]["clocksource"].get<std::string>().empty());
+    ASSERT_EQ(doc["cases"].size(), 2u);  // the case and its baseline
+    const auto& ring = doc["cases"][1];
+    EXPECT_EQ(ring["name"], "ring_pingpong_oneway_64B_spin");
+    EXPECT_EQ(ring["baseline"], "atomic_pingpong_oneway");
+    EXPECT_GT(ring["value"].get<double>(), 0);
+    EXPECT_GE(ring["spread"].get<double>(), 0);
+    EXPECT_GT(ring["ratio"].get<double>(), 0);
+    EXPECT_TRUE(ring["baseline_moved"].is_boolean());
+}
+
 TEST(SlotsDemo, HostAndGuestRunAndIpcstatShowsTheSlots) {
     const auto name = ipc::test::unique_name("slotsdemo");
     child_process demo(
