@@ -13,6 +13,9 @@ void add_ring_cases(std::vector<bench_case>& cases);
 // Copies at the limit: a two-process copy pipeline, and the ring's copying receive() and
 // zero-copy read (checksummed) beside it, at 1, 8 and 64 KiB and random 128 B-16 KiB.
 void add_copy_cases(std::vector<bench_case>& cases);
+// Latency under load: p50, p99, p99.9 and max one-way at 1 k, 10 k and 100 k msgs/s with each
+// wait strategy, and the reader's CPU use.
+void add_load_cases(std::vector<bench_case>& cases);
 // Slots round trips beside the raw atomic and futex round trips; calls/s at 1 and 2 host threads.
 void add_slots_cases(std::vector<bench_case>& cases);
 // ipc-monitor's own CPU with 100 live endpoints, at 1 Hz and 10 Hz (when the monitor is built).

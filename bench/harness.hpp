@@ -39,6 +39,9 @@ struct settings {
     int repetitions = 5;
     int parent_cpu = 0;  // -1: no pinning
     int child_cpu = 1;
+    // The round being measured (set by the runner): cases that report several figures of one
+    // experiment run it once per round and hand out its figures from then on.
+    int round = 0;
 };
 
 // The current settings (pinning is read by with_peer).

@@ -67,6 +67,7 @@ std::map<std::string, std::vector<double>> run(const std::vector<const bench_cas
                                                int repetitions, bool progress) {
     std::map<std::string, std::vector<double>> values;
     for (int round = 0; round < repetitions; ++round) {
+        bench::current_settings().round = round;
         if (progress) {
             fmt::print(stderr, "  round {}/{}\n", round + 1, repetitions);
         }
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
     bench::add_baselines(cases);
     bench::add_ring_cases(cases);
     bench::add_copy_cases(cases);
+    bench::add_load_cases(cases);
     bench::add_slots_cases(cases);
 #ifdef IPC_MONITOR_BIN
     bench::add_monitor_cases(cases);
