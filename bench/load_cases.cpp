@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include <algorithm>
-#include <atomic>
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 #include "cases.hpp"
@@ -25,13 +25,13 @@ constexpr std::size_t message_size = 64;
 // by tens of microseconds here.
 constexpr std::uint64_t spin_below_ns = 100'000;
 constexpr std::size_t max_samples = 100'000;
+constexpr std::uint64_t reader_deadline_ns = 10'000'000'000;
 
 struct load_figures {
     double p50_ns, p99_ns, p999_ns, max_ns, reader_cpu_percent;
 };
 
 struct shared_figures {
-    std::atomic<std::uint32_t> reader_ready;
     std::uint64_t count;
     std::uint64_t latencies[max_samples];
     std::uint64_t cpu_ns;
@@ -81,7 +81,6 @@ load_figures run_load(ipc::wait_strategy wait, std::uint64_t rate) {
     with_peer(
         [&] {
             auto reader = must(ipc::ring_reader::open(name, o));
-            out->reader_ready.store(1, std::memory_order_release);
             const std::uint64_t cpu0 = cpu_time_ns();
             const std::uint64_t wall0 = now_ns();
             for (std::uint64_t i = 0; i < count; ++i) {
@@ -96,7 +95,11 @@ load_figures run_load(ipc::wait_strategy wait, std::uint64_t rate) {
         },
         [&] {
             // The schedule starts once the reader is attached, so no message waits for it.
-            while (out->reader_ready.load(std::memory_order_acquire) == 0) {
+            const std::uint64_t give_up = now_ns() + reader_deadline_ns;
+            while (!writer.reader_alive()) {
+                if (now_ns() > give_up) {
+                    throw std::runtime_error("the load reader never attached");
+                }
                 ipc::detail::cpu_relax();
             }
             const std::byte msg[message_size] = {};

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
+#include "child_control.hpp"
 #include "ipc/ring.hpp"
 #include "pacer.hpp"
-#include "child_control.hpp"
 
 namespace demo {
 

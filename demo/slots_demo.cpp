@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "child_control.hpp"
 #include "ipc/slots.hpp"
 #include "pacer.hpp"
-#include "child_control.hpp"
 
 namespace demo {
 

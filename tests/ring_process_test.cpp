@@ -1,10 +1,7 @@
 // Two real processes: the ring_peer helper on one side, the test process on the other.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <string>
@@ -12,10 +9,10 @@
 
 #include "ipc/ring.hpp"
 #include "support/child_process.hpp"
+#include "support/message_stream.hpp"
 #include "support/names.hpp"
 #include "support/ring_sources.hpp"
 #include "support/scale.hpp"
-#include "support/message_stream.hpp"
 
 namespace {
 

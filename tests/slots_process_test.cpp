@@ -14,9 +14,9 @@
 #include "ipc/slots.hpp"
 #include "support/child_process.hpp"
 #include "support/echo.hpp"
+#include "support/message_stream.hpp"
 #include "support/names.hpp"
 #include "support/scale.hpp"
-#include "support/message_stream.hpp"
 
 namespace {
 

@@ -20,8 +20,8 @@
 
 #include "ipc/ring.hpp"
 #include "ipc/unix_socket.hpp"
-#include "support/ring_peer_args.hpp"
 #include "support/message_stream.hpp"
+#include "support/ring_peer_args.hpp"
 
 namespace {
 

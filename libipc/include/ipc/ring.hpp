@@ -1,7 +1,8 @@
 #pragma once
 // ring: a single-producer single-consumer message channel in a named POSIX shared-memory
-// segment ("/libipc-ring-<name>"). Either end may start first; the first creates the segment,
-// the second attaches. Messages of 0..max_message bytes are stored as variable-length records.
+// segment ("/libipc-ring-<name>"), or in a sealed memfd handed to both ends (create_memfd_ring,
+// adopt). Either end of a named ring may start first; the first creates the segment, the second
+// attaches. Messages of 0..max_message bytes are stored as variable-length records.
 //
 // Both ends offer a copying API (send / receive) and a zero-copy one (reserve + commit on the
 // writer; read, which returns a view, + release on the reader). Every call is try (never
