@@ -85,8 +85,7 @@ load_figures run_load(ipc::wait_strategy wait, std::uint64_t rate) {
             const std::uint64_t wall0 = now_ns();
             for (std::uint64_t i = 0; i < count; ++i) {
                 auto m = must(reader.read());
-                const std::uint64_t now = now_ns();
-                out->latencies[i] = now > m.send_ns ? now - m.send_ns : 0;
+                out->latencies[i] = m.sent.age_ns();
                 reader.release();
             }
             out->cpu_ns = cpu_time_ns() - cpu0;

@@ -19,6 +19,27 @@ inline std::uint64_t monotonic_ns() noexcept {
            static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+// A point in time on the clock that libipc stamps messages with: the TSC where the CPU promises
+// an invariant one (a few ns to read), else CLOCK_MONOTONIC, chosen once per process
+// (IPC_CLOCK=monotonic forces the latter). Every process on the host reads the same clock, so
+// a stamp taken in one process can be compared with one taken in another, whichever clock
+// each chose.
+class timestamp {
+  public:
+    constexpr timestamp() noexcept = default;
+    constexpr explicit timestamp(std::uint64_t raw) noexcept : raw_(raw) {}
+    static timestamp now() noexcept;
+
+    // The stamp as stored in shared memory (a tagged count: not nanoseconds).
+    constexpr std::uint64_t raw() const noexcept { return raw_; }
+    // Nanoseconds from this stamp to `later`; 0 when `later` is not after it.
+    std::uint64_t ns_until(timestamp later) const noexcept;
+    std::uint64_t age_ns() const noexcept { return ns_until(now()); }
+
+  private:
+    std::uint64_t raw_ = 0;
+};
+
 // An absolute point in monotonic time; `forever` maps to a deadline that never passes.
 class deadline {
   public:

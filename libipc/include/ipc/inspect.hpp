@@ -82,7 +82,10 @@ struct endpoint_info {
     // "memfd:<inode>"): the link from an endpoint to its channel's shared state.
     std::string segment;
     std::int32_t peer_pid = 0;
+    // As the record holds them; counters.last_activity is the owner's raw stamp.
     layout::endpoint_counters counters{};
+    // CLOCK_MONOTONIC of the last send or receive (the stamp converted); 0 if none yet.
+    std::uint64_t last_activity_ns = 0;
     std::vector<std::uint64_t> latency_buckets;  // histogram::bucket_count entries
     latency_summary latency;                     // counts saturate at UINT64_MAX, never wrap
     std::string error;  // non-empty when its values are impossible (corrupt)
@@ -94,6 +97,10 @@ struct process_info {
     std::string program;
     std::string segment;
     std::uint64_t heartbeat_ns = 0;
+    // The clock its endpoints stamp with: "tsc" (then ticks_per_second, its calibration) or
+    // "monotonic" (IPC_CLOCK=monotonic, or no invariant TSC).
+    std::string clock;
+    std::uint64_t ticks_per_second = 0;
     bool alive = false;
     std::uint32_t owner_uid = 0;  // of the telemetry segment
     // The segment claims a live process that cannot have written it: its owner is not that
@@ -138,9 +145,9 @@ struct slot_counters {
     std::uint64_t late_responses = 0;  // responses that came after their call gave up, discarded
     std::uint64_t bytes_out = 0;
     std::uint64_t bytes_in = 0;
-    std::uint64_t in_flight = 0;  // 1 while a call waits for its response
-    std::uint64_t last_activity_ns = 0;
-    std::uint64_t latency_sum_ns = 0;  // of the round trips in the histogram
+    std::uint64_t in_flight = 0;         // 1 while a call waits for its response
+    std::uint64_t last_activity_ns = 0;  // CLOCK_MONOTONIC of the last completed call; 0: none
+    std::uint64_t latency_sum_ns = 0;    // of the round trips in the histogram
 };
 
 struct slot_info {

@@ -77,7 +77,7 @@ struct ring_options {
 // A message the reader holds without copying; valid until release() or the next read.
 struct message_view {
     std::span<const std::byte> payload;
-    std::uint64_t send_ns;  // CLOCK_MONOTONIC when the writer committed it
+    timestamp sent;  // when the writer committed it; sent.age_ns() is its latency so far
 };
 
 namespace detail {

@@ -58,20 +58,21 @@ class endpoint {
     // Marks the record closed; its counters stay readable until it is reused.
     void close() noexcept;
 
-    void on_sent(std::uint64_t bytes, std::uint64_t now_ns) noexcept {
+    // `now` is a stamp of this process's clock (see telemetry_header::clock).
+    void on_sent(std::uint64_t bytes, std::uint64_t now) noexcept {
         if (record_ != nullptr) {
             auto& c = record_->counters;
             detail::bump(c.sent, std::uint64_t{1});
             detail::bump(c.bytes_out, bytes);
-            detail::store(c.last_activity_ns, now_ns, std::memory_order_relaxed);
+            detail::store(c.last_activity, now, std::memory_order_relaxed);
         }
     }
-    void on_received(std::uint64_t bytes, std::uint64_t now_ns, std::uint64_t latency_ns) noexcept {
+    void on_received(std::uint64_t bytes, std::uint64_t now, std::uint64_t latency_ns) noexcept {
         if (record_ != nullptr) {
             auto& c = record_->counters;
             detail::bump(c.received, std::uint64_t{1});
             detail::bump(c.bytes_in, bytes);
-            detail::store(c.last_activity_ns, now_ns, std::memory_order_relaxed);
+            detail::store(c.last_activity, now, std::memory_order_relaxed);
             record_latency(latency_ns);
         }
     }

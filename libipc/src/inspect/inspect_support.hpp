@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/stamp_clock.hpp"
 #include "ipc/error.hpp"
 #include "ipc/fd.hpp"
 #include "ipc/inspect.hpp"
@@ -84,6 +85,24 @@ result<void> check_ready(const segment_copy& copy, const ipc::detail::segment_sp
 
 // An end's holder, decoded; `sleeping_flag` is the end's announced-sleep word.
 end_info read_end(const layout::end_holder& end, std::uint32_t sleeping_flag);
+
+// Turns the stamps a segment's writer took (core/stamp_clock.hpp) into CLOCK_MONOTONIC ns, with
+// the TSC rate that writer recorded (0 for a writer on CLOCK_MONOTONIC, whose stamps are ns
+// already): a stamp's age in ticks, converted, counted back from a reference read now.
+class stamp_reader {
+  public:
+    explicit stamp_reader(std::uint64_t ticks_per_second) noexcept
+        : rate_(::ipc::detail::rate_of(ticks_per_second, 1'000'000'000)),
+          now_(::ipc::detail::read_clock_reference()) {}
+    // 0 for a TSC stamp when the recorded rate is not a plausible one.
+    std::uint64_t monotonic_ns(std::uint64_t stamp) const noexcept {
+        return ::ipc::detail::stamp_to_monotonic_ns(stamp, rate_, now_);
+    }
+
+  private:
+    ::ipc::detail::tsc_rate rate_;
+    ::ipc::detail::clock_reference now_;
+};
 
 // Why a histogram cannot be real ("" when it can): more samples than max_plausible_total.
 std::string implausible(const latency_summary& latency);

@@ -33,7 +33,7 @@ slot_state state_of(const ipc::detail::slots_view& v, std::uint32_t i, const slo
     return c.in_flight != 0 ? slot_state::response_ready : slot_state::free;
 }
 
-slot_counters copy_counters(const layout::slot_stats& s) {
+slot_counters copy_counters(const layout::slot_stats& s, const stamp_reader& stamps) {
     slot_counters c;
     c.calls = load(s.calls, memory_order_relaxed);
     c.completed = load(s.completed, memory_order_relaxed);
@@ -43,17 +43,17 @@ slot_counters copy_counters(const layout::slot_stats& s) {
     c.bytes_out = load(s.bytes_out, memory_order_relaxed);
     c.bytes_in = load(s.bytes_in, memory_order_relaxed);
     c.in_flight = load(s.in_flight, memory_order_relaxed);
-    c.last_activity_ns = load(s.last_activity_ns, memory_order_relaxed);
+    c.last_activity_ns = stamps.monotonic_ns(load(s.last_activity, memory_order_relaxed));
     c.latency_sum_ns = load(s.latency_sum_ns, memory_order_relaxed);
     return c;
 }
 
-slot_info read_slot(const ipc::detail::slots_view& v, std::uint32_t i) {
+slot_info read_slot(const ipc::detail::slots_view& v, std::uint32_t i, const stamp_reader& stamps) {
     const auto& control = v.slot_control(i);
     const auto& stats = v.stats(i);
     slot_info info;
     info.index = i;
-    info.counters = copy_counters(stats);
+    info.counters = copy_counters(stats, stamps);
     info.state = state_of(v, i, info.counters);
     info.request_id = load(v.request(i).request_id, memory_order_relaxed);
     info.request_length = load(v.request(i).request_length, memory_order_relaxed);
@@ -86,7 +86,7 @@ void add_slot(endpoint_info& host, const slot_info& slot) {
     c.bytes_out = saturating_add(c.bytes_out, slot.counters.bytes_out);
     c.bytes_in = saturating_add(c.bytes_in, slot.counters.bytes_in);
     c.queue_depth = saturating_add(c.queue_depth, slot.counters.in_flight);
-    c.last_activity_ns = std::max(c.last_activity_ns, slot.counters.last_activity_ns);
+    host.last_activity_ns = std::max(host.last_activity_ns, slot.counters.last_activity_ns);
     c.latency_count = saturating_add(c.latency_count, slot.latency.count);
     c.latency_sum_ns = saturating_add(c.latency_sum_ns, slot.counters.latency_sum_ns);
     c.latency_max_ns = std::max(c.latency_max_ns, slot.latency.max_ns);
@@ -97,6 +97,7 @@ void add_slot(endpoint_info& host, const slot_info& slot) {
 
 void fold(endpoint_info& host, const slots_info& slots) {
     host.counters = {};
+    host.last_activity_ns = 0;
     host.latency_buckets.assign(histogram::bucket_count, 0);
     host.counters.dropped = slots.calls_refused;
     for (const auto& slot : slots.slots) {
@@ -168,8 +169,9 @@ result<slots_info> decode_slots(segment_copy& copy, const std::string& object) {
     s.host_epoch = seg.control.host_epoch;
     s.calls_refused = seg.control.calls_refused;
     bool any_guest_alive = false;
+    const stamp_reader stamps(seg.control.host_ticks_per_second);
     for (std::uint32_t i = 0; i < g->slot_count; ++i) {
-        s.slots.push_back(read_slot(v, i));
+        s.slots.push_back(read_slot(v, i, stamps));
         any_guest_alive = any_guest_alive || s.slots.back().guest.alive;
     }
     s.stale = !s.host.alive && !any_guest_alive;  // as for rings: whoever created it

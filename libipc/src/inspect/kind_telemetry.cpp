@@ -67,7 +67,8 @@ endpoint_role role_of(std::uint16_t role) {
     return endpoint_role::unknown;
 }
 
-endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t index) {
+endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t index,
+                            const detail::stamp_reader& stamps) {
     endpoint_info e;
     e.index = index;
     e.generation = r.generation;
@@ -81,11 +82,23 @@ endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t inde
     e.region = field_string(r.region);
     e.segment = detail::segment_of(e.region);
     e.counters = r.counters;
+    e.last_activity_ns = stamps.monotonic_ns(r.counters.last_activity);
     e.latency_buckets.assign(std::begin(r.latency_buckets), std::end(r.latency_buckets));
     e.latency = detail::summarise(e.latency_buckets, e.counters.latency_count,
                                   e.counters.latency_sum_ns, e.counters.latency_max_ns);
     e.error = detail::implausible(e.latency);
     return e;
+}
+
+std::string clock_name(std::uint32_t clock) {
+    using ::ipc::detail::clock_kind;
+    switch (static_cast<clock_kind>(clock)) {
+        case clock_kind::monotonic:
+            return "monotonic";
+        case clock_kind::tsc:
+            return "tsc";
+    }
+    return "unknown";
 }
 
 bool in_use(std::uint32_t state) {
@@ -100,7 +113,7 @@ bool in_use(std::uint32_t state) {
 // again, a few times, then skipped for this snapshot. The table copy only says which records
 // to look at.
 std::optional<endpoint_info> read_record(const detail::segment_copy& copy, std::uint64_t at,
-                                         std::uint32_t index) {
+                                         std::uint32_t index, const detail::stamp_reader& stamps) {
     static_assert(offsetof(layout::endpoint_record, generation) == sizeof(std::uint32_t));
     if (at + sizeof(layout::endpoint_record) > copy.copied() ||
         !in_use(copy.as<layout::endpoint_record>(at).state)) {
@@ -116,7 +129,7 @@ std::optional<endpoint_info> read_record(const detail::segment_copy& copy, std::
         }
         if (before[0] == after[0] && before[1] == after[1] && r.state == before[0] &&
             r.generation == before[1]) {
-            return decode_record(r, index);
+            return decode_record(r, index, stamps);
         }
     }
     return std::nullopt;
@@ -170,14 +183,17 @@ result<process_info> decode_telemetry(const detail::segment_copy& copy, const st
     p.start_time = h.header.creator_start_time;
     p.program = field_string(h.program);
     p.heartbeat_ns = h.heartbeat_ns;
+    p.clock = clock_name(h.clock);
+    p.ticks_per_second = h.ticks_per_second;
     p.alive = is_alive(p.pid, p.start_time);
     struct stat st {};
     p.owner_uid = ::fstat(copy.fd(), &st) == 0 ? st.st_uid : 0;
     p.spoofed = spoofed(p, object);
     p.alive = p.alive && !p.spoofed;
+    const detail::stamp_reader stamps(h.ticks_per_second);
     for (std::uint32_t i = 0; i < capacity; ++i) {
         const std::uint64_t at = h.endpoints_offset + i * sizeof(layout::endpoint_record);
-        if (auto e = read_record(copy, at, i)) {
+        if (auto e = read_record(copy, at, i, stamps)) {
             p.endpoints.push_back(std::move(*e));
         }
     }
@@ -193,7 +209,8 @@ bool no_ends(const detail::segment_copy&) {
     return false;  // a process's table has no channel ends
 }
 
-json counters_json(const layout::endpoint_counters& c) {
+json counters_json(const endpoint_info& e) {
+    const auto& c = e.counters;
     return {{"sent", c.sent},
             {"received", c.received},
             {"dropped", c.dropped},
@@ -202,7 +219,7 @@ json counters_json(const layout::endpoint_counters& c) {
             {"bytes_in", c.bytes_in},
             {"queue_depth", c.queue_depth},
             {"queue_depth_hwm", c.queue_depth_hwm},
-            {"last_activity_ns", c.last_activity_ns}};
+            {"last_activity_ns", e.last_activity_ns}};
 }
 
 json endpoint_json(const endpoint_info& e) {
@@ -215,7 +232,7 @@ json endpoint_json(const endpoint_info& e) {
             {"region", e.region},
             {"segment", e.segment},
             {"peer_pid", e.peer_pid},
-            {"counters", counters_json(e.counters)},
+            {"counters", counters_json(e)},
             {"latency", detail::latency_json(e.latency, e.latency_buckets)},
             {"error", e.error}};
 }
@@ -235,6 +252,8 @@ json processes_json(const snapshot& s) {
                              {"owner_uid", p.owner_uid},
                              {"spoofed", p.spoofed},
                              {"heartbeat_ns", p.heartbeat_ns},
+                             {"clock", p.clock},
+                             {"ticks_per_second", p.ticks_per_second},
                              {"endpoints", endpoints}});
     }
     return processes;
@@ -362,7 +381,7 @@ std::string to_csv(const snapshot& s) {
                    ',' + std::string(to_string(e.role)) + ',' + text_field(e.name) + ',' +
                    text_field(e.region) + ',' + std::to_string(e.peer_pid);
             append_numbers(row, {c.sent, c.received, c.dropped, c.failed, c.bytes_out, c.bytes_in,
-                                 c.queue_depth, c.queue_depth_hwm, c.last_activity_ns, l.count,
+                                 c.queue_depth, c.queue_depth_hwm, e.last_activity_ns, l.count,
                                  l.mean_ns, l.p50_ns, l.p90_ns, l.p99_ns, l.max_ns});
             out += row + "\r\n";
         }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/stamp_clock.hpp"
 #include "ipc/clock.hpp"
 #include "ipc/process.hpp"
 #include "ipc/shm.hpp"
@@ -154,6 +155,9 @@ class registry {
                 h->endpoint_size = sizeof(endpoint_record);
                 h->endpoints_offset = endpoints_offset;
                 copy_string(h->program, sizeof h->program, process_name(pid));
+                const detail::stamp_clock& clock = detail::process_stamp_clock();
+                h->clock = static_cast<std::uint32_t>(clock.kind());
+                h->ticks_per_second = clock.rate().ticks_per_second;
             });
     }
 

@@ -14,7 +14,7 @@
 
 namespace ipc::layout {
 
-inline constexpr std::uint16_t telemetry_layout_version = 1;
+inline constexpr std::uint16_t telemetry_layout_version = 2;
 inline constexpr std::uint32_t telemetry_endpoint_capacity = 256;
 
 enum class endpoint_state : std::uint32_t {
@@ -40,22 +40,26 @@ enum class endpoint_role : std::uint16_t {
     client = 6,
 };
 
+// The first line holds every field a send or a receive updates, so that a message costs one
+// line of counters (plus one histogram bucket); the second, those that change only now and then.
 struct endpoint_counters {
     std::uint64_t sent;             // messages handed to the channel
     std::uint64_t received;         // messages taken from the channel
-    std::uint64_t dropped;          // messages refused (full, timed out) and reported to the caller
-    std::uint64_t failed;           // operations that failed for another reason
     std::uint64_t bytes_out;        // payload bytes sent
     std::uint64_t bytes_in;         // payload bytes received
+    std::uint64_t last_activity;    // stamp of the last send or receive (telemetry_header::clock)
+    std::uint64_t latency_count;    // samples in the histogram
+    std::uint64_t latency_sum_ns;   // sum of samples, for the mean
+    std::uint64_t latency_max_ns;   // largest sample
+    std::uint64_t dropped;          // messages refused (full, timed out) and reported to the caller
+    std::uint64_t failed;           // operations that failed for another reason
     std::uint64_t queue_depth;      // messages waiting, as this endpoint last saw it
     std::uint64_t queue_depth_hwm;  // largest queue_depth seen
-    std::uint64_t last_activity_ns;  // CLOCK_MONOTONIC of the last send or receive
-    std::uint64_t latency_count;     // samples in the histogram
-    std::uint64_t latency_sum_ns;    // sum of samples, for the mean
-    std::uint64_t latency_max_ns;    // largest sample
 };
 static_assert(std::is_trivially_copyable_v<endpoint_counters>);
 static_assert(sizeof(endpoint_counters) == 96);
+static_assert(offsetof(endpoint_counters, latency_max_ns) == 56);
+static_assert(offsetof(endpoint_counters, dropped) == 64);
 
 struct endpoint_record {
     std::uint32_t state;       // endpoint_state; stored with release after the fields below
@@ -90,7 +94,12 @@ struct telemetry_header {
     std::uint32_t endpoint_capacity;  // records in the table
     std::uint32_t endpoint_size;      // sizeof(endpoint_record)
     std::uint64_t endpoints_offset;   // from the start of the segment, a multiple of 64
-    char program[40];                 // the owner's command name, NUL-terminated
+    char program[24];                 // the owner's command name, NUL-terminated
+    // How this process stamps last_activity: 0, CLOCK_MONOTONIC ns; 1, TSC ticks (such a stamp
+    // also has bit 63 set) at ticks_per_second, its calibration against CLOCK_MONOTONIC.
+    std::uint32_t clock;
+    std::uint32_t reserved;
+    std::uint64_t ticks_per_second;
 };
 static_assert(std::is_standard_layout_v<telemetry_header>);
 static_assert(std::is_trivially_copyable_v<telemetry_header>);
@@ -100,5 +109,7 @@ static_assert(offsetof(telemetry_header, endpoint_capacity) == 72);
 static_assert(offsetof(telemetry_header, endpoint_size) == 76);
 static_assert(offsetof(telemetry_header, endpoints_offset) == 80);
 static_assert(offsetof(telemetry_header, program) == 88);
+static_assert(offsetof(telemetry_header, clock) == 112);
+static_assert(offsetof(telemetry_header, ticks_per_second) == 120);
 
 }  // namespace ipc::layout

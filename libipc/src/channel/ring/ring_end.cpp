@@ -104,8 +104,9 @@ error ring_end::peer_check(const layout::end_holder& peer) noexcept {
 }
 
 error ring_end::peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept {
-    if (now - last_peer_check_ns_ >= ring_peer_check_ns) {
-        last_peer_check_ns_ = now;
+    if (now != 0 &&
+        (last_peer_check_ == 0 || clock_.elapsed_ns(last_peer_check_, now) >= ring_peer_check_ns)) {
+        last_peer_check_ = now;
         peer_status_ = peer_check(peer);
     }
     return peer_status_;

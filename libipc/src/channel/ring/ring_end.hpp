@@ -14,6 +14,7 @@
 
 #include "channel/ring/ring_layout.hpp"
 #include "channel/ring/spsc_ring.hpp"
+#include "core/stamp_clock.hpp"
 #include "ipc/error.hpp"
 #include "ipc/fd.hpp"
 #include "ipc/mapping.hpp"
@@ -84,7 +85,8 @@ class ring_end {
     // removed or replaced, nobody can attach any more (peer_gone). A dead peer is forgotten so a
     // successor is tracked in its place.
     error peer_check(const layout::end_holder& peer) noexcept;
-    // peer_check at most once per peer_check_interval of `now`; the last answer in between.
+    // peer_check at most once per peer_check_interval of `now` (a stamp of clock_; 0, as
+    // before the first commit, checks nothing); the last answer in between.
     error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept;
     // After a try found `nothing` (empty, queue_full): with the eventfd doorbell, arms `bell`
     // and tries once more. A re-arm follows a ring, which may have been the peer's close (a
@@ -95,8 +97,9 @@ class ring_end {
                          Result nothing) noexcept;
 
     ring_attachment att_;
+    const stamp_clock clock_ = process_stamp_clock();  // a copy: no load of the shared one
     std::int32_t peer_pid_ = 0;
-    std::uint64_t last_peer_check_ns_ = 0;
+    std::uint64_t last_peer_check_ = 0;  // stamp; 0: never checked
     error peer_status_;
 };
 
@@ -115,7 +118,7 @@ class ring_writer_end : public ring_end {
 
   private:
     spsc_producer producer_;
-    std::uint64_t last_commit_ns_ = 0;
+    std::uint64_t last_commit_ = 0;  // stamp of the last commit
 };
 
 class ring_reader_end : public ring_end {
@@ -149,7 +152,7 @@ Result ring_end::arm_and_retry(doorbell& bell, const layout::end_holder& peer, A
     }
     auto r = attempt();
     if (r.code() == nothing.code() && end_closed(peer)) {
-        last_peer_check_ns_ = monotonic_ns();
+        last_peer_check_ = clock_.now();
         peer_status_ = peer_check(peer);
     }
     return r;

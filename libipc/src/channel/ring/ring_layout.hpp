@@ -19,7 +19,7 @@
 
 namespace ipc::layout {
 
-inline constexpr std::uint16_t ring_layout_version = 1;
+inline constexpr std::uint16_t ring_layout_version = 2;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::uint32_t record_alignment = 16;
 
@@ -43,16 +43,16 @@ constexpr std::uint32_t commit_word(std::uint64_t index, bool padding) noexcept 
 }
 
 struct record_header {
-    std::uint32_t length;   // payload bytes (padding: bytes after this header up to the end)
-    std::uint32_t commit;   // commit_word(index of this record, is padding); 0 = not written
-    std::uint64_t send_ns;  // CLOCK_MONOTONIC when committed
+    std::uint32_t length;      // payload bytes (padding: bytes after this header up to the end)
+    std::uint32_t commit;      // commit_word(index of this record, is padding); 0 = not written
+    std::uint64_t send_stamp;  // when committed, on the writer's clock (core/stamp_clock.hpp)
 };
 static_assert(std::is_standard_layout_v<record_header>);
 static_assert(std::is_trivially_copyable_v<record_header>);
 static_assert(sizeof(record_header) == 16);
 static_assert(offsetof(record_header, length) == 0);
 static_assert(offsetof(record_header, commit) == 4);
-static_assert(offsetof(record_header, send_ns) == 8);
+static_assert(offsetof(record_header, send_stamp) == 8);
 
 struct ring_control {
     // Geometry: written once by the creator before the segment is marked ready.

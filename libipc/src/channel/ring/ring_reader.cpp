@@ -36,7 +36,7 @@ result<message_view> ring_reader_end::read(const deadline& until) noexcept {
     if (record.code() == errc::empty) {
         // Even a reader that only polls learns that the writer closed or died, once it has
         // received everything the writer sent.
-        if (const error writer = peer_check_due(att_.control->writer, monotonic_ns());
+        if (const error writer = peer_check_due(att_.control->writer, clock_.now());
             writer.code() != errc::ok) {
             record = attempt();
             if (record.code() == errc::empty) {
@@ -53,14 +53,14 @@ result<message_view> ring_reader_end::read(const deadline& until) noexcept {
     if (!holding_) {
         holding_ = true;
         if (att_.counters.active()) {
-            const std::uint64_t now = monotonic_ns();
-            const std::uint64_t latency = now > record->send_ns ? now - record->send_ns : 0;
-            att_.counters.on_received(record->length, now, latency);
+            const std::uint64_t now = clock_.now();
+            att_.counters.on_received(record->length, now,
+                                      clock_.elapsed_ns(record->send_stamp, now));
             track_peer(att_.control->writer);
             att_.counters.set_queue_depth(consumer_.depth_messages());
         }
     }
-    return message_view{{record->data, record->length}, record->send_ns};
+    return message_view{{record->data, record->length}, timestamp(record->send_stamp)};
 }
 
 void ring_reader_end::release() noexcept {

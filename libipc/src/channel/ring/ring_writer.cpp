@@ -49,8 +49,7 @@ result<std::span<std::byte>> ring_writer_end::reserve_until(std::size_t length,
     // tries must learn that the reader died; a gone reader's successor must be noticed). A
     // reservation made meanwhile is simply not used: nothing is published before commit.
     const bool flowing = span.has_value() && peer_status_.code() == errc::ok;
-    if (error reader =
-            peer_check_due(att_.control->reader, flowing ? last_commit_ns_ : monotonic_ns());
+    if (error reader = peer_check_due(att_.control->reader, flowing ? last_commit_ : clock_.now());
         reader.code() != errc::ok) {
         producer_.cancel();  // a reservation made meanwhile must not be committed
         span = reader;
@@ -76,13 +75,13 @@ result<void> ring_writer_end::commit(std::size_t length) noexcept {
     if (att_.control == nullptr) {
         return error{errc::closed, "the ring writer is closed"};
     }
-    const std::uint64_t now = monotonic_ns();
+    const std::uint64_t now = clock_.now();
     if (!producer_.commit(length, now)) {
         return error{errc::invalid_argument, producer_.reserved()
                                                  ? "commit of more bytes than were reserved"
                                                  : "commit without a reservation"};
     }
-    last_commit_ns_ = now;
+    last_commit_ = now;
     att_.counters.on_sent(length, now);
     track_peer(att_.control->reader);
     return {};

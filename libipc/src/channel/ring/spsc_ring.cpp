@@ -197,14 +197,14 @@ void spsc_producer::publish_padding(std::uint64_t pos, std::uint64_t padding) no
     store(commit_slot(write_ + padding), std::uint32_t{0}, memory_order_relaxed);
     auto* header = reinterpret_cast<record_header*>(data_ + pos);
     header->length = static_cast<std::uint32_t>(padding - sizeof(record_header));
-    header->send_ns = 0;
+    header->send_stamp = 0;
     // Release: the zeroed next slot and the length happen-before a reader that acquires this.
     store(header->commit, commit_word(write_, true), memory_order_release);
     write_ += padding;
     store(control_->write_index, write_, memory_order_release);
 }
 
-bool spsc_producer::commit(std::size_t length, std::uint64_t send_ns) noexcept {
+bool spsc_producer::commit(std::size_t length, std::uint64_t send_stamp) noexcept {
     if (!reserved_ || length > reserved_len_) {
         return false;
     }
@@ -212,7 +212,7 @@ bool spsc_producer::commit(std::size_t length, std::uint64_t send_ns) noexcept {
     auto* header =
         reinterpret_cast<record_header*>(data_ + (reserved_at_ & (geometry_.capacity - 1)));
     header->length = static_cast<std::uint32_t>(length);
-    header->send_ns = send_ns;
+    header->send_stamp = send_stamp;
     write_ = reserved_at_ + record_size(length);
     // The slot after this record reads "not written" before this record becomes visible.
     store(commit_slot(write_), std::uint32_t{0}, memory_order_relaxed);
@@ -281,7 +281,7 @@ result<record_header> spsc_consumer::next_header() noexcept {
     header.commit = commit;
     // Read once, then validated: the writer is untrusted and could change them under us.
     header.length = load(slot->length, memory_order_relaxed);
-    header.send_ns = load(slot->send_ns, memory_order_relaxed);
+    header.send_stamp = load(slot->send_stamp, memory_order_relaxed);
     const std::uint64_t tail_room = geometry_.capacity - pos;
     if (commit == commit_word(at, true)) {
         if (header.length != tail_room - sizeof(record_header)) {
@@ -321,7 +321,7 @@ result<record_view> spsc_consumer::try_peek() noexcept {
         return header.error_value();
     }
     const std::uint64_t pos = (read_ + pending_) & (geometry_.capacity - 1);
-    peeked_ = record_view{data_ + pos + sizeof(record_header), header->length, header->send_ns};
+    peeked_ = record_view{data_ + pos + sizeof(record_header), header->length, header->send_stamp};
     pending_ += record_size(header->length);
     has_peeked_ = true;
     return peeked_;

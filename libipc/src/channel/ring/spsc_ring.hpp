@@ -82,7 +82,7 @@ class spsc_producer {
     result<std::span<std::byte>> try_reserve(std::size_t length) noexcept;
     // Publishes the reserved record with `length` (<= reserved) payload bytes, and rings the
     // data doorbell if the reader sleeps. False (nothing published) without such a reservation.
-    bool commit(std::size_t length, std::uint64_t send_ns) noexcept;
+    bool commit(std::size_t length, std::uint64_t send_stamp) noexcept;
     // Whether a reservation waits for its commit; cancel() drops it (nothing was published).
     bool reserved() const noexcept { return reserved_; }
     void cancel() noexcept { reserved_ = false; }
@@ -128,7 +128,7 @@ class spsc_producer {
 struct record_view {
     const std::byte* data;
     std::size_t length;
-    std::uint64_t send_ns;
+    std::uint64_t send_stamp;
 };
 
 class spsc_consumer {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "channel/slots/slots_segment.hpp"
+#include "core/stamp_clock.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/shm.hpp"
@@ -184,13 +185,14 @@ result<std::size_t> run_handler(const slots_handler& handler, std::span<const st
 
 // Counts a served call once its response is out: off the round trip's critical path. The
 // latency recorded is the request's age when answered (queueing and handling).
-void count_served(guest_worker& w, std::uint32_t request_length, std::uint64_t sent_ns,
+void count_served(guest_worker& w, std::uint32_t request_length, std::uint64_t sent,
                   const result<std::size_t>& outcome) noexcept {
     if (!w.counters.active()) {
         return;
     }
-    const auto now = monotonic_ns();
-    w.counters.on_received(request_length, now, sent_ns != 0 && now > sent_ns ? now - sent_ns : 0);
+    const detail::stamp_clock& clock = detail::process_stamp_clock();
+    const auto now = clock.now();
+    w.counters.on_received(request_length, now, sent != 0 ? clock.elapsed_ns(sent, now) : 0);
     if (outcome) {
         w.counters.on_sent(*outcome, now);
     } else if (outcome.code() == errc::message_too_large || outcome.code() == errc::timeout) {
@@ -234,7 +236,7 @@ void serve_request(slots_guest_state& s, guest_worker& w, const taken_request& t
                    const slots_handler& handler) noexcept {
     const auto& r = s.view.request(t.slot);
     const auto length = detail::load(r.request_length, memory_order_relaxed);
-    const auto sent = detail::load(r.request_sent_ns, memory_order_relaxed);
+    const auto sent = detail::load(r.request_stamp, memory_order_relaxed);
     w.answered[t.index] = t.id;
     const auto outcome = answer(s, t, length, handler);
     count_served(w, length, sent, outcome);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "channel/slots/slots_segment.hpp"
+#include "core/stamp_clock.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/shm.hpp"
@@ -54,6 +55,9 @@ struct alignas(64) host_slot {
     // reused pid is not mistaken for it): the slot is skipped until another guest takes it.
     std::atomic<std::uint64_t> dead_owner{0};
     std::atomic<std::uint64_t> dead_start_time{0};
+    // When the call holding the slot was posted (a stamp of the host's clock; 0 when not
+    // counting). Kept here, not in the slot, where a guest could change it.
+    std::uint64_t sent_stamp = 0;
 };
 
 struct slots_host_state {
@@ -63,6 +67,7 @@ struct slots_host_state {
     slots_view view;
     bool keep_segment = false;
     bool counting = true;  // per-slot statistics and timestamps
+    detail::stamp_clock clock = detail::process_stamp_clock();
     wait_strategy wait = wait_strategy::adaptive;
     telemetry::endpoint counters;
     error telemetry_error;
@@ -339,13 +344,14 @@ call_ticket post(slots_host_state& s, std::uint32_t i,
                   memory_order_relaxed);
     std::uint64_t now = 0;
     if (s.counting) {
-        now = monotonic_ns();
+        now = s.clock.now();
+        s.slots[i].sent_stamp = now;
         auto& stats = s.view.stats(i);
         detail::bump(stats.calls, std::uint64_t{1});
         detail::bump(stats.bytes_out, std::uint64_t{request.size()});
         detail::store(stats.in_flight, std::uint64_t{1}, memory_order_relaxed);
     }
-    detail::store(r.request_sent_ns, now, memory_order_relaxed);
+    detail::store(r.request_stamp, now, memory_order_relaxed);
     // Release: the request and the fields above happen-before the worker that acquires the id.
     detail::store(r.request_id, id, memory_order_release);
     auto bell = s.view.guest_bell_of(i);
@@ -360,9 +366,8 @@ void record_round_trip(slots_host_state& s, std::uint32_t i, std::size_t bytes) 
         return;
     }
     auto& stats = s.view.stats(i);
-    const std::uint64_t now = monotonic_ns();
-    const auto sent = detail::load(s.view.request(i).request_sent_ns, memory_order_relaxed);
-    const std::uint64_t rtt = now > sent ? now - sent : 0;
+    const std::uint64_t now = s.clock.now();
+    const std::uint64_t rtt = s.clock.elapsed_ns(s.slots[i].sent_stamp, now);
     detail::bump(stats.completed, std::uint64_t{1});
     detail::bump(stats.bytes_in, std::uint64_t{bytes});
     detail::bump(stats.latency_buckets[histogram::bucket_of(rtt)], std::uint64_t{1});
@@ -371,7 +376,7 @@ void record_round_trip(slots_host_state& s, std::uint32_t i, std::size_t bytes) 
     if (rtt > detail::load(stats.latency_max_ns, memory_order_relaxed)) {
         detail::store(stats.latency_max_ns, rtt, memory_order_relaxed);
     }
-    detail::store(stats.last_activity_ns, now, memory_order_relaxed);
+    detail::store(stats.last_activity, now, memory_order_relaxed);
 }
 
 // What the guest's response says. Every field is the guest's word: checked before use.
@@ -594,7 +599,12 @@ result<slots_host> slots_host::open(std::string_view name, const slots_options& 
     s->counting = o.telemetry && telemetry::enabled_by_environment();
     s->wait = o.wait;
     s->slots = std::make_unique<detail::host_slot[]>(g->slot_count);
-    const auto epoch = detail::load(s->view.control().host_epoch, memory_order_relaxed);
+    auto& control = s->view.control();
+    detail::store(control.host_clock, static_cast<std::uint32_t>(s->clock.kind()),
+                  memory_order_relaxed);
+    detail::store(control.host_ticks_per_second, s->clock.rate().ticks_per_second,
+                  memory_order_relaxed);
+    const auto epoch = detail::load(control.host_epoch, memory_order_relaxed);
     s->next_id.store((std::uint64_t{epoch} << 40) + 1, memory_order_relaxed);
     const bool sleeps_often = o.wait == wait_strategy::blocking;
     for (std::uint32_t i = 0; i < g->slot_count; ++i) {

@@ -17,7 +17,7 @@
 
 namespace ipc::layout {
 
-inline constexpr std::uint16_t slots_layout_version = 1;
+inline constexpr std::uint16_t slots_layout_version = 2;
 inline constexpr std::uint32_t max_slot_count = 256;
 inline constexpr std::uint32_t max_slot_area = 64u << 20;  // bytes, request or response
 
@@ -47,15 +47,16 @@ struct slot_request {              // written by the host only; the guest polls 
     std::uint64_t request_id;      // published last (release); 0: never used
     std::uint32_t request_length;  // bytes in the request area
     std::uint32_t reserved0;
-    std::uint64_t request_sent_ns;  // CLOCK_MONOTONIC when posted (0 with telemetry off)
-    std::uint64_t cancelled_id;     // a call the host gave up: a worker that has not started it
-                                    // answers `cancelled` instead of running it
+    std::uint64_t request_stamp;  // when posted, on the host's clock (slots_control::host_clock);
+                                  // 0 when the host does not count
+    std::uint64_t cancelled_id;   // a call the host gave up: a worker that has not started it
+                                  // answers `cancelled` instead of running it
     std::uint8_t pad[32];
 };
 static_assert(sizeof(slot_request) == 64);
 static_assert(offsetof(slot_request, request_id) == 0);
 static_assert(offsetof(slot_request, request_length) == 8);
-static_assert(offsetof(slot_request, request_sent_ns) == 16);
+static_assert(offsetof(slot_request, request_stamp) == 16);
 static_assert(offsetof(slot_request, cancelled_id) == 24);
 
 struct slot_response {              // written by the guest serving the slot only; the host polls it
@@ -97,19 +98,19 @@ static_assert(offsetof(slot_control, host_bell) == 40);
 // Counters of one slot, written only by the host thread that holds the slot at the time (the
 // host's private busy flag hands the slot, and so these fields, from one thread to the next).
 struct slot_stats {
-    std::uint64_t calls;             // requests posted
-    std::uint64_t completed;         // responses handed to a caller
-    std::uint64_t timeouts;          // calls that gave up waiting
-    std::uint64_t failed;            // calls that ended in an error other than a timeout
-    std::uint64_t late_responses;    // responses that came after their call gave up, discarded
-    std::uint64_t bytes_out;         // request bytes
-    std::uint64_t bytes_in;          // response bytes
-    std::uint64_t in_flight;         // 1 while a call waits for its response
-    std::uint64_t abandoned_id;      // id of a call that gave up before its response; 0: none
-    std::uint64_t last_activity_ns;  // CLOCK_MONOTONIC of the last completed call
-    std::uint64_t latency_count;     // round trips in the histogram
-    std::uint64_t latency_sum_ns;    //
-    std::uint64_t latency_max_ns;    //
+    std::uint64_t calls;           // requests posted
+    std::uint64_t completed;       // responses handed to a caller
+    std::uint64_t timeouts;        // calls that gave up waiting
+    std::uint64_t failed;          // calls that ended in an error other than a timeout
+    std::uint64_t late_responses;  // responses that came after their call gave up, discarded
+    std::uint64_t bytes_out;       // request bytes
+    std::uint64_t bytes_in;        // response bytes
+    std::uint64_t in_flight;       // 1 while a call waits for its response
+    std::uint64_t abandoned_id;    // id of a call that gave up before its response; 0: none
+    std::uint64_t last_activity;   // stamp of the last completed call (slots_control::host_clock)
+    std::uint64_t latency_count;   // round trips in the histogram
+    std::uint64_t latency_sum_ns;  //
+    std::uint64_t latency_max_ns;  //
     std::uint64_t reserved[3];
     std::uint64_t latency_buckets[histogram::bucket_count];  // round-trip times, ipc/histogram.hpp
 };
@@ -137,7 +138,11 @@ struct slots_control {
     std::uint32_t host_epoch;     // bumped by each host that takes the segment over
     std::uint64_t calls_refused;  // calls refused before they held a slot (host, fetch_add)
     std::uint32_t guests_seq;     // futex word: bumped by a guest after it took slots
-    std::uint8_t pad1[28];
+    // How the host stamps last_activity, as telemetry_header::clock and ::ticks_per_second;
+    // written by each host as it attaches.
+    std::uint32_t host_clock;
+    std::uint64_t host_ticks_per_second;
+    std::uint8_t pad1[16];
 };
 static_assert(std::is_standard_layout_v<slots_control>);
 static_assert(std::is_trivially_copyable_v<slots_control>);
@@ -153,6 +158,8 @@ static_assert(offsetof(slots_control, shutdown) == 80);
 static_assert(offsetof(slots_control, host_epoch) == 84);
 static_assert(offsetof(slots_control, calls_refused) == 88);
 static_assert(offsetof(slots_control, guests_seq) == 96);
+static_assert(offsetof(slots_control, host_clock) == 100);
+static_assert(offsetof(slots_control, host_ticks_per_second) == 104);
 
 struct slots_segment {
     segment_header header;
