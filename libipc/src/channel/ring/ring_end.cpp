@@ -103,13 +103,4 @@ error ring_end::peer_check(const layout::end_holder& peer) noexcept {
     return status;
 }
 
-error ring_end::peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept {
-    if (now != 0 &&
-        (last_peer_check_ == 0 || clock_.elapsed_ns(last_peer_check_, now) >= ring_peer_check_ns)) {
-        last_peer_check_ = now;
-        peer_status_ = peer_check(peer);
-    }
-    return peer_status_;
-}
-
 }  // namespace ipc::detail

@@ -87,7 +87,18 @@ class ring_end {
     error peer_check(const layout::end_holder& peer) noexcept;
     // peer_check at most once per peer_check_interval of `now` (a stamp of clock_; 0, as
     // before the first commit, checks nothing); the last answer in between.
-    error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept;
+    error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept {
+        if (check_due_at(now)) {
+            last_peer_check_ = now;
+            peer_status_ = peer_check(peer);
+        }
+        return peer_status_;
+    }
+    // Whether peer_check_due(now) would look at the peer: a compare of raw stamps (a stamp that
+    // seems older than the last check, from another core's TSC, makes it due: harmless).
+    bool check_due_at(std::uint64_t now) const noexcept {
+        return now != 0 && (last_peer_check_ == 0 || now - last_peer_check_ >= peer_check_span_);
+    }
     // After a try found `nothing` (empty, queue_full): with the eventfd doorbell, arms `bell`
     // and tries once more. A re-arm follows a ring, which may have been the peer's close (a
     // killed peer never rings): its state word is looked at then, one load, and a closed peer
@@ -98,6 +109,7 @@ class ring_end {
 
     ring_attachment att_;
     const stamp_clock clock_ = process_stamp_clock();  // a copy: no load of the shared one
+    const std::uint64_t peer_check_span_ = clock_.stamps_in(ring_peer_check_ns);
     std::int32_t peer_pid_ = 0;
     std::uint64_t last_peer_check_ = 0;  // stamp; 0: never checked
     error peer_status_;
@@ -117,6 +129,18 @@ class ring_writer_end : public ring_end {
     std::uint64_t close() noexcept;
 
   private:
+    // reserve_until past its hot path: waits, the reader's liveness, refusals counted. `at` is
+    // what the first try gave.
+    result<std::span<std::byte>> reserve_slowly(std::size_t length, const deadline& until,
+                                                std::byte* at) noexcept;
+    // The queue depth, each time the producer has just looked at the reader's index (the only
+    // moment it knows it exactly).
+    void publish_depth() noexcept {
+        if (producer_.take_fresh_depth()) {
+            att_.counters.set_queue_depth(producer_.depth_messages());
+        }
+    }
+
     spsc_producer producer_;
     std::uint64_t last_commit_ = 0;  // stamp of the last commit
 };
@@ -133,7 +157,21 @@ class ring_reader_end : public ring_end {
     void close() noexcept;
 
   private:
+    // read() past its hot path: waits, the writer's liveness, refusals counted.
+    result<message_view> read_slowly(const deadline& until) noexcept;
+    // Hands out a peeked record, counting it the first time.
+    message_view take(const record_view& record) noexcept;
+    // The queue depth when it changed (never, while the reader keeps up).
+    void publish_depth() noexcept {
+        const std::uint64_t depth = consumer_.depth_messages();
+        if (depth != published_depth_) {
+            published_depth_ = depth;
+            att_.counters.set_queue_depth(depth);
+        }
+    }
+
     spsc_consumer consumer_;
+    std::uint64_t published_depth_ = 0;
     bool holding_ = false;
 };
 

@@ -23,8 +23,21 @@ result<message_view> ring_reader_end::read(const deadline& until) noexcept {
     if (att_.control == nullptr) {
         return error{errc::closed, "the ring reader is closed"};
     }
-    auto attempt = [&] { return consumer_.try_peek(); };
-    auto record = attempt();
+    if (const record_view* record = consumer_.try_peek()) {
+        return take(*record);
+    }
+    return read_slowly(until);
+}
+
+result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcept {
+    using peeked = result<const record_view*>;
+    auto attempt = [&]() -> peeked {
+        if (const record_view* r = consumer_.try_peek()) {
+            return r;
+        }
+        return consumer_.refusal();
+    };
+    peeked record = consumer_.refusal();  // what read()'s try found
     if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
         record = wait_loop(att_.wait, until, ring_peer_check_ns, errc::empty, attempt,
                            consumer_.data_bell(), [&] { return peer_check(att_.control->writer); });
@@ -34,6 +47,7 @@ result<message_view> ring_reader_end::read(const deadline& until) noexcept {
             arm_and_retry(consumer_.data_bell(), att_.control->writer, attempt, std::move(record));
     }
     if (record.code() == errc::empty) {
+        publish_depth();  // 0 now
         // Even a reader that only polls learns that the writer closed or died, once it has
         // received everything the writer sent.
         if (const error writer = peer_check_due(att_.control->writer, clock_.now());
@@ -50,17 +64,21 @@ result<message_view> ring_reader_end::read(const deadline& until) noexcept {
         }
         return record.error_value();
     }
+    return take(**record);
+}
+
+message_view ring_reader_end::take(const record_view& record) noexcept {
     if (!holding_) {
         holding_ = true;
         if (att_.counters.active()) {
             const std::uint64_t now = clock_.now();
-            att_.counters.on_received(record->length, now,
-                                      clock_.elapsed_ns(record->send_stamp, now));
+            att_.counters.on_received(record.length, now,
+                                      clock_.elapsed_ns(record.send_stamp, now));
             track_peer(att_.control->writer);
-            att_.counters.set_queue_depth(consumer_.depth_messages());
+            publish_depth();
         }
     }
-    return message_view{{record->data, record->length}, timestamp(record->send_stamp)};
+    return message_view{{record.data, record.length}, timestamp(record.send_stamp)};
 }
 
 void ring_reader_end::release() noexcept {

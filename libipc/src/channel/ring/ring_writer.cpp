@@ -33,8 +33,27 @@ result<std::span<std::byte>> ring_writer_end::reserve_until(std::size_t length,
     if (att_.control == nullptr) {
         return error{errc::closed, "the ring writer is closed"};
     }
-    auto attempt = [&] { return producer_.try_reserve(length); };
-    auto span = attempt();
+    // The hot path: room at once, the reader fine when last looked at, and no look due.
+    std::byte* at = producer_.try_reserve(length);
+    if (at != nullptr && peer_status_.code() == errc::ok && !check_due_at(last_commit_)) {
+        publish_depth();
+        return std::span<std::byte>(at, length);
+    }
+    return reserve_slowly(length, until, at);
+}
+
+result<std::span<std::byte>> ring_writer_end::reserve_slowly(std::size_t length,
+                                                             const deadline& until,
+                                                             std::byte* at) noexcept {
+    using reservation = result<std::span<std::byte>>;
+    auto attempt = [&]() -> reservation {
+        if (std::byte* p = producer_.try_reserve(length)) {
+            return std::span<std::byte>(p, length);
+        }
+        return producer_.refusal();
+    };
+    reservation span = at != nullptr ? reservation(std::span<std::byte>(at, length))
+                                     : reservation(producer_.refusal());
     if (span.code() == errc::queue_full && !until.passed(monotonic_ns())) {
         span = wait_loop(att_.wait, until, ring_peer_check_ns, errc::queue_full, attempt,
                          producer_.space_bell(), [&] { return peer_check(att_.control->reader); });
@@ -54,9 +73,7 @@ result<std::span<std::byte>> ring_writer_end::reserve_until(std::size_t length,
         producer_.cancel();  // a reservation made meanwhile must not be committed
         span = reader;
     }
-    if (producer_.take_fresh_depth()) {
-        att_.counters.set_queue_depth(producer_.depth_messages());
-    }
+    publish_depth();
     if (!span) {
         // Refused for room, time or size: the message is not sent and counts as dropped.
         const errc code = span.code();
@@ -66,7 +83,6 @@ result<std::span<std::byte>> ring_writer_end::reserve_until(std::size_t length,
         } else {
             att_.counters.on_failed();
         }
-        return span;
     }
     return span;
 }

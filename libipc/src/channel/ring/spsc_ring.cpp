@@ -160,9 +160,10 @@ errc spsc_producer::room_for(std::uint64_t need) noexcept {
     return write_ + need - read_cache_ <= geometry_.capacity ? errc::ok : errc::queue_full;
 }
 
-result<std::span<std::byte>> spsc_producer::try_reserve(std::size_t length) noexcept {
+std::byte* spsc_producer::try_reserve(std::size_t length) noexcept {
     if (length > geometry_.max_message) {
-        return error{errc::message_too_large, "message is longer than the ring's max_message"};
+        refusal_ = error{errc::message_too_large, "message is longer than the ring's max_message"};
+        return nullptr;
     }
     const std::uint64_t size = record_size(length);
     const std::uint64_t pos = write_ & (geometry_.capacity - 1);
@@ -173,9 +174,11 @@ result<std::span<std::byte>> spsc_producer::try_reserve(std::size_t length) noex
         case errc::ok:
             break;
         case errc::corrupt:
-            return error{errc::corrupt, "ring read index is out of range"};
+            refusal_ = error{errc::corrupt, "ring read index is out of range"};
+            return nullptr;
         default:
-            return error{errc::queue_full, "ring is full"};
+            refusal_ = error{errc::queue_full, "ring is full"};
+            return nullptr;
     }
     if (padding != 0) {
         publish_padding(pos, padding);
@@ -183,8 +186,7 @@ result<std::span<std::byte>> spsc_producer::try_reserve(std::size_t length) noex
     reserved_at_ = write_;
     reserved_len_ = length;
     reserved_ = true;
-    const std::uint64_t at = reserved_at_ & (geometry_.capacity - 1);
-    return std::span<std::byte>(data_ + at + sizeof(record_header), length);
+    return data_ + (reserved_at_ & (geometry_.capacity - 1)) + sizeof(record_header);
 }
 
 std::uint32_t& spsc_producer::commit_slot(std::uint64_t index) const noexcept {
@@ -267,7 +269,7 @@ result<void> spsc_consumer::refresh_writer_view() noexcept {
     return {};
 }
 
-result<record_header> spsc_consumer::next_header() noexcept {
+errc spsc_consumer::next_header(record_header& header) noexcept {
     const std::uint64_t at = read_ + pending_;
     const std::uint64_t pos = at & (geometry_.capacity - 1);
     const auto* slot = reinterpret_cast<const record_header*>(data_ + pos);
@@ -275,56 +277,53 @@ result<record_header> spsc_consumer::next_header() noexcept {
     const std::uint32_t commit = load(slot->commit, memory_order_acquire);
     if (commit == 0) {
         write_count_cache_ = std::max(write_count_cache_, count_);  // nothing waits: depth 0
-        return error{errc::empty, "ring is empty"};
+        return refuse(errc::empty, "ring is empty");
     }
-    record_header header;
     header.commit = commit;
     // Read once, then validated: the writer is untrusted and could change them under us.
     header.length = load(slot->length, memory_order_relaxed);
     header.send_stamp = load(slot->send_stamp, memory_order_relaxed);
     const std::uint64_t tail_room = geometry_.capacity - pos;
     if (commit == commit_word(at, true)) {
-        if (header.length != tail_room - sizeof(record_header)) {
-            return error{errc::corrupt, "ring padding record is malformed"};
-        }
-        return header;
+        return header.length == tail_room - sizeof(record_header)
+                   ? errc::ok
+                   : refuse(errc::corrupt, "ring padding record is malformed");
     }
     if (commit != commit_word(at, false)) {
-        return error{errc::corrupt, "ring commit word does not match the record's position"};
+        return refuse(errc::corrupt, "ring commit word does not match the record's position");
     }
     if (header.length > geometry_.max_message || record_size(header.length) > tail_room) {
-        return error{errc::corrupt, "ring record header is malformed"};
+        return refuse(errc::corrupt, "ring record header is malformed");
     }
-    return header;
+    return errc::ok;
 }
 
-result<record_view> spsc_consumer::try_peek() noexcept {
+const record_view* spsc_consumer::try_peek() noexcept {
     if (has_peeked_) {
-        return peeked_;
+        return &peeked_;
     }
     if (broken_) {
-        return error{errc::corrupt, "ring write index is out of range"};
+        refuse(errc::corrupt, "ring write index is out of range");
+        return nullptr;
     }
-    const auto is_padding = [](const result<record_header>& h) {
-        return h && (h->commit & layout::commit_padding_bit) != 0;
-    };
-    auto header = next_header();
-    if (is_padding(header)) {
-        pending_ += sizeof(record_header) + header->length;
-        header = next_header();
-        if (is_padding(header)) {
-            header = error{errc::corrupt, "ring has two padding records in a row"};
+    record_header header;
+    errc found = next_header(header);
+    if (found == errc::ok && (header.commit & layout::commit_padding_bit) != 0) {
+        pending_ += sizeof(record_header) + header.length;
+        found = next_header(header);
+        if (found == errc::ok && (header.commit & layout::commit_padding_bit) != 0) {
+            found = refuse(errc::corrupt, "ring has two padding records in a row");
         }
     }
-    if (!header) {
+    if (found != errc::ok) {
         pending_ = 0;  // a skipped padding record is read again next time
-        return header.error_value();
+        return nullptr;
     }
     const std::uint64_t pos = (read_ + pending_) & (geometry_.capacity - 1);
-    peeked_ = record_view{data_ + pos + sizeof(record_header), header->length, header->send_stamp};
-    pending_ += record_size(header->length);
+    peeked_ = record_view{data_ + pos + sizeof(record_header), header.length, header.send_stamp};
+    pending_ += record_size(header.length);
     has_peeked_ = true;
-    return peeked_;
+    return &peeked_;
 }
 
 void spsc_consumer::release() noexcept {

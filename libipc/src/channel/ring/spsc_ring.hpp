@@ -77,9 +77,12 @@ class spsc_producer {
     // words are in place). corrupt if the published indices cannot be reconciled.
     result<void> recover() noexcept;
 
-    // Room for a payload of `length` bytes: its span, or queue_full / message_too_large /
-    // corrupt. Nothing is visible to the reader until commit().
-    result<std::span<std::byte>> try_reserve(std::size_t length) noexcept;
+    // Room for a payload of `length` bytes: where to write it, or nullptr and refusal() says why
+    // (queue_full, message_too_large, corrupt). Nothing is visible to the reader until commit().
+    // A pointer, not a result: on the hot path a result copied through the layers above costs
+    // store-forwarding stalls (docs/BENCHMARKS.md).
+    std::byte* try_reserve(std::size_t length) noexcept;
+    const error& refusal() const noexcept { return refusal_; }
     // Publishes the reserved record with `length` (<= reserved) payload bytes, and rings the
     // data doorbell if the reader sleeps. False (nothing published) without such a reservation.
     bool commit(std::size_t length, std::uint64_t send_stamp) noexcept;
@@ -123,6 +126,7 @@ class spsc_producer {
     std::uint64_t reserved_at_ = 0;  // index where the reserved record starts (after padding)
     std::uint64_t reserved_len_ = 0;
     bool reserved_ = false;
+    error refusal_;  // why the last try_reserve returned nullptr
 };
 
 struct record_view {
@@ -137,8 +141,10 @@ class spsc_consumer {
     spsc_consumer(layout::ring_control* control, std::byte* data, ring_geometry geometry,
                   const ring_start& start) noexcept;
 
-    // The oldest record, or empty / corrupt. Returns the same record until release().
-    result<record_view> try_peek() noexcept;
+    // The oldest record, or nullptr and refusal() says why (empty, corrupt). The same record
+    // until release(). A pointer, not a result, as try_reserve.
+    const record_view* try_peek() noexcept;
+    const error& refusal() const noexcept { return refusal_; }
     // Frees the peeked record, and rings the space doorbell if the writer sleeps.
     void release() noexcept;
 
@@ -156,7 +162,12 @@ class spsc_consumer {
     static constexpr std::uint64_t refresh_interval = 64;
 
   private:
-    result<layout::record_header> next_header() noexcept;
+    // The header at read_ + pending_, validated, into `header`; or a refusal (also stored).
+    errc next_header(layout::record_header& header) noexcept;
+    errc refuse(errc code, const char* detail) noexcept {
+        refusal_ = error{code, detail};
+        return code;
+    }
     result<void> refresh_writer_view() noexcept;
 
     layout::ring_control* control_ = nullptr;
@@ -172,6 +183,7 @@ class spsc_consumer {
     bool broken_ = false;  // the last refresh found the writer's index out of range
     doorbell data_bell_;
     doorbell space_bell_;
+    error refusal_;  // why the last try_peek returned nullptr
 };
 
 }  // namespace ipc::detail
