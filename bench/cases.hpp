@@ -10,6 +10,9 @@ namespace bench {
 void add_baselines(std::vector<bench_case>& cases);
 // Ring latency, throughput and telemetry cost, each naming its baseline.
 void add_ring_cases(std::vector<bench_case>& cases);
+// Where a one-way's time goes: a ring's send and read in one thread (no line moves between
+// cores), telemetry on and off; a stamp beside clock_gettime.
+void add_step_cases(std::vector<bench_case>& cases);
 // Copies at the limit: a two-process copy pipeline, and the ring's copying receive() and
 // zero-copy read (checksummed) beside it, at 1, 8 and 64 KiB and random 128 B-16 KiB.
 void add_copy_cases(std::vector<bench_case>& cases);

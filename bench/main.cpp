@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
     std::vector<bench_case> cases;
     bench::add_baselines(cases);
     bench::add_ring_cases(cases);
+    bench::add_step_cases(cases);
     bench::add_copy_cases(cases);
     bench::add_load_cases(cases);
     bench::add_slots_cases(cases);

@@ -50,17 +50,17 @@ class bench_ring {
     ipc::ring_fds fds_;
 };
 
-ipc::ring_options pingpong_options(ipc::wait_strategy wait) {
+ipc::ring_options pingpong_options(ipc::wait_strategy wait, std::size_t size) {
     ipc::ring_options o;
-    o.max_message = pingpong_size;
+    o.max_message = size;
     o.wait = wait;
     return o;
 }
 
 // 64-byte messages bounce between two rings; one-way latency in ns.
 double ring_pingpong(ipc::wait_strategy wait, std::uint64_t round_trips,
-                     ring_source source = ring_source::named) {
-    const auto o = pingpong_options(wait);
+                     ring_source source = ring_source::named, std::size_t size = pingpong_size) {
+    const auto o = pingpong_options(wait, size);
     bench_ring ping(source, "ping", o);
     bench_ring pong(source, "pong", o);
     // Both rings exist before the fork so neither side waits for the other to create them.
@@ -78,7 +78,7 @@ double ring_pingpong(ipc::wait_strategy wait, std::uint64_t round_trips,
             }
         },
         [&] {
-            std::vector<std::byte> msg(pingpong_size, std::byte{1});
+            std::vector<std::byte> msg(size, std::byte{1});
             const auto start = now_ns();
             for (std::uint64_t i = 0; i < round_trips; ++i) {
                 check(out.send(msg));
@@ -195,6 +195,16 @@ void add_ring_cases(std::vector<bench_case>& cases) {
     cases.push_back(measured("ring_pingpong_oneway_64B_spin", "ns", "atomic_pingpong_oneway", [] {
         return ring_pingpong(ipc::wait_strategy::busy_spin, spin_round_trips);
     }));
+    // Smaller messages, whose records take one cache line (8 B: two records a line; 48 B: a
+    // 64-byte record, so every record starts a line), beside the 64 B one's two lines.
+    for (std::size_t size : {std::size_t{8}, std::size_t{48}}) {
+        cases.push_back(measured("ring_pingpong_oneway_" + size_label(size) + "_spin", "ns",
+                                 "atomic_pingpong_oneway", [size] {
+                                     return ring_pingpong(ipc::wait_strategy::busy_spin,
+                                                          spin_round_trips, ring_source::named,
+                                                          size);
+                                 }));
+    }
     cases.push_back(
         measured("ring_pingpong_oneway_64B_blocking", "ns", "futex_pingpong_oneway",
                  [] { return ring_pingpong(ipc::wait_strategy::blocking, sleep_round_trips); }));
