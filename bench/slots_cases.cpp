@@ -96,16 +96,23 @@ void add_slots_cases(std::vector<bench_case>& cases) {
                                          {.size = size, .calls = size > 4096 ? 20000u : 100000u});
                                  }));
     }
-    // Calls per second, adaptive: with two host threads, host threads and workers outnumber the
-    // cores of a 2-CPU machine, so spinning would measure the scheduler.
-    cases.push_back(measured("slots_calls_per_s_1thread_adaptive", "calls/s", "", [] {
-        return calls_per_second({.wait = ipc::wait_strategy::adaptive, .calls = 100'000});
-    }));
-    cases.push_back(measured(
-        "slots_calls_per_s_2threads_adaptive", "calls/s", "slots_calls_per_s_1thread_adaptive", [] {
-            return calls_per_second(
-                {.threads = 2, .wait = ipc::wait_strategy::adaptive, .calls = 100'000});
-        }));
+    // Calls per second, adaptive, at 1, 2 and 4 host threads, telemetry on beside off: with two
+    // host threads or more, host threads and workers outnumber the cores of a 2-CPU machine, so
+    // spinning would measure the scheduler.
+    for (std::uint32_t threads : {1u, 2u, 4u}) {
+        const std::string stem =
+            "slots_calls_per_s_" + std::to_string(threads) + (threads == 1 ? "thread" : "threads");
+        const auto load = [threads](bool telemetry) {
+            return calls_per_second({.threads = threads,
+                                     .wait = ipc::wait_strategy::adaptive,
+                                     .calls = 100'000,
+                                     .telemetry = telemetry});
+        };
+        cases.push_back(measured(stem + "_adaptive_telemetry_off", "calls/s", "",
+                                 [load] { return load(false); }));
+        cases.push_back(measured(stem + "_adaptive", "calls/s", stem + "_adaptive_telemetry_off",
+                                 [load] { return load(true); }));
+    }
 }
 
 }  // namespace bench

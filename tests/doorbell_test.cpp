@@ -3,6 +3,7 @@
 #include "sync/doorbell.hpp"
 
 #include <gtest/gtest.h>
+#include <time.h>
 
 #include "sync/handshake.hpp"
 #include "sync/local_bell.hpp"
@@ -28,12 +29,50 @@ TEST(Doorbell, PublishedSleeperTrustsWakeupsWhereMembarrierWorks) {
     ipc::detail::register_for_asymmetric_fences();
     bell_words w;
     ipc::detail::doorbell bell(&w.sleeping, &w.seq, &w.uses_membarrier);
-    bell.publish_sleep_mode(false);
+    bell.publish_sleep_mode(ipc::detail::sleep_mode::rarely);
     const bool membarrier = ipc::detail::asymmetric_fences_available();
     EXPECT_EQ(bell.wakeups_reliable(), membarrier);
     EXPECT_EQ(w.uses_membarrier, membarrier ? 1u : 0u);
-    bell.publish_sleep_mode(true);  // sleeps on every wait: the waker fences
+    bell.publish_sleep_mode(ipc::detail::sleep_mode::often);  // the waker fences
     EXPECT_EQ(w.uses_membarrier, 0u);
+}
+
+// An adaptive waiter sleeps on every message at low rates: a membarrier per sleep cost more than
+// its wakers' fences. Sleeps closer together than adapt_often_gap_ns make it ask for fences;
+// no sleep for adapt_rarely_gap_ns (seen as messages flow, or at the next sleep) lets the
+// wakers skip them again.
+TEST(Doorbell, AnAdaptingSleeperAsksForFencesWhileItSleepsOften) {
+    ipc::detail::register_for_asymmetric_fences();
+    if (!ipc::detail::asymmetric_fences_available()) {
+        GTEST_SKIP() << "no membarrier here: every sleeper asks its wakers to fence";
+    }
+    bell_words w;
+    ipc::detail::doorbell bell(&w.sleeping, &w.seq, &w.uses_membarrier);
+    bell.publish_sleep_mode(ipc::detail::sleep_mode::adapts);
+    EXPECT_EQ(w.uses_membarrier, 1u);
+    (void)bell.announce();
+    bell.end();
+    EXPECT_EQ(w.uses_membarrier, 1u) << "one sleep says nothing about the pace yet";
+    (void)bell.announce();
+    bell.end();
+    EXPECT_EQ(w.uses_membarrier, 0u) << "two sleeps within a millisecond: the wakers fence";
+    EXPECT_TRUE(bell.wakeups_reliable());
+    bell.note_traffic();
+    EXPECT_EQ(w.uses_membarrier, 0u) << "it slept a moment ago";
+    // A pause longer than adapt_rarely_gap_ns is what is tested, not a synchronisation.
+    const timespec pause{0, static_cast<long>(ipc::detail::adapt_rarely_gap_ns + 5'000'000)};
+    nanosleep(&pause, nullptr);
+    bell.note_traffic();
+    EXPECT_EQ(w.uses_membarrier, 1u) << "messages flow without sleeps: the wakers skip the fence";
+    (void)bell.announce();
+    bell.end();
+    (void)bell.announce();
+    bell.end();
+    EXPECT_EQ(w.uses_membarrier, 0u) << "sleeping often again";
+    nanosleep(&pause, nullptr);
+    (void)bell.announce();
+    bell.end();
+    EXPECT_EQ(w.uses_membarrier, 1u) << "a sleep after a quiet spell: the wakers skip the fence";
 }
 
 // Two threads announced; one found its condition and left. A notify must still wake the other:

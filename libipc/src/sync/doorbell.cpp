@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "ipc/clock.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/futex.hpp"
 #include "sync/handshake.hpp"
@@ -36,15 +37,52 @@ void poll_readable(int fd, std::uint64_t timeout_ns) noexcept {
 
 }  // namespace
 
-void doorbell::publish_sleep_mode(bool sleeps_often) noexcept {
-    uses_membarrier_ = !sleeps_often && asymmetric_fences_available();
-    store(*uses_membarrier_word_, std::uint32_t{uses_membarrier_ ? 1u : 0u}, memory_order_relaxed);
-    // A waker that still reads a previous holder's 1 would skip its fence: the membarrier makes
-    // it see our 0 before we first sleep. Without membarrier we cannot be sure, so cap sleeps.
+sleep_mode sleep_mode_for(wait_strategy strategy, bool eventfd) noexcept {
+    if (eventfd || strategy == wait_strategy::blocking) {
+        return sleep_mode::often;
+    }
+    return strategy == wait_strategy::adaptive ? sleep_mode::adapts : sleep_mode::rarely;
+}
+
+void doorbell::publish_sleep_mode(sleep_mode mode) noexcept {
+    mode_ = mode;
+    publish_membarrier(mode != sleep_mode::often && asymmetric_fences_available());
+}
+
+void doorbell::publish_membarrier(bool use) noexcept {
+    uses_membarrier_ = use;
+    store(*uses_membarrier_word_, std::uint32_t{use ? 1u : 0u}, memory_order_relaxed);
+    // A waker that still reads our (or a previous holder's) 1 would skip its fence: the
+    // membarrier makes every waker that looked before it returns have its index store visible,
+    // and every later one see our 0 (handshake.hpp). Without membarrier we cannot be sure, so
+    // sleeps are capped.
     wakeups_reliable_ = heavy_fence() || uses_membarrier_;
 }
 
+// A membarrier per sleep costs microseconds of IPIs: at 10 k sleeps/s it took an adaptive reader
+// from 16 % to 65 % CPU (docs/BENCHMARKS.md). Sleeping that often, the sleeper asks its wakers
+// to fence instead (a few ns per message); when sleeps grow rare again it lets them skip it.
+void doorbell::adapt_to_pace() noexcept {
+    const std::uint64_t now = monotonic_ns();
+    const std::uint64_t gap = now - last_announce_ns_;
+    last_announce_ns_ = now;
+    if (uses_membarrier_ && gap < adapt_often_gap_ns) {
+        publish_membarrier(false);
+    } else if (!uses_membarrier_ && gap > adapt_rarely_gap_ns && asymmetric_fences_available()) {
+        publish_membarrier(true);
+    }
+}
+
+void doorbell::relax_if_quiet() noexcept {
+    if (monotonic_ns() - last_announce_ns_ > adapt_rarely_gap_ns && asymmetric_fences_available()) {
+        publish_membarrier(true);
+    }
+}
+
 std::uint32_t doorbell::announce() noexcept {
+    if (mode_ == sleep_mode::adapts) {
+        adapt_to_pace();
+    }
     const std::uint32_t seq = load(*seq_, memory_order_acquire);
     store(*sleeping_, std::uint32_t{1}, memory_order_relaxed);
     if (uses_membarrier_) {

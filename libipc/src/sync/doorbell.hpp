@@ -14,7 +14,26 @@
 
 #include <cstdint>
 
+#include "ipc/wait_strategy.hpp"
+
 namespace ipc::detail {
+
+// How often a sleeper expects to sleep, which decides how the handshake fences (handshake.hpp).
+enum class sleep_mode : std::uint8_t {
+    rarely,  // with membarrier: its wakers skip their fence (a spinner that never sleeps)
+    often,   // with a fence on each side: a membarrier per sleep would cost more than it saves
+    adapts,  // rarely, until sleeps come closer than adapt_often_gap_ns; often, until none has
+             // come for adapt_rarely_gap_ns (an adaptive waiter: it sleeps on every message at
+             // low rates and seldom at high ones)
+};
+inline constexpr std::uint64_t adapt_often_gap_ns = 1'000'000;
+inline constexpr std::uint64_t adapt_rarely_gap_ns = 10'000'000;
+// How often (in messages or calls) the sleeper's side calls note_traffic().
+inline constexpr std::uint64_t traffic_note_interval = 64;
+
+// The mode for a waiter with `strategy`. An eventfd sleeper that an event loop arms on every
+// wait sleeps often whatever its strategy.
+sleep_mode sleep_mode_for(wait_strategy strategy, bool eventfd) noexcept;
 
 class doorbell {
   public:
@@ -29,16 +48,26 @@ class doorbell {
 
     // ---- the sleeper ----
     // Chooses how this end sleeps and publishes it: with membarrier (the waker may then skip
-    // its fence) unless it sleeps on every wait or membarrier is unavailable here. A sleeper
-    // must sleep through the same object it published with: the choice is kept here, privately.
-    void publish_sleep_mode(bool sleeps_often) noexcept;
+    // its fence) unless it sleeps often or membarrier is unavailable here. A sleeper must sleep
+    // through the same object it published with: the choice is kept here, privately.
+    void publish_sleep_mode(sleep_mode mode) noexcept;
     // False until publish_sleep_mode, or when the waker may not fence: sleeps are then capped
     // at fallback_sleep_slice_ns, so a wake-up can come late but is never lost.
     bool wakeups_reliable() const noexcept { return wakeups_reliable_; }
     // Announces a sleep; returns the futex value to sleep on. Re-check the condition after it.
+    // An adapting sleeper first switches its published mode if its sleeps' pace says so.
     std::uint32_t announce() noexcept;
     void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
     void end() noexcept;
+    // Called by the sleeper's side now and then while messages flow (every few dozen): an
+    // adapting sleeper that asked for fences and has not slept for adapt_rarely_gap_ns lets its
+    // wakers skip them again. A sleeper that stops sleeping never announces, so this is where
+    // it notices. Two compares of private fields unless a switch is due.
+    void note_traffic() noexcept {
+        if (mode_ == sleep_mode::adapts && !uses_membarrier_) {
+            relax_if_quiet();
+        }
+    }
     // For a sleeper that waits on event_fd() itself: announces unless an announcement still
     // stands (made earlier and not rung since). True when it announced: the caller must then
     // re-check its condition, and may also re-check what a ring can mean (a closed peer).
@@ -54,10 +83,18 @@ class doorbell {
     void ring_always() noexcept;
 
   private:
+    // Publishes whether this sleeper fences with membarrier, and makes every waker see it
+    // before the next sleep.
+    void publish_membarrier(bool use) noexcept;
+    void adapt_to_pace() noexcept;
+    void relax_if_quiet() noexcept;
+
     std::uint32_t* sleeping_ = nullptr;
     std::uint32_t* seq_ = nullptr;
     std::uint32_t* uses_membarrier_word_ = nullptr;
     bool uses_membarrier_ = false;  // this sleeper's own choice; never re-read from shared memory
+    sleep_mode mode_ = sleep_mode::often;
+    std::uint64_t last_announce_ns_ = 0;  // adapts: when the previous sleep was announced
     // False when this sleeper cannot be sure the waker fences (not published yet, or it chose not
     // to use membarrier but could not make the waker see that): its sleeps are then capped.
     bool wakeups_reliable_ = false;

@@ -1,9 +1,9 @@
 #pragma once
 // The one waiting loop behind every blocking call (internal).
 //
-// busy_spin polls; adaptive polls for a while, then yields, then sleeps; blocking sleeps at
-// once. Sleeping goes through the channel's doorbell: announce, re-check, futex wait for at most
-// one slice. Between slices (and every few thousand polls) the loop checks the deadline and
+// busy_spin polls; adaptive polls for a while, then yields, then sleeps (wait_phases); blocking
+// sleeps at once. Sleeping goes through the channel's doorbell: announce, re-check, futex wait for
+// at most one slice. Between slices (and every few thousand polls) the loop checks the deadline and
 // whether the peer is still alive, so a dead peer is reported within ~peer_check_interval.
 
 #include <sched.h>
@@ -19,9 +19,61 @@
 
 namespace ipc::detail {
 
-inline constexpr std::uint64_t adaptive_spin_polls = 500;
-inline constexpr std::uint64_t adaptive_yield_polls = 200;
+// adaptive: polls for adaptive_spin_ns, then yields, and sleeps once the yields that came
+// straight back (nothing else wanted this CPU) add up to adaptive_idle_yield_ns. A yield that
+// ran another thread for longer than yield_ran_another_ns is not counted: waiting that way costs
+// no CPU, and on a machine with more threads than cores the other thread is often the peer,
+// whose answer then comes without a futex wake-up (a sleep and wake-up cost 5-11 us on the VM of
+// docs/BENCHMARKS.md, where sleeping after 10 us of polling cut 4-thread slots calls from 1.3 M
+// to 0.1 M/s). At 1 k and 10 k msgs/s the budgets cost a reader 2.5 % and 22 % CPU for blocking's
+// latency; from 100 k msgs/s it never sleeps (docs/BENCHMARKS.md, "Latency under load").
+inline constexpr std::uint64_t adaptive_spin_ns = 5'000;
+inline constexpr std::uint64_t adaptive_idle_yield_ns = 10'000;
+inline constexpr std::uint64_t yield_ran_another_ns = 5'000;
 inline constexpr std::uint64_t polls_between_clock_reads = 1024;
+inline constexpr std::uint64_t adaptive_polls_between_clock_reads = 32;
+
+// Where a waiter is in its strategy: polling, yielding (adaptive only) or sleeping.
+class wait_phases {
+  public:
+    wait_phases(wait_strategy strategy, std::uint64_t started) noexcept
+        : adaptive_(strategy == wait_strategy::adaptive),
+          sleeping_(strategy == wait_strategy::blocking),
+          started_(started) {}
+
+    bool sleeping() const noexcept { return sleeping_; }
+
+    // The pause after a poll that found nothing; true when the clock is due a look (every so
+    // many polls, and after each yield).
+    bool pause(std::uint64_t polls) noexcept {
+        if (!yielding_) {
+            cpu_relax();
+            return polls % (adaptive_ ? adaptive_polls_between_clock_reads
+                                      : polls_between_clock_reads) ==
+                   0;
+        }
+        const std::uint64_t before = monotonic_ns();
+        sched_yield();
+        const std::uint64_t took = monotonic_ns() - before;
+        idle_yield_ns_ += took < yield_ran_another_ns ? took : 0;
+        return true;
+    }
+
+    // Moves an adaptive waiter on, by the clock and by its idle yields.
+    void advance(std::uint64_t now) noexcept {
+        if (adaptive_) {
+            yielding_ = now - started_ >= adaptive_spin_ns;
+            sleeping_ = idle_yield_ns_ >= adaptive_idle_yield_ns;
+        }
+    }
+
+  private:
+    bool adaptive_;
+    bool sleeping_;
+    bool yielding_ = false;
+    std::uint64_t started_;
+    std::uint64_t idle_yield_ns_ = 0;
+};
 
 // attempt(): result<T>; `not_yet` is the code that means "try again".
 // doorbell: announce() -> seq, sleep(seq, ns), end().
@@ -38,27 +90,19 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
     -> decltype(attempt()) {
     std::uint64_t polls = 0;
     std::uint64_t last_peer_check = monotonic_ns();
+    wait_phases phase(strategy, last_peer_check);
     for (;;) {
         auto r = attempt();
         if (r.code() != not_yet) {
             return r;
         }
         ++polls;
-        const bool sleep = strategy == wait_strategy::blocking ||
-                           (strategy == wait_strategy::adaptive &&
-                            polls > adaptive_spin_polls + adaptive_yield_polls);
-        if (!sleep) {
-            if (strategy == wait_strategy::adaptive && polls > adaptive_spin_polls) {
-                sched_yield();
-            } else {
-                cpu_relax();
-            }
-            if (polls % polls_between_clock_reads != 0) {
-                continue;
-            }
+        if (!phase.sleeping() && !phase.pause(polls)) {
+            continue;
         }
         std::uint64_t now = monotonic_ns();
-        if (sleep) {
+        phase.advance(now);
+        if (phase.sleeping()) {
             const std::uint32_t seq = doorbell.announce();
             r = attempt();
             if (r.code() != not_yet || until.passed(now)) {

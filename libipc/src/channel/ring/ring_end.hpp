@@ -175,11 +175,10 @@ class ring_reader_end : public ring_end {
     bool holding_ = false;
 };
 
-// Whether an end announces sleeps often enough that membarrier would cost more than it saves
-// (handshake.hpp): a blocking waiter sleeps on every wait; an eventfd end arms on every wait
-// that an event loop makes.
-inline bool sleeps_often(const ring_options& o) noexcept {
-    return o.wait == wait_strategy::blocking || o.doorbell == doorbell_kind::eventfd;
+// How often an end sleeps (doorbell.hpp): a blocking waiter on every wait, an eventfd end on
+// every wait an event loop makes, an adaptive one as its traffic's pace says.
+inline sleep_mode sleep_mode_of(const ring_options& o) noexcept {
+    return sleep_mode_for(o.wait, o.doorbell == doorbell_kind::eventfd);
 }
 
 template <class Attempt, class Result>

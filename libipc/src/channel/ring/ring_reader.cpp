@@ -15,7 +15,7 @@ ring_reader_end::ring_reader_end(ring_attachment att, const ring_options& o) noe
     : ring_end(std::move(att)), consumer_(att_.control, att_.data, att_.geometry, att_.start) {
     consumer_.data_bell().use_eventfd(att_.data_ready.get());
     consumer_.space_bell().use_eventfd(att_.space_ready.get());
-    consumer_.data_bell().publish_sleep_mode(sleeps_often(o));
+    consumer_.data_bell().publish_sleep_mode(sleep_mode_of(o));
     track_peer(att_.control->writer);
 }
 

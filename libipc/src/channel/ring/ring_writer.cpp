@@ -15,7 +15,7 @@ ring_writer_end::ring_writer_end(ring_attachment att, const ring_options& o) noe
     : ring_end(std::move(att)), producer_(att_.control, att_.data, att_.geometry, att_.start) {
     producer_.data_bell().use_eventfd(att_.data_ready.get());
     producer_.space_bell().use_eventfd(att_.space_ready.get());
-    producer_.space_bell().publish_sleep_mode(sleeps_often(o));
+    producer_.space_bell().publish_sleep_mode(sleep_mode_of(o));
 }
 
 result<void> ring_writer_end::start() noexcept {

@@ -227,6 +227,9 @@ bool spsc_producer::commit(std::size_t length, std::uint64_t send_stamp) noexcep
     // acquires the index sees a count covering every message the index covers.
     store(control_->write_count, count_, memory_order_relaxed);
     store(control_->write_index, write_, memory_order_release);
+    if (count_ % traffic_note_interval == 0) {
+        space_bell_.note_traffic();
+    }
     if (data_bell_.sleeper_waiting()) {
         data_bell_.ring();
     }
@@ -339,6 +342,7 @@ void spsc_consumer::release() noexcept {
     store(control_->read_count, count_, memory_order_relaxed);
     if (count_ % refresh_interval == 0) {
         broken_ = !refresh_writer_view();
+        data_bell_.note_traffic();
     }
     if (space_bell_.sleeper_waiting()) {
         space_bell_.ring();

@@ -31,7 +31,9 @@ using std::memory_order_release;
 
 namespace detail {
 
-struct guest_worker {
+// Each worker's on its own cache lines: the workers sit side by side in a vector, and each
+// writes `next` on every request it takes.
+struct alignas(64) guest_worker {
     std::vector<std::uint32_t> slots;     // served round-robin
     std::vector<std::uint64_t> answered;  // per slot: the request_id last answered
     std::uint32_t bell_slot = 0;          // whose guest bell this worker sleeps on
@@ -240,6 +242,9 @@ void serve_request(slots_guest_state& s, guest_worker& w, const taken_request& t
     w.answered[t.index] = t.id;
     const auto outcome = answer(s, t, length, handler);
     count_served(w, length, sent, outcome);
+    if (t.id % detail::traffic_note_interval == 0) {
+        w.bell.note_traffic();
+    }
 }
 
 result<void> run_worker(slots_guest_state& s, guest_worker& w, const slots_handler& handler) {
@@ -328,10 +333,10 @@ result<slots_guest> slots_guest::open(std::string_view name, const guest_options
     }
     s->slots = std::move(*taken);
     s->workers = make_workers(s->view, s->slots, o.workers);
-    const bool sleeps_often = o.wait == wait_strategy::blocking;
+    const auto mode = detail::sleep_mode_for(o.wait, false);
     for (auto& w : s->workers) {
         w.bell = s->view.own_guest_bell(w.bell_slot);
-        w.bell.publish_sleep_mode(sleeps_often);
+        w.bell.publish_sleep_mode(mode);
         if (o.telemetry) {
             auto counters = telemetry::endpoint::open(
                 {layout::channel_kind::slots, layout::endpoint_role::guest, name, object});

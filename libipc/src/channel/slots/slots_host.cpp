@@ -418,6 +418,9 @@ result<std::size_t> read_response(slots_host_state& s, std::uint32_t i,
 result<std::size_t> finish(slots_host_state& s, std::uint32_t i,
                            std::span<std::byte> response) noexcept {
     auto r = read_response(s, i, response);
+    if (s.slots[i].current_id.load(memory_order_relaxed) % detail::traffic_note_interval == 0) {
+        s.response_bells[i].note_traffic();
+    }
     if (r) {
         record_round_trip(s, i, *r);
         // A plain load first: an exchange on every call would be a locked write to a line that
@@ -606,10 +609,10 @@ result<slots_host> slots_host::open(std::string_view name, const slots_options& 
                   memory_order_relaxed);
     const auto epoch = detail::load(control.host_epoch, memory_order_relaxed);
     s->next_id.store((std::uint64_t{epoch} << 40) + 1, memory_order_relaxed);
-    const bool sleeps_often = o.wait == wait_strategy::blocking;
+    const auto mode = detail::sleep_mode_for(o.wait, false);
     for (std::uint32_t i = 0; i < g->slot_count; ++i) {
         s->response_bells.push_back(s->view.host_bell(i));
-        s->response_bells.back().publish_sleep_mode(sleeps_often);
+        s->response_bells.back().publish_sleep_mode(mode);
     }
     if (o.telemetry) {
         auto counters = telemetry::endpoint::open(
