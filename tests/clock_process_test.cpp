@@ -81,11 +81,13 @@ void expect_active_within(const ipc::inspect::endpoint_info& e, std::uint64_t st
     EXPECT_LE(e.last_activity_ns, o.done_ns);
 }
 
-// What both tests check of the reader's record: every message measured, real latencies (not 0,
+// What both tests check of the reader's record: messages measured, real latencies (not 0,
 // not longer than the test), and a last activity inside the test, whichever clock stamped it.
 void expect_real_latencies(const ipc::inspect::endpoint_info& reader, std::uint64_t started,
                            const observed& o) {
-    EXPECT_EQ(reader.latency.count, messages);
+    // Each message after a wait is timed, one in 16 of a backlog.
+    EXPECT_GE(reader.latency.count, messages / 16);
+    EXPECT_LE(reader.latency.count, messages);
     EXPECT_GT(reader.latency.p50_ns, 0u);
     EXPECT_LE(reader.latency.max_ns, o.done_ns - started);
     expect_active_within(reader, started, o);

@@ -74,8 +74,9 @@ TEST(Telemetry, CountersMatchAKnownRun) {
     EXPECT_EQ(we->counters.queue_depth_hwm, 15u);
     EXPECT_EQ(re->counters.received, 10u);
     EXPECT_EQ(re->counters.bytes_in, 10u * 48);
-    EXPECT_EQ(re->latency.count, 10u);
-    EXPECT_EQ(re->counters.latency_count, 10u);
+    // Ten messages read back to back, a backlog: the first is timed, the next nine were not due.
+    EXPECT_EQ(re->latency.count, 1u);
+    EXPECT_EQ(re->counters.latency_count, 1u);
     EXPECT_GE(re->latency.max_ns, re->latency.p50_ns);
     // Exact occupancy comes from the ring; the reader's own depth is refreshed periodically
     // (every refresh_interval messages), so here it can only be bounded.
@@ -83,6 +84,36 @@ TEST(Telemetry, CountersMatchAKnownRun) {
     ASSERT_TRUE(ring);
     EXPECT_EQ(ring->occupancy_messages, 5u);
     EXPECT_LE(re->counters.queue_depth, 5u);
+}
+
+// Every message that follows a wait is timed; in a backlog one in latency_sample_interval is,
+// the first of each run, so that a reader catching up spends no clock read on most messages.
+TEST(Telemetry, AReaderTimesEachMessageAfterAWaitAndOneInSixteenOfABacklog) {
+    const auto name = ipc::test::unique_name("sampled");
+    ipc::ring_options o;
+    o.max_message = 16;
+    auto w = ipc::ring_writer::open(name, o);
+    auto r = ipc::ring_reader::open(name, o);
+    ASSERT_TRUE(w && r);
+    const std::vector<std::byte> msg(16);
+    std::vector<std::byte> buf(16);
+    for (int i = 0; i < 40; ++i) {
+        ASSERT_TRUE(w->try_send(msg));
+    }
+    for (int i = 0; i < 40; ++i) {
+        ASSERT_TRUE(r->try_receive(buf));  // timed: the 1st, 17th and 33rd
+    }
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(r->try_receive(buf).code(), ipc::errc::empty);
+        ASSERT_TRUE(w->try_send(msg));
+        ASSERT_TRUE(r->try_receive(buf));  // after finding the ring empty: timed
+    }
+    const auto p = self_telemetry();
+    const auto* re = find(p, name, ipc::inspect::endpoint_role::reader);
+    ASSERT_NE(re, nullptr);
+    EXPECT_EQ(re->counters.received, 45u);
+    EXPECT_EQ(re->counters.bytes_in, 45u * 16);
+    EXPECT_EQ(re->latency.count, 3u + 5u);
 }
 
 TEST(Telemetry, WriterLearnsAReaderThatAttachesLater) {

@@ -76,6 +76,14 @@ class endpoint {
             record_latency(latency_ns);
         }
     }
+    // A message received but not timed (a reader in a backlog times one message in so many).
+    void on_received(std::uint64_t bytes) noexcept {
+        if (record_ != nullptr) {
+            auto& c = record_->counters;
+            detail::bump(c.received, std::uint64_t{1});
+            detail::bump(c.bytes_in, bytes);
+        }
+    }
     void on_dropped(std::uint64_t messages = 1) noexcept {
         if (record_ != nullptr) {
             detail::bump(record_->counters.dropped, messages);

@@ -25,6 +25,8 @@
 
 namespace ipc::detail {
 
+inline constexpr std::uint64_t latency_sample_interval = 16;
+
 inline constexpr std::uint64_t ring_peer_check_ns =
     std::chrono::nanoseconds(peer_check_interval).count();
 
@@ -172,6 +174,10 @@ class ring_reader_end : public ring_end {
 
     spsc_consumer consumer_;
     std::uint64_t published_depth_ = 0;
+    // Messages taken since the ring was last seen empty. Every message that follows a wait is
+    // timed; in a backlog, one in latency_sample_interval is (the others queued behind it), so
+    // that a reader catching up does not spend a clock read on each message (docs/LAYOUT.md 5.3).
+    std::uint64_t backlog_run_ = 0;
     bool holding_ = false;
 };
 

@@ -47,6 +47,7 @@ result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcep
             arm_and_retry(consumer_.data_bell(), att_.control->writer, attempt, std::move(record));
     }
     if (record.code() == errc::empty) {
+        backlog_run_ = 0;
         publish_depth();  // 0 now
         // Even a reader that only polls learns that the writer closed or died, once it has
         // received everything the writer sent.
@@ -71,10 +72,14 @@ message_view ring_reader_end::take(const record_view& record) noexcept {
     if (!holding_) {
         holding_ = true;
         if (att_.counters.active()) {
-            const std::uint64_t now = clock_.now();
-            att_.counters.on_received(record.length, now,
-                                      clock_.elapsed_ns(record.send_stamp, now));
-            track_peer(att_.control->writer);
+            if (backlog_run_++ % latency_sample_interval == 0) {
+                const std::uint64_t now = clock_.now();
+                att_.counters.on_received(record.length, now,
+                                          clock_.elapsed_ns(record.send_stamp, now));
+                track_peer(att_.control->writer);
+            } else {
+                att_.counters.on_received(record.length);
+            }
             publish_depth();
         }
     }
