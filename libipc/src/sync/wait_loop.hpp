@@ -23,10 +23,11 @@ namespace ipc::detail {
 // straight back (nothing else wanted this CPU) add up to adaptive_idle_yield_ns. A yield that
 // ran another thread for longer than yield_ran_another_ns is not counted: waiting that way costs
 // no CPU, and on a machine with more threads than cores the other thread is often the peer,
-// whose answer then comes without a futex wake-up (a sleep and wake-up cost 5-11 us on the VM of
-// docs/BENCHMARKS.md, where sleeping after 10 us of polling cut 4-thread slots calls from 1.3 M
-// to 0.1 M/s). At 1 k and 10 k msgs/s the budgets cost a reader 2.5 % and 22 % CPU for blocking's
-// latency; from 100 k msgs/s it never sleeps (docs/BENCHMARKS.md, "Latency under load").
+// whose answer then comes without a futex wake-up (a sleep and wake-up cost 10-12 us on the VM
+// of docs/BENCHMARKS.md, where sleeping after 10 us of polling without yields held 2 and 4 slots
+// host threads, unpinned on two cores, at 0.06-0.36 M calls/s). At 1 k and 10 k msgs/s the
+// budgets cost a reader 2.6 % and 22 % CPU for blocking's latency; from 100 k msgs/s it never
+// sleeps ("Adaptive, retuned" there).
 inline constexpr std::uint64_t adaptive_spin_ns = 5'000;
 inline constexpr std::uint64_t adaptive_idle_yield_ns = 10'000;
 inline constexpr std::uint64_t yield_ran_another_ns = 5'000;
