@@ -12,9 +12,7 @@
 
 namespace {
 
-using ipc::monotonic_ns;
 using ipc::detail::clock_kind;
-using ipc::detail::read_tsc;
 using ipc::detail::stamp_clock;
 using ipc::detail::tsc_stamp_bit;
 
@@ -48,13 +46,12 @@ TEST(StampClock, TscCalibrationConvertsWithinOnePercentOfMonotonicOverASecond) {
     if (!rate.usable()) {
         GTEST_SKIP() << "no invariant TSC here: libipc stamps with CLOCK_MONOTONIC";
     }
-    const std::uint64_t tsc0 = read_tsc();
-    const std::uint64_t ns0 = monotonic_ns();
+    // Bracketed pairs: a preemption between a TSC and a clock reading must not count.
+    const auto start = ipc::detail::read_clock_reference();
     pause_for(1'000 * ms);
-    const std::uint64_t tsc1 = read_tsc();
-    const std::uint64_t ns1 = monotonic_ns();
-    const double converted = static_cast<double>(rate.ticks_to_ns(tsc1 - tsc0));
-    EXPECT_NEAR(converted / static_cast<double>(ns1 - ns0), 1.0, 0.01);
+    const auto end = ipc::detail::read_clock_reference();
+    const double converted = static_cast<double>(rate.ticks_to_ns(end.tsc - start.tsc));
+    EXPECT_NEAR(converted / static_cast<double>(end.monotonic_ns - start.monotonic_ns), 1.0, 0.01);
 }
 
 TEST(StampClock, TheProcessStampsWithTheTscWhereItIsUsable) {
@@ -79,11 +76,13 @@ TEST(StampClock, ElapsedTimeBetweenStampsOfDifferentClocksIsTheRealInterval) {
     }
     const stamp_clock tsc(clock_kind::tsc, rate);
     const stamp_clock monotonic(clock_kind::monotonic, {});
-    const std::uint64_t from_tsc = tsc.now();
-    const std::uint64_t from_monotonic = monotonic.now();
+    const auto from = ipc::detail::read_clock_reference();
     pause_for(20 * ms);
-    const std::uint64_t to_tsc = tsc.now();
-    const std::uint64_t to_monotonic = monotonic.now();
+    const auto to = ipc::detail::read_clock_reference();
+    const std::uint64_t from_tsc = from.tsc | tsc_stamp_bit;
+    const std::uint64_t from_monotonic = from.monotonic_ns;
+    const std::uint64_t to_tsc = to.tsc | tsc_stamp_bit;
+    const std::uint64_t to_monotonic = to.monotonic_ns;
     const std::uint64_t truth = monotonic.elapsed_ns(from_monotonic, to_monotonic);
     ASSERT_GE(truth, 20 * ms);
     for (const std::uint64_t measured :
@@ -97,11 +96,15 @@ TEST(StampClock, ElapsedTimeBetweenStampsOfDifferentClocksIsTheRealInterval) {
 
 TEST(StampClock, AnObserverTurnsEitherKindOfStampIntoMonotonicTime) {
     const auto& rate = usable_rate();
-    const std::uint64_t monotonic_stamp = monotonic_ns();
-    const std::uint64_t tsc_stamp = read_tsc() | tsc_stamp_bit;
+    const auto then = ipc::detail::read_clock_reference();
+    const std::uint64_t monotonic_stamp = then.monotonic_ns;
+    const std::uint64_t tsc_stamp = then.tsc | tsc_stamp_bit;
     pause_for(20 * ms);
     const auto now = ipc::detail::read_clock_reference();
     EXPECT_EQ(ipc::detail::stamp_to_monotonic_ns(monotonic_stamp, rate, now), monotonic_stamp);
+    // A stamp from the future (forged) is taken as now, never later.
+    EXPECT_EQ(ipc::detail::stamp_to_monotonic_ns(now.monotonic_ns + 1'000 * ms, rate, now),
+              now.monotonic_ns);
     if (!rate.usable()) {
         EXPECT_EQ(ipc::detail::stamp_to_monotonic_ns(tsc_stamp, rate, now), 0u);
         GTEST_SKIP() << "no invariant TSC here: only CLOCK_MONOTONIC stamps exist";

@@ -163,6 +163,29 @@ TEST_P(HostileRing, RecordRunningPastTheEndOfTheArea) {
     EXPECT_EQ(r->try_read().code(), errc::corrupt);
 }
 
+// No writer stamps 0 (LAYOUT 5.8): a record that says 0 is delivered and counted, not timed. A
+// reader once turned it into a latency of the machine's uptime (or 0 on the TSC clock).
+TEST_P(HostileRing, ARecordStampedZeroIsCountedButNotTimed) {
+    {
+        tamper t = tampered();
+        first_record(t)->send_stamp = 0;
+    }
+    ASSERT_TRUE(reader.try_read());
+    reader.release();
+    const auto self = ipc::inspect::read_telemetry(ipc::telemetry::segment_object_name(::getpid()));
+    ASSERT_TRUE(self);
+    bool found = false;
+    for (const auto& e : self->endpoints) {
+        if (e.name == name && e.role == ipc::inspect::endpoint_role::reader &&
+            e.state == ipc::inspect::endpoint_state::active) {
+            found = true;
+            EXPECT_EQ(e.counters.received, 1u);
+            EXPECT_EQ(e.latency.count, 0u);
+        }
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST_P(HostileRing, ReadIndexAheadOfWriter) {
     tamper t = tampered();
     ring_of(t).control.read_index = ring_of(t).control.write_index + 4096;

@@ -1,6 +1,6 @@
 #pragma once
-// Monotonic time in nanoseconds (CLOCK_MONOTONIC: shared by every process on the host, so a
-// send timestamp taken in one process can be compared with a receive time in another).
+// Time: CLOCK_MONOTONIC nanoseconds for deadlines, and ipc::timestamp, the clock channels stamp
+// messages with (the TSC where it is invariant), whose stamps compare across processes.
 
 #include <time.h>
 

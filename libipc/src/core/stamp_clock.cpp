@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -97,10 +98,10 @@ clock_reference read_clock_reference() noexcept {
 std::uint64_t stamp_to_monotonic_ns(std::uint64_t stamp, const tsc_rate& rate,
                                     const clock_reference& now) noexcept {
     if ((stamp & tsc_stamp_bit) == 0) {
-        return stamp;
+        return std::min(stamp, now.monotonic_ns);  // a stamp from the future is forged
     }
-    if (!rate.usable()) {
-        return 0;
+    if (!rate.usable() || now.tsc == 0) {
+        return 0;  // no rate, or no TSC to measure the age with
     }
     const std::uint64_t ticks = stamp & ~tsc_stamp_bit;
     const std::uint64_t age = ticks < now.tsc ? rate.ticks_to_ns(now.tsc - ticks) : 0;
@@ -110,7 +111,9 @@ std::uint64_t stamp_to_monotonic_ns(std::uint64_t stamp, const tsc_rate& rate,
 std::uint64_t stamp_clock::elapsed_across_clocks_ns(std::uint64_t from,
                                                     std::uint64_t to) const noexcept {
     const tsc_rate& rate = rate_.usable() ? rate_ : process_tsc_rate();
-    const clock_reference now = read_clock_reference();
+    // One pair, not the tightest of several: an interval's error is a few tens of ns either way,
+    // and a writer that chose the other clock must not cost each timed message more than that.
+    const clock_reference now{read_tsc(), monotonic_ns()};
     const std::uint64_t from_ns = stamp_to_monotonic_ns(from, rate, now);
     const std::uint64_t to_ns = stamp_to_monotonic_ns(to, rate, now);
     return from_ns != 0 && to_ns > from_ns ? to_ns - from_ns : 0;

@@ -72,7 +72,7 @@ struct clock_reference {
 clock_reference read_clock_reference() noexcept;
 
 // CLOCK_MONOTONIC ns at `stamp`, measured back from `now` with `rate` (a stamp later than `now`
-// is taken as `now`). 0 for a TSC stamp when the rate is unusable.
+// is taken as `now`). 0 for a TSC stamp when the rate is unusable or `now` has no TSC reading.
 std::uint64_t stamp_to_monotonic_ns(std::uint64_t stamp, const tsc_rate& rate,
                                     const clock_reference& now) noexcept;
 

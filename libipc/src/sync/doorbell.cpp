@@ -74,7 +74,7 @@ void doorbell::adapt_to_pace() noexcept {
 }
 
 void doorbell::relax_if_quiet() noexcept {
-    if (monotonic_ns() - last_announce_ns_ > adapt_rarely_gap_ns && asymmetric_fences_available()) {
+    if (asymmetric_fences_available() && monotonic_ns() - last_announce_ns_ > adapt_rarely_gap_ns) {
         publish_membarrier(true);
     }
 }

@@ -59,10 +59,11 @@ class doorbell {
     std::uint32_t announce() noexcept;
     void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
     void end() noexcept;
-    // Called by the sleeper's side now and then while messages flow (every few dozen): an
-    // adapting sleeper that asked for fences and has not slept for adapt_rarely_gap_ns lets its
-    // wakers skip them again. A sleeper that stops sleeping never announces, so this is where
-    // it notices. Two compares of private fields unless a switch is due.
+    // Called by the sleeper's side, on the sleeper's thread, now and then while messages flow
+    // (every traffic_note_interval): an adapting sleeper that asked for fences and has not slept
+    // for adapt_rarely_gap_ns lets its wakers skip them again. A sleeper that stops sleeping
+    // never announces, so this is where it notices. Two compares of private fields, and a clock
+    // read only while it asks for fences.
     void note_traffic() noexcept {
         if (mode_ == sleep_mode::adapts && !uses_membarrier_) {
             relax_if_quiet();

@@ -8,12 +8,22 @@
 // issues only a compiler barrier and the sleeper issues membarrier(GLOBAL_EXPEDITED), which
 // makes every CPU running a registered process execute a full barrier before it returns.
 //
-// membarrier costs microseconds, so it suits sleepers that sleep rarely (adaptive, after spinning)
-// but not one that sleeps on every message (blocking). Each end therefore publishes whether it
-// sleeps with membarrier (*_uses_membarrier in the ring's doorbell line; 0, the zeroed default,
-// means "fence for me"). A waker skips its fence only when its process is registered for
-// global-expedited membarrier and the sleeper published 1. A sleeper that cannot be sure its
-// waker fences sleeps in short slices (a late wake-up, never a lost one).
+// membarrier costs microseconds, so it suits sleepers that sleep rarely (a spinner; an adaptive
+// waiter at high rates) but not one that sleeps on every message (blocking; an adaptive waiter at
+// low rates). Each end therefore publishes whether it sleeps with membarrier (*_uses_membarrier
+// in the ring's doorbell line; 0, the zeroed default, means "fence for me"), and an adaptive end
+// changes its word as its pace changes (doorbell.hpp). A waker skips its fence only when its
+// process is registered for global-expedited membarrier and the sleeper published 1. A sleeper
+// that cannot be sure its waker fences sleeps in short slices (a late wake-up, never a lost one).
+//
+// Changing the word while the waker runs:
+// - 1 -> 0 (fence for me): the sleeper stores 0, then issues membarrier, before its next
+//   announce. A waker that loaded 1 (and skips its fence) before the membarrier's barrier ran on
+//   its CPU had its index store drained by that barrier, so the sleeper's re-check after the
+//   announce sees it; a waker that loads the word after that barrier sees 0 and fences, and the
+//   sleeper fences too: the symmetric handshake.
+// - 0 -> 1 (skip it): every later sleep uses membarrier, which covers a waker that skips its
+//   fence, and a waker that still sees 0 only fences needlessly.
 // Registration is per process and not inherited: the child of fork() is treated as
 // unregistered (pthread_atfork). A child made by raw clone() or _Fork() skips atfork handlers
 // and must not use rings.

@@ -20,9 +20,10 @@
 namespace ipc::detail {
 
 // adaptive: polls for adaptive_spin_ns, then yields, and sleeps once the yields that came
-// straight back (nothing else wanted this CPU) add up to adaptive_idle_yield_ns. A yield that
-// ran another thread for longer than yield_ran_another_ns is not counted: waiting that way costs
-// no CPU, and on a machine with more threads than cores the other thread is often the peer,
+// straight back (nothing else wanted this CPU) add up to adaptive_idle_yield_ns, or at the latest
+// adaptive_yield_limit_ns after the wait began. A yield that ran another thread for longer than
+// yield_ran_another_ns is not counted against the first budget: waiting that way costs little
+// CPU, and on a machine with more threads than cores the other thread is often the peer,
 // whose answer then comes without a futex wake-up (a sleep and wake-up cost 10-12 us on the VM
 // of docs/BENCHMARKS.md, where sleeping after 10 us of polling without yields held 2 and 4 slots
 // host threads, unpinned on two cores, at 0.06-0.36 M calls/s). At 1 k and 10 k msgs/s the
@@ -30,6 +31,9 @@ namespace ipc::detail {
 // sleeps ("Adaptive, retuned" there).
 inline constexpr std::uint64_t adaptive_spin_ns = 5'000;
 inline constexpr std::uint64_t adaptive_idle_yield_ns = 10'000;
+// A waiter whose yields keep running other threads (a busy machine) still sleeps by then, rather
+// than taking a share of the CPU for as long as its ring stays empty.
+inline constexpr std::uint64_t adaptive_yield_limit_ns = 1'000'000;
 inline constexpr std::uint64_t yield_ran_another_ns = 5'000;
 inline constexpr std::uint64_t polls_between_clock_reads = 1024;
 inline constexpr std::uint64_t adaptive_polls_between_clock_reads = 32;
@@ -64,7 +68,8 @@ class wait_phases {
     void advance(std::uint64_t now) noexcept {
         if (adaptive_) {
             yielding_ = now - started_ >= adaptive_spin_ns;
-            sleeping_ = idle_yield_ns_ >= adaptive_idle_yield_ns;
+            sleeping_ = idle_yield_ns_ >= adaptive_idle_yield_ns ||
+                        now - started_ >= adaptive_yield_limit_ns;
         }
     }
 

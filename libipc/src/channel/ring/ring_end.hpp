@@ -174,9 +174,10 @@ class ring_reader_end : public ring_end {
 
     spsc_consumer consumer_;
     std::uint64_t published_depth_ = 0;
-    // Messages taken since the ring was last seen empty. Every message that follows a wait is
-    // timed; in a backlog, one in latency_sample_interval is (the others queued behind it), so
-    // that a reader catching up does not spend a clock read on each message (docs/LAYOUT.md 5.3).
+    // Messages taken since a read last found the ring empty. Every message that follows such a
+    // read (a wait, or a try that found nothing) is timed; in a backlog, one in
+    // latency_sample_interval is (the others queued behind it), so that a reader catching up does
+    // not spend a clock read on each message (docs/LAYOUT.md 5.3).
     std::uint64_t backlog_run_ = 0;
     bool holding_ = false;
 };

@@ -38,6 +38,9 @@ result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcep
         return consumer_.refusal();
     };
     peeked record = consumer_.refusal();  // what read()'s try found
+    if (record.code() == errc::empty) {
+        backlog_run_ = 0;  // whatever comes next, waited for or not, follows an empty ring
+    }
     if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
         record = wait_loop(att_.wait, until, ring_peer_check_ns, errc::empty, attempt,
                            consumer_.data_bell(), [&] { return peer_check(att_.control->writer); });
@@ -47,7 +50,6 @@ result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcep
             arm_and_retry(consumer_.data_bell(), att_.control->writer, attempt, std::move(record));
     }
     if (record.code() == errc::empty) {
-        backlog_run_ = 0;
         publish_depth();  // 0 now
         // Even a reader that only polls learns that the writer closed or died, once it has
         // received everything the writer sent.
@@ -72,7 +74,8 @@ message_view ring_reader_end::take(const record_view& record) noexcept {
     if (!holding_) {
         holding_ = true;
         if (att_.counters.active()) {
-            if (backlog_run_++ % latency_sample_interval == 0) {
+            // A stamp of 0 is none (no writer stamps 0): counted, not timed.
+            if (backlog_run_++ % latency_sample_interval == 0 && record.send_stamp != 0) {
                 const std::uint64_t now = clock_.now();
                 att_.counters.on_received(record.length, now,
                                           clock_.elapsed_ns(record.send_stamp, now));

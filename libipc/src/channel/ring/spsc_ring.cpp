@@ -227,11 +227,11 @@ bool spsc_producer::commit(std::size_t length, std::uint64_t send_stamp) noexcep
     // acquires the index sees a count covering every message the index covers.
     store(control_->write_count, count_, memory_order_relaxed);
     store(control_->write_index, write_, memory_order_release);
-    if (count_ % traffic_note_interval == 0) {
-        space_bell_.note_traffic();
-    }
     if (data_bell_.sleeper_waiting()) {
         data_bell_.ring();
+    }
+    if (count_ % traffic_note_interval == 0) {
+        space_bell_.note_traffic();  // after the ring: a switch's membarrier delays no wake-up
     }
     return true;
 }
@@ -342,6 +342,8 @@ void spsc_consumer::release() noexcept {
     store(control_->read_count, count_, memory_order_relaxed);
     if (count_ % refresh_interval == 0) {
         broken_ = !refresh_writer_view();
+    }
+    if (count_ % traffic_note_interval == 0) {
         data_bell_.note_traffic();
     }
     if (space_bell_.sleeper_waiting()) {

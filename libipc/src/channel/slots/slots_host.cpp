@@ -58,6 +58,8 @@ struct alignas(64) host_slot {
     // When the call holding the slot was posted (a stamp of the host's clock; 0 when not
     // counting). Kept here, not in the slot, where a guest could change it.
     std::uint64_t sent_stamp = 0;
+    // Calls finished on this slot, for note_traffic on its response bell.
+    std::uint64_t finished = 0;
 };
 
 struct slots_host_state {
@@ -418,9 +420,6 @@ result<std::size_t> read_response(slots_host_state& s, std::uint32_t i,
 result<std::size_t> finish(slots_host_state& s, std::uint32_t i,
                            std::span<std::byte> response) noexcept {
     auto r = read_response(s, i, response);
-    if (s.slots[i].current_id.load(memory_order_relaxed) % detail::traffic_note_interval == 0) {
-        s.response_bells[i].note_traffic();
-    }
     if (r) {
         record_round_trip(s, i, *r);
         // A plain load first: an exchange on every call would be a locked write to a line that
@@ -431,6 +430,9 @@ result<std::size_t> finish(slots_host_state& s, std::uint32_t i,
         }
     } else {
         count(s, s.view.stats(i).failed);
+    }
+    if (++s.slots[i].finished % detail::traffic_note_interval == 0) {
+        s.response_bells[i].note_traffic();  // before the slot passes to another thread
     }
     release_slot(s, i);
     return r;
