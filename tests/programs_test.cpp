@@ -3,15 +3,19 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ipc/inspect.hpp"
 #include "ipc/ring.hpp"
@@ -20,6 +24,8 @@
 #include "support/child_process.hpp"
 #include "support/dead_peer.hpp"
 #include "support/names.hpp"
+
+extern char** environ;
 
 namespace {
 
@@ -402,6 +408,89 @@ TEST_P(MonitorSmoke, ShowsTheDemoAndExportsAValidSnapshot) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EachDemo, MonitorSmoke, ::testing::Values("ring", "slots"));
+
+// QApplication aborts without a display: --help and --version must not need one.
+TEST(Monitor, HelpAndVersionNeedNoDisplay) {
+    const std::string bare =
+        "env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM " + std::string(IPC_MONITOR);
+    const auto help = run(bare + " --help 2>&1");
+    EXPECT_EQ(help.exit_code, 0) << help.text;
+    EXPECT_NE(help.text.find("--demo"), std::string::npos) << help.text;
+    const auto version = run(bare + " --version 2>&1");
+    EXPECT_EQ(version.exit_code, 0) << version.text;
+    EXPECT_NE(version.text.find("ipc-monitor "), std::string::npos) << version.text;
+}
+
+// The live children of `parent` (zombies are not), from /proc.
+std::vector<pid_t> children_of(pid_t parent) {
+    std::vector<pid_t> children;
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr) {
+        return children;
+    }
+    while (const dirent* entry = ::readdir(proc)) {
+        const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+        FILE* f =
+            pid > 0 ? std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r") : nullptr;
+        if (f == nullptr) {
+            continue;
+        }
+        char line[512] = {};
+        const bool read = std::fgets(line, sizeof line, f) != nullptr;
+        std::fclose(f);
+        const char* after_name = read ? std::strrchr(line, ')') : nullptr;
+        char state = 0;
+        int ppid = 0;
+        if (after_name != nullptr && std::sscanf(after_name + 1, " %c %d", &state, &ppid) == 2 &&
+            ppid == parent && state != 'Z') {
+            children.push_back(pid);
+        }
+    }
+    ::closedir(proc);
+    return children;
+}
+
+bool running(pid_t pid) {
+    FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (f == nullptr) {
+        return false;
+    }
+    char line[512] = {};
+    const bool read = std::fgets(line, sizeof line, f) != nullptr;
+    std::fclose(f);
+    const char* after_name = read ? std::strrchr(line, ')') : nullptr;
+    return after_name != nullptr && after_name[1] == ' ' && after_name[2] != 'Z';
+}
+
+// SIGTERM ends the monitor like closing its window: the demo it started (ipc-demo and the child
+// that one spawns) stops too. The default action once left them running.
+TEST(Monitor, SigtermStopsTheDemosItStarted) {
+    ipc::spawn_options how;
+    for (char** e = environ; *e != nullptr; ++e) {
+        how.environment.emplace_back(*e);
+    }
+    how.environment.emplace_back("QT_QPA_PLATFORM=offscreen");
+    child_process monitor({IPC_MONITOR, "--demo", "ring"}, how);
+    std::vector<pid_t> demos;
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] {
+            demos = children_of(monitor.pid());
+            for (const pid_t demo : std::vector<pid_t>(demos)) {
+                const auto grandchildren = children_of(demo);
+                demos.insert(demos.end(), grandchildren.begin(), grandchildren.end());
+            }
+            return demos.size() >= 2;
+        },
+        20s))
+        << "the demo and its child never appeared";
+    monitor.kill(SIGTERM);
+    const auto status = monitor.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(ipc::test::exit_code(*status), 0) << "a SIGTERM is a clean quit";
+    EXPECT_TRUE(ipc::test::eventually(
+        [&] { return std::none_of(demos.begin(), demos.end(), running); }, 20s))
+        << "a demo the monitor started outlived it";
+}
 #endif
 
 TEST(Demo, RejectsBadArguments) {

@@ -1,16 +1,18 @@
 // ipc-monitor: every libipc process and endpoint on this host, live, read-only.
-//   ipc-monitor [--interval MS]
+//   ipc-monitor [--interval MS] [--demo ring|slots]      (--help, --version need no display)
 //   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots] [--export FILE]
 // With --screenshot it renders the main window to FILE after SECONDS (default 3), optionally
 // with a demo running and its endpoint selected, writes --export, and exits: 0 on success, 1 when
 // a file could not be written, 3 when the demo's endpoint never appeared. Works with
-// QT_QPA_PLATFORM=offscreen.
+// QT_QPA_PLATFORM=offscreen. SIGTERM and SIGINT end it like closing the window: the demos it
+// started are stopped.
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
 
 #include "main_window.hpp"
+#include "quit_on_signal.hpp"
 
 namespace {
 
@@ -49,25 +51,63 @@ int run_screenshot(monitor::main_window& window, screenshot_job job, double afte
     return rc;
 }
 
+// The command line, declared once for both parsers: the one that answers --help and --version
+// without a display, and the application's.
+struct command_line {
+    QCommandLineOption interval{{"i", "interval"}, "Refresh interval in ms.", "ms"};
+    QCommandLineOption screenshot{"screenshot", "Render the window to FILE and exit.", "file"};
+    QCommandLineOption after{"after", "Seconds before the screenshot (default 3).", "s", "3"};
+    QCommandLineOption demo{"demo", "Start a demo (ring or slots) first.", "channel"};
+    QCommandLineOption exporting{"export", "With --screenshot: also export a snapshot.", "file"};
+
+    void add_to(QCommandLineParser& parser) const {
+        parser.setApplicationDescription(
+            QStringLiteral("Watch libipc processes and endpoints live"));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOptions({interval, screenshot, after, demo, exporting});
+    }
+};
+
+void name_application() {
+    QCoreApplication::setOrganizationName(QStringLiteral("libipc"));
+    QCoreApplication::setApplicationName(QStringLiteral("ipc-monitor"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(IPC_MONITOR_VERSION));
+}
+
+// --help and --version must work where there is no display, and QApplication aborts without
+// one: they are answered by a QCoreApplication before it is made.
+bool asks_help_or_version(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const QLatin1String arg(argv[i]);
+        if (arg == QLatin1String("-h") || arg == QLatin1String("--help") ||
+            arg == QLatin1String("-?") || arg == QLatin1String("--help-all") ||
+            arg == QLatin1String("-v") || arg == QLatin1String("--version")) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    const command_line options;
+    if (asks_help_or_version(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        name_application();
+        QCommandLineParser parser;
+        options.add_to(parser);
+        parser.process(core);  // prints the answer and exits 0
+        return 0;
+    }
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("libipc"));
-    QApplication::setApplicationName(QStringLiteral("ipc-monitor"));
-
+    name_application();
+    monitor::quit_on_signal();
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Watch libipc processes and endpoints live"));
-    parser.addHelpOption();
-    const QCommandLineOption interval({"i", "interval"}, "Refresh interval in ms.", "ms");
-    const QCommandLineOption screenshot("screenshot", "Render the window to FILE and exit.",
-                                        "file");
-    const QCommandLineOption after("after", "Seconds before the screenshot (default 3).", "s", "3");
-    const QCommandLineOption demo("demo", "Start a demo (ring or slots) first.", "channel");
-    const QCommandLineOption exporting("export", "With --screenshot: also export a snapshot.",
-                                       "file");
-    parser.addOptions({interval, screenshot, after, demo, exporting});
+    options.add_to(parser);
     parser.process(app);
+    const auto& [interval, screenshot, after, demo, exporting] = options;
 
     monitor::main_window window(!parser.isSet(screenshot));
     if (parser.isSet(interval)) {
