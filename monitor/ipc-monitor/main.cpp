@@ -19,26 +19,15 @@ namespace {
 struct screenshot_job {
     QString file;
     QString export_file;
-    QString channel;  // the demo's channel, to select; empty without --demo
-    QString role;     // the endpoint of it to select
-    bool selected = false;
+    bool wants_selection = false;  // --demo: its endpoint must be selected in the picture
 };
 
-int run_screenshot(monitor::main_window& window, screenshot_job job, double after_s) {
+int run_screenshot(monitor::main_window& window, const screenshot_job& job, double after_s) {
     window.show();
-    QTimer select;
-    QObject::connect(&select, &QTimer::timeout, [&] {
-        window.refresh();
-        job.selected = job.selected || window.select_endpoint(job.channel, job.role);
-    });
-    if (!job.channel.isEmpty()) {
-        select.start(100);
-    }
     int rc = 0;
     QTimer::singleShot(static_cast<int>(after_s * 1000), [&] {
-        select.stop();
         window.refresh();
-        if (!job.channel.isEmpty() && !job.selected) {
+        if (job.wants_selection && window.selection_pending()) {
             rc = 3;
         } else if (!window.grab().save(job.file) ||
                    (!job.export_file.isEmpty() && !window.export_snapshot(job.export_file))) {
@@ -113,7 +102,7 @@ int main(int argc, char** argv) {
     if (parser.isSet(interval)) {
         window.set_interval_ms(parser.value(interval).toInt());
     }
-    screenshot_job job{parser.value(screenshot), parser.value(exporting), {}, {}, false};
+    const screenshot_job job{parser.value(screenshot), parser.value(exporting), parser.isSet(demo)};
     if (parser.isSet(demo)) {
         const QString channel = parser.value(demo);
         if (channel != QLatin1String("ring") && channel != QLatin1String("slots")) {
@@ -122,12 +111,14 @@ int main(int argc, char** argv) {
         }
         const bool ring = channel == QLatin1String("ring");
         // The slots demo runs flat out, so that the grid shows calls in every state.
-        job.channel = window.start_demo(channel, ring ? 20'000 : 0, 256);
-        job.role = ring ? QStringLiteral("reader") : QStringLiteral("host");
-        if (job.channel.isEmpty()) {
+        const QString name = window.start_demo(channel, ring ? 20'000 : 0, 256);
+        if (name.isEmpty()) {
             qCritical("ipc-monitor: could not start ipc-demo");
             return 1;
         }
+        // Its endpoint is shown as soon as it appears, so the charts are live from the start.
+        window.select_when_it_appears(name,
+                                      ring ? QStringLiteral("reader") : QStringLiteral("host"));
     }
     if (parser.isSet(screenshot)) {
         return run_screenshot(window, job, parser.value(after).toDouble());

@@ -5,12 +5,14 @@
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
@@ -119,7 +121,7 @@ main_window::main_window(bool remember, QWidget* parent)
     build_actions();
     connect(&timer_, &QTimer::timeout, this, &main_window::refresh);
 
-    resize(1600, 950);
+    fit_to_screen();
     set_interval_ms(1000);
     if (remember_) {
         QSettings settings;
@@ -181,9 +183,30 @@ void main_window::set_interval_ms(int ms) {
     }
 }
 
+void main_window::fit_to_screen() {
+    const QScreen* screen = QGuiApplication::primaryScreen();
+    if (screen == nullptr) {
+        resize(1600, 950);
+        return;
+    }
+    const QRect available = screen->availableGeometry();
+    const QSize size = QSize(1600, 950).boundedTo(available.size() * 0.92);
+    resize(size);
+    move(available.center() - QPoint(size.width() / 2, size.height() / 2));
+}
+
+void main_window::select_when_it_appears(const QString& name, const QString& role) {
+    pending_name_ = name;
+    pending_role_ = role;
+    refresh();
+}
+
 void main_window::refresh() {
     latest_ = ipc::inspect::take_snapshot();
     model_->update(latest_);
+    if (selection_pending() && select_endpoint(pending_name_, pending_role_)) {
+        pending_name_.clear();
+    }
     show_selection();
     show_stale();
     std::size_t endpoints = 0;

@@ -37,6 +37,10 @@ class main_window : public QMainWindow {
     endpoint_tree_model* model() const { return model_; }
     // Selects the endpoint of this channel name and role (for screenshots and tests).
     bool select_endpoint(const QString& name, const QString& role);
+    // Selects it at the first refresh that finds it (a demo's endpoint appears a moment after the
+    // demo starts); selection_pending() until then.
+    void select_when_it_appears(const QString& name, const QString& role);
+    bool selection_pending() const { return !pending_name_.isEmpty(); }
     // Starts a demo as the Launch demo dialog does; the channel name it uses, or empty.
     QString start_demo(const QString& channel, int rate, int size);
 
@@ -44,6 +48,8 @@ class main_window : public QMainWindow {
     void closeEvent(QCloseEvent* event) override;
 
   private:
+    // The first start's size: 1600x950, or less on a smaller screen, centred on it.
+    void fit_to_screen();
     void build_actions();
     void show_selection();
     void show_stale();
@@ -57,6 +63,8 @@ class main_window : public QMainWindow {
     QListWidget* stale_ = nullptr;
     QComboBox* interval_ = nullptr;
     demo_dialog* demos_ = nullptr;
+    QString pending_name_;  // select_when_it_appears
+    QString pending_role_;
     QTimer timer_;
     ipc::inspect::snapshot latest_;
     QSet<QString> seen_;  // processes shown so far (expanded the first time only)
