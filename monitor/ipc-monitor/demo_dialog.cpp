@@ -60,6 +60,7 @@ QString demo_dialog::channel_name(const QString& channel) {
 bool demo_dialog::start(const QString& channel, int rate, int size) {
     const QString name = channel_name(channel);
     const bool ok = demo_->start(channel, rate, size, name);
+    name_ = ok ? name : QString();
     log_->appendPlainText(ok ? tr("[started ipc-demo %1 as '%2']").arg(channel, name)
                              : tr("[could not start %1]").arg(demo_process::program()));
     update_buttons();
@@ -71,9 +72,14 @@ void demo_dialog::stop() {
     update_buttons();
 }
 
+QString demo_dialog::running_channel() const {
+    return demo_->running() ? name_ : QString();
+}
+
 void demo_dialog::update_buttons() {
     start_->setEnabled(!demo_->running());
     stop_->setEnabled(demo_->running());
+    Q_EMIT running_changed(running_channel());
 }
 
 }  // namespace monitor

@@ -22,11 +22,18 @@ class demo_dialog : public QDialog {
     // The channel name a demo of `channel` started here uses.
     static QString channel_name(const QString& channel);
     void stop();
+    // The channel of the demo running; empty when none runs.
+    QString running_channel() const;
+
+  Q_SIGNALS:
+    // A demo started or ended: its channel, or empty.
+    void running_changed(const QString& channel);
 
   private:
     void update_buttons();
 
     demo_process* demo_ = nullptr;
+    QString name_;  // of the demo started last
     QComboBox* channel_ = nullptr;
     QSpinBox* rate_ = nullptr;
     QSpinBox* size_ = nullptr;

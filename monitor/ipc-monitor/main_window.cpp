@@ -3,8 +3,10 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
@@ -26,6 +28,7 @@
 #include "demo_dialog.hpp"
 #include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
+#include "status_strip.hpp"
 
 // The icon and other resources are compiled into the static ipc_monitor_ui, which nothing else
 // references: initialise them by hand (at global scope, as Q_INIT_RESOURCE requires).
@@ -118,6 +121,11 @@ main_window::main_window(bool remember, QWidget* parent)
     setCentralWidget(split);
 
     demos_ = new demo_dialog(this);
+    strip_ = new status_strip;
+    statusBar()->addPermanentWidget(strip_);
+    connect(demos_, &demo_dialog::running_changed, strip_, &status_strip::show_demo);
+    connect(strip_, &status_strip::stop_demo_clicked, demos_, &demo_dialog::stop);
+    export_folder_ = QDir::homePath();
     build_actions();
     connect(&timer_, &QTimer::timeout, this, &main_window::refresh);
 
@@ -126,6 +134,7 @@ main_window::main_window(bool remember, QWidget* parent)
     if (remember_) {
         QSettings settings;
         restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
+        export_folder_ = settings.value(QStringLiteral("export_folder"), export_folder_).toString();
         tree_->header()->restoreState(settings.value(QStringLiteral("columns")).toByteArray());
         set_interval_ms(settings.value(QStringLiteral("interval_ms"), 1000).toInt());
     }
@@ -149,10 +158,11 @@ void main_window::build_actions() {
     auto* pause = bar->addAction(tr("Pause"));
     pause->setCheckable(true);
     pause->setShortcut(Qt::Key_Space);
-    connect(pause, &QAction::toggled, this, [this](bool paused) {
+    connect(pause, &QAction::toggled, this, [this, pause](bool paused) {
         paused_ = paused;
         paused ? timer_.stop() : timer_.start();
-        statusBar()->showMessage(paused ? tr("Paused") : tr("Running"));
+        pause->setText(paused ? tr("Resume") : tr("Pause"));
+        strip_->show_paused(paused);
     });
     auto* now = bar->addAction(tr("Refresh now"));
     now->setShortcut(QKeySequence::Refresh);
@@ -213,10 +223,7 @@ void main_window::refresh() {
     for (const auto& p : latest_.processes) {
         endpoints += p.endpoints.size();
     }
-    statusBar()->showMessage(tr("%1 processes, %2 endpoints, %3 segments")
-                                 .arg(latest_.processes.size())
-                                 .arg(endpoints)
-                                 .arg(latest_.segments.size()));
+    strip_->show_counts(latest_.processes.size(), endpoints, latest_.segments.size());
 }
 
 void main_window::show_selection() {
@@ -258,12 +265,24 @@ bool main_window::export_snapshot(const QString& path) const {
 }
 
 void main_window::ask_export() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export snapshot"),
-                                                      QStringLiteral("libipc-snapshot.json"),
-                                                      tr("JSON (*.json);;CSV (*.csv)"));
-    if (!path.isEmpty() && !export_snapshot(path)) {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export snapshot"), QDir(export_folder_).filePath("libipc-snapshot.json"),
+        tr("JSON (*.json);;CSV (*.csv)"));
+    if (!path.isEmpty() && !export_to(path)) {
         QMessageBox::warning(this, tr("Export snapshot"), tr("Could not write %1").arg(path));
     }
+}
+
+bool main_window::export_to(const QString& path) {
+    if (!export_snapshot(path)) {
+        return false;
+    }
+    export_folder_ = QFileInfo(path).absolutePath();
+    if (remember_) {
+        QSettings().setValue(QStringLiteral("export_folder"), export_folder_);
+    }
+    statusBar()->showMessage(tr("Exported the snapshot to %1").arg(path), 10'000);
+    return true;
 }
 
 void main_window::ask_remove_stale() {

@@ -19,6 +19,7 @@ namespace monitor {
 class endpoint_details;
 class endpoint_tree_model;
 class demo_dialog;
+class status_strip;
 
 class main_window : public QMainWindow {
     Q_OBJECT
@@ -32,6 +33,10 @@ class main_window : public QMainWindow {
     void refresh();
     // Writes the latest snapshot as JSON or CSV (by the file's extension); false on failure.
     bool export_snapshot(const QString& path) const;
+    // What File > Export does once a path is chosen: writes it, says so in the status bar (or
+    // warns), and remembers the folder for the next export.
+    bool export_to(const QString& path);
+    QString export_folder() const { return export_folder_; }
     void set_interval_ms(int ms);
     const ipc::inspect::snapshot& latest() const { return latest_; }
     endpoint_tree_model* model() const { return model_; }
@@ -63,6 +68,8 @@ class main_window : public QMainWindow {
     QListWidget* stale_ = nullptr;
     QComboBox* interval_ = nullptr;
     demo_dialog* demos_ = nullptr;
+    status_strip* strip_ = nullptr;
+    QString export_folder_;
     QString pending_name_;  // select_when_it_appears
     QString pending_role_;
     QTimer timer_;

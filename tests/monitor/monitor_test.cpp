@@ -4,12 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QGuiApplication>
 #include <QListWidget>
 #include <QPersistentModelIndex>
+#include <QPushButton>
 #include <QScreen>
+#include <QStatusBar>
 #include <QTreeView>
 #include <csignal>
 #include <cstring>
@@ -18,6 +24,7 @@
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
 #include "main_window.hpp"
+#include "status_strip.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
 #include "support/tamper.hpp"
@@ -232,6 +239,66 @@ TEST(MonitorWindow, SelectsAnEndpointOnceItAppears) {
     auto* tree = window.findChild<QTreeView*>();
     ASSERT_NE(tree, nullptr);
     EXPECT_EQ(tree->currentIndex().data().toString(), QString::fromStdString(name));
+}
+
+}  // namespace
+
+namespace {
+
+QAction* action_named(QWidget& window, const QString& text) {
+    for (auto* action : window.findChildren<QAction*>()) {
+        if (action->text() == text) {
+            return action;
+        }
+    }
+    return nullptr;
+}
+
+// Pause is shown by more than a pressed button: the action says Resume, and a banner says that
+// the figures are frozen.
+TEST(MonitorWindow, PauseSaysResumeAndShowsABanner) {
+    monitor::main_window window(false);
+    auto* strip = window.findChild<monitor::status_strip*>();
+    ASSERT_NE(strip, nullptr);
+    QAction* pause = action_named(window, QStringLiteral("Pause"));
+    ASSERT_NE(pause, nullptr);
+    EXPECT_FALSE(strip->paused_shown());
+    pause->trigger();
+    EXPECT_EQ(pause->text(), QStringLiteral("Resume"));
+    EXPECT_TRUE(strip->paused_shown());
+    pause->trigger();
+    EXPECT_EQ(pause->text(), QStringLiteral("Pause"));
+    EXPECT_FALSE(strip->paused_shown());
+}
+
+// An export says where it went, in the status bar, and the next one starts in that folder.
+TEST(MonitorWindow, ExportConfirmsAndRemembersItsFolder) {
+    monitor::main_window window(false);
+    const QString dir = QString::fromStdString(::testing::TempDir());
+    const QString path = QDir(dir).filePath(QStringLiteral("monitor-export.json"));
+    ASSERT_TRUE(window.export_to(path));
+    EXPECT_TRUE(window.statusBar()->currentMessage().contains(path))
+        << window.statusBar()->currentMessage().toStdString();
+    EXPECT_EQ(QDir(window.export_folder()), QDir(dir));
+    EXPECT_FALSE(window.export_to(QStringLiteral("/nonexistent-dir/x.json")));
+}
+
+// A demo the monitor runs is shown in the main window with a button that stops it.
+TEST(MonitorWindow, ARunningDemoIsShownWithAStopButton) {
+    ::setenv("IPC_DEMO", IPC_TEST_DEMO, 1);
+    monitor::main_window window(false);
+    auto* strip = window.findChild<monitor::status_strip*>();
+    ASSERT_NE(strip, nullptr);
+    EXPECT_FALSE(strip->demo_shown());
+    ASSERT_FALSE(window.start_demo(QStringLiteral("ring"), 1000, 64).isEmpty());
+    EXPECT_TRUE(strip->demo_shown());
+    QPushButton* stop = nullptr;
+    for (auto* button : strip->findChildren<QPushButton*>()) {
+        stop = button->text() == QStringLiteral("Stop demo") ? button : stop;
+    }
+    ASSERT_NE(stop, nullptr);
+    stop->click();  // stops and waits for the demo
+    EXPECT_FALSE(strip->demo_shown());
 }
 
 }  // namespace
