@@ -34,15 +34,22 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     counters_->setTextFormat(Qt::RichText);
     layout->addWidget(title_);
     layout->addWidget(counters_);
-    layout->addWidget(make_chart(tr("Throughput (last minute)"),
-                                 {tr("msgs/s"), tr("KiB/s (right)"), QString()}, throughput_, true),
-                      1);
-    layout->addWidget(make_chart(tr("Latency of each refresh's samples (µs, last minute)"),
+    throughput_.label = per_second;
+    throughput_.right_label = bytes_per_second;
+    throughput_.smallest_step = 1;
+    latency_.label = microseconds;
+    latency_.smallest_step = 0.001;
+    layout->addWidget(
+        make_chart(tr("Throughput"), {tr("messages/s (left)"), tr("bytes/s (right)"), QString()},
+                   throughput_, true),
+        1);
+    layout->addWidget(make_chart(tr("Latency of the samples in each refresh"),
                                  {tr("p50"), tr("p99"), tr("max")}, latency_, false),
                       1);
     histogram_chart_ = new QChart;
     histogram_chart_->setTitle(tr("Latency histogram (since the endpoint opened)"));
     histogram_chart_->legend()->hide();
+    histogram_chart_->setMargins(QMargins(2, 2, 2, 2));
     histogram_ = new QBarSeries;
     histogram_chart_->addSeries(histogram_);
     auto* histogram_view = new QChartView(histogram_chart_, this);
@@ -69,17 +76,17 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
                                          series_set& set, bool second_axis) {
     auto* chart = new QChart;
     chart->setTitle(title);
-    set.x = new QValueAxis;
-    set.x->setRange(-window_s, 0);
-    set.x->setLabelFormat(QStringLiteral("%.0f s"));
-    set.y = new QValueAxis;
-    set.y->setLabelFormat(QStringLiteral("%.3g"));
+    chart->setMargins(QMargins(2, 2, 2, 2));  // a 768-pixel screen leaves little height
+    set.x = new QCategoryAxis;
+    label_seconds_ago(set.x, 0, window_s);
+    set.y = new QCategoryAxis;
+    label_values(set.y, 1, set.label, set.smallest_step);
     chart->addAxis(set.x, Qt::AlignBottom);
     chart->addAxis(set.y, Qt::AlignLeft);
     set.y_right = nullptr;
     if (second_axis) {
-        set.y_right = new QValueAxis;
-        set.y_right->setLabelFormat(QStringLiteral("%.3g"));
+        set.y_right = new QCategoryAxis;
+        label_values(set.y_right, 1, set.right_label, set.smallest_step);
         chart->addAxis(set.y_right, Qt::AlignRight);
     }
     QLineSeries** slots[] = {&set.first, &set.second, &set.third};
@@ -98,8 +105,8 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
 }
 
 void endpoint_details::append(series_set& set, double t, double a, double b, double c) {
-    double top = 1;
-    double top_right = 1;
+    double top = 0;
+    double top_right = 0;
     for (auto [series, value] : {std::pair{set.first, a}, {set.second, b}, {set.third, c}}) {
         series->append(t, value);
         while (series->count() > 0 && series->at(0).x() < t - window_s) {
@@ -110,10 +117,10 @@ void endpoint_details::append(series_set& set, double t, double a, double b, dou
             scale = series->isVisible() ? std::max(scale, point.y()) : scale;
         }
     }
-    set.x->setRange(t - window_s, t);
-    set.y->setRange(0, top * 1.1);
+    label_seconds_ago(set.x, t, window_s);
+    label_values(set.y, top, set.label, set.smallest_step);
     if (set.y_right != nullptr) {
-        set.y_right->setRange(0, top_right * 1.1);
+        label_values(set.y_right, top_right, set.right_label, set.smallest_step, 1024);
     }
 }
 
@@ -148,7 +155,7 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
     show_counters(e, rates);
     const double t = static_cast<double>(s.taken_ns - first_taken_ns_) / 1e9;
     append(throughput_, t, rates.sent_per_s + rates.received_per_s,
-           (rates.bytes_out_per_s + rates.bytes_in_per_s) / 1024.0, 0);
+           rates.bytes_out_per_s + rates.bytes_in_per_s, 0);
     append_latency(t, e);
     show_histogram(e);
     show_channel(s, e);
@@ -232,9 +239,9 @@ void endpoint_details::show_histogram(const ipc::inspect::endpoint_info& e) {
     x->append(labels);
     histogram_chart_->addAxis(x, Qt::AlignBottom);
     histogram_->attachAxis(x);
-    auto* y = new QValueAxis;
-    y->setLabelFormat(QStringLiteral("%.3g"));
-    y->setRange(0, static_cast<double>(*std::max_element(first, last.base())) * 1.1);
+    auto* y = new QCategoryAxis;
+    label_values(y, static_cast<double>(*std::max_element(first, last.base())), units::format_count,
+                 1);
     histogram_chart_->addAxis(y, Qt::AlignLeft);
     histogram_->attachAxis(y);
 }

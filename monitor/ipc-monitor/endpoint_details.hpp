@@ -5,11 +5,13 @@
 
 #include <QWidget>
 #include <QtCharts/QBarSeries>
+#include <QtCharts/QCategoryAxis>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 #include <optional>
 
+#include "chart_axes.hpp"
 #include "ipc/inspect.hpp"
 
 class QLabel;
@@ -37,9 +39,12 @@ class endpoint_details : public QWidget {
         QLineSeries* first;
         QLineSeries* second;
         QLineSeries* third;
-        QValueAxis* x;
-        QValueAxis* y;
-        QValueAxis* y_right;  // the second series' own scale, or nullptr
+        QCategoryAxis* x;
+        QCategoryAxis* y;
+        QCategoryAxis* y_right;   // the second series' own scale, or nullptr
+        value_label label;        // of the left axis
+        value_label right_label;  // of the right axis, in bytes (steps of powers of 1024)
+        double smallest_step;     // of the axes' labelled steps
     };
     // `second_axis`: the second series has a unit of its own, on a right-hand axis.
     QChartView* make_chart(const QString& title, const QStringList& names, series_set& set,

@@ -17,9 +17,12 @@
 #include <QScreen>
 #include <QStatusBar>
 #include <QTreeView>
+#include <QtCharts/QCategoryAxis>
+#include <QtCharts/QChartView>
 #include <csignal>
 #include <cstring>
 
+#include "chart_axes.hpp"
 #include "endpoint_tree_model.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
@@ -299,6 +302,66 @@ TEST(MonitorWindow, ARunningDemoIsShownWithAStopButton) {
     ASSERT_NE(stop, nullptr);
     stop->click();  // stops and waits for the demo
     EXPECT_FALSE(strip->demo_shown());
+}
+
+}  // namespace
+
+namespace {
+
+// Every chart axis speaks human units (no "2.2e+04"), and time runs up to "now".
+TEST(MonitorWindow, ChartAxesUseHumanUnitsAndTimeEndsNow) {
+    const auto name = ipc::test::unique_name("axes");
+    auto writer = ipc::ring_writer::open(name);
+    ASSERT_TRUE(writer);
+    auto reader = ipc::ring_reader::open(name);
+    ASSERT_TRUE(reader);
+    monitor::main_window window(false);
+    window.refresh();
+    ASSERT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("reader")));
+    const std::vector<std::byte> message(1000);
+    for (int refresh = 0; refresh < 3; ++refresh) {
+        for (int i = 0; i < 20'000; ++i) {  // large counts and byte rates
+            ASSERT_TRUE(writer->try_send(message));
+            ASSERT_TRUE(reader->try_read());
+            reader->release();
+        }
+        window.refresh();
+    }
+    int time_axes = 0;
+    int labelled = 0;
+    for (auto* view : window.findChildren<QChartView*>()) {
+        for (auto* axis : view->chart()->axes()) {
+            auto* category = qobject_cast<QCategoryAxis*>(axis);
+            if (category == nullptr) {
+                continue;  // the histogram's buckets
+            }
+            const QStringList labels = category->categoriesLabels();
+            ++labelled;
+            for (const auto& label : labels) {
+                EXPECT_FALSE(label.contains(QStringLiteral("e+"))) << label.toStdString();
+            }
+            if (!labels.isEmpty() && labels.back() == QStringLiteral("now")) {
+                ++time_axes;
+                EXPECT_EQ(labels.front(), QStringLiteral("60 s ago"));
+            }
+        }
+    }
+    EXPECT_EQ(time_axes, 2) << "throughput and latency";
+    EXPECT_GE(labelled, 5) << "two time axes, three value axes, the histogram's counts";
+}
+
+// The value axes step by round numbers of their unit: powers of 1024 for bytes.
+TEST(ChartAxes, StepsAreRoundInTheirUnit) {
+    QCategoryAxis axis;
+    monitor::label_values(&axis, 5.5 * 1024 * 1024, monitor::bytes_per_second, 1, 1024);
+    const QStringList bytes = axis.categoriesLabels();
+    ASSERT_GE(bytes.size(), 2);
+    EXPECT_EQ(bytes.front(), QStringLiteral("0 B/s"));
+    EXPECT_EQ(bytes[1], QStringLiteral("2.00 MiB/s")) << bytes.join(' ').toStdString();
+    QCategoryAxis counts;
+    monitor::label_values(&counts, 22'000, monitor::per_second, 1);
+    EXPECT_EQ(counts.categoriesLabels().join(' '),
+              QStringLiteral("0/s 5.00k/s 10.0k/s 15.0k/s 20.0k/s 25.0k/s"));
 }
 
 }  // namespace

@@ -1,0 +1,28 @@
+#pragma once
+// Chart axes labelled in human units ("20k/s", "4.9 MiB/s", "12 us", "30 s ago") instead of
+// printf formats ("2.2e+04"): category axes whose labels sit on round values, rebuilt as the
+// data's range changes.
+
+#include <string>
+
+#include <QtCharts/QCategoryAxis>
+
+namespace monitor {
+
+using value_label = std::string (*)(double value);
+
+// 0 up to the first round value at or above `top`, in at most five labelled steps: 1, 2 or 5
+// times a power of `base` (1000 for counts and times, 1024 for bytes, so that "2 MiB" steps are
+// whole) and of ten below it, never below `smallest_step`.
+void label_values(QCategoryAxis* axis, double top, value_label label, double smallest_step,
+                  double base = 1000);
+
+// The last `window_s` seconds up to `now_s`, labelled as seconds ago and ending at "now".
+void label_seconds_ago(QCategoryAxis* axis, double now_s, double window_s);
+
+// Labels for the monitor's axes.
+std::string per_second(double count);
+std::string bytes_per_second(double bytes);
+std::string microseconds(double us);
+
+}  // namespace monitor
