@@ -114,14 +114,26 @@ QModelIndex process_row_of(const QTreeView& tree, pid_t pid) {
     return {};
 }
 
+// A ring with both ends open in this process, for the window to show.
+struct live_ring {
+    std::string name;
+    ipc::ring_writer writer;
+    ipc::ring_reader reader;
+    explicit live_ring(std::string channel) : name(std::move(channel)) {
+        auto w = ipc::ring_writer::open(name);
+        EXPECT_TRUE(w) << w.error_value().message();
+        auto r = ipc::ring_reader::open(name);
+        EXPECT_TRUE(r) << r.error_value().message();
+        writer = w ? std::move(*w) : ipc::ring_writer{};
+        reader = r ? std::move(*r) : ipc::ring_reader{};
+    }
+};
+
 // Through the real view and proxy: the selected endpoint and the expanded process stay as they
 // were while other processes' rows come and go, and a collapsed one stays collapsed.
 TEST(MonitorWindow, SelectionAndExpansionSurviveRefreshes) {
-    const auto name = ipc::test::unique_name("kept");
-    auto writer = ipc::ring_writer::open(name);
-    ASSERT_TRUE(writer);
-    auto reader = ipc::ring_reader::open(name);
-    ASSERT_TRUE(reader);
+    const live_ring ring(ipc::test::unique_name("kept"));
+    const auto& name = ring.name;
     monitor::main_window window(false);
     window.show();
     window.refresh();
@@ -229,10 +241,7 @@ TEST(MonitorWindow, SelectsAnEndpointOnceItAppears) {
     const auto name = ipc::test::unique_name("appears");
     window.select_when_it_appears(QString::fromStdString(name), QStringLiteral("reader"));
     EXPECT_TRUE(window.selection_pending()) << "nothing of that name exists yet";
-    auto writer = ipc::ring_writer::open(name);
-    ASSERT_TRUE(writer);
-    auto reader = ipc::ring_reader::open(name);
-    ASSERT_TRUE(reader);
+    const live_ring ring(name);
     ASSERT_TRUE(ipc::test::eventually(
         [&] {
             window.refresh();
@@ -243,10 +252,6 @@ TEST(MonitorWindow, SelectsAnEndpointOnceItAppears) {
     ASSERT_NE(tree, nullptr);
     EXPECT_EQ(tree->currentIndex().data().toString(), QString::fromStdString(name));
 }
-
-}  // namespace
-
-namespace {
 
 QAction* action_named(QWidget& window, const QString& text) {
     for (auto* action : window.findChildren<QAction*>()) {
@@ -304,26 +309,19 @@ TEST(MonitorWindow, ARunningDemoIsShownWithAStopButton) {
     EXPECT_FALSE(strip->demo_shown());
 }
 
-}  // namespace
-
-namespace {
-
 // Every chart axis speaks human units (no "2.2e+04"), and time runs up to "now".
 TEST(MonitorWindow, ChartAxesUseHumanUnitsAndTimeEndsNow) {
-    const auto name = ipc::test::unique_name("axes");
-    auto writer = ipc::ring_writer::open(name);
-    ASSERT_TRUE(writer);
-    auto reader = ipc::ring_reader::open(name);
-    ASSERT_TRUE(reader);
+    live_ring ring(ipc::test::unique_name("axes"));
+    const auto& name = ring.name;
     monitor::main_window window(false);
     window.refresh();
     ASSERT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("reader")));
     const std::vector<std::byte> message(1000);
     for (int refresh = 0; refresh < 3; ++refresh) {
         for (int i = 0; i < 20'000; ++i) {  // large counts and byte rates
-            ASSERT_TRUE(writer->try_send(message));
-            ASSERT_TRUE(reader->try_read());
-            reader->release();
+            ASSERT_TRUE(ring.writer.try_send(message));
+            ASSERT_TRUE(ring.reader.try_read());
+            ring.reader.release();
         }
         window.refresh();
     }
