@@ -1,5 +1,6 @@
 #include "chart_axes.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/units.hpp"
@@ -14,30 +15,38 @@ void clear(QCategoryAxis* axis) {
     }
 }
 
-// 1, 2 or 5 times a power of ten times a power of `base` (its largest at or below `rough`), the
-// smallest such step at or above `rough`.
+// The smallest round step at or above `rough` (> 0): in base 1024 a power of two (512 KiB,
+// 1 MiB, 2 MiB), otherwise 1, 2 or 5 times a power of ten.
 double round_step(double rough, double base) {
-    double unit = 1;
-    while (unit * base <= rough) {
-        unit *= base;
+    if (base == 1024) {
+        return std::exp2(std::ceil(std::log2(rough)));
     }
-    const double scaled = rough / unit;
-    const double power = std::pow(10.0, std::floor(std::log10(scaled)));
+    const double power = std::pow(10.0, std::floor(std::log10(rough)));
     for (const double m : {1.0, 2.0, 5.0}) {
-        if (m * power >= scaled) {
-            return m * power * unit;
+        if (m * power >= rough) {
+            return m * power;
         }
     }
-    return 10 * power * unit;
+    return 10 * power;
+}
+
+// A top that a rate or a forged latency could make unusable (negative, NaN, infinite).
+double usable_top(double top) {
+    constexpr double largest = 1e18;
+    return std::isfinite(top) && top > 0 ? std::min(top, largest) : 0;
 }
 
 }  // namespace
 
 void label_values(QCategoryAxis* axis, double top, value_label label, double smallest_step,
                   double base) {
-    clear(axis);
+    top = usable_top(top);
     const double step = std::max(round_step(std::max(top, smallest_step) / 5, base), smallest_step);
     const int steps = std::max(1, static_cast<int>(std::ceil(top / step)));
+    if (axis->count() == steps + 1 && axis->max() == steps * step) {
+        return;  // the same labels: relabelling would re-lay out the chart for nothing
+    }
+    clear(axis);
     axis->setStartValue(0);
     for (int i = 0; i <= steps; ++i) {
         axis->append(QString::fromStdString(label(i * step)), i * step);
@@ -68,7 +77,7 @@ std::string bytes_per_second(double bytes) {
 }
 
 std::string microseconds(double us) {
-    return units::format_duration_ns(static_cast<std::uint64_t>(std::llround(us * 1000)));
+    return units::format_duration_ns(static_cast<std::uint64_t>(std::min(us * 1000, 1e18)));
 }
 
 }  // namespace monitor

@@ -11,9 +11,10 @@ namespace monitor {
 
 using value_label = std::string (*)(double value);
 
-// 0 up to the first round value at or above `top`, in at most five labelled steps: 1, 2 or 5
-// times a power of `base` (1000 for counts and times, 1024 for bytes, so that "2 MiB" steps are
-// whole) and of ten below it, never below `smallest_step`.
+// 0 up to the first round value at or above `top`, in about five labelled steps, never below
+// `smallest_step`: 1, 2 or 5 times a power of ten, or with `base` 1024 (bytes) a power of two,
+// so that the labels read 512 KiB, 1.00 MiB, 2.00 MiB. A top that is not a finite positive
+// number labels 0 to one step.
 void label_values(QCategoryAxis* axis, double top, value_label label, double smallest_step,
                   double base = 1000);
 

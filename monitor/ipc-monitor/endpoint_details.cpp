@@ -86,7 +86,7 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
     set.y_right = nullptr;
     if (second_axis) {
         set.y_right = new QCategoryAxis;
-        label_values(set.y_right, 1, set.right_label, set.smallest_step);
+        label_values(set.y_right, 1, set.right_label, set.smallest_step, 1024);
         chart->addAxis(set.y_right, Qt::AlignRight);
     }
     QLineSeries** slots[] = {&set.first, &set.second, &set.third};

@@ -41,10 +41,10 @@ class endpoint_details : public QWidget {
         QLineSeries* third;
         QCategoryAxis* x;
         QCategoryAxis* y;
-        QCategoryAxis* y_right;   // the second series' own scale, or nullptr
-        value_label label;        // of the left axis
-        value_label right_label;  // of the right axis, in bytes (steps of powers of 1024)
-        double smallest_step;     // of the axes' labelled steps
+        QCategoryAxis* y_right;             // the second series' own scale, or nullptr
+        value_label label = nullptr;        // of the left axis
+        value_label right_label = nullptr;  // of the right axis, in bytes (powers of 1024)
+        double smallest_step = 1;           // of the axes' labelled steps
     };
     // `second_axis`: the second series has a unit of its own, on a right-hand axis.
     QChartView* make_chart(const QString& title, const QStringList& names, series_set& set,

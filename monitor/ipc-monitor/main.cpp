@@ -24,8 +24,9 @@ struct screenshot_job {
 
 int run_screenshot(monitor::main_window& window, const screenshot_job& job, double after_s) {
     window.show();
-    int rc = 0;
+    int rc = 1;  // unless the timer below ran: a signal may end the loop first
     QTimer::singleShot(static_cast<int>(after_s * 1000), [&] {
+        rc = 0;
         window.refresh();
         if (job.wants_selection && window.selection_pending()) {
             rc = 3;

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <QCoreApplication>
 #include <QSocketNotifier>
 
@@ -30,7 +32,13 @@ void quit_on_signal() {
     }
     auto* notifier =
         new QSocketNotifier(signal_pipe[0], QSocketNotifier::Read, QCoreApplication::instance());
-    QObject::connect(notifier, &QSocketNotifier::activated, [] { QCoreApplication::quit(); });
+    QObject::connect(notifier, &QSocketNotifier::activated, [notifier] {
+        char bytes[16];
+        while (::read(signal_pipe[0], bytes, sizeof bytes) > 0) {
+        }
+        notifier->setEnabled(false);  // once is enough: quitting is under way
+        QCoreApplication::quit();
+    });
     struct sigaction action {};
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
