@@ -69,10 +69,8 @@ class endpoint {
     }
     void on_received(std::uint64_t bytes, std::uint64_t now, std::uint64_t latency_ns) noexcept {
         if (record_ != nullptr) {
-            auto& c = record_->counters;
-            detail::bump(c.received, std::uint64_t{1});
-            detail::bump(c.bytes_in, bytes);
-            detail::store(c.last_activity, now, std::memory_order_relaxed);
+            on_received(bytes);
+            detail::store(record_->counters.last_activity, now, std::memory_order_relaxed);
             record_latency(latency_ns);
         }
     }

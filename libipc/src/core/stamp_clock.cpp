@@ -32,23 +32,6 @@ bool invariant_tsc() noexcept {
 #endif
 }
 
-// The tightest of a few bracketed readings: a preemption or a slow clock_gettime between the two
-// rdtsc would otherwise put the pair's halves microseconds apart.
-clock_reference tight_reference() noexcept {
-    clock_reference best;
-    std::uint64_t best_width = UINT64_MAX;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-        const std::uint64_t before = read_tsc();
-        const std::uint64_t ns = monotonic_ns();
-        const std::uint64_t after = read_tsc();
-        if (after >= before && after - before < best_width) {
-            best_width = after - before;
-            best = clock_reference{before + (after - before) / 2, ns};
-        }
-    }
-    return best;
-}
-
 bool monotonic_forced() noexcept {
     const char* value = std::getenv("IPC_CLOCK");
     return value != nullptr && std::string_view(value) == "monotonic";
@@ -75,24 +58,37 @@ tsc_rate calibrate_tsc(std::uint64_t interval_ns) noexcept {
     if (!invariant_tsc()) {
         return {};
     }
-    const clock_reference start = tight_reference();
+    const clock_reference start = read_clock_reference();
     const timespec pause{static_cast<time_t>(interval_ns / ns_per_second),
                          static_cast<long>(interval_ns % ns_per_second)};
     nanosleep(&pause, nullptr);
-    const clock_reference end = tight_reference();
+    const clock_reference end = read_clock_reference();
     if (end.tsc <= start.tsc || end.monotonic_ns <= start.monotonic_ns) {
         return {};
     }
     return rate_of(end.tsc - start.tsc, end.monotonic_ns - start.monotonic_ns);
 }
 
+// The tightest of a few bracketed readings: a preemption or a slow clock_gettime between the two
+// rdtsc would otherwise put the pair's halves microseconds apart.
+clock_reference read_clock_reference() noexcept {
+    clock_reference best;
+    std::uint64_t best_width = UINT64_MAX;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const std::uint64_t before = read_tsc();
+        const std::uint64_t ns = monotonic_ns();
+        const std::uint64_t after = read_tsc();
+        if (after >= before && after - before < best_width) {
+            best_width = after - before;
+            best = clock_reference{before + (after - before) / 2, ns};
+        }
+    }
+    return best;
+}
+
 const tsc_rate& process_tsc_rate() noexcept {
     static const tsc_rate rate = calibrate_tsc(calibration_interval_ns);
     return rate;
-}
-
-clock_reference read_clock_reference() noexcept {
-    return tight_reference();
 }
 
 std::uint64_t stamp_to_monotonic_ns(std::uint64_t stamp, const tsc_rate& rate,

@@ -63,8 +63,9 @@ tsc_rate calibrate_tsc(std::uint64_t interval_ns) noexcept;
 // process stamps with: it also converts TSC stamps from other processes.
 const tsc_rate& process_tsc_rate() noexcept;
 
-// A TSC reading and a CLOCK_MONOTONIC reading taken together: the reference against which an
-// observer turns a stamp from another process into CLOCK_MONOTONIC ns.
+// A TSC reading and a CLOCK_MONOTONIC reading taken together (the tightest of a few bracketed
+// tries): the reference against which an observer turns a stamp from another process into
+// CLOCK_MONOTONIC ns, and the ends of a calibration.
 struct clock_reference {
     std::uint64_t tsc = 0;
     std::uint64_t monotonic_ns = 0;
@@ -97,8 +98,7 @@ class stamp_clock {
     // not ordered with the loads around it, so two stamps from two cores can be a few ticks
     // out of order).
     std::uint64_t elapsed_ns(std::uint64_t from, std::uint64_t to) const noexcept {
-        if (((from | to) & tsc_stamp_bit) == kind_bit_ &&
-            ((from & to) & tsc_stamp_bit) == kind_bit_) {
+        if ((from & tsc_stamp_bit) == kind_bit_ && (to & tsc_stamp_bit) == kind_bit_) {
             if (to <= from) {
                 return 0;
             }

@@ -162,8 +162,7 @@ errc spsc_producer::room_for(std::uint64_t need) noexcept {
 
 std::byte* spsc_producer::try_reserve(std::size_t length) noexcept {
     if (length > geometry_.max_message) {
-        refusal_ = error{errc::message_too_large, "message is longer than the ring's max_message"};
-        return nullptr;
+        return refuse(errc::message_too_large, "message is longer than the ring's max_message");
     }
     const std::uint64_t size = record_size(length);
     const std::uint64_t pos = write_ & (geometry_.capacity - 1);
@@ -174,11 +173,9 @@ std::byte* spsc_producer::try_reserve(std::size_t length) noexcept {
         case errc::ok:
             break;
         case errc::corrupt:
-            refusal_ = error{errc::corrupt, "ring read index is out of range"};
-            return nullptr;
+            return refuse(errc::corrupt, "ring read index is out of range");
         default:
-            refusal_ = error{errc::queue_full, "ring is full"};
-            return nullptr;
+            return refuse(errc::queue_full, "ring is full");
     }
     if (padding != 0) {
         publish_padding(pos, padding);

@@ -109,6 +109,10 @@ class spsc_producer {
   private:
     // ok when `need` bytes are free; queue_full; or corrupt (the reader's index is bogus).
     errc room_for(std::uint64_t need) noexcept;
+    std::byte* refuse(errc code, const char* detail) noexcept {
+        refusal_ = error{code, detail};
+        return nullptr;
+    }
     std::uint32_t& commit_slot(std::uint64_t index) const noexcept;
     void publish_padding(std::uint64_t pos, std::uint64_t padding) noexcept;
     bool plausible_read_index(std::uint64_t read) const noexcept;

@@ -50,6 +50,7 @@ struct slots_guest_state {
     mapping map;
     slots_view view;
     wait_strategy wait = wait_strategy::adaptive;
+    detail::stamp_clock clock = detail::process_stamp_clock();
     std::vector<std::uint32_t> slots;
     std::vector<guest_worker> workers;
     error telemetry_error;
@@ -190,12 +191,11 @@ result<std::size_t> run_handler(const slots_handler& handler, std::span<const st
 
 // Counts a served call once its response is out: off the round trip's critical path. The
 // latency recorded is the request's age when answered (queueing and handling).
-void count_served(guest_worker& w, std::uint32_t request_length, std::uint64_t sent,
-                  const result<std::size_t>& outcome) noexcept {
+void count_served(const detail::stamp_clock& clock, guest_worker& w, std::uint32_t request_length,
+                  std::uint64_t sent, const result<std::size_t>& outcome) noexcept {
     if (!w.counters.active()) {
         return;
     }
-    const detail::stamp_clock& clock = detail::process_stamp_clock();
     const auto now = clock.now();
     w.counters.on_received(request_length, now, sent != 0 ? clock.elapsed_ns(sent, now) : 0);
     if (outcome) {
@@ -244,7 +244,7 @@ void serve_request(slots_guest_state& s, guest_worker& w, const taken_request& t
     const auto sent = detail::load(r.request_stamp, memory_order_relaxed);
     w.answered[t.index] = t.id;
     const auto outcome = answer(s, t, length, handler);
-    count_served(w, length, sent, outcome);
+    count_served(s.clock, w, length, sent, outcome);
     if (++w.served % detail::traffic_note_interval == 0) {
         w.bell.note_traffic();
     }
