@@ -111,15 +111,18 @@ TEST_F(LiveDemo, SnapshotJsonShowsTheRingAndBothEndpointsCounting) {
     EXPECT_EQ(readers, 1);
 }
 
-TEST_F(LiveDemo, ListAndWatchNameTheEndpoint) {
-    const auto list = run(std::string(IPCSTAT) + " list");
+TEST_F(LiveDemo, ListAndWatchNameTheEndpointAndItsHealth) {
+    const auto list = run(std::string(IPCSTAT) + " --name " + name + " list");
     EXPECT_EQ(list.exit_code, 0);
-    EXPECT_NE(list.text.find(name), std::string::npos);
     EXPECT_NE(list.text.find("libipc-ring-" + name), std::string::npos);
+    // The channel as a whole: both ends and a health, judged by inspect as the monitor's is.
+    const std::regex channel_row(name + R"( +ring +writer \d+ -> reader \d+ .* (ok|idle|backpressure))");
+    EXPECT_TRUE(std::regex_search(list.text, channel_row)) << list.text;
     const auto watch = run(std::string(IPCSTAT) + " watch --interval 100 --iterations 2");
     EXPECT_EQ(watch.exit_code, 0);
     EXPECT_NE(watch.text.find(name), std::string::npos);
     EXPECT_NE(watch.text.find("MSG/S"), std::string::npos);
+    EXPECT_NE(watch.text.find("HEALTH"), std::string::npos);
 }
 
 TEST_F(LiveDemo, CsvAndPrometheusSnapshotsNameTheEndpoints) {

@@ -48,6 +48,7 @@ int run_watch(const std::string& dir, const ipc::inspect::snapshot_filter& f, in
             std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
         }
         ipc::inspect::snapshot now = take(dir, f);
+        ipc::inspect::judge_health(now, have_before ? &before : nullptr);
         const std::string table = ipcstat::watch_table(now, have_before ? &before : nullptr);
         // On a terminal redraw in place; into a pipe print one table after another.
         std::fputs(tty ? "\033[H\033[2J" : "\n", stdout);

@@ -37,6 +37,40 @@ char slot_state_letter(const ipc::inspect::slot_info& slot) {
     return 'A';
 }
 
+std::string health_text(const ipc::inspect::health_verdict& h) {
+    return h.reason.empty() ? std::string(to_string(h.state))
+                            : fmt::format("{} ({})", to_string(h.state), h.reason);
+}
+
+// "writer 12688 -> reader 12692", "host 12700, 3 guests".
+std::string ends_text(const ipc::inspect::channel_info& c) {
+    std::string out;
+    for (const auto& e : c.ends) {
+        if (!out.empty()) {
+            out += c.kind == ipc::inspect::channel_kind::ring ? " -> " : ", ";
+        }
+        out += fmt::format("{} {}", to_string(e.role), e.end.pid);
+    }
+    return out;
+}
+
+std::string used_text(const ipc::inspect::channel_info& c) {
+    if (c.used_is_bytes) {
+        return units::format_bytes(static_cast<double>(c.used)) + " of " +
+               units::format_bytes(static_cast<double>(c.capacity));
+    }
+    return fmt::format("{} of {} slots", c.used, c.capacity);
+}
+
+void append_channels(std::string& out, const snapshot& s) {
+    out += fmt::format("\nCHANNELS\n{:<24} {:<6} {:<34} {:>20} {:>8} {}\n", "NAME", "KIND", "ENDS",
+                       "USED", "WAITING", "HEALTH");
+    for (const auto& c : s.channels) {
+        out += fmt::format("{:<24} {:<6} {:<34} {:>20} {:>8} {}\n", c.name, to_string(c.kind),
+                           ends_text(c), used_text(c), c.waiting, health_text(c.health));
+    }
+}
+
 void append_processes(std::string& out, const snapshot& s) {
     out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<7} {:>9}\n", "PID", "PROGRAM", "ALIVE",
                        "ENDPOINTS");
@@ -51,15 +85,17 @@ void append_processes(std::string& out, const snapshot& s) {
 
 void append_endpoints(std::string& out, const snapshot& s) {
     out +=
-        fmt::format("\nENDPOINTS\n{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n",
-                    "PID", "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED", "P99");
+        fmt::format("\nENDPOINTS\n{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10} {}\n",
+                    "PID", "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED", "P99",
+                    "HEALTH");
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
             out += fmt::format(
-                "{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10}\n", p.pid, e.name,
+                "{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10} {}\n", p.pid, e.name,
                 to_string(e.kind), to_string(e.role), to_string(e.state), e.counters.sent,
                 e.counters.received, e.counters.dropped,
-                e.latency.count == 0 ? "-" : units::format_duration_ns(e.latency.p99_ns));
+                e.latency.count == 0 ? "-" : units::format_duration_ns(e.latency.p99_ns),
+                health_text(e.health));
         }
     }
 }
@@ -117,6 +153,7 @@ std::string list_tables(const snapshot& s) {
     std::string out;
     append_processes(out, s);
     append_endpoints(out, s);
+    append_channels(out, s);
     append_rings(out, s);
     append_slots(out, s);
     append_segments(out, s);
@@ -127,9 +164,9 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
     const double seconds =
         before == nullptr ? 0 : static_cast<double>(now.taken_ns - before->taken_ns) / 1e9;
     std::string out = fmt::format(
-        "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9}\n", "PID",
-        "NAME", "ROLE", "SENT", "RECEIVED", "MSG/S", "BYTES/S", "DROPPED", "DEPTH", "P50", "P99",
-        "MAX");
+        "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {}\n",
+        "PID", "NAME", "ROLE", "SENT", "RECEIVED", "MSG/S", "BYTES/S", "DROPPED", "DEPTH", "P50",
+        "P99", "MAX", "HEALTH");
     for (const auto& p : now.processes) {
         if (!p.alive) {
             continue;  // `ipcstat list` shows what dead processes left behind
@@ -145,22 +182,23 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
                 r = ipc::inspect::rates(*prev, e, now.taken_ns - before->taken_ns);
             }
             const bool has_rate = prev != nullptr && seconds > 0;
-            const double msgs = r.sent_per_s + r.received_per_s;
-            const double bytes = r.bytes_out_per_s + r.bytes_in_per_s;
+            const double msgs = r.messages_per_s();
+            const double bytes = r.bytes_per_s();
             // Latency of this interval's samples, as the monitor shows it; the first table (no
             // interval yet) shows everything since the endpoint opened.
             const auto latency =
                 prev != nullptr ? ipc::inspect::interval_latency(prev, e) : e.latency;
             const bool has_latency = latency.count != 0;
             out += fmt::format(
-                "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9}\n",
+                "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {}\n",
                 p.pid, e.name, to_string(e.role), e.counters.sent, e.counters.received,
                 has_rate ? units::format_count(msgs) : "-",
                 has_rate ? units::format_bytes(bytes) : "-", e.counters.dropped,
                 e.counters.queue_depth,
                 has_latency ? units::format_duration_ns(latency.p50_ns) : "-",
                 has_latency ? units::format_duration_ns(latency.p99_ns) : "-",
-                has_latency ? units::format_duration_ns(latency.max_ns) : "-");
+                has_latency ? units::format_duration_ns(latency.max_ns) : "-",
+                health_text(e.health));
         }
     }
     return out;

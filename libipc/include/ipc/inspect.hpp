@@ -8,6 +8,7 @@
 // segment that fails validation gives an error entry, never a crash. Records that change while
 // they are copied are detected (state and generation read again) and read again.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +41,21 @@ enum class end_state : std::uint8_t { none, claiming, attached, closed, invalid 
 // free; request_ready (posted, not taken yet); serving (a worker took it); response_ready
 // (answered, the host has not read it yet).
 enum class slot_state : std::uint8_t { free, request_ready, serving, response_ready };
+// How an endpoint or a channel is doing, from the least to the most severe (docs/SNAPSHOT.md):
+// ok; idle (no traffic for idle_after, or none yet, or closed); backpressure (its ring is at
+// least 90 % full, or every slot is busy); dropping (dropped or failed grew since the snapshot
+// before, so only judged between two); peer_dead (an end of its channel died without closing);
+// stale (its own process is gone, or nothing alive uses the channel); corrupt (its record or its
+// channel's shared state failed validation, or its process is spoofed).
+enum class health_state : std::uint8_t {
+    ok,
+    idle,
+    backpressure,
+    dropping,
+    peer_dead,
+    stale,
+    corrupt
+};
 
 std::string_view to_string(segment_kind k) noexcept;
 std::string_view to_string(channel_kind k) noexcept;
@@ -47,6 +63,15 @@ std::string_view to_string(endpoint_role r) noexcept;
 std::string_view to_string(endpoint_state s) noexcept;
 std::string_view to_string(end_state s) noexcept;
 std::string_view to_string(slot_state s) noexcept;
+std::string_view to_string(health_state h) noexcept;
+
+// No send or receive for this long makes an endpoint idle.
+inline constexpr std::uint64_t idle_after_ns = 5'000'000'000;
+
+struct health_verdict {
+    health_state state = health_state::ok;
+    std::string reason;  // why, in words ("reader 4242 died"); empty when ok
+};
 
 struct segment_entry {
     std::string name;  // printable object name without the leading '/', e.g. "libipc-ring-orders"
@@ -89,6 +114,7 @@ struct endpoint_info {
     std::vector<std::uint64_t> latency_buckets;  // histogram::bucket_count entries
     latency_summary latency;                     // counts saturate at UINT64_MAX, never wrap
     std::string error;  // non-empty when its values are impossible (corrupt)
+    health_verdict health;
 };
 
 struct process_info {
@@ -177,12 +203,39 @@ struct slots_info {
     bool stale = false;
 };
 
+// One end of a channel, as the channel's shared state records it.
+struct channel_end {
+    endpoint_role role = endpoint_role::unknown;
+    end_info end;
+};
+
+// A channel as a whole, whatever its kind: what the monitor's channels view and `ipcstat list`
+// show. Each kind adds its own (inspect's per-kind table); endpoints link to it by `segment`.
+struct channel_info {
+    channel_kind kind = channel_kind::unknown;
+    std::string name;
+    std::string segment;  // as ring_info::segment and slots_info::segment
+    // A ring: its writer, then its reader. Slots: the host, then each guest process once.
+    std::vector<channel_end> ends;
+    // How full it is: a ring's bytes written and not read of its data bytes; for slots, the
+    // slots not free of all slots.
+    std::uint64_t used = 0;
+    std::uint64_t capacity = 0;
+    bool used_is_bytes = false;
+    std::uint64_t waiting = 0;  // messages not read yet (ring); requests not answered (slots)
+    bool stale = false;
+    std::string error;
+    // The worst of its own state and its endpoints' (idle only when all of them are).
+    health_verdict health;
+};
+
 struct snapshot {
     std::uint64_t taken_ns = 0;           // CLOCK_MONOTONIC
     std::uint64_t taken_realtime_ns = 0;  // CLOCK_REALTIME
     std::vector<process_info> processes;
     std::vector<ring_info> rings;
     std::vector<slots_info> slots;
+    std::vector<channel_info> channels;  // every ring and slots channel above, as a whole
     std::vector<segment_entry> segments;  // every libipc segment found, with errors and staleness
 };
 
@@ -200,8 +253,17 @@ result<slots_info> read_slots(const std::string& object,
                               const std::string& dir = default_shm_dir());
 
 // Discovers and decodes everything. A slots host keeps its counters per slot in the segment
-// (its threads share no counter line); the snapshot folds them into the host's endpoint.
+// (its threads share no counter line); the snapshot folds them into the host's endpoint. Health
+// is judged as judge_health(s, nullptr) does.
 snapshot take_snapshot(const std::string& dir = default_shm_dir());
+
+// Sets every endpoint's and channel's health in `now`. With `before` (an earlier snapshot of the
+// same host), an endpoint whose dropped or failed count grew since then is dropping; without
+// it, drops are not judged (one snapshot cannot tell old drops from new ones).
+void judge_health(snapshot& now, const snapshot* before);
+
+// The channel an endpoint belongs to in the same snapshot, or null.
+const channel_info* find_channel(const snapshot& s, const endpoint_info& e);
 
 // Per-second rates of one endpoint between two snapshots of it.
 struct endpoint_rates {
@@ -210,6 +272,10 @@ struct endpoint_rates {
     double dropped_per_s = 0;
     double bytes_out_per_s = 0;
     double bytes_in_per_s = 0;
+    // Messages (or calls) per second, counted once: a ring end only sends or only receives, and
+    // a slots end sends and receives once per call.
+    double messages_per_s() const noexcept { return std::max(sent_per_s, received_per_s); }
+    double bytes_per_s() const noexcept { return bytes_out_per_s + bytes_in_per_s; }
 };
 // Rates between `before` and `after` taken `elapsed_ns` apart; zero if the record was reused
 // (generation changed) or time did not advance.

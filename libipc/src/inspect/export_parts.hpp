@@ -17,6 +17,7 @@ namespace ipc::inspect::detail {
 // `counts`: samples per log-linear bucket (ipc/histogram.hpp).
 nlohmann::json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts);
 nlohmann::json end_json(const end_info& e);
+nlohmann::json health_json(const health_verdict& h);
 
 // ---- Prometheus text exposition format 0.0.4 ----
 
@@ -40,6 +41,9 @@ class family {
     // A histogram from log-linear ns buckets, with a sum in ns.
     void add_histogram(std::vector<label> labels, const std::vector<std::uint64_t>& buckets,
                        std::uint64_t sum_ns);
+    // A state set: one sample per health state, 1 for `current` and 0 for the others, so that
+    // a series never vanishes when the state changes.
+    void add_health(std::vector<label> labels, health_state current);
     std::string text() const { return empty_ ? std::string() : text_; }
 
   private:

@@ -124,6 +124,12 @@ snapshot take_snapshot(const std::string& dir) {
             k->complete(s);
         }
     }
+    for (const auto* k : detail::kinds()) {
+        if (k->channels != nullptr) {
+            k->channels(s, s.channels);
+        }
+    }
+    judge_health(s, nullptr);
     return s;
 }
 

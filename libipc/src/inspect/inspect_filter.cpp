@@ -55,6 +55,12 @@ snapshot filtered(const snapshot& s, const snapshot_filter& f) {
         const bool pid_ok = f.pid == 0 || g.host.pid == f.pid || any_slot_guest(g, f.pid);
         return pid_ok && name_matches(f, g.name) && kind_matches(f, to_string(channel_kind::slots));
     });
+    keep_if(out.channels, [&](const channel_info& c) {
+        const bool pid_ok =
+            f.pid == 0 || std::any_of(c.ends.begin(), c.ends.end(),
+                                      [&](const channel_end& e) { return e.end.pid == f.pid; });
+        return pid_ok && name_matches(f, c.name) && kind_matches(f, to_string(c.kind));
+    });
     keep_if(out.segments, [&](const segment_entry& seg) {
         return channel_matches(f, seg.name, to_string(seg.kind), {seg.creator_pid});
     });

@@ -34,7 +34,39 @@ json end_json(const end_info& e) {
             {"sleeping", e.sleeping}};
 }
 
+json health_json(const health_verdict& h) {
+    return {{"state", to_string(h.state)}, {"reason", h.reason}};
+}
+
 }  // namespace detail
+
+namespace {
+
+json channels_json(const snapshot& s) {
+    json channels = json::array();
+    for (const auto& c : s.channels) {
+        json ends = json::array();
+        for (const auto& e : c.ends) {
+            json end = detail::end_json(e.end);
+            end["role"] = to_string(e.role);
+            ends.push_back(std::move(end));
+        }
+        channels.push_back({{"kind", to_string(c.kind)},
+                            {"name", c.name},
+                            {"segment", c.segment},
+                            {"ends", std::move(ends)},
+                            {"used", c.used},
+                            {"capacity", c.capacity},
+                            {"used_unit", c.used_is_bytes ? "bytes" : "slots"},
+                            {"waiting", c.waiting},
+                            {"stale", c.stale},
+                            {"error", c.error},
+                            {"health", detail::health_json(c.health)}});
+    }
+    return channels;
+}
+
+}  // namespace
 
 std::string to_json(const snapshot& s, bool pretty) {
     json doc = {{"schema", "libipc.snapshot/1"},
@@ -43,6 +75,7 @@ std::string to_json(const snapshot& s, bool pretty) {
     for (const auto* k : detail::kinds()) {
         doc[k->json_key] = k->json(s);
     }
+    doc["channels"] = channels_json(s);
     json segments = json::array();
     for (const auto& seg : s.segments) {
         segments.push_back({{"name", seg.name},

@@ -90,4 +90,24 @@ std::string_view to_string(slot_state s) noexcept {
     return "free";
 }
 
+std::string_view to_string(health_state h) noexcept {
+    switch (h) {
+        case health_state::ok:
+            return "ok";
+        case health_state::idle:
+            return "idle";
+        case health_state::backpressure:
+            return "backpressure";
+        case health_state::dropping:
+            return "dropping";
+        case health_state::peer_dead:
+            return "peer_dead";
+        case health_state::stale:
+            return "stale";
+        case health_state::corrupt:
+            return "corrupt";
+    }
+    return "corrupt";
+}
+
 }  // namespace ipc::inspect

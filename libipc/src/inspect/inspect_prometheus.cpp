@@ -90,6 +90,15 @@ void family::add_histogram(std::vector<label> labels, const std::vector<std::uin
     add(labels, std::to_string(count), "_count");
 }
 
+void family::add_health(std::vector<label> labels, health_state current) {
+    for (int h = 0; h <= static_cast<int>(health_state::corrupt); ++h) {
+        const auto state = static_cast<health_state>(h);
+        labels.push_back({"state", std::string(to_string(state))});
+        add(labels, state == current ? 1 : 0);
+        labels.pop_back();
+    }
+}
+
 }  // namespace detail
 
 namespace {
@@ -111,6 +120,17 @@ std::string segment_metrics(const snapshot& s) {
     return size.text() + stale.text() + broken.text();
 }
 
+std::string channel_metrics(const snapshot& s) {
+    family health("libipc_channel_health", "gauge",
+                  "1 for the channel's health state (docs/SNAPSHOT.md), 0 for the others.");
+    for (const auto& c : s.channels) {
+        health.add_health(
+            {{"channel", c.name}, {"kind", std::string(to_string(c.kind))}, {"segment", c.segment}},
+            c.health.state);
+    }
+    return health.text();
+}
+
 }  // namespace
 
 std::string to_prometheus(const snapshot& s) {
@@ -118,7 +138,7 @@ std::string to_prometheus(const snapshot& s) {
     for (const auto* k : detail::kinds()) {
         out += k->prometheus(s);
     }
-    return out + segment_metrics(s);
+    return out + channel_metrics(s) + segment_metrics(s);
 }
 
 }  // namespace ipc::inspect

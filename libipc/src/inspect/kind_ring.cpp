@@ -99,6 +99,23 @@ bool any_end_alive(const detail::segment_copy& copy) {
     return read_end(c.writer, 0).alive || read_end(c.reader, 0).alive;
 }
 
+void ring_channels(const snapshot& s, std::vector<channel_info>& out) {
+    for (const auto& r : s.rings) {
+        channel_info c;
+        c.kind = channel_kind::ring;
+        c.name = r.name;
+        c.segment = r.segment;
+        c.ends = {{endpoint_role::writer, r.writer}, {endpoint_role::reader, r.reader}};
+        c.used = r.occupancy_bytes;
+        c.capacity = r.capacity;
+        c.used_is_bytes = true;
+        c.waiting = r.occupancy_messages;
+        c.stale = r.stale;
+        c.error = r.error;
+        out.push_back(std::move(c));
+    }
+}
+
 json ring_json(const ring_info& r) {
     return {{"name", r.name},
             {"segment", r.segment},
@@ -167,6 +184,7 @@ const detail::kind_parts& detail::ring_parts() {
                                   decode_into,
                                   any_end_alive,
                                   add_memfd_rings,
+                                  ring_channels,
                                   "rings",
                                   rings_json,
                                   ring_metrics};

@@ -208,6 +208,33 @@ result<bool> decode_into(detail::segment_copy& copy, const std::string& object, 
                                 [](const slots_info& g) { return g.stale; });
 }
 
+// A guest process serves any number of slots: it is one end of the channel.
+void add_guest(channel_info& c, const end_info& guest) {
+    const bool known = std::any_of(c.ends.begin() + 1, c.ends.end(),
+                                   [&](const channel_end& e) { return e.end.pid == guest.pid; });
+    if (guest.pid != 0 && !known) {
+        c.ends.push_back({endpoint_role::guest, guest});
+    }
+}
+
+void slots_channels(const snapshot& s, std::vector<channel_info>& out) {
+    for (const auto& g : s.slots) {
+        channel_info c;
+        c.kind = channel_kind::slots;
+        c.name = g.name;
+        c.segment = g.segment;
+        c.ends = {{endpoint_role::host, g.host}};
+        c.capacity = g.slot_count;
+        c.stale = g.stale;
+        for (const auto& slot : g.slots) {
+            add_guest(c, slot.guest);
+            c.used += slot.state != slot_state::free ? 1 : 0;
+            c.waiting += slot.state == slot_state::request_ready || slot.state == slot_state::serving;
+        }
+        out.push_back(std::move(c));
+    }
+}
+
 bool host_alive(const detail::segment_copy& copy) {
     return copy.copied() >= sizeof(layout::slots_segment) &&
            detail::read_end(copy.as<layout::slots_segment>().control.host, 0).alive;
@@ -310,6 +337,7 @@ const detail::kind_parts& detail::slots_parts() {
                                   decode_into,
                                   host_alive,
                                   fold_slot_counters,
+                                  slots_channels,
                                   "slots",
                                   all_slots_json,
                                   slots_metrics};

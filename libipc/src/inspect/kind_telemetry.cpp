@@ -234,7 +234,8 @@ json endpoint_json(const endpoint_info& e) {
             {"peer_pid", e.peer_pid},
             {"counters", counters_json(e)},
             {"latency", detail::latency_json(e.latency, e.latency_buckets)},
-            {"error", e.error}};
+            {"error", e.error},
+            {"health", detail::health_json(e.health)}};
 }
 
 json processes_json(const snapshot& s) {
@@ -302,6 +303,8 @@ std::string endpoint_metrics(const snapshot& s) {
     family depth_max("libipc_endpoint_queue_depth_max", "gauge", "Largest queue depth seen.");
     family latency("libipc_endpoint_latency_seconds", "histogram",
                    "Message latency (a slots host: call round trip).");
+    family health("libipc_endpoint_health", "gauge",
+                  "1 for the endpoint's health state (docs/SNAPSHOT.md), 0 for the others.");
     for (const auto& p : s.processes) {
         if (p.spoofed) {
             continue;
@@ -319,10 +322,12 @@ std::string endpoint_metrics(const snapshot& s) {
             depth.add(l, c.queue_depth);
             depth_max.add(l, c.queue_depth_hwm);
             latency.add_histogram(l, e.latency_buckets, c.latency_sum_ns);
+            health.add_health(l, e.health.state);
         }
     }
     return active.text() + sent.text() + received.text() + dropped.text() + failed.text() +
-           bytes_out.text() + bytes_in.text() + depth.text() + depth_max.text() + latency.text();
+           bytes_out.text() + bytes_in.text() + depth.text() + depth_max.text() + latency.text() +
+           health.text();
 }
 
 std::string telemetry_metrics(const snapshot& s) {
@@ -366,7 +371,7 @@ std::string to_csv(const snapshot& s) {
         "taken_ns,pid,program,alive,index,generation,state,kind,role,name,region,peer_pid,sent,"
         "received,dropped,failed,bytes_out,bytes_in,queue_depth,queue_depth_hwm,"
         "last_activity_ns,latency_count,latency_mean_ns,latency_p50_ns,latency_p90_ns,"
-        "latency_p99_ns,latency_max_ns\r\n";
+        "latency_p99_ns,latency_max_ns,health,health_reason\r\n";
     for (const auto& p : s.processes) {
         if (p.spoofed) {
             continue;  // its rows would be credited to a process that did not write them
@@ -383,6 +388,8 @@ std::string to_csv(const snapshot& s) {
             append_numbers(row, {c.sent, c.received, c.dropped, c.failed, c.bytes_out, c.bytes_in,
                                  c.queue_depth, c.queue_depth_hwm, e.last_activity_ns, l.count,
                                  l.mean_ns, l.p50_ns, l.p90_ns, l.p99_ns, l.max_ns});
+            row += ',' + std::string(to_string(e.health.state)) + ',' +
+                   text_field(e.health.reason);
             out += row + "\r\n";
         }
     }
@@ -395,6 +402,7 @@ const detail::kind_parts& detail::telemetry_parts() {
                                   max_telemetry_size,
                                   decode_into,
                                   no_ends,
+                                  nullptr,
                                   nullptr,
                                   "processes",
                                   processes_json,

@@ -28,6 +28,8 @@ struct kind_parts {
     bool (*any_end_alive)(const segment_copy& copy);
     // What the kind adds once every segment was decoded (null: nothing).
     void (*complete)(snapshot& s);
+    // Its channels as a whole, appended to `out` (null: it has none).
+    void (*channels)(const snapshot& s, std::vector<channel_info>& out);
     // Its array in the JSON document, under json_key.
     const char* json_key;
     nlohmann::json (*json)(const snapshot& s);
