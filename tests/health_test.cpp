@@ -73,8 +73,7 @@ TEST(Health, ARingWithoutTrafficIsIdleAndWithTrafficOk) {
     auto quiet = ring.snapshot();
     EXPECT_EQ(endpoint(quiet, ipc::inspect::endpoint_role::writer).health.state,
               health_state::idle);
-    EXPECT_EQ(endpoint(quiet, ipc::inspect::endpoint_role::writer).health.reason,
-              "no traffic yet");
+    EXPECT_EQ(endpoint(quiet, ipc::inspect::endpoint_role::writer).health.reason, "no traffic yet");
     EXPECT_EQ(only_channel(quiet).health.state, health_state::idle);
 
     ring.send_and_read(3);

@@ -116,7 +116,8 @@ TEST_F(LiveDemo, ListAndWatchNameTheEndpointAndItsHealth) {
     EXPECT_EQ(list.exit_code, 0);
     EXPECT_NE(list.text.find("libipc-ring-" + name), std::string::npos);
     // The channel as a whole: both ends and a health, judged by inspect as the monitor's is.
-    const std::regex channel_row(name + R"( +ring +writer \d+ -> reader \d+ .* (ok|idle|backpressure))");
+    const std::regex channel_row(name +
+                                 R"( +ring +writer \d+ -> reader \d+ .* (ok|idle|backpressure))");
     EXPECT_TRUE(std::regex_search(list.text, channel_row)) << list.text;
     const auto watch = run(std::string(IPCSTAT) + " watch --interval 100 --iterations 2");
     EXPECT_EQ(watch.exit_code, 0);

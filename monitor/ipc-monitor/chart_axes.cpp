@@ -38,13 +38,13 @@ double usable_top(double top) {
 
 }  // namespace
 
-void label_values(QCategoryAxis* axis, double top, value_label label, double smallest_step,
+bool label_values(QCategoryAxis* axis, double top, value_label label, double smallest_step,
                   double base) {
     top = usable_top(top);
     const double step = std::max(round_step(std::max(top, smallest_step) / 5, base), smallest_step);
     const int steps = std::max(1, static_cast<int>(std::ceil(top / step)));
     if (axis->count() == steps + 1 && axis->max() == steps * step) {
-        return;  // the same labels: relabelling would re-lay out the chart for nothing
+        return false;  // the same labels: relabelling would re-lay out the chart for nothing
     }
     clear(axis);
     axis->setStartValue(0);
@@ -53,6 +53,21 @@ void label_values(QCategoryAxis* axis, double top, value_label label, double sma
     }
     axis->setRange(0, steps * step);
     axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    return true;
+}
+
+bool label_decades(QCategoryAxis* axis, int low, int high, value_label label) {
+    if (axis->count() == high - low + 1 && axis->min() == low && axis->max() == high) {
+        return false;
+    }
+    clear(axis);
+    axis->setStartValue(low);
+    for (int k = low; k <= high; ++k) {
+        axis->append(QString::fromStdString(label(std::pow(10.0, k))), k);
+    }
+    axis->setRange(low, high);
+    axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    return true;
 }
 
 void label_seconds_ago(QCategoryAxis* axis, double now_s, double window_s) {
@@ -76,8 +91,8 @@ std::string bytes_per_second(double bytes) {
     return units::format_bytes(bytes) + "/s";
 }
 
-std::string microseconds(double us) {
-    return units::format_duration_ns(static_cast<std::uint64_t>(std::min(us * 1000, 1e18)));
+std::string nanoseconds(double ns) {
+    return units::format_duration_ns(static_cast<std::uint64_t>(std::clamp(ns, 0.0, 1e18)));
 }
 
 }  // namespace monitor

@@ -1,22 +1,24 @@
 #pragma once
-// The selected endpoint: its counters and rates, charts of the last minute (messages/s and
-// bytes/s; latency p50/p99/max), the current latency histogram, its ring's occupancy, or its
-// slots channel's grid.
+// The selected endpoint (or the channel it stands for): its health and counters, charts of the
+// last minute from the monitor's history (messages/s and bytes/s side by side; latency p50, p99
+// and max on a log scale), its latency histogram, its ring's occupancy or its slots channel's
+// grid. With nothing selected, a page that says what to do.
 
 #include <QWidget>
-#include <QtCharts/QBarSeries>
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QCategoryAxis>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLineSeries>
-#include <QtCharts/QValueAxis>
-#include <optional>
+#include <vector>
 
 #include "chart_axes.hpp"
 #include "ipc/inspect.hpp"
+#include "traffic_history.hpp"
 
 class QLabel;
 class QProgressBar;
 class QGroupBox;
+class QStackedWidget;
 
 namespace monitor {
 
@@ -27,50 +29,60 @@ class endpoint_details : public QWidget {
   public:
     explicit endpoint_details(QWidget* parent = nullptr);
 
-    // Shows `e` (owned by `p`) as of snapshot `s`; `rates` over the last refresh. A different
-    // endpoint than last time restarts the charts.
+    // Shows `e` (owned by `p`) as of snapshot `s`, with its history. Another endpoint than last
+    // time redraws the charts from its history; the same one adds what is new.
     void show_endpoint(const ipc::inspect::snapshot& s, const ipc::inspect::process_info& p,
-                       const ipc::inspect::endpoint_info& e,
-                       const ipc::inspect::endpoint_rates& rates, const QString& key);
+                       const ipc::inspect::endpoint_info& e, const QString& key,
+                       const traffic_history& history);
     void show_nothing();
+    bool showing_nothing() const;
+    // The charts' current y labels and x labels (for tests).
+    QStringList axis_labels() const;
 
   private:
-    struct series_set {
-        QLineSeries* first;
-        QLineSeries* second;
-        QLineSeries* third;
-        QCategoryAxis* x;
-        QCategoryAxis* y;
-        QCategoryAxis* y_right;             // the second series' own scale, or nullptr
-        value_label label = nullptr;        // of the left axis
-        value_label right_label = nullptr;  // of the right axis, in bytes (powers of 1024)
-        double smallest_step = 1;           // of the axes' labelled steps
+    // One chart: its lines, a time axis in seconds ago, and a value axis in human units.
+    struct chart_set {
+        QChart* chart = nullptr;
+        std::vector<QLineSeries*> lines;
+        QCategoryAxis* x = nullptr;
+        QCategoryAxis* y = nullptr;
+        value_label label = nullptr;
+        double smallest_step = 1;
+        double base = 1000;
+        bool log_scale = false;  // values plotted as log10 (latency)
+        double shown_top = 0;    // the top the axis was labelled for (linear scales)
     };
-    // `second_axis`: the second series has a unit of its own, on a right-hand axis.
-    QChartView* make_chart(const QString& title, const QStringList& names, series_set& set,
-                           bool second_axis);
-    void append(series_set& set, double t, double a, double b, double c);
+    QChartView* make_chart(const QString& title, const QStringList& names, chart_set& set);
+    void reset_charts(const std::deque<traffic_history::point>& points, std::uint64_t origin_ns);
+    void add_points(const std::deque<traffic_history::point>& points, std::uint64_t origin_ns);
+    void add_point(const traffic_history::point& p, std::uint64_t origin_ns);
+    void rescale(chart_set& set, double now_s);
     void show_counters(const ipc::inspect::endpoint_info& e,
                        const ipc::inspect::endpoint_rates& rates);
+    void show_latency_state(const ipc::inspect::endpoint_info& e);
     void show_histogram(const ipc::inspect::endpoint_info& e);
-    // p50, p99 and max of the samples since the last refresh (the histogram's difference).
-    void append_latency(double t, const ipc::inspect::endpoint_info& e);
     void show_channel(const ipc::inspect::snapshot& s, const ipc::inspect::endpoint_info& e);
 
+    QStackedWidget* pages_ = nullptr;
     QLabel* title_ = nullptr;
+    QLabel* health_ = nullptr;
     QLabel* counters_ = nullptr;
-    series_set throughput_{};
-    series_set latency_{};
-    QBarSeries* histogram_ = nullptr;
+    chart_set messages_{};
+    chart_set bytes_{};
+    chart_set latency_{};
     QChart* histogram_chart_ = nullptr;
+    QAreaSeries* histogram_ = nullptr;
+    QLineSeries* histogram_top_ = nullptr;
+    QCategoryAxis* histogram_x_ = nullptr;
+    QCategoryAxis* histogram_y_ = nullptr;
     QGroupBox* ring_box_ = nullptr;
     QProgressBar* occupancy_ = nullptr;
     QLabel* ring_text_ = nullptr;
     QGroupBox* slots_box_ = nullptr;
     slot_grid* grid_ = nullptr;
     QString shown_key_;
-    std::uint64_t first_taken_ns_ = 0;
-    std::optional<ipc::inspect::endpoint_info> previous_;  // the shown endpoint, last refresh
+    std::uint64_t shown_until_ns_ = 0;                   // the newest history point on the charts
+    std::uint64_t histogram_count_ = ~std::uint64_t{0};  // samples the histogram was drawn with
 };
 
 }  // namespace monitor

@@ -7,6 +7,9 @@
 #include <algorithm>
 
 #include "common/units.hpp"
+#include "health_style.hpp"
+#include "keys.hpp"
+#include "traffic_history.hpp"
 
 namespace monitor {
 
@@ -23,12 +26,13 @@ bool same_endpoint(const endpoint_info& a, const endpoint_info& b) {
     return a.index == b.index && a.generation == b.generation;
 }
 
-QString process_key(const process_info& p) {
-    return QStringLiteral("%1:%2").arg(p.pid).arg(p.start_time);
+bool drops_grew(const endpoint_info& before, const endpoint_info& now) {
+    return now.counters.dropped > before.counters.dropped ||
+           now.counters.failed > before.counters.failed;
 }
 
-QString endpoint_key(const process_info& p, const endpoint_info& e) {
-    return QStringLiteral("%1:%2:%3").arg(process_key(p)).arg(e.index).arg(e.generation);
+QVariant number(std::uint64_t n, bool sorting) {
+    return sorting ? QVariant(qulonglong(n)) : QVariant(QString::number(n));
 }
 
 }  // namespace
@@ -36,9 +40,8 @@ QString endpoint_key(const process_info& p, const endpoint_info& e) {
 endpoint_tree_model::endpoint_tree_model(QObject* parent) : QAbstractItemModel(parent) {}
 endpoint_tree_model::~endpoint_tree_model() = default;
 
-void endpoint_tree_model::update(const ipc::inspect::snapshot& now) {
-    const std::uint64_t elapsed = last_taken_ns_ == 0 ? 0 : now.taken_ns - last_taken_ns_;
-    last_taken_ns_ = now.taken_ns;
+void endpoint_tree_model::update(const ipc::inspect::snapshot& now,
+                                 const traffic_history& history) {
     // Rows whose process is gone go first, from the bottom so that row numbers stay valid.
     for (int row = static_cast<int>(processes_.size()) - 1; row >= 0; --row) {
         const auto& info = processes_[static_cast<std::size_t>(row)]->info;
@@ -66,12 +69,12 @@ void endpoint_tree_model::update(const ipc::inspect::snapshot& now) {
             endInsertRows();
             it = processes_.end() - 1;
         }
-        update_process(static_cast<int>(it - processes_.begin()), **it, fresh, elapsed);
+        update_process(static_cast<int>(it - processes_.begin()), **it, fresh, history);
     }
 }
 
 void endpoint_tree_model::update_process(int row, process_node& node, process_info fresh,
-                                         std::uint64_t elapsed_ns) {
+                                         const traffic_history& history) {
     const QModelIndex parent_index = index(row, 0);
     auto& rows = node.rows;
     for (int r = static_cast<int>(rows.size()) - 1; r >= 0; --r) {
@@ -88,14 +91,16 @@ void endpoint_tree_model::update_process(int row, process_node& node, process_in
     for (auto& e : fresh.endpoints) {
         auto it = std::find_if(rows.begin(), rows.end(),
                                [&](const endpoint_row& r) { return same_endpoint(r.info, e); });
+        const auto rates = history.rates(endpoint_key(fresh, e));
         if (it == rows.end()) {
             const int r = static_cast<int>(rows.size());
             beginInsertRows(parent_index, r, r);
-            rows.push_back({std::move(e), {}});
+            rows.push_back({std::move(e), rates});
             endInsertRows();
             continue;
         }
-        it->rates = ipc::inspect::rates(it->info, e, elapsed_ns);
+        it->rates = rates;
+        it->drops_grew = drops_grew(it->info, e);
         it->info = std::move(e);
         const int r = static_cast<int>(it - rows.begin());
         Q_EMIT dataChanged(index(r, 0, parent_index), index(r, column_count - 1, parent_index));
@@ -235,12 +240,26 @@ QVariant endpoint_tree_model::endpoint_data(const process_node& p, const endpoin
     if (role == Qt::TextAlignmentRole) {
         return column >= col_sent ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
     }
+    if (column == col_health && role == Qt::DecorationRole) {
+        return health_icon(e.info.health.state);
+    }
+    if (column == col_health && role == Qt::ToolTipRole) {
+        return health_text(e.info.health);
+    }
+    if (column == col_dropped && role == Qt::BackgroundRole && e.drops_grew) {
+        return QBrush(grew_background());
+    }
+    if (column == col_dropped && role == Qt::ForegroundRole && e.info.counters.dropped != 0) {
+        return QBrush(Qt::darkRed);
+    }
+    if (role == Qt::ForegroundRole && !p.info.alive) {
+        return QBrush(Qt::gray);
+    }
     if (role != Qt::DisplayRole && role != sort_role) {
         return {};
     }
     const bool sorting = role == sort_role;
     const auto& c = e.info.counters;
-    const double rate_per_s = e.rates.sent_per_s + e.rates.received_per_s;
     switch (column) {
         case col_name:
             return QString::fromStdString(e.info.name);
@@ -251,22 +270,26 @@ QVariant endpoint_tree_model::endpoint_data(const process_node& p, const endpoin
         case col_role:
             return text(to_string(e.info.role));
         case col_state:
-            return text(to_string(e.info.state));
+            // A dead process's endpoints are not active, whatever their record says.
+            return p.info.alive ? text(to_string(e.info.state)) : QStringLiteral("dead");
+        case col_health:
+            return sorting ? QVariant(static_cast<int>(e.info.health.state))
+                           : QVariant(health_words(e.info.health.state));
         case col_sent:
-            return sorting ? QVariant(qulonglong(c.sent)) : QVariant(QString::number(c.sent));
+            return number(c.sent, sorting);
         case col_received:
-            return sorting ? QVariant(qulonglong(c.received))
-                           : QVariant(QString::number(c.received));
+            return number(c.received, sorting);
         case col_rate:
-            return sorting ? QVariant(rate_per_s) : QVariant(text(units::format_count(rate_per_s)));
+            return sorting ? QVariant(e.rates.messages_per_s())
+                           : QVariant(text(units::format_count(e.rates.messages_per_s())));
         case col_dropped:
-            return sorting ? QVariant(qulonglong(c.dropped)) : QVariant(QString::number(c.dropped));
+            return number(c.dropped, sorting);
         case col_p99:
             if (sorting) {
                 return qulonglong(e.info.latency.p99_ns);
             }
             return e.info.latency.count == 0
-                       ? QStringLiteral("-")
+                       ? QStringLiteral("n/a")
                        : text(units::format_duration_ns(e.info.latency.p99_ns));
         default:
             return {};
@@ -277,8 +300,9 @@ QVariant endpoint_tree_model::headerData(int section, Qt::Orientation orientatio
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
         return {};
     }
-    static const char* const titles[column_count] = {
-        "Name", "PID", "Kind", "Role", "State", "Sent", "Received", "Msgs/s", "Dropped", "P99"};
+    static const char* const titles[column_count] = {"Name",   "PID",     "Kind", "Role",
+                                                     "State",  "Health",  "Sent", "Received",
+                                                     "Msgs/s", "Dropped", "P99"};
     return section >= 0 && section < column_count ? QString(titles[section]) : QVariant();
 }
 

@@ -11,6 +11,8 @@
 
 namespace monitor {
 
+class traffic_history;
+
 class endpoint_tree_model : public QAbstractItemModel {
     Q_OBJECT
   public:
@@ -20,6 +22,7 @@ class endpoint_tree_model : public QAbstractItemModel {
         col_kind,
         col_role,
         col_state,
+        col_health,
         col_sent,
         col_received,
         col_rate,
@@ -35,13 +38,14 @@ class endpoint_tree_model : public QAbstractItemModel {
     explicit endpoint_tree_model(QObject* parent = nullptr);
     ~endpoint_tree_model() override;
 
-    // Diffs `now` against the rows shown; rates come from the previous snapshot.
-    void update(const ipc::inspect::snapshot& now);
+    // Diffs `now` against the rows shown; rates are `history`'s (smoothed), and a row whose
+    // dropped or failed count grew since the last update is marked.
+    void update(const ipc::inspect::snapshot& now, const traffic_history& history);
 
     // The endpoint behind an index, or nullptr (a process row, or an invalid index).
     const ipc::inspect::endpoint_info* endpoint_at(const QModelIndex& index) const;
     const ipc::inspect::process_info* process_at(const QModelIndex& index) const;
-    // Per-second rates of the endpoint behind `index` over the last refresh.
+    // Smoothed per-second rates of the endpoint behind `index`.
     ipc::inspect::endpoint_rates rates_at(const QModelIndex& index) const;
     // The index of the row with this key, or an invalid index.
     QModelIndex find(const QString& key) const;
@@ -58,6 +62,7 @@ class endpoint_tree_model : public QAbstractItemModel {
     struct endpoint_row {
         ipc::inspect::endpoint_info info;
         ipc::inspect::endpoint_rates rates;
+        bool drops_grew = false;  // since the update before
     };
     struct process_node {
         ipc::inspect::process_info info;  // endpoints live in `rows`, not in info.endpoints
@@ -65,13 +70,12 @@ class endpoint_tree_model : public QAbstractItemModel {
     };
 
     void update_process(int row, process_node& node, ipc::inspect::process_info fresh,
-                        std::uint64_t elapsed_ns);
+                        const traffic_history& history);
     QVariant process_data(const process_node& p, int column, int role) const;
     QVariant endpoint_data(const process_node& p, const endpoint_row& e, int column,
                            int role) const;
 
     std::vector<std::unique_ptr<process_node>> processes_;
-    std::uint64_t last_taken_ns_ = 0;
 };
 
 }  // namespace monitor

@@ -14,20 +14,26 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QScreen>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <iterator>
 
+#include "channel_table_model.hpp"
 #include "demo_dialog.hpp"
 #include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
+#include "occupancy_delegate.hpp"
+#include "stale_dialog.hpp"
 #include "status_strip.hpp"
 
 // The icon and other resources are compiled into the static ipc_monitor_ui, which nothing else
@@ -41,83 +47,69 @@ namespace monitor {
 namespace {
 
 constexpr int intervals_ms[] = {100, 250, 500, 1000, 2000, 5000};
+constexpr int channels_tab = 0;
+constexpr int processes_tab = 1;
 
-QWidget* with_title(const QString& title, QWidget* content, QWidget* extra = nullptr) {
-    auto* box = new QWidget;
-    auto* layout = new QVBoxLayout(box);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel(title));
-    if (extra != nullptr) {
-        layout->addWidget(extra);
-    }
-    layout->addWidget(content, 1);
-    return box;
+QSortFilterProxyModel* filter_proxy(QAbstractItemModel* source, int sort_role, QObject* parent) {
+    auto* proxy = new QSortFilterProxyModel(parent);
+    proxy->setSourceModel(source);
+    proxy->setSortRole(sort_role);
+    proxy->setFilterKeyColumn(-1);
+    proxy->setRecursiveFilteringEnabled(true);
+    proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    return proxy;
+}
+
+// Wide enough for `sample` (the widest value the column usually shows), so that ten-digit
+// counters and rates are not elided as they grow after the first sizing.
+void at_least(QHeaderView* header, int column, const QString& sample) {
+    const int wanted = header->fontMetrics().horizontalAdvance(sample) + 28;
+    header->resizeSection(column, std::max(header->sectionSize(column), wanted));
 }
 
 }  // namespace
 
 main_window::main_window(bool remember, QWidget* parent)
-    : QMainWindow(parent), model_(new endpoint_tree_model(this)), remember_(remember) {
+    : QMainWindow(parent),
+      model_(new endpoint_tree_model(this)),
+      channels_(new channel_table_model(this)),
+      remember_(remember) {
     init_monitor_resources();
     setWindowTitle(tr("ipc-monitor"));
     setWindowIcon(QIcon(QStringLiteral(":/ipc-monitor.svg")));
-    proxy_ = new QSortFilterProxyModel(this);
-    proxy_->setSourceModel(model_);
-    proxy_->setSortRole(endpoint_tree_model::sort_role);
-    proxy_->setFilterKeyColumn(-1);
-    proxy_->setRecursiveFilteringEnabled(true);
-    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
 
-    auto* filter = new QLineEdit;
-    filter->setPlaceholderText(tr("Filter by program, channel, kind, role…"));
-    filter->setClearButtonEnabled(true);
-    connect(filter, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
+    filter_ = new QLineEdit;
+    filter_->setPlaceholderText(tr("Filter by program, channel, kind, role, health…"));
+    filter_->setClearButtonEnabled(true);
+    connect(filter_, &QLineEdit::textChanged, this, &main_window::set_filter);
 
-    tree_ = new QTreeView;
-    tree_->setModel(proxy_);
-    tree_->setSortingEnabled(true);
-    tree_->sortByColumn(endpoint_tree_model::col_pid, Qt::AscendingOrder);
-    tree_->setUniformRowHeights(true);
-    tree_->setAlternatingRowColors(true);
-    tree_->header()->setStretchLastSection(false);
-    tree_->header()->resizeSection(endpoint_tree_model::col_name, 240);
-    for (int c = endpoint_tree_model::col_pid; c < endpoint_tree_model::column_count; ++c) {
-        tree_->header()->resizeSection(c, 76);
-    }
-    connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this] { show_selection(); });
-    // A process is shown expanded when it first appears; what the user collapses stays
-    // collapsed, also when the filter hides and shows it again.
-    connect(proxy_, &QAbstractItemModel::rowsInserted, this,
-            [this](const QModelIndex& parent, int first, int last) {
-                for (int row = first; !parent.isValid() && row <= last; ++row) {
-                    const QModelIndex process = proxy_->index(row, 0);
-                    const QString key = process.data(endpoint_tree_model::key_role).toString();
-                    if (!seen_.contains(key)) {
-                        seen_.insert(key);
-                        tree_->expand(process);
-                    }
-                }
-            });
+    tabs_ = new QTabWidget;
+    tabs_->addTab(build_channel_view(), tr("Channels"));
+    tabs_->addTab(build_tree(), tr("Processes"));
+    connect(tabs_, &QTabWidget::currentChanged, this, [this] { show_selection(); });
 
     stale_ = new QListWidget;
-    auto* remove = new QAction(tr("Remove stale segments…"), this);
-    connect(remove, &QAction::triggered, this, &main_window::ask_remove_stale);
-    auto* stale_bar = new QToolBar;
-    stale_bar->addAction(remove);
+    auto* remove = new QPushButton(tr("Remove stale segments…"));
+    connect(remove, &QPushButton::clicked, this, &main_window::ask_remove_stale);
+    auto* stale_page = new QWidget;
+    auto* stale_layout = new QVBoxLayout(stale_page);
+    stale_layout->addWidget(stale_, 1);
+    stale_layout->addWidget(remove, 0, Qt::AlignLeft);
+    tabs_->addTab(stale_page, tr("Stale segments"));
 
-    auto* left = new QSplitter(Qt::Vertical);
-    left->addWidget(with_title(tr("Processes and endpoints"), tree_, filter));
-    left->addWidget(with_title(tr("Stale and broken segments"), stale_, stale_bar));
-    left->setStretchFactor(0, 4);
-    left->setStretchFactor(1, 1);
-
+    // Views on top, as wide as the window so that every column fits; details below, with the
+    // charts side by side.
+    auto* top = new QWidget;
+    auto* top_layout = new QVBoxLayout(top);
+    top_layout->setContentsMargins(0, 0, 0, 0);
+    top_layout->addWidget(filter_);
+    top_layout->addWidget(tabs_, 1);
     details_ = new endpoint_details;
-    auto* split = new QSplitter;
-    split->addWidget(left);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(top);
     split->addWidget(details_);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 4);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
     setCentralWidget(split);
 
     demos_ = new demo_dialog(this);
@@ -135,13 +127,82 @@ main_window::main_window(bool remember, QWidget* parent)
         QSettings settings;
         restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
         export_folder_ = settings.value(QStringLiteral("export_folder"), export_folder_).toString();
-        tree_->header()->restoreState(settings.value(QStringLiteral("columns")).toByteArray());
+        columns_sized_ = tree_->header()->restoreState(
+                             settings.value(QStringLiteral("tree_columns")).toByteArray()) &&
+                         channel_view_->horizontalHeader()->restoreState(
+                             settings.value(QStringLiteral("channel_columns")).toByteArray());
         set_interval_ms(settings.value(QStringLiteral("interval_ms"), 1000).toInt());
     }
     refresh();
 }
 
 main_window::~main_window() = default;
+
+QWidget* main_window::build_tree() {
+    proxy_ = filter_proxy(model_, endpoint_tree_model::sort_role, this);
+    tree_ = new QTreeView;
+    tree_->setModel(proxy_);
+    tree_->setSortingEnabled(true);
+    tree_->sortByColumn(endpoint_tree_model::col_pid, Qt::AscendingOrder);
+    tree_->setUniformRowHeights(true);
+    tree_->setAlternatingRowColors(true);
+    tree_->header()->setStretchLastSection(false);
+    connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid()) {  // invalid while a filter hides it: remembered
+                    selected_endpoint_ = current.data(endpoint_tree_model::key_role).toString();
+                }
+                show_selection();
+            });
+    // A process is shown expanded; what the user collapses stays collapsed (while no filter is
+    // set: a filter expands whatever matched).
+    connect(
+        proxy_, &QAbstractItemModel::rowsInserted, this,
+        [this](const QModelIndex& parent, int first, int last) {
+            for (int row = first; !parent.isValid() && row <= last; ++row) {
+                const QModelIndex process = proxy_->index(row, 0);
+                if (!filter_->text().isEmpty() ||
+                    !collapsed_.contains(process.data(endpoint_tree_model::key_role).toString())) {
+                    tree_->expand(process);
+                }
+            }
+        });
+    connect(tree_, &QTreeView::collapsed, this, [this](const QModelIndex& process) {
+        if (filter_->text().isEmpty()) {
+            collapsed_.insert(process.data(endpoint_tree_model::key_role).toString());
+        }
+    });
+    connect(tree_, &QTreeView::expanded, this, [this](const QModelIndex& process) {
+        if (filter_->text().isEmpty()) {
+            collapsed_.remove(process.data(endpoint_tree_model::key_role).toString());
+        }
+    });
+    return tree_;
+}
+
+QWidget* main_window::build_channel_view() {
+    channel_proxy_ = filter_proxy(channels_, channel_table_model::sort_role, this);
+    channel_view_ = new QTableView;
+    channel_view_->setModel(channel_proxy_);
+    channel_view_->setSortingEnabled(true);
+    channel_view_->sortByColumn(channel_table_model::col_name, Qt::AscendingOrder);
+    channel_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    channel_view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    channel_view_->setAlternatingRowColors(true);
+    channel_view_->verticalHeader()->hide();
+    channel_view_->horizontalHeader()->setStretchLastSection(false);
+    channel_view_->setItemDelegateForColumn(
+        channel_table_model::col_occupancy,
+        new occupancy_delegate(channel_table_model::fraction_role, channel_view_));
+    connect(channel_view_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid()) {
+                    selected_channel_ = current.data(channel_table_model::segment_role).toString();
+                }
+                show_selection();
+            });
+    return channel_view_;
+}
 
 void main_window::build_actions() {
     auto* bar = addToolBar(tr("Monitor"));
@@ -205,6 +266,41 @@ void main_window::fit_to_screen() {
     move(available.center() - QPoint(size.width() / 2, size.height() / 2));
 }
 
+void main_window::show_tab(int tab) {
+    tabs_->setCurrentIndex(tab);
+}
+
+void main_window::set_filter(const QString& text) {
+    if (filter_->text() != text) {
+        filter_->setText(text);  // comes back here through textChanged
+        return;
+    }
+    proxy_->setFilterFixedString(text);
+    channel_proxy_->setFilterFixedString(text);
+    after_filter();
+}
+
+void main_window::after_filter() {
+    for (int row = 0; row < proxy_->rowCount(); ++row) {
+        const QModelIndex process = proxy_->index(row, 0);
+        const bool collapsed =
+            filter_->text().isEmpty() &&
+            collapsed_.contains(process.data(endpoint_tree_model::key_role).toString());
+        tree_->setExpanded(process, !collapsed);
+    }
+    const QModelIndex endpoint = proxy_->mapFromSource(model_->find(selected_endpoint_));
+    if (endpoint.isValid() && tree_->currentIndex() != endpoint) {
+        tree_->setCurrentIndex(endpoint);
+        tree_->scrollTo(endpoint);
+    }
+    const QModelIndex channel = channel_proxy_->mapFromSource(channels_->find(selected_channel_));
+    if (channel.isValid() && channel_view_->currentIndex().row() != channel.row()) {
+        channel_view_->setCurrentIndex(channel);
+        channel_view_->scrollTo(channel);
+    }
+    show_selection();
+}
+
 void main_window::select_when_it_appears(const QString& name, const QString& role) {
     pending_name_ = name;
     pending_role_ = role;
@@ -212,11 +308,17 @@ void main_window::select_when_it_appears(const QString& name, const QString& rol
 }
 
 void main_window::refresh() {
-    latest_ = ipc::inspect::take_snapshot();
-    model_->update(latest_);
+    ipc::inspect::snapshot now = ipc::inspect::take_snapshot();
+    // Between two refreshes drops can be told from old ones: health says "dropping".
+    ipc::inspect::judge_health(now, latest_.taken_ns == 0 ? nullptr : &latest_);
+    latest_ = std::move(now);
+    history_.record(latest_);
+    model_->update(latest_, history_);
+    channels_->update(latest_, history_);
     if (selection_pending() && select_endpoint(pending_name_, pending_role_)) {
         pending_name_.clear();
     }
+    size_columns_once();
     show_selection();
     show_stale();
     std::size_t endpoints = 0;
@@ -226,29 +328,68 @@ void main_window::refresh() {
     strip_->show_counts(latest_.processes.size(), endpoints, latest_.segments.size());
 }
 
+// Once there is something to measure: columns as wide as their contents, and the numeric ones
+// at least as wide as the values they grow to.
+void main_window::size_columns_once() {
+    if (columns_sized_ || latest_.channels.empty()) {
+        return;
+    }
+    columns_sized_ = true;
+    for (int c = 0; c < endpoint_tree_model::column_count; ++c) {
+        tree_->resizeColumnToContents(c);
+    }
+    auto* tree_header = tree_->header();
+    at_least(tree_header, endpoint_tree_model::col_name, QStringLiteral("ipc-demo-longer-name"));
+    for (int c : {endpoint_tree_model::col_sent, endpoint_tree_model::col_received}) {
+        at_least(tree_header, c, QStringLiteral("0000000000"));
+    }
+    at_least(tree_header, endpoint_tree_model::col_rate, QStringLiteral("999.9k"));
+    at_least(tree_header, endpoint_tree_model::col_health, QStringLiteral("backpressure"));
+    at_least(tree_header, endpoint_tree_model::col_p99, QStringLiteral("999.9 ms"));
+    channel_view_->resizeColumnsToContents();
+    auto* header = channel_view_->horizontalHeader();
+    at_least(header, channel_table_model::col_health, QStringLiteral("backpressure"));
+    at_least(header, channel_table_model::col_rate, QStringLiteral("999.9k/s"));
+    at_least(header, channel_table_model::col_bytes, QStringLiteral("999.9 MiB/s"));
+    at_least(header, channel_table_model::col_occupancy, QStringLiteral("999.9 KiB of 1.00 MiB"));
+    at_least(header, channel_table_model::col_p99, QStringLiteral("999.9 ms"));
+}
+
 void main_window::show_selection() {
-    const QModelIndex source = proxy_->mapToSource(tree_->currentIndex());
+    QString key;
+    if (tabs_->currentIndex() == channels_tab) {
+        const QModelIndex current = channel_view_->currentIndex();
+        key = current.isValid() ? current.data(channel_table_model::endpoint_key_role).toString()
+                                : QString();
+    } else {
+        const QModelIndex current = tree_->currentIndex();
+        key =
+            current.isValid() ? current.data(endpoint_tree_model::key_role).toString() : QString();
+    }
+    const QModelIndex source = model_->find(key);
     const auto* e = model_->endpoint_at(source);
     const auto* p = model_->process_at(source);
     if (e == nullptr || p == nullptr) {
         details_->show_nothing();
         return;
     }
-    details_->show_endpoint(latest_, *p, *e, model_->rates_at(source),
-                            source.data(endpoint_tree_model::key_role).toString());
+    details_->show_endpoint(latest_, *p, *e, key, history_);
 }
 
 void main_window::show_stale() {
+    const int before = stale_->count();
     stale_->clear();
     for (const auto& seg : latest_.segments) {
-        if (!seg.stale && seg.error.empty()) {
-            continue;
+        if (seg.stale || !seg.error.empty()) {
+            stale_->addItem(QStringLiteral("%1 — %2%3")
+                                .arg(QString::fromStdString(seg.name),
+                                     stale_dialog::leftover(latest_, seg),
+                                     seg.stale ? tr(" [stale, removable]") : QString()));
         }
-        QString line = QString::fromStdString(seg.name);
-        line += seg.stale ? tr("  [stale, removable]") : QString();
-        line += seg.error.empty() ? QString()
-                                  : tr("  error: %1").arg(QString::fromStdString(seg.error));
-        stale_->addItem(line);
+    }
+    if (stale_->count() != before) {
+        tabs_->setTabText(2, stale_->count() == 0 ? tr("Stale segments")
+                                                  : tr("Stale segments (%1)").arg(stale_->count()));
     }
 }
 
@@ -286,35 +427,34 @@ bool main_window::export_to(const QString& path) {
 }
 
 void main_window::ask_remove_stale() {
-    QStringList names;
-    std::vector<std::string> confirmed;
-    for (const auto& seg : latest_.segments) {
-        if (seg.stale) {
-            names << QString::fromStdString(seg.name);
-            confirmed.push_back(seg.name);
-        }
-    }
-    if (names.isEmpty()) {
+    stale_dialog dialog(latest_, this);
+    if (!dialog.any_stale()) {
         QMessageBox::information(this, tr("Remove stale segments"), tr("No stale segment."));
         return;
     }
-    const auto answer = QMessageBox::question(
-        this, tr("Remove stale segments"),
-        tr("Remove these segments? No live process uses them.\n\n%1").arg(names.join('\n')));
-    if (answer != QMessageBox::Yes) {
+    if (dialog.exec() != QDialog::Accepted) {
         return;
     }
-    QStringList failed;
-    // Only what the user confirmed, each checked again: not whatever is stale by now.
-    for (const auto& seg : ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(), confirmed)) {
-        if (!seg.error.empty()) {
-            failed << QString::fromStdString(seg.name + ": " + seg.error);
-        }
-    }
+    const QStringList failed = remove_segments(dialog.chosen());
     if (!failed.isEmpty()) {
         QMessageBox::warning(this, tr("Remove stale segments"), failed.join('\n'));
     }
+}
+
+QStringList main_window::remove_segments(const std::vector<std::string>& names) {
+    QStringList failed;
+    int removed = 0;
+    // Only what the user confirmed, each checked again: not whatever is stale by now.
+    for (const auto& seg : ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(), names)) {
+        if (seg.error.empty()) {
+            ++removed;
+        } else {
+            failed << QString::fromStdString(seg.name + ": " + seg.error);
+        }
+    }
+    statusBar()->showMessage(tr("Removed %n stale segment(s)", nullptr, removed), 10'000);
     refresh();
+    return failed;
 }
 
 bool main_window::select_endpoint(const QString& name, const QString& role) {
@@ -323,11 +463,18 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
         for (int e = 0; e < proxy_->rowCount(process); ++e) {
             const QModelIndex endpoint = proxy_->index(e, 0, process);
             const QModelIndex role_cell = endpoint.siblingAtColumn(endpoint_tree_model::col_role);
-            if (endpoint.data().toString() == name && role_cell.data().toString() == role) {
-                tree_->expand(process);
-                tree_->setCurrentIndex(endpoint);
-                return true;
+            if (endpoint.data().toString() != name || role_cell.data().toString() != role) {
+                continue;
             }
+            tree_->expand(process);
+            tree_->setCurrentIndex(endpoint);
+            const auto* info = model_->endpoint_at(proxy_->mapToSource(endpoint));
+            const QModelIndex channel = channel_proxy_->mapFromSource(
+                channels_->find(QString::fromStdString(info->segment)));
+            if (channel.isValid()) {
+                channel_view_->setCurrentIndex(channel);
+            }
+            return true;
         }
     }
     return false;
@@ -339,14 +486,14 @@ QString main_window::start_demo(const QString& channel, int rate, int size) {
 
 void main_window::closeEvent(QCloseEvent* event) {
     demos_->stop();
-    if (!remember_) {
-        event->accept();
-        return;
+    if (remember_) {
+        QSettings settings;
+        settings.setValue(QStringLiteral("geometry"), saveGeometry());
+        settings.setValue(QStringLiteral("tree_columns"), tree_->header()->saveState());
+        settings.setValue(QStringLiteral("channel_columns"),
+                          channel_view_->horizontalHeader()->saveState());
+        settings.setValue(QStringLiteral("interval_ms"), timer_.interval());
     }
-    QSettings settings;
-    settings.setValue(QStringLiteral("geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("columns"), tree_->header()->saveState());
-    settings.setValue(QStringLiteral("interval_ms"), timer_.interval());
     event->accept();
 }
 

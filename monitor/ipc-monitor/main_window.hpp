@@ -1,21 +1,27 @@
 #pragma once
-// The monitor's window: the process/endpoint tree (filterable, sortable), the selected
-// endpoint's details, stale and broken segments, and the actions (refresh interval, pause,
-// refresh now, export, launch a demo, remove stale segments).
+// The monitor's window: channels (one row each) and processes with their endpoints (a tree),
+// both filtered by one box; the selection's details; stale and broken segments; and the
+// actions (refresh interval, pause, refresh now, export, launch a demo, remove stale segments).
 
 #include <QMainWindow>
 #include <QSet>
 #include <QTimer>
 
 #include "ipc/inspect.hpp"
+#include "traffic_history.hpp"
 
+class QAbstractItemView;
 class QComboBox;
+class QLineEdit;
 class QListWidget;
 class QSortFilterProxyModel;
+class QTabWidget;
+class QTableView;
 class QTreeView;
 
 namespace monitor {
 
+class channel_table_model;
 class endpoint_details;
 class endpoint_tree_model;
 class demo_dialog;
@@ -38,9 +44,18 @@ class main_window : public QMainWindow {
     bool export_to(const QString& path);
     QString export_folder() const { return export_folder_; }
     void set_interval_ms(int ms);
+    int interval_ms() const { return timer_.interval(); }
     const ipc::inspect::snapshot& latest() const { return latest_; }
     endpoint_tree_model* model() const { return model_; }
-    // Selects the endpoint of this channel name and role (for screenshots and tests).
+    channel_table_model* channels() const { return channels_; }
+    QTreeView* tree() const { return tree_; }
+    QTableView* channel_view() const { return channel_view_; }
+    endpoint_details* details() const { return details_; }
+    // Shows the channels view (0) or the processes tree (1).
+    void show_tab(int tab);
+    void set_filter(const QString& text);
+    // Selects the endpoint of this channel name and role in the tree, and its channel in the
+    // channels view (for --demo, screenshots and tests).
     bool select_endpoint(const QString& name, const QString& role);
     // Selects it at the first refresh that finds it (a demo's endpoint appears a moment after the
     // demo starts); selection_pending() until then.
@@ -48,6 +63,9 @@ class main_window : public QMainWindow {
     bool selection_pending() const { return !pending_name_.isEmpty(); }
     // Starts a demo as the Launch demo dialog does; the channel name it uses, or empty.
     QString start_demo(const QString& channel, int rate, int size);
+    // Removes these stale segments (as the Remove dialog does once confirmed), says how many
+    // went in the status bar, and returns what could not be removed, with why.
+    QStringList remove_segments(const std::vector<std::string>& names);
 
   protected:
     void closeEvent(QCloseEvent* event) override;
@@ -55,15 +73,26 @@ class main_window : public QMainWindow {
   private:
     // The first start's size: 1600x950, or less on a smaller screen, centred on it.
     void fit_to_screen();
+    QWidget* build_tree();
+    QWidget* build_channel_view();
     void build_actions();
     void show_selection();
     void show_stale();
     void ask_export();
     void ask_remove_stale();
+    // Expands what the filter matched (or, without a filter, what the user did not collapse)
+    // and selects again what was selected, if it is still shown.
+    void after_filter();
+    void size_columns_once();
 
     endpoint_tree_model* model_ = nullptr;
+    channel_table_model* channels_ = nullptr;
     QSortFilterProxyModel* proxy_ = nullptr;
+    QSortFilterProxyModel* channel_proxy_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
     QTreeView* tree_ = nullptr;
+    QTableView* channel_view_ = nullptr;
+    QLineEdit* filter_ = nullptr;
     endpoint_details* details_ = nullptr;
     QListWidget* stale_ = nullptr;
     QComboBox* interval_ = nullptr;
@@ -72,11 +101,15 @@ class main_window : public QMainWindow {
     QString export_folder_;
     QString pending_name_;  // select_when_it_appears
     QString pending_role_;
+    QString selected_endpoint_;  // key of the tree's selection, kept across filters
+    QString selected_channel_;   // segment of the channels view's selection
     QTimer timer_;
     ipc::inspect::snapshot latest_;
-    QSet<QString> seen_;  // processes shown so far (expanded the first time only)
+    traffic_history history_;
+    QSet<QString> collapsed_;  // processes the user collapsed
     bool paused_ = false;
     bool remember_ = true;
+    bool columns_sized_ = false;
 };
 
 }  // namespace monitor

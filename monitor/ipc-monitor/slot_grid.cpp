@@ -1,28 +1,39 @@
 #include "slot_grid.hpp"
 
+#include <QCursor>
 #include <QHelpEvent>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
+#include <algorithm>
 
+#include "common/units.hpp"
 #include "text.hpp"
 
 namespace monitor {
 
 namespace {
 
-constexpr int cell = 26;
-constexpr int gap = 4;
+constexpr int largest_cell = 30;
+constexpr int smallest_cell = 9;
+constexpr int gap = 3;
 constexpr int legend_height = 22;
+// The grid grows to this height before its cells shrink: 256 slots fit without a scroll bar.
+constexpr int tallest_grid = 150;
 
 QString state_shown(const ipc::inspect::slot_info& s) {
     return s.abandoned ? QStringLiteral("abandoned") : text(to_string(s.state));
+}
+
+QString duration(std::uint64_t ns) {
+    return text(units::format_duration_ns(ns));
 }
 
 }  // namespace
 
 slot_grid::slot_grid(QWidget* parent) : QWidget(parent) {
     setMouseTracking(true);
-    setMinimumHeight(legend_height + cell + 2 * gap);
+    setMinimumHeight(legend_height + smallest_cell + 2 * gap);
 }
 
 QColor slot_grid::colour_of(const QString& state) {
@@ -41,37 +52,70 @@ QColor slot_grid::colour_of(const QString& state) {
     return QColor(0xe0, 0xe0, 0xe0);  // free
 }
 
-void slot_grid::show_slots(const ipc::inspect::slots_info& slots) {
+void slot_grid::show_slots(const ipc::inspect::slots_info& slots, std::uint64_t taken_ns) {
+    const bool same = slots.segment == slots_.segment && slots.slots.size() == slots_.slots.size();
+    const double seconds =
+        same && taken_ns > taken_ns_ ? static_cast<double>(taken_ns - taken_ns_) / 1e9 : 0;
+    loads_.assign(slots.slots.size(), {});
+    for (std::size_t i = 0; seconds > 0 && i < slots.slots.size(); ++i) {
+        const auto& now = slots.slots[i].counters;
+        const auto& before = slots_.slots[i].counters;
+        const auto grown = [](std::uint64_t a, std::uint64_t b) {
+            return b >= a ? static_cast<double>(b - a) : 0.0;
+        };
+        loads_[i].calls_per_s = grown(before.calls, now.calls) / seconds;
+        loads_[i].busy =
+            std::min(1.0, grown(before.latency_sum_ns, now.latency_sum_ns) / (seconds * 1e9));
+    }
+    const bool resized = slots.slots.size() != slots_.slots.size();
     slots_ = slots;
-    updateGeometry();
+    taken_ns_ = taken_ns;
+    if (resized) {
+        updateGeometry();
+    }
     update();
+    if (hovered_ >= 0 && QToolTip::isVisible()) {
+        QToolTip::showText(QCursor::pos(), tooltip_text(hovered_), this);
+    }
 }
 
 void slot_grid::clear() {
     slots_ = {};
+    loads_.clear();
+    hovered_ = -1;
+    updateGeometry();
     update();
 }
 
-int slot_grid::columns_for(int width) {
-    return std::max(1, (width - gap) / (cell + gap));
+// The largest cell from largest_cell down to smallest_cell with which every slot fits in
+// tallest_grid at this width (the smallest, when none does).
+slot_grid::layout_for slot_grid::layout_at(int width) const {
+    const int count = std::max(1, static_cast<int>(slots_.slots.size()));
+    for (int cell = largest_cell; cell >= smallest_cell; --cell) {
+        const int columns = std::max(1, (width - gap) / (cell + gap));
+        const int rows = (count + columns - 1) / columns;
+        if (rows * (cell + gap) + gap <= tallest_grid || cell == smallest_cell) {
+            return {cell, columns};
+        }
+    }
+    return {smallest_cell, 1};
 }
 
-// As many rows as the slots need at this width, so that none is cut off.
 int slot_grid::heightForWidth(int width) const {
     const int count = std::max(1, static_cast<int>(slots_.slots.size()));
-    const int cols = columns_for(width);
-    return legend_height + (count + cols - 1) / cols * (cell + gap) + gap;
+    const auto l = layout_at(width);
+    return legend_height + (count + l.columns - 1) / l.columns * (l.cell + gap) + gap;
 }
 
 QSize slot_grid::sizeHint() const {
-    const int width = 16 * (cell + gap) + gap;
+    const int width = 16 * (largest_cell + gap) + gap;
     return {width, heightForWidth(width)};
 }
 
 QRect slot_grid::cell_rect(int slot) const {
-    const int cols = columns();
-    return {gap + (slot % cols) * (cell + gap), legend_height + gap + (slot / cols) * (cell + gap),
-            cell, cell};
+    const auto l = layout_at(width());
+    return {gap + (slot % l.columns) * (l.cell + gap),
+            legend_height + gap + (slot / l.columns) * (l.cell + gap), l.cell, l.cell};
 }
 
 int slot_grid::slot_at(QPoint pos) const {
@@ -87,20 +131,69 @@ void slot_grid::paintEvent(QPaintEvent*) {
     QPainter painter(this);
     int x = gap;
     for (const char* state : {"free", "request_ready", "serving", "response_ready", "abandoned"}) {
+        const QString name = QString::fromLatin1(state).replace('_', ' ');
         painter.fillRect(QRect(x, 5, 12, 12), colour_of(QString::fromLatin1(state)));
-        painter.drawText(QRect(x + 16, 0, 120, legend_height), Qt::AlignVCenter,
-                         QString::fromLatin1(state).replace('_', ' '));
-        x += 16 + painter.fontMetrics().horizontalAdvance(QString::fromLatin1(state)) + 14;
+        painter.drawText(QRect(x + 16, 0, 200, legend_height), Qt::AlignVCenter, name);
+        x += 16 + painter.fontMetrics().horizontalAdvance(name) + 12;
     }
+    painter.drawText(QRect(x, 0, 200, legend_height), Qt::AlignVCenter, tr("fill: busy"));
+    QFont small = painter.font();
+    small.setPixelSize(std::max(8, layout_at(width()).cell / 2 - 2));
+    painter.setFont(small);
     for (int i = 0; i < static_cast<int>(slots_.slots.size()); ++i) {
         const auto& s = slots_.slots[static_cast<std::size_t>(i)];
         const QRect r = cell_rect(i);
         painter.fillRect(r, colour_of(state_shown(s)));
+        const double busy = static_cast<std::size_t>(i) < loads_.size()
+                                ? loads_[static_cast<std::size_t>(i)].busy
+                                : 0;
+        const int filled = static_cast<int>(busy * r.height());
+        painter.fillRect(QRect(r.left(), r.bottom() + 1 - filled, r.width(), filled),
+                         QColor(0x1f, 0x77, 0xb4, 110));
         painter.setPen(s.guest.alive ? Qt::darkGray : Qt::red);
         painter.drawRect(r.adjusted(0, 0, -1, -1));
-        painter.setPen(Qt::black);
-        painter.drawText(r, Qt::AlignCenter, QString::number(i));
+        if (r.width() >= 20) {
+            painter.setPen(Qt::black);
+            painter.drawText(r, Qt::AlignCenter, QString::number(i));
+        }
     }
+}
+
+QString slot_grid::tooltip_text(int slot) const {
+    if (slot < 0 || slot >= static_cast<int>(slots_.slots.size())) {
+        return {};
+    }
+    const auto& s = slots_.slots[static_cast<std::size_t>(slot)];
+    const auto& c = s.counters;
+    const load l = static_cast<std::size_t>(slot) < loads_.size()
+                       ? loads_[static_cast<std::size_t>(slot)]
+                       : load{};
+    return tr("slot %1: %2\nguest pid %3 (%4)\n%5 calls/s, busy %6 %\ncalls %7, completed %8, "
+              "timeouts %9, failed %10, late %11\nround trip p50 %12, p99 %13, max %14")
+        .arg(slot)
+        .arg(state_shown(s).replace('_', ' '))
+        .arg(s.guest.pid)
+        .arg(s.guest.alive ? tr("alive") : tr("gone"))
+        .arg(text(units::format_count(l.calls_per_s)))
+        .arg(static_cast<int>(l.busy * 100))
+        .arg(c.calls)
+        .arg(c.completed)
+        .arg(c.timeouts)
+        .arg(c.failed)
+        .arg(c.late_responses)
+        .arg(s.latency.count == 0 ? tr("n/a") : duration(s.latency.p50_ns),
+             s.latency.count == 0 ? tr("n/a") : duration(s.latency.p99_ns),
+             s.latency.count == 0 ? tr("n/a") : duration(s.latency.max_ns));
+}
+
+void slot_grid::mouseMoveEvent(QMouseEvent* event) {
+    hovered_ = slot_at(event->position().toPoint());
+    QWidget::mouseMoveEvent(event);
+}
+
+void slot_grid::leaveEvent(QEvent* event) {
+    hovered_ = -1;
+    QWidget::leaveEvent(event);
 }
 
 bool slot_grid::event(QEvent* e) {
@@ -108,29 +201,13 @@ bool slot_grid::event(QEvent* e) {
         return QWidget::event(e);
     }
     auto* help = static_cast<QHelpEvent*>(e);
-    const int i = slot_at(help->pos());
-    if (i < 0) {
+    hovered_ = slot_at(help->pos());
+    if (hovered_ < 0) {
         QToolTip::hideText();
         e->ignore();
         return true;
     }
-    const auto& s = slots_.slots[static_cast<std::size_t>(i)];
-    const auto& c = s.counters;
-    QToolTip::showText(help->globalPos(),
-                       tr("slot %1: %2\nguest pid %3 (%4)\ncalls %5, completed %6, timeouts %7, "
-                          "failed %8, late %9\nround trip p50 %10 ns, p99 %11 ns")
-                           .arg(i)
-                           .arg(state_shown(s))
-                           .arg(s.guest.pid)
-                           .arg(s.guest.alive ? tr("alive") : tr("gone"))
-                           .arg(c.calls)
-                           .arg(c.completed)
-                           .arg(c.timeouts)
-                           .arg(c.failed)
-                           .arg(c.late_responses)
-                           .arg(s.latency.p50_ns)
-                           .arg(s.latency.p99_ns),
-                       this);
+    QToolTip::showText(help->globalPos(), tooltip_text(hovered_), this);
     return true;
 }
 

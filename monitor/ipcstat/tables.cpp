@@ -84,10 +84,9 @@ void append_processes(std::string& out, const snapshot& s) {
 }
 
 void append_endpoints(std::string& out, const snapshot& s) {
-    out +=
-        fmt::format("\nENDPOINTS\n{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10} {}\n",
-                    "PID", "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED", "P99",
-                    "HEALTH");
+    out += fmt::format(
+        "\nENDPOINTS\n{:>8}  {:<24} {:<6} {:<7} {:<7} {:>10} {:>10} {:>8} {:>10} {}\n", "PID",
+        "NAME", "KIND", "ROLE", "STATE", "SENT", "RECEIVED", "DROPPED", "P99", "HEALTH");
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
             out += fmt::format(
@@ -164,9 +163,9 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
     const double seconds =
         before == nullptr ? 0 : static_cast<double>(now.taken_ns - before->taken_ns) / 1e9;
     std::string out = fmt::format(
-        "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {}\n",
-        "PID", "NAME", "ROLE", "SENT", "RECEIVED", "MSG/S", "BYTES/S", "DROPPED", "DEPTH", "P50",
-        "P99", "MAX", "HEALTH");
+        "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {}\n", "PID",
+        "NAME", "ROLE", "SENT", "RECEIVED", "MSG/S", "BYTES/S", "DROPPED", "DEPTH", "P50", "P99",
+        "MAX", "HEALTH");
     for (const auto& p : now.processes) {
         if (!p.alive) {
             continue;  // `ipcstat list` shows what dead processes left behind
@@ -190,7 +189,8 @@ std::string watch_table(const snapshot& now, const snapshot* before) {
                 prev != nullptr ? ipc::inspect::interval_latency(prev, e) : e.latency;
             const bool has_latency = latency.count != 0;
             out += fmt::format(
-                "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {}\n",
+                "{:>8}  {:<22} {:<7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} "
+                "{}\n",
                 p.pid, e.name, to_string(e.role), e.counters.sent, e.counters.received,
                 has_rate ? units::format_count(msgs) : "-",
                 has_rate ? units::format_bytes(bytes) : "-", e.counters.dropped,

@@ -23,15 +23,20 @@
 #include <csignal>
 #include <cstring>
 
+#include "channel_table_model.hpp"
 #include "chart_axes.hpp"
+#include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
 #include "main_window.hpp"
+#include "slot_grid.hpp"
+#include "stale_dialog.hpp"
 #include "status_strip.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
 #include "support/tamper.hpp"
+#include "traffic_history.hpp"
 
 namespace {
 
@@ -69,32 +74,45 @@ snapshot at(std::uint64_t t_ns, std::vector<process_info> processes) {
     return s;
 }
 
-TEST(MonitorModel, StaysConsistentAcrossInsertsRemovalsAndReuse) {
+// What the window does at each refresh: the history first, then the model.
+struct fed_tree {
     monitor::endpoint_tree_model model;
-    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    monitor::traffic_history history;
+    void update(const snapshot& s) {
+        history.record(s);
+        model.update(s, history);
+    }
+};
+
+TEST(MonitorModel, StaysConsistentAcrossInsertsRemovalsAndReuse) {
+    fed_tree model;
+    QAbstractItemModelTester tester(&model.model,
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
     model.update(
         at(1'000'000'000, {process(10, {endpoint(0, 1, "a", 5)}),
                            process(20, {endpoint(0, 1, "b", 1), endpoint(1, 1, "c", 0)})}));
-    EXPECT_EQ(model.rowCount(), 2);
+    EXPECT_EQ(model.model.rowCount(), 2);
     // Process 10 goes, 30 comes, 20's record 1 is reused (new generation), counters move.
     model.update(at(2'000'000'000, {process(20, {endpoint(0, 1, "b", 101), endpoint(1, 2, "d", 0)}),
                                     process(30, {})}));
-    EXPECT_EQ(model.rowCount(), 2);
-    const QModelIndex p20 = model.find(QStringLiteral("20:1020"));
+    EXPECT_EQ(model.model.rowCount(), 2);
+    const QModelIndex p20 = model.model.find(QStringLiteral("20:1020"));
     ASSERT_TRUE(p20.isValid());
-    ASSERT_EQ(model.rowCount(p20), 2);
-    EXPECT_EQ(model.index(1, monitor::endpoint_tree_model::col_name, p20).data().toString(), "d");
+    ASSERT_EQ(model.model.rowCount(p20), 2);
+    EXPECT_EQ(model.model.index(1, monitor::endpoint_tree_model::col_name, p20).data().toString(),
+              "d");
     model.update(at(3'000'000'000, {}));
-    EXPECT_EQ(model.rowCount(), 0);
+    EXPECT_EQ(model.model.rowCount(), 0);
 }
 
 TEST(MonitorModel, RowsStayPutAndRatesFollowTheCounters) {
-    monitor::endpoint_tree_model model;
-    model.update(at(1'000'000'000, {process(20, {endpoint(0, 1, "b", 100)})}));
+    fed_tree fed;
+    auto& model = fed.model;
+    fed.update(at(1'000'000'000, {process(20, {endpoint(0, 1, "b", 100)})}));
     const QPersistentModelIndex b = model.find(QStringLiteral("20:1020:0:1"));
     ASSERT_TRUE(b.isValid());
     // A process appears before it and another endpoint after it: b is still b.
-    model.update(
+    fed.update(
         at(2'000'000'000, {process(10, {endpoint(0, 1, "a", 0)}),
                            process(20, {endpoint(0, 1, "b", 350), endpoint(1, 1, "x", 0)})}));
     ASSERT_TRUE(b.isValid());
@@ -334,8 +352,8 @@ TEST(MonitorWindow, ChartAxesUseHumanUnitsAndTimeEndsNow) {
             }
         }
     }
-    EXPECT_EQ(time_axes, 2) << "throughput and latency";
-    EXPECT_EQ(labelled, 6) << "two time axes, three value axes, the histogram's counts";
+    EXPECT_EQ(time_axes, 3) << "messages, bytes and latency";
+    EXPECT_EQ(labelled, 8) << "three time axes, three value axes, the histogram's two";
 }
 
 // The value axes step by round numbers of their unit: powers of 1024 for bytes.

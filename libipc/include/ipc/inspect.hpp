@@ -235,7 +235,7 @@ struct snapshot {
     std::vector<process_info> processes;
     std::vector<ring_info> rings;
     std::vector<slots_info> slots;
-    std::vector<channel_info> channels;  // every ring and slots channel above, as a whole
+    std::vector<channel_info> channels;   // every ring and slots channel above, as a whole
     std::vector<segment_entry> segments;  // every libipc segment found, with errors and staleness
 };
 

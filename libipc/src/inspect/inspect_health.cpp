@@ -40,8 +40,8 @@ health_verdict fullness(const channel_info& c) {
         return {health_state::backpressure,
                 "ring " + std::to_string(c.used * 100 / c.capacity) + " % full"};
     }
-    return {health_state::backpressure, std::to_string(c.used) + " of " +
-                                            std::to_string(c.capacity) + " slots busy"};
+    return {health_state::backpressure,
+            std::to_string(c.used) + " of " + std::to_string(c.capacity) + " slots busy"};
 }
 
 // What the channel's shared state alone says.

@@ -229,7 +229,8 @@ void slots_channels(const snapshot& s, std::vector<channel_info>& out) {
         for (const auto& slot : g.slots) {
             add_guest(c, slot.guest);
             c.used += slot.state != slot_state::free ? 1 : 0;
-            c.waiting += slot.state == slot_state::request_ready || slot.state == slot_state::serving;
+            c.waiting +=
+                slot.state == slot_state::request_ready || slot.state == slot_state::serving;
         }
         out.push_back(std::move(c));
     }

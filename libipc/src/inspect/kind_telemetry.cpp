@@ -388,8 +388,7 @@ std::string to_csv(const snapshot& s) {
             append_numbers(row, {c.sent, c.received, c.dropped, c.failed, c.bytes_out, c.bytes_in,
                                  c.queue_depth, c.queue_depth_hwm, e.last_activity_ns, l.count,
                                  l.mean_ns, l.p50_ns, l.p90_ns, l.p99_ns, l.max_ns});
-            row += ',' + std::string(to_string(e.health.state)) + ',' +
-                   text_field(e.health.reason);
+            row += ',' + std::string(to_string(e.health.state)) + ',' + text_field(e.health.reason);
             out += row + "\r\n";
         }
     }

@@ -1,0 +1,216 @@
+#include "channel_table_model.hpp"
+
+#include <QBrush>
+#include <algorithm>
+
+#include "common/units.hpp"
+#include "health_style.hpp"
+#include "keys.hpp"
+#include "text.hpp"
+#include "traffic_history.hpp"
+
+namespace monitor {
+
+namespace {
+
+// Ends grouped by role, in the channel's order: "writer 12688 → reader 12692",
+// "host 12700, guest 12701 12702". An end that died holding the channel says so.
+QString ends_text(const ipc::inspect::channel_info& c) {
+    const bool ring = c.kind == ipc::inspect::channel_kind::ring;
+    QString out;
+    for (std::size_t i = 0; i < c.ends.size(); ++i) {
+        const auto& e = c.ends[i];
+        if (i == 0 || e.role != c.ends[i - 1].role) {
+            out += i == 0 ? QString() : ring ? QStringLiteral(" → ") : QStringLiteral(", ");
+            out += text(to_string(e.role));
+        }
+        out += QLatin1Char(' ') + QString::number(e.end.pid);
+        if (e.end.state == ipc::inspect::end_state::attached && !e.end.alive) {
+            out += QStringLiteral(" (dead)");
+        }
+    }
+    return out;
+}
+
+QString used_text(const ipc::inspect::channel_info& c) {
+    if (!c.used_is_bytes) {
+        return QStringLiteral("%1 of %2 slots").arg(c.used).arg(c.capacity);
+    }
+    return QStringLiteral("%1 of %2")
+        .arg(text(units::format_bytes(static_cast<double>(c.used))),
+             text(units::format_bytes(static_cast<double>(c.capacity))));
+}
+
+}  // namespace
+
+channel_table_model::channel_table_model(QObject* parent) : QAbstractTableModel(parent) {}
+
+// Each message passes every end, so the channel's rate is its busiest endpoint's, not the sum;
+// its drops are the sum (a writer's refusals, a reader's messages lost at close).
+channel_table_model::row channel_table_model::summarise(const ipc::inspect::snapshot& now,
+                                                        const ipc::inspect::channel_info& c,
+                                                        const traffic_history& history) {
+    row r;
+    r.info = c;
+    std::uint64_t timed = 0;
+    for (const auto& p : now.processes) {
+        for (const auto& e : p.endpoints) {
+            if (e.segment != c.segment || !p.alive) {
+                continue;
+            }
+            const QString key = endpoint_key(p, e);
+            const auto rates = history.rates(key);
+            r.messages_per_s = std::max(r.messages_per_s, rates.messages_per_s());
+            r.bytes_per_s = std::max(r.bytes_per_s, rates.bytes_per_s());
+            r.dropped += e.counters.dropped;
+            if (r.endpoint_key.isEmpty() || e.latency.count > timed) {
+                r.endpoint_key = key;
+                timed = e.latency.count;
+                r.p99_ns = e.latency.p99_ns;
+                r.has_latency = e.latency.count != 0;
+            }
+        }
+    }
+    return r;
+}
+
+void channel_table_model::update(const ipc::inspect::snapshot& now,
+                                 const traffic_history& history) {
+    for (int i = static_cast<int>(rows_.size()) - 1; i >= 0; --i) {
+        const auto& segment = rows_[static_cast<std::size_t>(i)].info.segment;
+        const bool present =
+            std::any_of(now.channels.begin(), now.channels.end(),
+                        [&](const ipc::inspect::channel_info& c) { return c.segment == segment; });
+        if (!present) {
+            beginRemoveRows({}, i, i);
+            rows_.erase(rows_.begin() + i);
+            endRemoveRows();
+        }
+    }
+    for (const auto& c : now.channels) {
+        row fresh = summarise(now, c, history);
+        auto it = std::find_if(rows_.begin(), rows_.end(),
+                               [&](const row& r) { return r.info.segment == c.segment; });
+        if (it == rows_.end()) {
+            const int at = static_cast<int>(rows_.size());
+            beginInsertRows({}, at, at);
+            rows_.push_back(std::move(fresh));
+            endInsertRows();
+            continue;
+        }
+        fresh.drops_grew = fresh.dropped > it->dropped;
+        *it = std::move(fresh);
+        const int at = static_cast<int>(it - rows_.begin());
+        Q_EMIT dataChanged(index(at, 0), index(at, column_count - 1));
+    }
+}
+
+QModelIndex channel_table_model::find(const QString& segment) const {
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+        if (text(rows_[i].info.segment) == segment) {
+            return index(static_cast<int>(i), 0);
+        }
+    }
+    return {};
+}
+
+int channel_table_model::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+int channel_table_model::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : column_count;
+}
+
+QVariant channel_table_model::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+        return {};
+    }
+    const auto& r = rows_[static_cast<std::size_t>(index.row())];
+    const int column = index.column();
+    switch (role) {
+        case endpoint_key_role:
+            return r.endpoint_key;
+        case segment_role:
+            return text(r.info.segment);
+        case fraction_role:
+            return r.info.capacity == 0
+                       ? 0.0
+                       : static_cast<double>(r.info.used) / static_cast<double>(r.info.capacity);
+        case Qt::DecorationRole:
+            return column == col_health ? QVariant(health_icon(r.info.health.state)) : QVariant();
+        case Qt::ToolTipRole:
+            return column == col_health ? QVariant(health_text(r.info.health)) : QVariant();
+        case Qt::BackgroundRole:
+            return column == col_dropped && r.drops_grew ? QVariant(QBrush(grew_background()))
+                                                         : QVariant();
+        case Qt::ForegroundRole:
+            return column == col_dropped && r.dropped != 0 ? QVariant(QBrush(Qt::darkRed))
+                                                           : QVariant();
+        case Qt::TextAlignmentRole:
+            return column >= col_rate ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+        case Qt::DisplayRole:
+            return display(r, column, false);
+        case sort_role:
+            return display(r, column, true);
+        default:
+            return {};
+    }
+}
+
+QVariant channel_table_model::display(const row& r, int column, bool sorting) const {
+    const auto& c = r.info;
+    switch (column) {
+        case col_name:
+            return text(c.name);
+        case col_kind:
+            return text(to_string(c.kind));
+        case col_ends:
+            return ends_text(c);
+        case col_health:
+            return sorting ? QVariant(static_cast<int>(c.health.state))
+                           : QVariant(health_words(c.health.state));
+        case col_rate:
+            return sorting ? QVariant(r.messages_per_s)
+                           : QVariant(text(units::format_count(r.messages_per_s)) + "/s");
+        case col_bytes:
+            return sorting ? QVariant(r.bytes_per_s)
+                           : QVariant(text(units::format_bytes(r.bytes_per_s)) + "/s");
+        case col_dropped:
+            return sorting ? QVariant(qulonglong(r.dropped)) : QVariant(QString::number(r.dropped));
+        case col_occupancy:
+            return sorting ? data(index(0, 0), fraction_role) : QVariant(used_text(c));
+        case col_p99:
+            if (sorting) {
+                return qulonglong(r.p99_ns);
+            }
+            return r.has_latency ? text(units::format_duration_ns(r.p99_ns))
+                                 : QStringLiteral("n/a");
+        default:
+            return {};
+    }
+}
+
+QVariant channel_table_model::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || section < 0 || section >= column_count) {
+        return {};
+    }
+    static const char* const titles[column_count] = {
+        "Channel", "Kind", "Ends", "Health", "Msgs/s", "Bytes/s", "Dropped", "Occupancy", "P99"};
+    static const char* const tips[column_count] = {
+        "The channel's name",
+        "ring, slots",
+        "Its ends and their pids",
+        "ok, idle, backpressure, dropping, peer dead, stale or corrupt (hover a row for why)",
+        "Messages (or calls) per second, averaged over the last second",
+        "Payload bytes per second, averaged over the last second",
+        "Messages refused or given up, each reported to its caller; red when it grew",
+        "Bytes waiting in a ring, or slots busy",
+        "99th percentile latency (a ring's reader, a slots host's round trips)"};
+    if (role == Qt::DisplayRole) {
+        return QString::fromLatin1(titles[section]);
+    }
+    return role == Qt::ToolTipRole ? QVariant(QString::fromLatin1(tips[section])) : QVariant();
+}
+
+}  // namespace monitor
