@@ -70,9 +70,8 @@ bool label_decades(QCategoryAxis* axis, int low, int high, value_label label) {
     return true;
 }
 
-void label_seconds_ago(QCategoryAxis* axis, double now_s, double window_s) {
+void label_seconds_ago(QCategoryAxis* axis, double now_s, double window_s, int steps) {
     clear(axis);
-    constexpr int steps = 4;
     axis->setStartValue(now_s - window_s);
     for (int i = steps; i >= 0; --i) {
         const double ago = window_s * i / steps;

@@ -5,14 +5,20 @@
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QStandardPaths>
+#include <utility>
 
 namespace monitor {
 
 demo_process::demo_process(QObject* parent) : QObject(parent) {
     process_.setProcessChannelMode(QProcess::MergedChannels);
-    connect(&process_, &QProcess::readyRead, this,
-            [this] { Q_EMIT output(QString::fromLocal8Bit(process_.readAll())); });
-    connect(&process_, &QProcess::finished, this, [this](int code) { Q_EMIT finished(code); });
+    connect(&process_, &QProcess::readyRead, this, &demo_process::read_lines);
+    connect(&process_, &QProcess::finished, this, [this](int code) {
+        read_lines();
+        if (!partial_.isEmpty()) {
+            Q_EMIT line(QString::fromLocal8Bit(std::exchange(partial_, {})));
+        }
+        Q_EMIT finished(code);
+    });
 }
 
 demo_process::~demo_process() {
@@ -33,13 +39,40 @@ QString demo_process::program() {
     return QStandardPaths::findExecutable(QStringLiteral("ipc-demo"));
 }
 
-bool demo_process::start(const QString& channel, int rate, int size, const QString& name) {
+// Output comes in chunks that may end mid-line: whole lines only, so that a log shows each on
+// its own.
+void demo_process::read_lines() {
+    partial_ += process_.readAll();
+    for (qsizetype end = partial_.indexOf('\n'); end >= 0; end = partial_.indexOf('\n')) {
+        Q_EMIT line(QString::fromLocal8Bit(partial_.first(end)));
+        partial_.remove(0, end + 1);
+    }
+}
+
+QStringList demo_process::arguments(const demo_options& o) {
+    QStringList args = {o.channel,
+                        QStringLiteral("--name"),
+                        o.name,
+                        QStringLiteral("--rate"),
+                        QString::number(o.rate),
+                        QStringLiteral("--size"),
+                        QString::number(o.size),
+                        QStringLiteral("--wait"),
+                        o.wait,
+                        QStringLiteral("--duration"),
+                        QString::number(o.duration_s)};
+    if (o.channel == QLatin1String("slots")) {
+        args << QStringLiteral("--slots") << QString::number(o.slots);
+    }
+    return args;
+}
+
+bool demo_process::start(const demo_options& options) {
     if (running() || program().isEmpty()) {
         return false;
     }
-    process_.start(program(), {channel, QStringLiteral("--rate"), QString::number(rate),
-                               QStringLiteral("--size"), QString::number(size),
-                               QStringLiteral("--name"), name});
+    partial_.clear();
+    process_.start(program(), arguments(options));
     return process_.waitForStarted(5000);
 }
 

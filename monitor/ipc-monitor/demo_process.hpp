@@ -7,6 +7,17 @@
 
 namespace monitor {
 
+// Every option of `ipc-demo` (its --help): what the Launch demo dialog offers.
+struct demo_options {
+    QString channel = QStringLiteral("ring");   // ring or slots
+    QString name;                               // channel name
+    double rate = 20'000;                       // messages (calls) per second, 0: flat out
+    int size = 256;                             // message size in bytes
+    double duration_s = 0;                      // 0: until stopped
+    int slots = 4;                              // slots only: slots and host threads
+    QString wait = QStringLiteral("adaptive");  // spin, adaptive or blocking
+};
+
 class demo_process : public QObject {
     Q_OBJECT
   public:
@@ -16,18 +27,25 @@ class demo_process : public QObject {
     // Where ipc-demo is: $IPC_DEMO, next to this program, the build tree's demo/, or PATH.
     static QString program();
 
-    // Starts `ipc-demo <channel> --rate RATE --size SIZE --name NAME`; false if it cannot.
-    bool start(const QString& channel, int rate, int size, const QString& name);
+    // The command line for `options`: `<channel> --name N --rate R --size S --wait W
+    // --duration D`, and `--slots K` for slots.
+    static QStringList arguments(const demo_options& options);
+    // Starts ipc-demo with those arguments; false if it cannot.
+    bool start(const demo_options& options);
     // SIGINT (the demo's clean stop), then waits for it; kills it if it lingers.
     void stop();
     bool running() const;
 
   Q_SIGNALS:
-    void output(const QString& text);
+    // One line of its output (stdout and stderr), without the line end.
+    void line(const QString& text);
     void finished(int exit_code);
 
   private:
+    void read_lines();
+
     QProcess process_;
+    QByteArray partial_;  // the start of a line not ended yet
 };
 
 }  // namespace monitor

@@ -278,7 +278,8 @@ void endpoint_details::rescale(chart_set& set, double now_s) {
             high = std::max(high, point.y());
         }
     }
-    label_seconds_ago(set.x, now_s, window_s);
+    // "45 s ago" needs about 70 pixels: five labels from 420 pixels on, three below.
+    label_seconds_ago(set.x, now_s, window_s, set.chart->plotArea().width() >= 420 ? 4 : 2);
     bool relabelled = false;
     if (set.log_scale) {
         // At least three decades from 100 ns, so that one sample does not fill the height.
@@ -429,7 +430,8 @@ void endpoint_details::show_channel(const ipc::inspect::snapshot& s,
     }
     for (const auto& g : s.slots) {
         if (g.segment == e.segment) {
-            slots_box_->setTitle(tr("Slots: %1 × %2 requests, %3 responses, %4 refused")
+            slots_box_->setTitle(tr("Slots: %1 × %2 requests, %3 responses, %4 refused · darker "
+                                    "fill: time busy")
                                      .arg(g.slot_count)
                                      .arg(bytes(g.request_capacity), bytes(g.response_capacity))
                                      .arg(g.calls_refused));

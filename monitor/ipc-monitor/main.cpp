@@ -11,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include "demo_dialog.hpp"
 #include "main_window.hpp"
 #include "quit_on_signal.hpp"
 
@@ -111,14 +112,18 @@ int main(int argc, char** argv) {
             return 2;
         }
         const bool ring = channel == QLatin1String("ring");
-        // The slots demo runs flat out, so that the grid shows calls in every state.
-        const QString name = window.start_demo(channel, ring ? 20'000 : 0, 256);
-        if (name.isEmpty()) {
+        monitor::demo_options options;
+        options.channel = channel;
+        options.name = monitor::demo_dialog::channel_name(channel);
+        // The slots demo runs flat out over 8 slots, so that the grid shows calls in every state.
+        options.rate = ring ? 20'000 : 0;
+        options.slots = 8;
+        if (!window.start_demo(options)) {
             qCritical("ipc-monitor: could not start ipc-demo");
             return 1;
         }
         // Its endpoint is shown as soon as it appears, so the charts are live from the start.
-        window.select_when_it_appears(name,
+        window.select_when_it_appears(options.name,
                                       ring ? QStringLiteral("reader") : QStringLiteral("host"));
     }
     if (parser.isSet(screenshot)) {

@@ -290,8 +290,11 @@ void main_window::after_filter() {
     }
     const QModelIndex endpoint = proxy_->mapFromSource(model_->find(selected_endpoint_));
     if (endpoint.isValid() && tree_->currentIndex() != endpoint) {
+        // Scrolling to it would expand a process the user collapsed.
+        const bool visible = tree_->isExpanded(endpoint.parent());
+        tree_->setAutoScroll(visible);
         tree_->setCurrentIndex(endpoint);
-        tree_->scrollTo(endpoint);
+        tree_->setAutoScroll(true);
     }
     const QModelIndex channel = channel_proxy_->mapFromSource(channels_->find(selected_channel_));
     if (channel.isValid() && channel_view_->currentIndex().row() != channel.row()) {
@@ -480,8 +483,8 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
     return false;
 }
 
-QString main_window::start_demo(const QString& channel, int rate, int size) {
-    return demos_->start(channel, rate, size) ? demo_dialog::channel_name(channel) : QString();
+bool main_window::start_demo(const demo_options& options) {
+    return demos_->start(options);
 }
 
 void main_window::closeEvent(QCloseEvent* event) {

@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include "demo_process.hpp"
 #include "ipc/inspect.hpp"
 #include "traffic_history.hpp"
 
@@ -61,8 +62,9 @@ class main_window : public QMainWindow {
     // demo starts); selection_pending() until then.
     void select_when_it_appears(const QString& name, const QString& role);
     bool selection_pending() const { return !pending_name_.isEmpty(); }
-    // Starts a demo as the Launch demo dialog does; the channel name it uses, or empty.
-    QString start_demo(const QString& channel, int rate, int size);
+    // Starts a demo as the Launch demo dialog does; false if it could not.
+    bool start_demo(const demo_options& options);
+    demo_dialog* demos() const { return demos_; }
     // Removes these stale segments (as the Remove dialog does once confirmed), says how many
     // went in the status bar, and returns what could not be removed, with why.
     QStringList remove_segments(const std::vector<std::string>& names);

@@ -17,9 +17,16 @@ namespace {
 constexpr int largest_cell = 30;
 constexpr int smallest_cell = 9;
 constexpr int gap = 3;
-constexpr int legend_height = 22;
+constexpr int legend_row = 20;
 // The grid grows to this height before its cells shrink: 256 slots fit without a scroll bar.
 constexpr int tallest_grid = 150;
+
+constexpr const char* legend_states[] = {"free", "request_ready", "serving", "response_ready",
+                                         "abandoned"};
+
+QString legend_name(const char* state) {
+    return QString::fromLatin1(state).replace('_', ' ');
+}
 
 QString state_shown(const ipc::inspect::slot_info& s) {
     return s.abandoned ? QStringLiteral("abandoned") : text(to_string(s.state));
@@ -33,7 +40,7 @@ QString duration(std::uint64_t ns) {
 
 slot_grid::slot_grid(QWidget* parent) : QWidget(parent) {
     setMouseTracking(true);
-    setMinimumHeight(legend_height + smallest_cell + 2 * gap);
+    setMinimumHeight(legend_row + smallest_cell + 2 * gap);
 }
 
 QColor slot_grid::colour_of(const QString& state) {
@@ -87,6 +94,27 @@ void slot_grid::clear() {
     update();
 }
 
+// Where each legend entry (a swatch and its words, then the fill's meaning) goes at this width:
+// on as many rows as it takes, so that none is cut off on a narrow pane.
+std::vector<QPoint> slot_grid::legend_at(int width) const {
+    const QFontMetrics metrics(font());
+    std::vector<QPoint> at;
+    QPoint next(gap, 0);
+    for (const char* state : legend_states) {
+        const int entry = 16 + metrics.horizontalAdvance(legend_name(state)) + 12;
+        if (next.x() + entry > width && next.x() > gap) {
+            next = QPoint(gap, next.y() + legend_row);
+        }
+        at.push_back(next);
+        next.rx() += entry;
+    }
+    return at;
+}
+
+int slot_grid::legend_height(int width) const {
+    return legend_at(width).back().y() + legend_row;
+}
+
 // The largest cell from largest_cell down to smallest_cell with which every slot fits in
 // tallest_grid at this width (the smallest, when none does).
 slot_grid::layout_for slot_grid::layout_at(int width) const {
@@ -104,7 +132,7 @@ slot_grid::layout_for slot_grid::layout_at(int width) const {
 int slot_grid::heightForWidth(int width) const {
     const int count = std::max(1, static_cast<int>(slots_.slots.size()));
     const auto l = layout_at(width);
-    return legend_height + (count + l.columns - 1) / l.columns * (l.cell + gap) + gap;
+    return legend_height(width) + (count + l.columns - 1) / l.columns * (l.cell + gap) + gap;
 }
 
 QSize slot_grid::sizeHint() const {
@@ -115,7 +143,7 @@ QSize slot_grid::sizeHint() const {
 QRect slot_grid::cell_rect(int slot) const {
     const auto l = layout_at(width());
     return {gap + (slot % l.columns) * (l.cell + gap),
-            legend_height + gap + (slot / l.columns) * (l.cell + gap), l.cell, l.cell};
+            legend_height(width()) + gap + (slot / l.columns) * (l.cell + gap), l.cell, l.cell};
 }
 
 int slot_grid::slot_at(QPoint pos) const {
@@ -129,14 +157,14 @@ int slot_grid::slot_at(QPoint pos) const {
 
 void slot_grid::paintEvent(QPaintEvent*) {
     QPainter painter(this);
-    int x = gap;
-    for (const char* state : {"free", "request_ready", "serving", "response_ready", "abandoned"}) {
-        const QString name = QString::fromLatin1(state).replace('_', ' ');
-        painter.fillRect(QRect(x, 5, 12, 12), colour_of(QString::fromLatin1(state)));
-        painter.drawText(QRect(x + 16, 0, 200, legend_height), Qt::AlignVCenter, name);
-        x += 16 + painter.fontMetrics().horizontalAdvance(name) + 12;
+    const auto legend = legend_at(width());
+    for (std::size_t i = 0; i < legend.size(); ++i) {
+        const QPoint at = legend[i];
+        painter.fillRect(QRect(at.x(), at.y() + 4, 12, 12),
+                         colour_of(QString::fromLatin1(legend_states[i])));
+        painter.drawText(QRect(at.x() + 16, at.y(), 200, legend_row), Qt::AlignVCenter,
+                         legend_name(legend_states[i]));
     }
-    painter.drawText(QRect(x, 0, 200, legend_height), Qt::AlignVCenter, tr("fill: busy"));
     QFont small = painter.font();
     small.setPixelSize(std::max(8, layout_at(width()).cell / 2 - 2));
     painter.setFont(small);

@@ -1,8 +1,9 @@
 #pragma once
 // The slots of one slots channel as a grid of cells coloured by state, each filled from the
-// bottom by how busy the slot was since the refresh before (the share of that time a call was
-// in flight on it), with a legend. Cells shrink to fit from 1 to 256 slots; numbers are drawn
-// while they fit. A cell's tooltip gives its counters in human units and follows each refresh.
+// bottom (darker) by how busy the slot was since the refresh before (the share of that time a
+// call was in flight on it), with a legend. Cells shrink to fit from 1 to 256 slots; numbers are
+// drawn while they fit. A cell's tooltip gives its counters in human units and follows each
+// refresh.
 
 #include <QWidget>
 #include <vector>
@@ -42,6 +43,8 @@ class slot_grid : public QWidget {
         int columns;
     };
     layout_for layout_at(int width) const;
+    std::vector<QPoint> legend_at(int width) const;
+    int legend_height(int width) const;
     int slot_at(QPoint pos) const;
 
     struct load {

@@ -7,16 +7,19 @@
 #include <cstdlib>
 #include <limits>
 
+#include <sys/wait.h>
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
 #include <QDir>
 #include <QGuiApplication>
+#include <QLabel>
 #include <QListWidget>
 #include <QPersistentModelIndex>
 #include <QPushButton>
 #include <QScreen>
 #include <QStatusBar>
+#include <QTableView>
 #include <QTreeView>
 #include <QtCharts/QCategoryAxis>
 #include <QtCharts/QChartView>
@@ -25,10 +28,13 @@
 
 #include "channel_table_model.hpp"
 #include "chart_axes.hpp"
+#include "demo_dialog.hpp"
+#include "demo_process.hpp"
 #include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
+#include "ipc/telemetry.hpp"
 #include "main_window.hpp"
 #include "slot_grid.hpp"
 #include "stale_dialog.hpp"
@@ -305,7 +311,11 @@ TEST(MonitorWindow, ARunningDemoIsShownWithAStopButton) {
     auto* strip = window.findChild<monitor::status_strip*>();
     ASSERT_NE(strip, nullptr);
     EXPECT_FALSE(strip->demo_shown());
-    ASSERT_FALSE(window.start_demo(QStringLiteral("ring"), 1000, 64).isEmpty());
+    monitor::demo_options options;
+    options.name = monitor::demo_dialog::channel_name(options.channel);
+    options.rate = 1000;
+    options.size = 64;
+    ASSERT_TRUE(window.start_demo(options));
     EXPECT_TRUE(strip->demo_shown());
     QPushButton* stop = nullptr;
     for (auto* button : strip->findChildren<QPushButton*>()) {
@@ -374,6 +384,267 @@ TEST(ChartAxes, StepsAreRoundInTheirUnit) {
     monitor::label_values(&counts, 22'000, monitor::per_second, 1);
     EXPECT_EQ(counts.categoriesLabels().join(' '),
               QStringLiteral("0/s 5.00k/s 10.0k/s 15.0k/s 20.0k/s 25.0k/s"));
+}
+
+// The cell of `column` in the channels view's row of channel `name`, or an invalid index.
+QModelIndex channel_cell(const monitor::main_window& window, const std::string& name, int column) {
+    const auto* model = window.channel_view()->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->index(row, monitor::channel_table_model::col_name).data().toString() ==
+            QString::fromStdString(name)) {
+            return model->index(row, column);
+        }
+    }
+    return {};
+}
+
+// One row per channel, with both ends and their pids, whatever processes they are in.
+TEST(MonitorChannels, AChannelIsOneRowWithBothEnds) {
+    live_ring ring(ipc::test::unique_name("whole"));
+    monitor::main_window window(false);
+    QAbstractItemModelTester source(window.channels(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester shown(window.channel_view()->model(),
+                                   QAbstractItemModelTester::FailureReportingMode::Fatal);
+    window.refresh();
+    const QString pid = QString::number(::getpid());
+    const QModelIndex ends =
+        channel_cell(window, ring.name, monitor::channel_table_model::col_ends);
+    ASSERT_TRUE(ends.isValid());
+    EXPECT_EQ(ends.data().toString(), QStringLiteral("writer %1 → reader %1").arg(pid));
+    EXPECT_EQ(ends.siblingAtColumn(monitor::channel_table_model::col_kind).data().toString(),
+              QStringLiteral("ring"));
+    EXPECT_EQ(ends.siblingAtColumn(monitor::channel_table_model::col_occupancy).data().toString(),
+              QStringLiteral("0 B of 256 KiB"));
+    EXPECT_EQ(ends.siblingAtColumn(monitor::channel_table_model::col_p99).data().toString(),
+              QStringLiteral("n/a"));
+    // Selecting the channel shows the end that measures latency: the reader.
+    window.channel_view()->setCurrentIndex(ends);
+    EXPECT_FALSE(window.details()->showing_nothing());
+}
+
+// A child holding a ring's writer is killed: the channel, and its reader, say peer dead.
+TEST(MonitorChannels, HealthTurnsPeerDeadWhenAChildIsKilled) {
+    const auto name = ipc::test::unique_name("killed");
+    ipc::ring_options as_the_peer;  // ring_peer's geometry: 64-byte messages
+    as_the_peer.max_message = 64;
+    auto reader = ipc::ring_reader::open(name, as_the_peer);
+    ASSERT_TRUE(reader);
+    ipc::test::child_process writer(
+        {IPC_TEST_RING_PEER, "write", name, "0", "1", "64", "adaptive", "0", "hold"});
+    monitor::main_window window(false);
+    const auto cell = [&](int column) {
+        return channel_cell(window, name, column).data().toString();
+    };
+    const QString attached = QStringLiteral("writer %1 →").arg(writer.pid());
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] {
+            window.refresh();
+            return cell(monitor::channel_table_model::col_ends).startsWith(attached);
+        },
+        std::chrono::seconds(10)));
+    const auto health = [&] {
+        window.refresh();
+        return cell(monitor::channel_table_model::col_health);
+    };
+    EXPECT_NE(health(), QStringLiteral("peer dead"));
+    writer.kill(SIGKILL);
+    ASSERT_TRUE(writer.wait(std::chrono::seconds(10)));
+    EXPECT_EQ(health(), QStringLiteral("peer dead"));
+    const QModelIndex dead = channel_cell(window, name, monitor::channel_table_model::col_health);
+    EXPECT_EQ(dead.data(Qt::ToolTipRole).toString(),
+              QStringLiteral("peer dead: writer %1 died").arg(writer.pid()));
+    EXPECT_FALSE(dead.data(Qt::DecorationRole).isNull()) << "an icon beside the words";
+    EXPECT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("reader")));
+    const QModelIndex reader_health =
+        window.tree()->currentIndex().siblingAtColumn(monitor::endpoint_tree_model::col_health);
+    EXPECT_EQ(reader_health.data().toString(), QStringLiteral("peer dead"));
+}
+
+// A filter shows the processes that match expanded and keeps the selection; clearing it brings
+// back what the user had collapsed, collapsed, and still keeps the selection.
+TEST(MonitorWindow, FilterKeepsMatchesExpandedAndTheSelection) {
+    live_ring ring(ipc::test::unique_name("filtered"));
+    monitor::main_window window(false);
+    window.show();
+    window.show_tab(1);
+    window.refresh();
+    auto* tree = window.tree();
+    QAbstractItemModelTester tester(tree->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
+    ASSERT_TRUE(
+        window.select_endpoint(QString::fromStdString(ring.name), QStringLiteral("reader")));
+    const QString key =
+        tree->currentIndex().data(monitor::endpoint_tree_model::key_role).toString();
+    tree->collapse(tree->currentIndex().parent());
+    window.set_filter(QString::fromStdString(ring.name));
+    ASSERT_EQ(tree->model()->rowCount(), 1) << "only this process matches";
+    EXPECT_TRUE(tree->isExpanded(tree->model()->index(0, 0))) << "the match is shown";
+    EXPECT_EQ(tree->currentIndex().data(monitor::endpoint_tree_model::key_role).toString(), key);
+    window.set_filter(QStringLiteral("no-such-channel-anywhere"));
+    EXPECT_EQ(tree->model()->rowCount(), 0);
+    window.set_filter(QString());
+    EXPECT_EQ(tree->currentIndex().data(monitor::endpoint_tree_model::key_role).toString(), key)
+        << "the selection survives a filter that hid it";
+    EXPECT_FALSE(tree->isExpanded(tree->currentIndex().parent())) << "collapsed by the user";
+}
+
+// Nothing selected: a page that says what to do, not empty charts. A writer's latency is n/a.
+TEST(MonitorWindow, EmptyStateAndNaWhereARoleDoesNotMeasure) {
+    live_ring ring(ipc::test::unique_name("na"));
+    monitor::main_window window(false);
+    window.show_tab(1);
+    window.refresh();
+    EXPECT_TRUE(window.details()->showing_nothing());
+    ASSERT_TRUE(
+        window.select_endpoint(QString::fromStdString(ring.name), QStringLiteral("writer")));
+    EXPECT_FALSE(window.details()->showing_nothing());
+    EXPECT_EQ(window.tree()
+                  ->currentIndex()
+                  .siblingAtColumn(monitor::endpoint_tree_model::col_p99)
+                  .data()
+                  .toString(),
+              QStringLiteral("n/a"));
+    bool latency_says_na = false;
+    for (auto* view : window.details()->findChildren<QChartView*>()) {
+        latency_says_na = latency_says_na || view->chart()->title().startsWith("Latency: n/a");
+    }
+    EXPECT_TRUE(latency_says_na);
+    window.set_filter(QStringLiteral("no-such-channel-anywhere"));
+    EXPECT_TRUE(window.details()->showing_nothing()) << "no stale charts for a hidden endpoint";
+}
+
+// At a 100 ms refresh, a steady 5000 messages/s lands unevenly on the refreshes (35, then 499,
+// ...); the rate shown is averaged over a second, so it stays near 5000.
+TEST(MonitorHistory, RatesAreSmoothedOverASecond) {
+    monitor::traffic_history history;
+    std::uint64_t sent = 0;
+    const std::uint64_t per_refresh[] = {35, 965, 40, 960, 500, 30, 970, 45, 955, 500};
+    for (int i = 0; i < 40; ++i) {
+        sent += per_refresh[i % 10];
+        history.record(at(1'000'000'000 + static_cast<std::uint64_t>(i) * 100'000'000,
+                          {process(7, {endpoint(0, 1, "steady", sent)})}));
+        if (i >= 10) {
+            const double rate = history.rates(QStringLiteral("7:1007:0:1")).messages_per_s();
+            EXPECT_NEAR(rate, 5000, 500) << "refresh " << i;
+        }
+    }
+    EXPECT_EQ(history.points(QStringLiteral("7:1007:0:1")).size(), 40u);
+    EXPECT_TRUE(history.points(QStringLiteral("nobody")).empty());
+}
+
+ipc::inspect::slots_info slots_of(std::uint32_t count) {
+    ipc::inspect::slots_info g;
+    g.segment = "libipc-slots-grid";
+    g.slot_count = count;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        ipc::inspect::slot_info slot;
+        slot.index = i;
+        slot.state = static_cast<ipc::inspect::slot_state>(i % 4);
+        slot.counters.calls = 1000 * i;
+        slot.latency.count = 10;
+        slot.latency.p50_ns = 12'300;
+        slot.latency.p99_ns = 1'835'007;
+        slot.latency.max_ns = 2'000'000;
+        g.slots.push_back(slot);
+    }
+    return g;
+}
+
+// 1, 64 and 256 slots: every cell inside the grid, none overlapping another.
+TEST(MonitorSlotGrid, CellsFitWithoutOverlapFromOneTo256Slots) {
+    for (const std::uint32_t count : {1u, 64u, 256u}) {
+        monitor::slot_grid grid;
+        grid.show_slots(slots_of(count), 1'000'000'000);
+        grid.resize(560, grid.heightForWidth(560));
+        const QRect inside = grid.rect();
+        QRect previous;
+        for (int i = 0; i < static_cast<int>(count); ++i) {
+            const QRect cell = grid.cell_rect(i);
+            EXPECT_TRUE(inside.contains(cell)) << count << " slots, cell " << i;
+            EXPECT_FALSE(cell.intersects(previous)) << count << " slots, cell " << i;
+            EXPECT_GE(cell.width(), 9);
+            previous = cell;
+        }
+        EXPECT_LE(grid.height(), 200) << "256 slots fit without taking the pane";
+    }
+}
+
+// Tooltips speak human units and count the slot's load since the refresh before.
+TEST(MonitorSlotGrid, TooltipsUseHumanUnitsAndLoad) {
+    monitor::slot_grid grid;
+    auto before = slots_of(4);
+    grid.show_slots(before, 1'000'000'000);
+    auto after = before;
+    after.slots[1].counters.calls += 500;
+    after.slots[1].counters.latency_sum_ns += 250'000'000;
+    grid.show_slots(after, 1'500'000'000);
+    const QString tip = grid.tooltip_text(1);
+    EXPECT_TRUE(tip.contains(QStringLiteral("p99 1.84 ms"))) << tip.toStdString();
+    EXPECT_TRUE(tip.contains(QStringLiteral("1.00k calls/s, busy 50 %"))) << tip.toStdString();
+    EXPECT_FALSE(tip.contains(QStringLiteral(" ns"))) << tip.toStdString();
+}
+
+// A ring whose writer died with 7 messages unread: the dialog says so, and removes what is
+// checked.
+TEST(MonitorStale, RemovalSaysWhatEachSegmentHoldsAndRemovesWhatIsChecked) {
+    const auto name = ipc::test::unique_name("leftover");
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ipc::ring_options keep;
+        keep.keep_segment = true;
+        auto w = ipc::ring_writer::open(name, keep);
+        const std::vector<std::byte> message(100);
+        for (int i = 0; w && i < 7; ++i) {
+            (void)w->try_send(message);
+        }
+        ipc::telemetry::remove_segment();
+        ::_exit(w ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    monitor::main_window window(false);
+    window.refresh();
+    monitor::stale_dialog dialog(window.latest());
+    const auto found = dialog.list()->findItems(
+        QStringLiteral("libipc-ring-") + QString::fromStdString(name), Qt::MatchStartsWith);
+    ASSERT_EQ(found.size(), 1);
+    EXPECT_TRUE(found[0]->text().contains(QStringLiteral("7 unread messages")))
+        << found[0]->text().toStdString();
+    for (int i = 0; i < dialog.list()->count(); ++i) {
+        auto* item = dialog.list()->item(i);
+        item->setCheckState(item == found[0] ? Qt::Checked : Qt::Unchecked);
+    }
+    const auto chosen = dialog.chosen();
+    ASSERT_EQ(chosen.size(), 1u);
+    EXPECT_TRUE(window.remove_segments(chosen).isEmpty());
+    EXPECT_TRUE(window.statusBar()->currentMessage().contains(QStringLiteral("Removed 1")))
+        << window.statusBar()->currentMessage().toStdString();
+    EXPECT_FALSE(ipc::inspect::read_ring("libipc-ring-" + name));
+}
+
+// Every ipc-demo option reaches its command line; the dialog opens beside the window.
+TEST(MonitorDemo, EveryOptionReachesTheCommandLineAndTheDialogOpensBeside) {
+    monitor::demo_options o;
+    o.channel = QStringLiteral("slots");
+    o.name = QStringLiteral("n");
+    o.rate = 500;
+    o.size = 64;
+    o.duration_s = 2.5;
+    o.slots = 16;
+    o.wait = QStringLiteral("blocking");
+    EXPECT_EQ(monitor::demo_process::arguments(o).join(' '),
+              QStringLiteral("slots --name n --rate 500 --size 64 --wait blocking --duration 2.5 "
+                             "--slots 16"));
+    o.channel = QStringLiteral("ring");
+    EXPECT_FALSE(monitor::demo_process::arguments(o).contains(QStringLiteral("--slots")));
+    const QRect screen(0, 0, 1366, 768);
+    const QSize dialog(460, 420);
+    EXPECT_EQ(monitor::demo_dialog::place_beside(QRect(0, 0, 800, 700), dialog, screen),
+              QPoint(800, 0));
+    const QPoint corner =
+        monitor::demo_dialog::place_beside(QRect(0, 0, 1366, 768), dialog, screen);
+    EXPECT_EQ(corner, QPoint(1365 - 460, 767 - 420)) << "over the details, below the rows";
 }
 
 }  // namespace
