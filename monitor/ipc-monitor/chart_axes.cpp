@@ -70,16 +70,19 @@ bool label_decades(QCategoryAxis* axis, int low, int high, value_label label) {
     return true;
 }
 
-void label_seconds_ago(QCategoryAxis* axis, double now_s, double window_s, int steps) {
+bool label_seconds_ago(QCategoryAxis* axis, double window_s, int steps) {
+    if (axis->count() == steps + 1 && axis->min() == -window_s) {
+        return false;
+    }
     clear(axis);
-    axis->setStartValue(now_s - window_s);
+    axis->setStartValue(-window_s);
     for (int i = steps; i >= 0; --i) {
         const double ago = window_s * i / steps;
-        axis->append(ago == 0 ? QStringLiteral("now") : QStringLiteral("%1 s ago").arg(ago),
-                     now_s - ago);
+        axis->append(ago == 0 ? QStringLiteral("now") : QStringLiteral("%1 s ago").arg(ago), -ago);
     }
-    axis->setRange(now_s - window_s, now_s);
+    axis->setRange(-window_s, 0);
     axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    return true;
 }
 
 std::string per_second(double count) {

@@ -24,9 +24,10 @@ bool label_values(QCategoryAxis* axis, double top, value_label label, double sma
 // spike then takes a decade, not the whole height. Returns whether the labels changed.
 bool label_decades(QCategoryAxis* axis, int low, int high, value_label label);
 
-// The last `window_s` seconds up to `now_s`, labelled as seconds ago in `steps` steps (fewer on
-// a narrow chart, so that no label is cut short) and ending at "now".
-void label_seconds_ago(QCategoryAxis* axis, double now_s, double window_s, int steps = 4);
+// Ages from `window_s` seconds ago to now, for points plotted at their age (negative seconds):
+// labelled as seconds ago in `steps` steps (fewer on a narrow chart, so that no label is cut
+// short) and ending at "now". Returns whether the labels changed.
+bool label_seconds_ago(QCategoryAxis* axis, double window_s, int steps);
 
 // Labels for the monitor's axes.
 std::string per_second(double count);

@@ -5,15 +5,17 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QProgressBar>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "common/units.hpp"
 #include "health_style.hpp"
 #include "ipc/histogram.hpp"
+#include "occupancy_bar.hpp"
 #include "slot_grid.hpp"
 #include "text.hpp"
 
@@ -30,15 +32,15 @@ QString bytes(std::uint64_t n) {
     return text(units::format_bytes(static_cast<double>(n)));
 }
 
-double log_ns(std::uint64_t ns) {
-    return std::log10(static_cast<double>(std::max<std::uint64_t>(ns, 1)));
+// QChart::setTitle lays the chart out again even for the same text.
+void set_title(QChart* chart, const QString& title) {
+    if (chart->title() != title) {
+        chart->setTitle(title);
+    }
 }
 
-QLabel* wrapping_label(QWidget* parent) {
-    auto* label = new QLabel(parent);
-    label->setWordWrap(true);
-    label->setTextFormat(Qt::RichText);
-    return label;
+double log_ns(std::uint64_t ns) {
+    return std::log10(static_cast<double>(std::max<std::uint64_t>(ns, 1)));
 }
 
 }  // namespace
@@ -59,22 +61,47 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     pages_->addWidget(empty);
 
     auto* content = new QWidget(pages_);
+    // A splitter, not a box layout: its sizes do not follow the labels' text, so a counter that
+    // grows a digit does not resize (and re-lay out) every chart at each refresh.
     auto* columns = new QHBoxLayout(content);
     columns->setContentsMargins(0, 0, 0, 0);
-    auto* info = new QVBoxLayout;
+    auto* split = new QSplitter(content);
+    columns->addWidget(split);
+    auto* info_column = new QWidget(split);
+    auto* info = new QVBoxLayout(info_column);
+    info->setContentsMargins(0, 0, 4, 0);
     title_ = new QLabel(content);
     title_->setStyleSheet(QStringLiteral("font-weight: bold; font-size: 14px"));
     title_->setWordWrap(true);
-    health_ = wrapping_label(content);
-    counters_ = wrapping_label(content);
+    auto* health_row = new QHBoxLayout;
+    health_icon_ = new QLabel(content);
+    health_ = new QLabel(content);
+    health_->setWordWrap(true);
+    health_row->addWidget(health_icon_);
+    health_row->addWidget(health_, 1);
     info->addWidget(title_);
-    info->addWidget(health_);
-    info->addWidget(counters_);
+    info->addLayout(health_row);
+    // Plain labels in a grid, not a rich-text table: a refresh then lays out no document.
+    auto* counters = new QGridLayout;
+    counters->setHorizontalSpacing(12);
+    counters->setVerticalSpacing(1);
+    const QString names[counter_count] = {
+        tr("sent"),    tr("received"), tr("bytes out"),       tr("bytes in"),
+        tr("dropped"), tr("failed"),   tr("depth last seen"), tr("latency p50 / p99 / max")};
+    for (int row = 0; row < counter_count; ++row) {
+        counters->addWidget(new QLabel(names[row], content), row, 0);
+        for (int column = 0; column < 2; ++column) {
+            counters_[row][column] = new QLabel(content);
+            counters->addWidget(counters_[row][column], row, column + 1,
+                                column == 0 ? Qt::AlignRight : Qt::AlignLeft);
+        }
+    }
+    counters->setColumnStretch(3, 1);
+    info->addLayout(counters);
 
     ring_box_ = new QGroupBox(tr("Ring occupancy"), content);
     auto* ring_layout = new QVBoxLayout(ring_box_);
-    occupancy_ = new QProgressBar(ring_box_);
-    occupancy_->setRange(0, 1000);
+    occupancy_ = new occupancy_bar(ring_box_);
     ring_text_ = new QLabel(ring_box_);
     ring_text_->setWordWrap(true);
     ring_layout->addWidget(occupancy_);
@@ -87,14 +114,16 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     slots_layout->addWidget(grid_);
     info->addWidget(slots_box_);
     info->addStretch(1);
-    columns->addLayout(info, 2);
+    split->addWidget(info_column);
 
     messages_.label = per_second;
     bytes_.label = bytes_per_second;
     bytes_.base = 1024;
     latency_.label = nanoseconds;
     latency_.log_scale = true;
-    auto* charts = new QGridLayout;
+    auto* chart_column = new QWidget(split);
+    auto* charts = new QGridLayout(chart_column);
+    charts->setContentsMargins(0, 0, 0, 0);
     charts->addWidget(make_chart(tr("Messages/s (1 s average)"), {QString()}, messages_), 0, 0);
     charts->addWidget(make_chart(tr("Bytes/s (1 s average)"), {QString()}, bytes_), 0, 1);
     charts->addWidget(make_chart(QString(), {tr("p50"), tr("p99"), tr("max")}, latency_), 1, 0);
@@ -117,7 +146,9 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     auto* histogram_view = new QChartView(histogram_chart_, content);
     histogram_view->setMinimumHeight(140);
     charts->addWidget(histogram_view, 1, 1);
-    columns->addLayout(charts, 5);
+    split->addWidget(chart_column);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 5);
     pages_->addWidget(content);
     show_nothing();
 }
@@ -131,7 +162,7 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
     set.chart->legend()->setVisible(names.size() > 1);
     set.chart->legend()->setAlignment(Qt::AlignTop);
     set.x = new QCategoryAxis;
-    label_seconds_ago(set.x, 0, window_s);
+    label_seconds_ago(set.x, window_s, 4);
     set.y = new QCategoryAxis;
     set.y->setTruncateLabels(false);
     set.chart->addAxis(set.x, Qt::AlignBottom);
@@ -139,7 +170,10 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
     for (int i = 0; i < names.size(); ++i) {
         auto* line = new QLineSeries;
         line->setName(names[i]);
-        QPen pen(colours[i], i == 2 ? 1.0 : 2.0);
+        // One-pixel cosmetic pens: Qt draws them without stroking a path, which for a minute
+        // of points at 10 Hz was much of the monitor's cost. max is dashed to tell it apart.
+        QPen pen(colours[i], 1.0);
+        pen.setCosmetic(true);
         pen.setStyle(i == 2 ? Qt::DashLine : Qt::SolidLine);
         line->setPen(pen);
         set.chart->addSeries(line);
@@ -147,7 +181,7 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
         line->attachAxis(set.y);
         set.lines.push_back(line);
     }
-    rescale(set, 0);
+    rescale(set);
     auto* view = new QChartView(set.chart, this);
     view->setMinimumHeight(140);
     return view;
@@ -155,8 +189,8 @@ QChartView* endpoint_details::make_chart(const QString& title, const QStringList
 
 void endpoint_details::show_nothing() {
     shown_key_.clear();
-    shown_until_ns_ = 0;
     histogram_count_ = ~std::uint64_t{0};
+    histogram_span_ = {};
     for (auto* set : {&messages_, &bytes_, &latency_}) {
         for (auto* line : set->lines) {
             line->clear();
@@ -185,39 +219,49 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
                                      const ipc::inspect::process_info& p,
                                      const ipc::inspect::endpoint_info& e, const QString& key,
                                      const traffic_history& history) {
-    const auto& points = history.points(key);
     if (key != shown_key_) {
         show_nothing();
         shown_key_ = key;
-        reset_charts(points, history.origin_ns());
-    } else {
-        add_points(points, history.origin_ns());
     }
     pages_->setCurrentIndex(1);
     title_->setText(
         tr("%1 — %2 %3 in %4 (pid %5)")
             .arg(text(e.name), text(to_string(e.kind)), text(to_string(e.role)), text(p.program))
             .arg(p.pid));
-    health_->setText(
-        QStringLiteral("<span style='color:%1'>●</span> %2")
-            .arg(health_colour(e.health.state).name(), health_text(e.health).toHtmlEscaped()));
+    health_icon_->setPixmap(health_icon(e.health.state).pixmap(12, 12));
+    health_->setText(health_text(e.health));
     show_counters(e, history.rates(key));
+    draw_charts(history.points(key), s.taken_ns);
     show_latency_state(e);
     show_histogram(e);
     show_channel(s, e);
 }
 
-void endpoint_details::reset_charts(const std::deque<traffic_history::point>& points,
-                                    std::uint64_t origin_ns) {
+// The window's points, at their age: the time axis stays put ("60 s ago" to "now") and only
+// the lines move, so that a refresh re-lays out no axis labels.
+void endpoint_details::draw_charts(const std::deque<traffic_history::point>& points,
+                                   std::uint64_t now_ns) {
     QList<QPointF> messages, bytes, p50, p99, max;
-    for (const auto& p : points) {
-        const double t = static_cast<double>(p.taken_ns - origin_ns) / 1e9;
-        messages.append({t, p.rates.messages_per_s()});
-        bytes.append({t, p.rates.bytes_per_s()});
+    // Rates at most a point per quarter second (and always the newest): they are averaged over
+    // a second anyway, and 240 points is more than a chart has pixels to show them. Every
+    // latency point is kept: each holds other samples, and a spike must not be skipped.
+    constexpr double spacing_s = 0.25;
+    double last_rate_s = -2 * window_s;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const auto& p = points[i];
+        const double age_s = (static_cast<double>(p.taken_ns) - static_cast<double>(now_ns)) / 1e9;
+        if (age_s < -window_s) {
+            continue;
+        }
+        if (age_s - last_rate_s >= spacing_s || i + 1 == points.size()) {
+            last_rate_s = age_s;
+            messages.append({age_s, p.rates.messages_per_s()});
+            bytes.append({age_s, p.rates.bytes_per_s()});
+        }
         if (p.latency.count != 0) {
-            p50.append({t, log_ns(p.latency.p50_ns)});
-            p99.append({t, log_ns(p.latency.p99_ns)});
-            max.append({t, log_ns(p.latency.max_ns)});
+            p50.append({age_s, log_ns(p.latency.p50_ns)});
+            p99.append({age_s, log_ns(p.latency.p99_ns)});
+            max.append({age_s, log_ns(p.latency.max_ns)});
         }
     }
     // One replace per line: a chart laid out once, not once per point.
@@ -226,71 +270,37 @@ void endpoint_details::reset_charts(const std::deque<traffic_history::point>& po
     latency_.lines[0]->replace(p50);
     latency_.lines[1]->replace(p99);
     latency_.lines[2]->replace(max);
-    shown_until_ns_ = points.empty() ? 0 : points.back().taken_ns;
-    const double now_s =
-        points.empty() ? 0 : static_cast<double>(points.back().taken_ns - origin_ns) / 1e9;
     for (auto* set : {&messages_, &bytes_, &latency_}) {
-        rescale(*set, now_s);
+        rescale(*set);
     }
 }
 
-void endpoint_details::add_points(const std::deque<traffic_history::point>& points,
-                                  std::uint64_t origin_ns) {
-    for (const auto& p : points) {
-        if (p.taken_ns > shown_until_ns_) {
-            add_point(p, origin_ns);
-            shown_until_ns_ = p.taken_ns;
-        }
-    }
-    const double now_s =
-        static_cast<double>(shown_until_ns_ - std::min(shown_until_ns_, origin_ns)) / 1e9;
-    for (auto* set : {&messages_, &bytes_, &latency_}) {
-        rescale(*set, now_s);
-    }
-}
-
-void endpoint_details::add_point(const traffic_history::point& p, std::uint64_t origin_ns) {
-    const double t = static_cast<double>(p.taken_ns - origin_ns) / 1e9;
-    messages_.lines[0]->append(t, p.rates.messages_per_s());
-    bytes_.lines[0]->append(t, p.rates.bytes_per_s());
-    if (p.latency.count != 0) {
-        latency_.lines[0]->append(t, log_ns(p.latency.p50_ns));
-        latency_.lines[1]->append(t, log_ns(p.latency.p99_ns));
-        latency_.lines[2]->append(t, log_ns(p.latency.max_ns));
-    }
-}
-
-// Drops what left the window, and labels both axes for what is left: linear axes grow at
-// once and shrink only when the data fits in half of them; the log axis spans whole decades.
-void endpoint_details::rescale(chart_set& set, double now_s) {
+// Labels the value axis for what the lines hold: a linear axis grows at once and shrinks only
+// when the data fits in half of it; the log axis spans whole decades. The time axis has fewer
+// labels on a narrow chart.
+void endpoint_details::rescale(chart_set& set) {
     double low = std::numeric_limits<double>::infinity();
     double high = 0;
     for (auto* line : set.lines) {
-        int old = 0;
-        while (old < line->count() && line->at(old).x() < now_s - window_s) {
-            ++old;
-        }
-        if (old > 0) {
-            line->removePoints(0, old);
-        }
         for (const auto& point : line->points()) {
             low = std::min(low, point.y());
             high = std::max(high, point.y());
         }
     }
     // "45 s ago" needs about 70 pixels: five labels from 420 pixels on, three below.
-    label_seconds_ago(set.x, now_s, window_s, set.chart->plotArea().width() >= 420 ? 4 : 2);
-    bool relabelled = false;
+    bool relabelled =
+        label_seconds_ago(set.x, window_s, set.chart->plotArea().width() >= 420 ? 4 : 2);
     if (set.log_scale) {
         // At least three decades from 100 ns, so that one sample does not fill the height.
         const int bottom = std::isfinite(low) ? std::max(0, static_cast<int>(std::floor(low))) : 2;
         const int top = std::max(bottom + 3, static_cast<int>(std::ceil(high)));
-        relabelled = label_decades(set.y, bottom, top, set.label);
+        relabelled = label_decades(set.y, bottom, top, set.label) || relabelled;
     } else {
         if (high > set.shown_top || high < set.shown_top * shrink_below) {
             set.shown_top = high;
         }
-        relabelled = label_values(set.y, set.shown_top, set.label, set.smallest_step, set.base);
+        relabelled = label_values(set.y, set.shown_top, set.label, set.smallest_step, set.base) ||
+                     relabelled;
     }
     if (relabelled && set.chart->layout() != nullptr) {
         set.chart->layout()->invalidate();  // room for the new labels' width
@@ -301,48 +311,40 @@ void endpoint_details::show_counters(const ipc::inspect::endpoint_info& e,
                                      const ipc::inspect::endpoint_rates& rates) {
     const auto& c = e.counters;
     const auto per_s = [](double v) { return text(units::format_count(v)) + "/s"; };
-    const auto latency = e.latency.count == 0
-                             ? tr("n/a")
-                             : tr("%1 / %2 / %3")
-                                   .arg(text(units::format_duration_ns(e.latency.p50_ns)),
-                                        text(units::format_duration_ns(e.latency.p99_ns)),
-                                        text(units::format_duration_ns(e.latency.max_ns)));
-    const QString dropped_style =
-        c.dropped != 0 ? QStringLiteral(" style='color:#b71c1c'") : QString();
-    counters_->setText(
-        tr("<table cellspacing=3>"
-           "<tr><td>sent</td><td align=right>%1</td><td>%2</td></tr>"
-           "<tr><td>received</td><td align=right>%3</td><td>%4</td></tr>"
-           "<tr><td>bytes out</td><td align=right>%5</td><td>%6/s</td></tr>"
-           "<tr><td>bytes in</td><td align=right>%7</td><td>%8/s</td></tr>"
-           "<tr><td>dropped</td><td align=right%9>%10</td><td></td></tr>"
-           "<tr><td>failed</td><td align=right>%11</td><td></td></tr>"
-           "<tr><td>depth last seen</td><td align=right>%12</td><td>max %13</td></tr>"
-           "<tr><td>latency p50 / p99 / max&nbsp;</td><td colspan=2>%14</td></tr>"
-           "</table>")
-            .arg(c.sent)
-            .arg(per_s(rates.sent_per_s))
-            .arg(c.received)
-            .arg(per_s(rates.received_per_s))
-            .arg(bytes(c.bytes_out), bytes(static_cast<std::uint64_t>(rates.bytes_out_per_s)),
-                 bytes(c.bytes_in), bytes(static_cast<std::uint64_t>(rates.bytes_in_per_s)),
-                 dropped_style)
-            .arg(c.dropped)
-            .arg(c.failed)
-            .arg(c.queue_depth)
-            .arg(c.queue_depth_hwm)
-            .arg(latency));
+    const auto bytes_per_s = [](double v) { return text(units::format_bytes(v)) + "/s"; };
+    const QString latency = e.latency.count == 0
+                                ? tr("n/a")
+                                : tr("%1 / %2 / %3")
+                                      .arg(text(units::format_duration_ns(e.latency.p50_ns)),
+                                           text(units::format_duration_ns(e.latency.p99_ns)),
+                                           text(units::format_duration_ns(e.latency.max_ns)));
+    const QString values[counter_count][2] = {
+        {QString::number(c.sent), per_s(rates.sent_per_s)},
+        {QString::number(c.received), per_s(rates.received_per_s)},
+        {bytes(c.bytes_out), bytes_per_s(rates.bytes_out_per_s)},
+        {bytes(c.bytes_in), bytes_per_s(rates.bytes_in_per_s)},
+        {QString::number(c.dropped), QString()},
+        {QString::number(c.failed), QString()},
+        {QString::number(c.queue_depth), tr("max %1").arg(c.queue_depth_hwm)},
+        {latency, QString()}};
+    for (int row = 0; row < counter_count; ++row) {
+        counters_[row][0]->setText(values[row][0]);  // QLabel ignores an unchanged text
+        counters_[row][1]->setText(values[row][1]);
+    }
+    counters_[dropped_row][0]->setStyleSheet(c.dropped != 0 ? QStringLiteral("color: #b71c1c")
+                                                            : QString());
 }
 
 void endpoint_details::show_latency_state(const ipc::inspect::endpoint_info& e) {
     if (e.latency.count != 0) {
-        latency_.chart->setTitle(tr("Latency of each refresh's samples (log scale)"));
+        set_title(latency_.chart, tr("Latency of each refresh's samples (log scale)"));
     } else if (e.role == ipc::inspect::endpoint_role::writer) {
-        latency_.chart->setTitle(
+        set_title(
+            latency_.chart,
             tr("Latency: n/a. A writer does not measure it; its reader does (select the reader "
                "or the channel)"));
     } else {
-        latency_.chart->setTitle(tr("Latency: no samples yet"));
+        set_title(latency_.chart, tr("Latency: no samples yet"));
     }
 }
 
@@ -365,12 +367,12 @@ void endpoint_details::show_histogram(const ipc::inspect::endpoint_info& e) {
         std::find_if(per_octave.rbegin(), per_octave.rend(), [](auto v) { return v; }).base();
     if (first == per_octave.end()) {
         histogram_top_->clear();
-        histogram_chart_->setTitle(e.role == ipc::inspect::endpoint_role::writer
-                                       ? tr("Latency histogram: n/a (measured by the reader)")
-                                       : tr("Latency histogram: no samples yet"));
+        set_title(histogram_chart_, e.role == ipc::inspect::endpoint_role::writer
+                                        ? tr("Latency histogram: n/a (measured by the reader)")
+                                        : tr("Latency histogram: no samples yet"));
         return;
     }
-    histogram_chart_->setTitle(tr("Latency histogram since the endpoint opened"));
+    set_title(histogram_chart_, tr("Latency histogram since the endpoint opened"));
     QList<QPointF> steps;
     std::uint64_t tallest = 0;
     const int bins = static_cast<int>(last - first);
@@ -381,24 +383,33 @@ void endpoint_details::show_histogram(const ipc::inspect::endpoint_info& e) {
         tallest = std::max(tallest, first[j]);
     }
     histogram_top_->replace(steps);
-    for (const QString& label : histogram_x_->categoriesLabels()) {
-        histogram_x_->remove(label);
-    }
-    // A label per 90 pixels or so: "16.4 us" needs about 60.
+    // A label per 90 pixels or so ("16.4 us" needs about 60), relabelled only when the span of
+    // octaves or the room changes: relabelling re-lays out the chart.
     const int room = std::max(2, static_cast<int>(histogram_chart_->plotArea().width()) / 90);
-    const int every = std::max(1, (bins + room - 1) / room);
-    const auto first_octave = static_cast<std::size_t>(first - per_octave.begin());
-    histogram_x_->setStartValue(0);
-    for (int j = 0; j < bins; j += every) {  // none at the right edge, where it would be cut
-        const auto bucket =
-            (first_octave + static_cast<std::size_t>(j)) * ipc::histogram::sub_bucket_count;
-        histogram_x_->append(text(units::format_duration_ns(ipc::histogram::lower_bound(bucket))),
-                             j);
+    const auto first_octave = static_cast<int>(first - per_octave.begin());
+    const std::array<int, 3> span = {first_octave, bins, room};
+    bool relabelled = false;
+    if (span != histogram_span_) {
+        histogram_span_ = span;
+        relabelled = true;
+        for (const QString& label : histogram_x_->categoriesLabels()) {
+            histogram_x_->remove(label);
+        }
+        const int every = std::max(1, (bins + room - 1) / room);
+        histogram_x_->setStartValue(0);
+        for (int j = 0; j < bins; j += every) {  // none at the right edge, where it would be cut
+            const auto bucket =
+                static_cast<std::size_t>(first_octave + j) * ipc::histogram::sub_bucket_count;
+            histogram_x_->append(
+                text(units::format_duration_ns(ipc::histogram::lower_bound(bucket))), j);
+        }
+        histogram_x_->setRange(0, bins);
+        histogram_x_->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     }
-    histogram_x_->setRange(0, bins);
-    histogram_x_->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-    label_values(histogram_y_, static_cast<double>(tallest), units::format_count, 1);
-    histogram_chart_->layout()->invalidate();
+    if (label_values(histogram_y_, static_cast<double>(tallest), units::format_count, 1) ||
+        relabelled) {
+        histogram_chart_->layout()->invalidate();
+    }
 }
 
 void endpoint_details::show_channel(const ipc::inspect::snapshot& s,
@@ -411,14 +422,14 @@ void endpoint_details::show_channel(const ipc::inspect::snapshot& s,
         }
         ring_box_->show();
         if (!r.error.empty()) {
-            occupancy_->setValue(0);
-            occupancy_->setFormat(tr("unknown"));
+            occupancy_->show_fraction(0, tr("unknown"));
             ring_text_->setText(tr("ring state unavailable: %1").arg(text(r.error)));
             continue;
         }
-        occupancy_->setValue(
-            r.capacity == 0 ? 0 : static_cast<int>(1000 * r.occupancy_bytes / r.capacity));
-        occupancy_->setFormat(tr("%1 of %2").arg(bytes(r.occupancy_bytes), bytes(r.capacity)));
+        occupancy_->show_fraction(r.capacity == 0 ? 0
+                                                  : static_cast<double>(r.occupancy_bytes) /
+                                                        static_cast<double>(r.capacity),
+                                  tr("%1 of %2").arg(bytes(r.occupancy_bytes), bytes(r.capacity)));
         ring_text_->setText(
             tr("%1 messages waiting now · high-water mark %2 · writer %3%4 · reader %5%6")
                 .arg(r.occupancy_messages)

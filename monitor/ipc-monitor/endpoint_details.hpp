@@ -9,6 +9,7 @@
 #include <QtCharts/QCategoryAxis>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLineSeries>
+#include <array>
 #include <vector>
 
 #include "chart_axes.hpp"
@@ -16,12 +17,12 @@
 #include "traffic_history.hpp"
 
 class QLabel;
-class QProgressBar;
 class QGroupBox;
 class QStackedWidget;
 
 namespace monitor {
 
+class occupancy_bar;
 class slot_grid;
 
 class endpoint_details : public QWidget {
@@ -53,10 +54,8 @@ class endpoint_details : public QWidget {
         double shown_top = 0;    // the top the axis was labelled for (linear scales)
     };
     QChartView* make_chart(const QString& title, const QStringList& names, chart_set& set);
-    void reset_charts(const std::deque<traffic_history::point>& points, std::uint64_t origin_ns);
-    void add_points(const std::deque<traffic_history::point>& points, std::uint64_t origin_ns);
-    void add_point(const traffic_history::point& p, std::uint64_t origin_ns);
-    void rescale(chart_set& set, double now_s);
+    void draw_charts(const std::deque<traffic_history::point>& points, std::uint64_t now_ns);
+    void rescale(chart_set& set);
     void show_counters(const ipc::inspect::endpoint_info& e,
                        const ipc::inspect::endpoint_rates& rates);
     void show_latency_state(const ipc::inspect::endpoint_info& e);
@@ -65,8 +64,11 @@ class endpoint_details : public QWidget {
 
     QStackedWidget* pages_ = nullptr;
     QLabel* title_ = nullptr;
+    QLabel* health_icon_ = nullptr;
     QLabel* health_ = nullptr;
-    QLabel* counters_ = nullptr;
+    static constexpr int counter_count = 8;
+    static constexpr int dropped_row = 4;
+    QLabel* counters_[counter_count][2] = {};  // total, rate
     chart_set messages_{};
     chart_set bytes_{};
     chart_set latency_{};
@@ -76,12 +78,13 @@ class endpoint_details : public QWidget {
     QCategoryAxis* histogram_x_ = nullptr;
     QCategoryAxis* histogram_y_ = nullptr;
     QGroupBox* ring_box_ = nullptr;
-    QProgressBar* occupancy_ = nullptr;
+    occupancy_bar* occupancy_ = nullptr;
     QLabel* ring_text_ = nullptr;
     QGroupBox* slots_box_ = nullptr;
     slot_grid* grid_ = nullptr;
     QString shown_key_;
-    std::uint64_t shown_until_ns_ = 0;                   // the newest history point on the charts
+    std::uint64_t shown_until_ns_ = 0;     // the newest history point on the charts
+    std::array<int, 3> histogram_span_{};  // first octave, octaves, labels room: as labelled
     std::uint64_t histogram_count_ = ~std::uint64_t{0};  // samples the histogram was drawn with
 };
 

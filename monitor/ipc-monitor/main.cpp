@@ -1,5 +1,6 @@
 // ipc-monitor: every libipc process and endpoint on this host, live, read-only.
-//   ipc-monitor [--interval MS] [--demo ring|slots]      (--help, --version need no display)
+//   ipc-monitor [--interval MS] [--demo ring|slots] [--select CHANNEL]
+//                                                        (--help, --version need no display)
 //   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots] [--export FILE]
 // With --screenshot it renders the main window to FILE after SECONDS (default 3), optionally
 // with a demo running and its endpoint selected, writes --export, and exits: 0 on success, 1 when
@@ -20,7 +21,7 @@ namespace {
 struct screenshot_job {
     QString file;
     QString export_file;
-    bool wants_selection = false;  // --demo: its endpoint must be selected in the picture
+    bool wants_selection = false;  // --demo, --select: its endpoint must be in the picture
 };
 
 int run_screenshot(monitor::main_window& window, const screenshot_job& job, double after_s) {
@@ -50,13 +51,14 @@ struct command_line {
     QCommandLineOption after{"after", "Seconds before the screenshot (default 3).", "s", "3"};
     QCommandLineOption demo{"demo", "Start a demo (ring or slots) first.", "channel"};
     QCommandLineOption exporting{"export", "With --screenshot: also export a snapshot.", "file"};
+    QCommandLineOption select{"select", "Show this channel once it appears.", "name"};
 
     void add_to(QCommandLineParser& parser) const {
         parser.setApplicationDescription(
             QStringLiteral("Watch libipc processes and endpoints live"));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({interval, screenshot, after, demo, exporting});
+        parser.addOptions({interval, screenshot, after, demo, exporting, select});
     }
 };
 
@@ -98,13 +100,14 @@ int main(int argc, char** argv) {
     QCommandLineParser parser;
     options.add_to(parser);
     parser.process(app);
-    const auto& [interval, screenshot, after, demo, exporting] = options;
+    const auto& [interval, screenshot, after, demo, exporting, select] = options;
 
     monitor::main_window window(!parser.isSet(screenshot));
     if (parser.isSet(interval)) {
         window.set_interval_ms(parser.value(interval).toInt());
     }
-    const screenshot_job job{parser.value(screenshot), parser.value(exporting), parser.isSet(demo)};
+    const screenshot_job job{parser.value(screenshot), parser.value(exporting),
+                             parser.isSet(demo) || parser.isSet(select)};
     if (parser.isSet(demo)) {
         const QString channel = parser.value(demo);
         if (channel != QLatin1String("ring") && channel != QLatin1String("slots")) {
@@ -125,6 +128,9 @@ int main(int argc, char** argv) {
         // Its endpoint is shown as soon as it appears, so the charts are live from the start.
         window.select_when_it_appears(options.name,
                                       ring ? QStringLiteral("reader") : QStringLiteral("host"));
+    }
+    if (parser.isSet(select)) {
+        window.select_when_it_appears(parser.value(select), QString());
     }
     if (parser.isSet(screenshot)) {
         return run_screenshot(window, job, parser.value(after).toDouble());

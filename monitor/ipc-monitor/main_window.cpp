@@ -32,7 +32,7 @@
 #include "demo_dialog.hpp"
 #include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
-#include "occupancy_delegate.hpp"
+#include "occupancy_bar.hpp"
 #include "stale_dialog.hpp"
 #include "status_strip.hpp"
 
@@ -466,7 +466,8 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
         for (int e = 0; e < proxy_->rowCount(process); ++e) {
             const QModelIndex endpoint = proxy_->index(e, 0, process);
             const QModelIndex role_cell = endpoint.siblingAtColumn(endpoint_tree_model::col_role);
-            if (endpoint.data().toString() != name || role_cell.data().toString() != role) {
+            if (endpoint.data().toString() != name ||
+                (!role.isEmpty() && role_cell.data().toString() != role)) {
                 continue;
             }
             tree_->expand(process);

@@ -55,8 +55,8 @@ class main_window : public QMainWindow {
     // Shows the channels view (0) or the processes tree (1).
     void show_tab(int tab);
     void set_filter(const QString& text);
-    // Selects the endpoint of this channel name and role in the tree, and its channel in the
-    // channels view (for --demo, screenshots and tests).
+    // Selects the endpoint of this channel name and role (any role when empty) in the tree, and
+    // its channel in the channels view (for --demo, --select, screenshots and tests).
     bool select_endpoint(const QString& name, const QString& role);
     // Selects it at the first refresh that finds it (a demo's endpoint appears a moment after the
     // demo starts); selection_pending() until then.

@@ -5,9 +5,6 @@
 namespace monitor {
 
 void traffic_history::record(const ipc::inspect::snapshot& s) {
-    if (origin_ns_ == 0) {
-        origin_ns_ = s.taken_ns;
-    }
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
             add(tracks_[endpoint_key(p, e)], s.taken_ns, e);

@@ -31,8 +31,6 @@ class traffic_history {
     const std::deque<point>& points(const QString& key) const;
     // Its latest smoothed rates.
     ipc::inspect::endpoint_rates rates(const QString& key) const;
-    // When the first snapshot was recorded (CLOCK_MONOTONIC ns; 0 before): charts count from it.
-    std::uint64_t origin_ns() const { return origin_ns_; }
 
   private:
     struct counted {
@@ -46,7 +44,6 @@ class traffic_history {
     void add(track& t, std::uint64_t taken_ns, const ipc::inspect::endpoint_info& e);
 
     QHash<QString, track> tracks_;
-    std::uint64_t origin_ns_ = 0;
 };
 
 }  // namespace monitor
