@@ -147,6 +147,8 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     histogram_view->setMinimumHeight(140);
     charts->addWidget(histogram_view, 1, 1);
     split->addWidget(chart_column);
+    // Shares, not the panes' size hints: a wide slot grid must not squeeze the charts.
+    split->setSizes({2000, 5000});
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 5);
     pages_->addWidget(content);

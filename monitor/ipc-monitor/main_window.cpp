@@ -105,7 +105,8 @@ main_window::main_window(bool remember, QWidget* parent)
     top_layout->addWidget(filter_);
     top_layout->addWidget(tabs_, 1);
     details_ = new endpoint_details;
-    auto* split = new QSplitter(Qt::Vertical);
+    split_ = new QSplitter(Qt::Vertical);
+    auto* split = split_;
     split->addWidget(top);
     split->addWidget(details_);
     split->setStretchFactor(0, 2);
@@ -126,6 +127,7 @@ main_window::main_window(bool remember, QWidget* parent)
     if (remember_) {
         QSettings settings;
         restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
+        split_->restoreState(settings.value(QStringLiteral("split")).toByteArray());
         export_folder_ = settings.value(QStringLiteral("export_folder"), export_folder_).toString();
         columns_sized_ = tree_->header()->restoreState(
                              settings.value(QStringLiteral("tree_columns")).toByteArray()) &&
@@ -493,6 +495,7 @@ void main_window::closeEvent(QCloseEvent* event) {
     if (remember_) {
         QSettings settings;
         settings.setValue(QStringLiteral("geometry"), saveGeometry());
+        settings.setValue(QStringLiteral("split"), split_->saveState());
         settings.setValue(QStringLiteral("tree_columns"), tree_->header()->saveState());
         settings.setValue(QStringLiteral("channel_columns"),
                           channel_view_->horizontalHeader()->saveState());

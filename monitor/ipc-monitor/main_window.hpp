@@ -16,6 +16,7 @@ class QComboBox;
 class QLineEdit;
 class QListWidget;
 class QSortFilterProxyModel;
+class QSplitter;
 class QTabWidget;
 class QTableView;
 class QTreeView;
@@ -92,6 +93,7 @@ class main_window : public QMainWindow {
     QSortFilterProxyModel* proxy_ = nullptr;
     QSortFilterProxyModel* channel_proxy_ = nullptr;
     QTabWidget* tabs_ = nullptr;
+    QSplitter* split_ = nullptr;  // views above, details below
     QTreeView* tree_ = nullptr;
     QTableView* channel_view_ = nullptr;
     QLineEdit* filter_ = nullptr;

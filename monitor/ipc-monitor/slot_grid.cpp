@@ -136,7 +136,7 @@ int slot_grid::heightForWidth(int width) const {
 }
 
 QSize slot_grid::sizeHint() const {
-    const int width = 16 * (largest_cell + gap) + gap;
+    const int width = 8 * (largest_cell + gap) + gap;  // it wraps into as many rows as needed
     return {width, heightForWidth(width)};
 }
 

@@ -112,6 +112,20 @@ TEST(MonitorModel, StaysConsistentAcrossInsertsRemovalsAndReuse) {
     EXPECT_EQ(model.model.rowCount(), 0);
 }
 
+// A dead process's endpoints do not say "active", whatever their records say.
+TEST(MonitorModel, EndpointsOfADeadProcessSayDead) {
+    fed_tree fed;
+    auto gone = process(40, {endpoint(0, 1, "left", 3)});
+    gone.alive = false;
+    fed.update(at(1'000'000'000, {gone}));
+    const QModelIndex row = fed.model.find(QStringLiteral("40:1040:0:1"));
+    ASSERT_TRUE(row.isValid());
+    EXPECT_EQ(row.siblingAtColumn(monitor::endpoint_tree_model::col_state).data().toString(),
+              QStringLiteral("dead"));
+    EXPECT_EQ(fed.model.index(0, monitor::endpoint_tree_model::col_state).data().toString(),
+              QStringLiteral("stale"));
+}
+
 TEST(MonitorModel, RowsStayPutAndRatesFollowTheCounters) {
     fed_tree fed;
     auto& model = fed.model;
