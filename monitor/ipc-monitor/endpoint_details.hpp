@@ -83,6 +83,7 @@ class endpoint_details : public QWidget {
     QGroupBox* slots_box_ = nullptr;
     slot_grid* grid_ = nullptr;
     QString shown_key_;
+    std::uint64_t charts_drawn_ns_ = 0;    // snapshot time the charts were last drawn for
     std::uint64_t shown_until_ns_ = 0;     // the newest history point on the charts
     std::array<int, 3> histogram_span_{};  // first octave, octaves, labels room: as labelled
     std::uint64_t histogram_count_ = ~std::uint64_t{0};  // samples the histogram was drawn with
