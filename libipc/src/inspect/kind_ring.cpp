@@ -101,16 +101,12 @@ bool any_end_alive(const detail::segment_copy& copy) {
 
 void ring_channels(const snapshot& s, std::vector<channel_info>& out) {
     for (const auto& r : s.rings) {
-        channel_info c;
-        c.kind = channel_kind::ring;
-        c.name = r.name;
-        c.segment = r.segment;
+        channel_info c = detail::channel_of(channel_kind::ring, r.name, r.segment, r.stale);
         c.ends = {{endpoint_role::writer, r.writer}, {endpoint_role::reader, r.reader}};
         c.used = r.occupancy_bytes;
         c.capacity = r.capacity;
         c.used_is_bytes = true;
         c.waiting = r.occupancy_messages;
-        c.stale = r.stale;
         c.error = r.error;
         out.push_back(std::move(c));
     }

@@ -219,13 +219,9 @@ void add_guest(channel_info& c, const end_info& guest) {
 
 void slots_channels(const snapshot& s, std::vector<channel_info>& out) {
     for (const auto& g : s.slots) {
-        channel_info c;
-        c.kind = channel_kind::slots;
-        c.name = g.name;
-        c.segment = g.segment;
+        channel_info c = detail::channel_of(channel_kind::slots, g.name, g.segment, g.stale);
         c.ends = {{endpoint_role::host, g.host}};
         c.capacity = g.slot_count;
-        c.stale = g.stale;
         for (const auto& slot : g.slots) {
             add_guest(c, slot.guest);
             c.used += slot.state != slot_state::free ? 1 : 0;

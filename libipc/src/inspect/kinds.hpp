@@ -52,6 +52,17 @@ result<bool> keep_decoded(result<Info> decoded, snapshot* sink, std::vector<Info
     return is_stale;
 }
 
+// A channel of `kind` as a kind's `channels` part starts one: named, linked by `segment`.
+inline channel_info channel_of(channel_kind kind, const std::string& name,
+                               const std::string& segment, bool stale) {
+    channel_info c;
+    c.kind = kind;
+    c.name = name;
+    c.segment = segment;
+    c.stale = stale;
+    return c;
+}
+
 const kind_parts& telemetry_parts();  // kind_telemetry.cpp: processes and their endpoints
 const kind_parts& ring_parts();       // kind_ring.cpp
 const kind_parts& slots_parts();      // kind_slots.cpp
