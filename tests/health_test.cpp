@@ -182,6 +182,104 @@ TEST(Health, ExportsSayIt) {
     EXPECT_NE(prom.find("state=\"dropping\"} 0"), std::string::npos);
 }
 
+// A snapshot as a slots host and its guests would leave it: one channel of `slots` slots, of
+// which `busy` are not free, the host's endpoint, and a guest end per `guests` pid.
+struct slots_scene {
+    ipc::inspect::snapshot s;
+    slots_scene(std::uint64_t slots, std::uint64_t busy,
+                std::vector<ipc::inspect::end_info> guests) {
+        s.taken_ns = 10'000'000'000;
+        ipc::inspect::channel_info c;
+        c.kind = ipc::inspect::channel_kind::slots;
+        c.name = "calls";
+        c.segment = "libipc-slots-calls";
+        c.capacity = slots;
+        c.used = busy;
+        c.ends.push_back({ipc::inspect::endpoint_role::host,
+                          {.pid = 100, .state = ipc::inspect::end_state::attached, .alive = true}});
+        for (const auto& g : guests) {
+            c.ends.push_back({ipc::inspect::endpoint_role::guest, g});
+        }
+        s.channels.push_back(c);
+        ipc::inspect::process_info host;
+        host.pid = 100;
+        host.alive = true;
+        ipc::inspect::endpoint_info e;
+        e.kind = ipc::inspect::channel_kind::slots;
+        e.role = ipc::inspect::endpoint_role::host;
+        e.segment = c.segment;
+        e.last_activity_ns = s.taken_ns - 1'000'000;
+        host.endpoints.push_back(e);
+        s.processes.push_back(host);
+        ipc::inspect::judge_health(s, nullptr);
+    }
+    const ipc::inspect::health_verdict& host() const { return s.processes[0].endpoints[0].health; }
+};
+
+const ipc::inspect::end_info live_guest{
+    .pid = 101, .state = ipc::inspect::end_state::attached, .alive = true};
+
+TEST(Health, SlotsAreBackpressuredOnlyWhenEverySlotIsBusy) {
+    EXPECT_EQ(slots_scene(16, 15, {live_guest}).host().state, health_state::ok);
+    const slots_scene full(16, 16, {live_guest});
+    EXPECT_EQ(full.host().state, health_state::backpressure);
+    EXPECT_EQ(full.host().reason, "all 16 slots busy");
+    EXPECT_EQ(full.s.channels[0].health.state, health_state::backpressure);
+}
+
+TEST(Health, AHostWhoseGuestDiedSaysPeerDead) {
+    const slots_scene scene(
+        4, 1,
+        {live_guest, {.pid = 102, .state = ipc::inspect::end_state::attached, .alive = false}});
+    EXPECT_EQ(scene.host().state, health_state::peer_dead);
+    EXPECT_EQ(scene.host().reason, "guest 102 died");
+    // A guest that closed its end cleanly is not dead.
+    const slots_scene closed(4, 1, {{.pid = 103, .state = ipc::inspect::end_state::closed}});
+    EXPECT_EQ(closed.host().state, health_state::ok);
+}
+
+// A ring this observer may not read (another user's memfd) is not corrupt: it says nothing of
+// its state, and its endpoints are judged by what they know.
+TEST(Health, AnUnreadableRingIsNotCorrupt) {
+    slots_scene scene(4, 0, {live_guest});
+    auto& c = scene.s.channels[0];
+    c.error = "permission_denied: cannot open the holder's fd through /proc";
+    c.unreadable = true;
+    ipc::inspect::judge_health(scene.s, nullptr);
+    EXPECT_EQ(scene.host().state, health_state::ok);
+    c.unreadable = false;  // read, and found broken
+    ipc::inspect::judge_health(scene.s, nullptr);
+    EXPECT_EQ(scene.host().state, health_state::corrupt);
+}
+
+// An endpoint whose channel's segment failed validation has no channel entry: the segment's
+// error still makes it corrupt.
+TEST(Health, AnEndpointOfABrokenSegmentIsCorrupt) {
+    slots_scene scene(4, 0, {live_guest});
+    scene.s.channels.clear();
+    ipc::inspect::segment_entry broken;
+    broken.name = "libipc-slots-calls";
+    broken.error = "corrupt: slot count out of range";
+    scene.s.segments.push_back(broken);
+    ipc::inspect::judge_health(scene.s, nullptr);
+    EXPECT_EQ(scene.host().state, health_state::corrupt);
+    EXPECT_EQ(scene.host().reason, broken.error);
+}
+
+// A spoofed telemetry segment may name anybody's channel: its endpoints are corrupt, but they
+// do not make the channel so.
+TEST(Health, ASpoofedProcessDoesNotSpoilAChannel) {
+    slots_scene scene(4, 0, {live_guest});
+    auto forger = scene.s.processes[0];
+    forger.pid = 666;
+    forger.spoofed = true;
+    forger.alive = false;
+    scene.s.processes.push_back(forger);
+    ipc::inspect::judge_health(scene.s, nullptr);
+    EXPECT_EQ(scene.s.processes[1].endpoints[0].health.state, health_state::corrupt);
+    EXPECT_EQ(scene.s.channels[0].health.state, health_state::ok);
+}
+
 TEST(Rates, SlotsCallsAreCountedOnceAndRingEndsAsTheyAre) {
     ipc::inspect::endpoint_rates host{.sent_per_s = 10'000, .received_per_s = 10'000};
     EXPECT_EQ(host.messages_per_s(), 10'000);

@@ -124,6 +124,10 @@ TEST_F(LiveDemo, ListAndWatchNameTheEndpointAndItsHealth) {
     EXPECT_NE(watch.text.find(name), std::string::npos);
     EXPECT_NE(watch.text.find("MSG/S"), std::string::npos);
     EXPECT_NE(watch.text.find("HEALTH"), std::string::npos);
+    // The demo's reader row ends in a health word (the second table judges drops too).
+    const std::regex reader_row(name +
+                                R"( +reader .* (ok|idle|backpressure|dropping)( \(.*\))?\n)");
+    EXPECT_TRUE(std::regex_search(watch.text, reader_row)) << watch.text;
 }
 
 TEST_F(LiveDemo, CsvAndPrometheusSnapshotsNameTheEndpoints) {

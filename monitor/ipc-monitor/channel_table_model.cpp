@@ -5,6 +5,7 @@
 
 #include "common/units.hpp"
 #include "health_style.hpp"
+#include "ipc/histogram.hpp"
 #include "keys.hpp"
 #include "text.hpp"
 #include "traffic_history.hpp"
@@ -32,6 +33,15 @@ QString ends_text(const ipc::inspect::channel_info& c) {
     return out;
 }
 
+double fraction(const ipc::inspect::channel_info& c) {
+    return c.capacity == 0 ? 0.0 : static_cast<double>(c.used) / static_cast<double>(c.capacity);
+}
+
+// The roles that measure latency: a ring's reader, a slots host.
+bool measures_latency(ipc::inspect::endpoint_role role) {
+    return role == ipc::inspect::endpoint_role::reader || role == ipc::inspect::endpoint_role::host;
+}
+
 QString used_text(const ipc::inspect::channel_info& c) {
     if (!c.used_is_bytes) {
         return QStringLiteral("%1 of %2 slots").arg(c.used).arg(c.capacity);
@@ -46,13 +56,15 @@ QString used_text(const ipc::inspect::channel_info& c) {
 channel_table_model::channel_table_model(QObject* parent) : QAbstractTableModel(parent) {}
 
 // Each message passes every end, so the channel's rate is its busiest endpoint's, not the sum;
-// its drops are the sum (a writer's refusals, a reader's messages lost at close).
+// its drops and failures are the sums (a writer's refusals, a reader's messages lost at close).
+// The end that stands for it is the one that measures latency, whether or not it has samples
+// yet, so that the details do not jump from one end to the other.
 channel_table_model::row channel_table_model::summarise(const ipc::inspect::snapshot& now,
                                                         const ipc::inspect::channel_info& c,
                                                         const traffic_history& history) {
     row r;
     r.info = c;
-    std::uint64_t timed = 0;
+    using ipc::histogram::saturating_add;
     for (const auto& p : now.processes) {
         for (const auto& e : p.endpoints) {
             if (e.segment != c.segment || !p.alive) {
@@ -62,10 +74,11 @@ channel_table_model::row channel_table_model::summarise(const ipc::inspect::snap
             const auto rates = history.rates(key);
             r.messages_per_s = std::max(r.messages_per_s, rates.messages_per_s());
             r.bytes_per_s = std::max(r.bytes_per_s, rates.bytes_per_s());
-            r.dropped += e.counters.dropped;
-            if (r.endpoint_key.isEmpty() || e.latency.count > timed) {
+            r.dropped = saturating_add(r.dropped, e.counters.dropped);
+            r.failed = saturating_add(r.failed, e.counters.failed);
+            if (r.endpoint_key.isEmpty() || (measures_latency(e.role) && !r.measures_latency)) {
                 r.endpoint_key = key;
-                timed = e.latency.count;
+                r.measures_latency = measures_latency(e.role);
                 r.p99_ns = e.latency.p99_ns;
                 r.has_latency = e.latency.count != 0;
             }
@@ -98,7 +111,7 @@ void channel_table_model::update(const ipc::inspect::snapshot& now,
             endInsertRows();
             continue;
         }
-        fresh.drops_grew = fresh.dropped > it->dropped;
+        fresh.drops_grew = fresh.dropped > it->dropped || fresh.failed > it->failed;
         *it = std::move(fresh);
         const int at = static_cast<int>(it - rows_.begin());
         Q_EMIT dataChanged(index(at, 0), index(at, column_count - 1));
@@ -134,9 +147,7 @@ QVariant channel_table_model::data(const QModelIndex& index, int role) const {
         case segment_role:
             return text(r.info.segment);
         case fraction_role:
-            return r.info.capacity == 0
-                       ? 0.0
-                       : static_cast<double>(r.info.used) / static_cast<double>(r.info.capacity);
+            return fraction(r.info);
         case Qt::DecorationRole:
             return column == col_health ? QVariant(health_icon(r.info.health.state)) : QVariant();
         case Qt::ToolTipRole:
@@ -179,7 +190,7 @@ QVariant channel_table_model::display(const row& r, int column, bool sorting) co
         case col_dropped:
             return sorting ? QVariant(qulonglong(r.dropped)) : QVariant(QString::number(r.dropped));
         case col_occupancy:
-            return sorting ? data(index(0, 0), fraction_role) : QVariant(used_text(c));
+            return sorting ? QVariant(fraction(c)) : QVariant(used_text(c));
         case col_p99:
             if (sorting) {
                 return qulonglong(r.p99_ns);
@@ -204,7 +215,8 @@ QVariant channel_table_model::headerData(int section, Qt::Orientation orientatio
         "ok, idle, backpressure, dropping, peer dead, stale or corrupt (hover a row for why)",
         "Messages (or calls) per second, averaged over the last second",
         "Payload bytes per second, averaged over the last second",
-        "Messages refused or given up, each reported to its caller; red when it grew",
+        "Messages refused or given up, each reported to its caller: dark red once non-zero, "
+        "highlighted at the refresh where it (or a failure count) grew",
         "Bytes waiting in a ring, or slots busy",
         "99th percentile latency (a ring's reader, a slots host's round trips)"};
     if (role == Qt::DisplayRole) {

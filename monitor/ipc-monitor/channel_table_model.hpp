@@ -28,7 +28,7 @@ class channel_table_model : public QAbstractTableModel {
         column_count
     };
     // Item data role: the key of the endpoint whose details stand for the channel (the one
-    // that measures latency: a ring's reader, a slots host), or empty when it has none.
+    // that measures latency: a ring's reader, a slots host; else any), or empty when none.
     static constexpr int endpoint_key_role = Qt::UserRole + 1;
     // Item data role: the channel's segment, its row's key.
     static constexpr int segment_role = Qt::UserRole + 2;
@@ -55,7 +55,9 @@ class channel_table_model : public QAbstractTableModel {
         double messages_per_s = 0;
         double bytes_per_s = 0;
         std::uint64_t dropped = 0;
-        bool drops_grew = false;
+        std::uint64_t failed = 0;
+        bool drops_grew = false;        // dropped or failed, since the update before
+        bool measures_latency = false;  // endpoint_key's role
         std::uint64_t p99_ns = 0;
         bool has_latency = false;
     };

@@ -54,13 +54,13 @@ QStringList demo_process::arguments(const demo_options& o) {
                         QStringLiteral("--name"),
                         o.name,
                         QStringLiteral("--rate"),
-                        QString::number(o.rate),
+                        QString::number(o.rate, 'f', 0),
                         QStringLiteral("--size"),
                         QString::number(o.size),
                         QStringLiteral("--wait"),
                         o.wait,
                         QStringLiteral("--duration"),
-                        QString::number(o.duration_s)};
+                        QString::number(o.duration_s, 'g', 12)};
     if (o.channel == QLatin1String("slots")) {
         args << QStringLiteral("--slots") << QString::number(o.slots);
     }

@@ -308,7 +308,8 @@ void endpoint_details::rescale(chart_set& set) {
     bool relabelled =
         label_seconds_ago(set.x, window_s, set.chart->plotArea().width() >= 420 ? 4 : 2);
     if (set.log_scale) {
-        // At least three decades from 100 ns, so that one sample does not fill the height.
+        // At least three decades (from 100 ns while there are no points), so that one sample
+        // does not fill the height.
         const int bottom = std::isfinite(low) ? std::max(0, static_cast<int>(std::floor(low))) : 2;
         const int top = std::max(bottom + 3, static_cast<int>(std::ceil(high)));
         relabelled = label_decades(set.y, bottom, top, set.label) || relabelled;

@@ -1,7 +1,9 @@
 #include "health_style.hpp"
 
+#include <QCoreApplication>
 #include <QPainter>
 #include <QPixmap>
+#include <QPointer>
 #include <array>
 
 #include "text.hpp"
@@ -21,18 +23,23 @@ QColor health_colour(health_state h) {
         case health_state::dropping:
             return {0xe6, 0x6a, 0x00};
         case health_state::peer_dead:
-        case health_state::corrupt:
             return {0xd3, 0x2f, 0x2f};
+        case health_state::corrupt:
+            return {0x8e, 0x24, 0xaa};
         case health_state::stale:
             return {0x79, 0x55, 0x48};
     }
     return Qt::black;
 }
 
-const QIcon& health_icon(health_state h) {
-    static const auto icons = [] {
-        std::array<QIcon, static_cast<std::size_t>(health_state::corrupt) + 1> all;
-        for (std::size_t i = 0; i < all.size(); ++i) {
+namespace {
+
+// One dot per state, made once and owned by the application: pixmaps must not outlive it, as a
+// function's static would.
+class health_icons : public QObject {
+  public:
+    explicit health_icons(QObject* application) : QObject(application) {
+        for (std::size_t i = 0; i < icons.size(); ++i) {
             QPixmap dot(16, 16);
             dot.fill(Qt::transparent);
             QPainter painter(&dot);
@@ -40,11 +47,20 @@ const QIcon& health_icon(health_state h) {
             painter.setPen(Qt::NoPen);
             painter.setBrush(health_colour(static_cast<health_state>(i)));
             painter.drawEllipse(QRectF(2, 2, 12, 12));
-            all[i] = QIcon(dot);
+            icons[i] = QIcon(dot);
         }
-        return all;
-    }();
-    return icons[static_cast<std::size_t>(h)];
+    }
+    std::array<QIcon, static_cast<std::size_t>(health_state::corrupt) + 1> icons;
+};
+
+}  // namespace
+
+const QIcon& health_icon(health_state h) {
+    static QPointer<health_icons> made;
+    if (made == nullptr) {
+        made = new health_icons(QCoreApplication::instance());
+    }
+    return made->icons[static_cast<std::size_t>(h)];
 }
 
 QString health_words(health_state h) {

@@ -1,7 +1,9 @@
 // ipc-monitor: every libipc process and endpoint on this host, live, read-only.
 //   ipc-monitor [--interval MS] [--demo ring|slots] [--select CHANNEL]
 //                                                        (--help, --version need no display)
-//   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots] [--export FILE]
+//   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots] [--select CHANNEL]
+//               [--export FILE]
+// --select wins over the selection --demo would make.
 // With --screenshot it renders the main window to FILE after SECONDS (default 3), optionally
 // with a demo running and its endpoint selected, writes --export, and exits: 0 on success, 1 when
 // a file could not be written, 3 when the demo's endpoint never appeared. Works with

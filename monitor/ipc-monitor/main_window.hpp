@@ -46,7 +46,6 @@ class main_window : public QMainWindow {
     bool export_to(const QString& path);
     QString export_folder() const { return export_folder_; }
     void set_interval_ms(int ms);
-    int interval_ms() const { return timer_.interval(); }
     const ipc::inspect::snapshot& latest() const { return latest_; }
     endpoint_tree_model* model() const { return model_; }
     channel_table_model* channels() const { return channels_; }
@@ -65,7 +64,6 @@ class main_window : public QMainWindow {
     bool selection_pending() const { return !pending_name_.isEmpty(); }
     // Starts a demo as the Launch demo dialog does; false if it could not.
     bool start_demo(const demo_options& options);
-    demo_dialog* demos() const { return demos_; }
     // Removes these stale segments (as the Remove dialog does once confirmed), says how many
     // went in the status bar, and returns what could not be removed, with why.
     QStringList remove_segments(const std::vector<std::string>& names);

@@ -29,7 +29,6 @@ class occupancy_bar : public QWidget {
     explicit occupancy_bar(QWidget* parent = nullptr);
     // Repaints only when what it shows changes.
     void show_fraction(double fraction, const QString& label);
-    QString label() const { return label_; }
     QSize sizeHint() const override;
 
   protected:

@@ -1,7 +1,8 @@
 #pragma once
 // The slots of one slots channel as a grid of cells coloured by state, each filled from the
-// bottom (darker) by how busy the slot was since the refresh before (the share of that time a
-// call was in flight on it), with a legend. Cells shrink to fit from 1 to 256 slots; numbers are
+// bottom (darker) by how busy the slot was since the refresh before: the round trips of the
+// calls it completed meanwhile, as a share of that time (a call in flight counts when it ends),
+// with a legend. Cells shrink to fit from 1 to 256 slots; numbers are
 // drawn while they fit. A cell's tooltip gives its counters in human units and follows each
 // refresh.
 

@@ -25,8 +25,9 @@ void traffic_history::add(track& t, std::uint64_t taken_ns, const ipc::inspect::
     now.taken_ns = taken_ns;
     if (!t.recent.empty()) {
         now.latency = ipc::inspect::interval_latency(&t.recent.back().info, e);
-        // The oldest counters still within one window of now (or the last ones, when refreshes
-        // are further apart than a window).
+        // The newest counters at least a window old (or the oldest kept, in the first second),
+        // so the rate spans a second or a little more; with refreshes further apart than a
+        // window, the refresh before.
         while (t.recent.size() >= 2 && taken_ns - t.recent[1].taken_ns >= rate_window_ns) {
             t.recent.pop_front();
         }

@@ -35,7 +35,7 @@ class traffic_history {
   private:
     struct counted {
         std::uint64_t taken_ns;
-        ipc::inspect::endpoint_info info;  // counters and latency buckets only
+        ipc::inspect::endpoint_info info;  // for its counters and latency buckets
     };
     struct track {
         std::deque<point> points;

@@ -42,7 +42,7 @@ std::string health_text(const ipc::inspect::health_verdict& h) {
                             : fmt::format("{} ({})", to_string(h.state), h.reason);
 }
 
-// "writer 12688 -> reader 12692", "host 12700, 3 guests".
+// "writer 12688 -> reader 12692", "host 12700, guest 12701, guest 12702".
 std::string ends_text(const ipc::inspect::channel_info& c) {
     std::string out;
     for (const auto& e : c.ends) {

@@ -442,9 +442,42 @@ TEST(MonitorChannels, AChannelIsOneRowWithBothEnds) {
               QStringLiteral("0 B of 256 KiB"));
     EXPECT_EQ(ends.siblingAtColumn(monitor::channel_table_model::col_p99).data().toString(),
               QStringLiteral("n/a"));
-    // Selecting the channel shows the end that measures latency: the reader.
+    // Selecting the channel shows the end that measures latency, the reader, even before it
+    // has a sample.
     window.channel_view()->setCurrentIndex(ends);
     EXPECT_FALSE(window.details()->showing_nothing());
+    EXPECT_EQ(window.channel_view()
+                  ->currentIndex()
+                  .data(monitor::channel_table_model::endpoint_key_role)
+                  .toString()
+                  .section(':', 0, 0),
+              pid);
+    bool reader_shown = false;
+    for (auto* label : window.details()->findChildren<QLabel*>()) {
+        reader_shown = reader_shown || label->text().contains(QStringLiteral("ring reader in"));
+    }
+    EXPECT_TRUE(reader_shown);
+}
+
+// Sorting by occupancy sorts by how full each channel is.
+TEST(MonitorChannels, SortingByOccupancyPutsTheFullestFirst) {
+    live_ring empty(ipc::test::unique_name("sort-empty"));
+    live_ring filled(ipc::test::unique_name("sort-filled"));
+    const std::vector<std::byte> message(1000);
+    for (int i = 0; i < 50; ++i) {
+        ASSERT_TRUE(filled.writer.try_send(message));
+    }
+    monitor::main_window window(false);
+    window.set_filter(QStringLiteral("sort-"));
+    window.refresh();
+    auto* view = window.channel_view();
+    ASSERT_EQ(view->model()->rowCount(), 2);
+    for (const auto order : {Qt::DescendingOrder, Qt::AscendingOrder}) {
+        view->sortByColumn(monitor::channel_table_model::col_occupancy, order);
+        const QString first =
+            view->model()->index(0, monitor::channel_table_model::col_name).data().toString();
+        EXPECT_EQ(first.toStdString(), order == Qt::DescendingOrder ? filled.name : empty.name);
+    }
 }
 
 // A child holding a ring's writer is killed: the channel, and its reader, say peer dead.
@@ -662,6 +695,8 @@ TEST(MonitorDemo, EveryOptionReachesTheCommandLineAndTheDialogOpensBeside) {
                              "--slots 16"));
     o.channel = QStringLiteral("ring");
     EXPECT_FALSE(monitor::demo_process::arguments(o).contains(QStringLiteral("--slots")));
+    o.rate = 1'234'567;  // not "1.23457e+06"
+    EXPECT_TRUE(monitor::demo_process::arguments(o).contains(QStringLiteral("1234567")));
     const QRect screen(0, 0, 1366, 768);
     const QSize dialog(460, 420);
     EXPECT_EQ(monitor::demo_dialog::place_beside(QRect(0, 0, 800, 700), dialog, screen),

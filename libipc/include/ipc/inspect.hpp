@@ -148,6 +148,9 @@ struct ring_info {
     // Why the ring's state could not be read (a memfd whose holder's /proc/<pid>/fd this
     // observer may not open, a corrupt control block); the fields below are then zero.
     std::string error;
+    // The error is this observer's (it may not open the memfd, or no holder named it), not
+    // the ring's: health does not call the ring corrupt for it.
+    bool unreadable = false;
     std::uint64_t capacity = 0;
     std::uint32_t max_message = 0;
     std::uint64_t write_index = 0;
@@ -225,6 +228,7 @@ struct channel_info {
     std::uint64_t waiting = 0;  // messages not read yet (ring); requests not answered (slots)
     bool stale = false;
     std::string error;
+    bool unreadable = false;  // as ring_info::unreadable
     // The worst of its own state and its endpoints' (idle only when all of them are).
     health_verdict health;
 };

@@ -32,22 +32,45 @@ health_verdict dead_end(const channel_info& c, endpoint_role except) {
     return {};
 }
 
+// A ring at least 90 % full, or every slot busy. Written without products, which values from
+// a segment could overflow.
 health_verdict fullness(const channel_info& c) {
-    if (c.capacity == 0 || c.used * 10 < c.capacity * 9) {
+    if (c.capacity == 0) {
         return {};
     }
-    if (c.used_is_bytes) {
-        return {health_state::backpressure,
-                "ring " + std::to_string(c.used * 100 / c.capacity) + " % full"};
+    if (c.used_is_bytes && c.used >= c.capacity - c.capacity / 10) {
+        const auto percent = static_cast<int>(
+            std::min(100.0, 100.0 * static_cast<double>(c.used) / static_cast<double>(c.capacity)));
+        return {health_state::backpressure, "ring " + std::to_string(percent) + " % full"};
     }
-    return {health_state::backpressure,
-            std::to_string(c.used) + " of " + std::to_string(c.capacity) + " slots busy"};
+    if (!c.used_is_bytes && c.used >= c.capacity) {
+        return {health_state::backpressure, "all " + std::to_string(c.capacity) + " slots busy"};
+    }
+    return {};
+}
+
+// The shared state is broken, as opposed to unreadable by this observer (not corruption).
+bool broken(const channel_info& c) {
+    return !c.error.empty() && !c.unreadable;
+}
+
+// An endpoint whose channel's segment failed validation has no channel in the snapshot: its
+// segment's entry says why.
+const segment_entry* broken_segment(const snapshot& s, const endpoint_info& e) {
+    const auto it =
+        std::find_if(s.segments.begin(), s.segments.end(), [&](const segment_entry& seg) {
+            return !e.segment.empty() && seg.name == e.segment && !seg.error.empty();
+        });
+    return it == s.segments.end() ? nullptr : &*it;
 }
 
 // What the channel's shared state alone says.
 health_verdict channel_own(const channel_info& c) {
-    if (!c.error.empty()) {
+    if (broken(c)) {
         return {health_state::corrupt, c.error};
+    }
+    if (c.unreadable) {
+        return {};  // nothing known of its state: its endpoints say what they can
     }
     if (c.stale) {
         return {health_state::stale, "no live process uses it"};
@@ -99,8 +122,11 @@ health_verdict endpoint_health(const snapshot& now, const process_info& p, const
         return {health_state::stale, "process " + std::to_string(p.pid) + " is gone"};
     }
     const channel_info* c = find_channel(now, e);
-    if (c != nullptr && !c->error.empty()) {
+    if (c != nullptr && broken(*c)) {
         return {health_state::corrupt, c->error};
+    }
+    if (const segment_entry* seg = c == nullptr ? broken_segment(now, e) : nullptr) {
+        return {health_state::corrupt, seg->error};
     }
     if (c != nullptr) {
         if (auto dead = dead_end(*c, e.role); dead.state != health_state::ok) {
@@ -121,8 +147,8 @@ health_verdict endpoint_health(const snapshot& now, const process_info& p, const
 }
 
 // Its own state, then the worst of its endpoints' that says something about the channel: not
-// an endpoint of a dead process (the channel's ends say that), and idle only when every live
-// endpoint is.
+// an endpoint of a dead process (the channel's ends say that) nor of a spoofed one (whose
+// records may name any channel), and idle only when every live endpoint is.
 void judge_channel(const snapshot& now, channel_info& c) {
     c.health = channel_own(c);
     health_verdict worst;
@@ -130,7 +156,7 @@ void judge_channel(const snapshot& now, channel_info& c) {
     bool all_idle = true;
     for (const auto& p : now.processes) {
         for (const auto& e : p.endpoints) {
-            if (e.segment != c.segment || e.health.state == health_state::stale) {
+            if (p.spoofed || e.segment != c.segment || e.health.state == health_state::stale) {
                 continue;
             }
             any_live = true;

@@ -61,6 +61,7 @@ json channels_json(const snapshot& s) {
                             {"waiting", c.waiting},
                             {"stale", c.stale},
                             {"error", c.error},
+                            {"unreadable", c.unreadable},
                             {"health", detail::health_json(c.health)}});
     }
     return channels;

@@ -99,10 +99,12 @@ ring_info read_memfd_ring(const std::string& name, const std::string& segment,
                           const std::vector<holder>& holders) {
     ring_info r;
     r.error = "no holder of the ring named its fd";
+    r.unreadable = true;
     for (const auto& h : holders) {
         auto fd = open_held(h.at);
         if (!fd) {
             r.error = fd.error_value().message();
+            r.unreadable = true;
             continue;
         }
         auto copy = segment_copy::of_fd(std::move(*fd), sizeof(layout::ring_segment));
@@ -112,6 +114,7 @@ ring_info read_memfd_ring(const std::string& name, const std::string& segment,
             break;
         }
         r.error = decoded.error_value().message();
+        r.unreadable = false;  // read, and found broken
     }
     if (!r.error.empty()) {
         // Its state unknown, its ends are still known from their records (for --pid filters).

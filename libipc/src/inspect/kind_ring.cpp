@@ -108,6 +108,7 @@ void ring_channels(const snapshot& s, std::vector<channel_info>& out) {
         c.used_is_bytes = true;
         c.waiting = r.occupancy_messages;
         c.error = r.error;
+        c.unreadable = r.unreadable;
         out.push_back(std::move(c));
     }
 }
@@ -127,7 +128,8 @@ json ring_json(const ring_info& r) {
             {"writer", detail::end_json(r.writer)},
             {"reader", detail::end_json(r.reader)},
             {"stale", r.stale},
-            {"error", r.error}};
+            {"error", r.error},
+            {"unreadable", r.unreadable}};
 }
 
 json rings_json(const snapshot& s) {
