@@ -20,8 +20,8 @@
 
 #include "ipc/ring.hpp"
 #include "ipc/unix_socket.hpp"
-#include "support/message_stream.hpp"
 #include "support/ring_peer_args.hpp"
+#include "support/stream_io.hpp"
 
 namespace {
 
@@ -30,45 +30,6 @@ ipc::wait_strategy parse_strategy(const std::string& s) {
         return ipc::wait_strategy::busy_spin;
     }
     return s == "blocking" ? ipc::wait_strategy::blocking : ipc::wait_strategy::adaptive;
-}
-
-int write_stream(ipc::ring_writer& w, std::uint64_t count, std::uint64_t seed, std::size_t max) {
-    for (std::uint64_t i = 0; i < count; ++i) {
-        const std::size_t size = ipc::test::message_size(seed, i, max);
-        auto span = w.reserve(size);
-        if (!span) {
-            std::fprintf(stderr, "ring_peer: reserve %llu: %s\n",
-                         static_cast<unsigned long long>(i), span.error_value().message().c_str());
-            return 4;
-        }
-        ipc::test::fill_message(seed, i, *span);
-        if (auto ok = w.commit(size); !ok) {
-            return 4;
-        }
-    }
-    return 0;
-}
-
-int read_stream(ipc::ring_reader& r, std::uint64_t count, std::uint64_t seed, std::size_t max) {
-    std::vector<std::byte> expected(max);
-    for (std::uint64_t i = 0; i < count; ++i) {
-        auto view = r.read();
-        if (!view) {
-            std::fprintf(stderr, "ring_peer: read %llu: %s\n", static_cast<unsigned long long>(i),
-                         view.error_value().message().c_str());
-            return 4;
-        }
-        const std::size_t size = ipc::test::message_size(seed, i, max);
-        ipc::test::fill_message(seed, i, std::span(expected.data(), size));
-        if (view->payload.size() != size ||
-            (size != 0 && std::memcmp(view->payload.data(), expected.data(), size) != 0)) {
-            std::fprintf(stderr, "ring_peer: message %llu differs\n",
-                         static_cast<unsigned long long>(i));
-            return 5;
-        }
-        r.release();
-    }
-    return 0;
 }
 
 }  // namespace
@@ -145,7 +106,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "ring_peer: %s\n", w.error_value().message().c_str());
             return 3;
         }
-        const int rc = write_stream(*w, count, seed, max);
+        const int rc = ipc::test::write_stream(*w, count, seed, max, "ring_peer");
         if (rc == 0 && argc > 8 && std::strcmp(argv[8], "hold") == 0) {
             const char ready = 1;
             (void)!::write(ipc::test::ring_peer_ready_fd, &ready, 1);  // when a test listens
@@ -162,5 +123,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ring_peer: %s\n", r.error_value().message().c_str());
         return 3;
     }
-    return read_stream(*r, count, seed, max);
+    return ipc::test::read_stream(*r, count, seed, max, "ring_peer");
 }

@@ -1,0 +1,203 @@
+// duplex: two memfd rings with eventfd doorbells, one per direction, made by the parent and
+// inherited by the child it spawns at fds 3..8 (ipc/duplex.hpp).
+
+#include "ipc/duplex.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <utility>
+
+#include "channel/duplex/duplex_handoff.hpp"
+
+extern char** environ;
+
+namespace ipc {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+ring_options ring_options_of(const duplex_options& o) {
+    ring_options r;
+    r.max_message = o.max_message;
+    r.capacity = o.capacity;
+    r.wait = o.wait;
+    r.doorbell = doorbell_kind::eventfd;
+    r.telemetry = o.telemetry;
+    return r;
+}
+
+// The child's environment: the caller's (or this process's), without any IPC_DUPLEX of its
+// own, and with the handoff.
+std::vector<std::string> child_environment(const duplex_options& o,
+                                           const detail::duplex_handoff& handoff) {
+    std::vector<std::string> env = o.environment;
+    if (env.empty()) {
+        for (char** e = environ; *e != nullptr; ++e) {
+            env.emplace_back(*e);
+        }
+    }
+    const std::string prefix = std::string(detail::duplex_variable) + "=";
+    std::erase_if(env, [&](const std::string& entry) { return entry.starts_with(prefix); });
+    env.push_back(prefix + encode(handoff));
+    return env;
+}
+
+// The descriptors of both rings as spawn places them: handoff.fds order.
+std::vector<fd_at> child_descriptors(const ring_fds& to_child, const ring_fds& to_parent,
+                                     const detail::duplex_handoff& handoff) {
+    const int parent_fds[6] = {to_child.data_ready.get(),   to_child.space_ready.get(),
+                               to_child.region.get(),       to_parent.data_ready.get(),
+                               to_parent.space_ready.get(), to_parent.region.get()};
+    std::vector<fd_at> fds;
+    for (std::size_t i = 0; i < handoff.fds.size(); ++i) {
+        fds.push_back({parent_fds[i], handoff.fds[i]});
+    }
+    return fds;
+}
+
+// Takes an inherited descriptor, close-on-exec from now on: the child's own children must not
+// hold its rings.
+unique_fd inherited(int fd) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) {
+        (void)::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    return unique_fd(fd);
+}
+
+}  // namespace
+
+void duplex_end::close_rings() noexcept {
+    (void)to_peer_.close();
+    from_peer_.close();
+}
+
+result<duplex_parent> duplex_parent::spawn(const std::string& program,
+                                           const std::vector<std::string>& argv,
+                                           const duplex_options& options) {
+    const ring_options r = ring_options_of(options);
+    auto to_child = create_memfd_ring(r);
+    if (!to_child) {
+        return to_child.error_value();
+    }
+    auto to_parent = create_memfd_ring(r);
+    if (!to_parent) {
+        return to_parent.error_value();
+    }
+    auto child_copy_in = to_child->duplicate();
+    auto child_copy_out = to_parent->duplicate();
+    if (!child_copy_in || !child_copy_out) {
+        return (child_copy_in ? child_copy_out.error_value() : child_copy_in.error_value());
+    }
+    auto writer = ring_writer::adopt(options.name, std::move(*to_child), r);
+    if (!writer) {
+        return writer.error_value();
+    }
+    auto reader = ring_reader::adopt(options.name, std::move(*to_parent), r);
+    if (!reader) {
+        return reader.error_value();
+    }
+    detail::duplex_handoff handoff;
+    handoff.max_message = writer->max_message();
+    handoff.capacity = writer->capacity();
+    handoff.name = options.name;
+    spawn_options how;
+    how.fds = child_descriptors(*child_copy_in, *child_copy_out, handoff);
+    how.environment = child_environment(options, handoff);
+    auto started = child::spawn(program, argv, how);
+    if (!started) {
+        return started.error_value();
+    }
+    return duplex_parent(std::move(*writer), std::move(*reader), std::move(*started),
+                         options.stop_timeout);
+}
+
+duplex_parent::duplex_parent(ring_writer to_child, ring_reader from_child, child started,
+                             std::chrono::nanoseconds stop_timeout) noexcept
+    : duplex_end(std::move(to_child), std::move(from_child)),
+      child_(std::move(started)),
+      stop_timeout_(stop_timeout),
+      reaped_(false) {}
+
+duplex_parent::duplex_parent(duplex_parent&& other) noexcept
+    : duplex_end(std::move(other)),
+      child_(std::move(other.child_)),
+      stop_timeout_(other.stop_timeout_),
+      reaped_(std::exchange(other.reaped_, true)),
+      status_(other.status_) {}
+
+duplex_parent& duplex_parent::operator=(duplex_parent&& other) noexcept {
+    if (this != &other) {
+        (void)close();
+        static_cast<duplex_end&>(*this) = std::move(static_cast<duplex_end&>(other));
+        child_ = std::move(other.child_);
+        stop_timeout_ = other.stop_timeout_;
+        reaped_ = std::exchange(other.reaped_, true);
+        status_ = other.status_;
+    }
+    return *this;
+}
+
+duplex_parent::~duplex_parent() {
+    (void)close();
+}
+
+result<exit_status> duplex_parent::wait(std::chrono::nanoseconds timeout) {
+    if (child_.pid() < 0) {
+        return error{errc::closed, "this duplex_parent has no child"};
+    }
+    if (reaped_) {
+        return status_;
+    }
+    auto status = child_.wait(timeout);
+    if (status) {
+        reaped_ = true;
+        status_ = *status;
+    }
+    return status;
+}
+
+result<exit_status> duplex_parent::close() {
+    close_rings();
+    if (reaped_ || child_.pid() < 0) {
+        return wait(0ns);
+    }
+    if (auto ended = wait(stop_timeout_); ended || ended.code() != errc::timeout) {
+        return ended;
+    }
+    (void)child_.kill(SIGKILL);
+    return wait(forever);
+}
+
+result<duplex_child> duplex_child::inherit(const duplex_options& options) {
+    const char* text = std::getenv(detail::duplex_variable);
+    if (text == nullptr) {
+        return error{errc::not_found,
+                     "IPC_DUPLEX is not set: this process was not started by duplex_parent"};
+    }
+    auto handoff = detail::parse_duplex_handoff(text);
+    if (!handoff) {
+        return handoff.error_value();
+    }
+    duplex_options sized = options;
+    sized.max_message = handoff->max_message;
+    sized.capacity = handoff->capacity;
+    const ring_options r = ring_options_of(sized);
+    const auto& fd = handoff->fds;
+    ring_fds from_parent{inherited(fd[2]), inherited(fd[0]), inherited(fd[1])};
+    ring_fds to_parent{inherited(fd[5]), inherited(fd[3]), inherited(fd[4])};
+    auto reader = ring_reader::adopt(handoff->name, std::move(from_parent), r);
+    if (!reader) {
+        return reader.error_value();
+    }
+    auto writer = ring_writer::adopt(handoff->name, std::move(to_parent), r);
+    if (!writer) {
+        return writer.error_value();
+    }
+    return duplex_child(std::move(*writer), std::move(*reader));
+}
+
+}  // namespace ipc
