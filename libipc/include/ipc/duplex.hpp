@@ -67,8 +67,7 @@ class duplex_end {
 class duplex_parent : public duplex_end {
   public:
     duplex_parent() noexcept = default;
-    // The moved-from parent no longer owns the child: it neither waits for nor kills it.
-    duplex_parent(duplex_parent&& other) noexcept;
+    duplex_parent(duplex_parent&&) noexcept = default;
     duplex_parent& operator=(duplex_parent&& other) noexcept;
     // close(): a child is never left running or unreaped.
     ~duplex_parent();
@@ -84,20 +83,19 @@ class duplex_parent : public duplex_end {
     int pidfd() const noexcept { return child_.pidfd(); }
     // Waits up to `timeout` for the child to exit and reaps it; its status then, and at every
     // later call. timeout while it runs.
-    result<exit_status> wait(std::chrono::nanoseconds timeout = forever);
+    result<exit_status> wait(std::chrono::nanoseconds timeout = forever) {
+        return child_.wait(timeout);
+    }
     // Asks the child to stop by closing both rings (its reader drains what was sent, then gets
-    // peer_gone), waits up to stop_timeout, then kills it with SIGKILL, and reaps it. How it
+    // peer_closed), waits up to stop_timeout, then kills it with SIGKILL, and reaps it. How it
     // ended; the same at every later call.
     result<exit_status> close();
 
   private:
-    duplex_parent(ring_writer to_child, ring_reader from_child, child started,
-                  std::chrono::nanoseconds stop_timeout) noexcept;
+    duplex_parent(ring_writer to_child, ring_reader from_child, supervised_child started) noexcept
+        : duplex_end(std::move(to_child), std::move(from_child)), child_(std::move(started)) {}
 
-    child child_;
-    std::chrono::nanoseconds stop_timeout_{};
-    bool reaped_ = true;  // nothing to reap until spawn
-    exit_status status_{};
+    supervised_child child_;
 };
 
 class duplex_child : public duplex_end {

@@ -66,4 +66,33 @@ class child {
     bool reaped_ = false;
 };
 
+// A child that is never left running or unreaped: stop() (and the destructor) waits up to a
+// grace period for it to exit, then kills it with SIGKILL, and reaps it. Its exit status is
+// kept, and given again at every later wait() or stop(). What a channel to a spawned child
+// (duplex, efdstream) holds: it closes its end, which asks the child to stop, then stop()s.
+class supervised_child {
+  public:
+    supervised_child() noexcept = default;
+    supervised_child(child started, std::chrono::nanoseconds grace) noexcept;
+    // The moved-from one supervises nothing: it neither waits for nor kills the child.
+    supervised_child(supervised_child&& other) noexcept;
+    supervised_child& operator=(supervised_child&& other) noexcept;
+    ~supervised_child();
+
+    pid_t pid() const noexcept { return child_.pid(); }
+    int pidfd() const noexcept { return child_.pidfd(); }
+    // Waits up to `timeout` for the child to exit and reaps it. timeout while it runs; closed
+    // without a child.
+    result<exit_status> wait(std::chrono::nanoseconds timeout = forever);
+    // Waits the grace period, then kills and reaps: how it ended.
+    result<exit_status> stop();
+
+  private:
+    child child_;
+    std::chrono::nanoseconds grace_{};
+    bool supervising_ = false;
+    bool reaped_ = false;
+    exit_status status_{};
+};
+
 }  // namespace ipc

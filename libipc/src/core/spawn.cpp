@@ -207,4 +207,56 @@ result<void> child::kill(int signal) const noexcept {
     return {};
 }
 
+supervised_child::supervised_child(child started, std::chrono::nanoseconds grace) noexcept
+    : child_(std::move(started)), grace_(grace), supervising_(true) {}
+
+supervised_child::supervised_child(supervised_child&& other) noexcept
+    : child_(std::move(other.child_)),
+      grace_(other.grace_),
+      supervising_(std::exchange(other.supervising_, false)),
+      reaped_(other.reaped_),
+      status_(other.status_) {}
+
+supervised_child& supervised_child::operator=(supervised_child&& other) noexcept {
+    if (this != &other) {
+        (void)stop();
+        child_ = std::move(other.child_);
+        grace_ = other.grace_;
+        supervising_ = std::exchange(other.supervising_, false);
+        reaped_ = other.reaped_;
+        status_ = other.status_;
+    }
+    return *this;
+}
+
+supervised_child::~supervised_child() {
+    (void)stop();
+}
+
+result<exit_status> supervised_child::wait(std::chrono::nanoseconds timeout) {
+    if (!supervising_) {
+        return error{errc::closed, "no child is supervised here"};
+    }
+    if (reaped_) {
+        return status_;
+    }
+    auto status = child_.wait(timeout);
+    if (status) {
+        reaped_ = true;
+        status_ = *status;
+    }
+    return status;
+}
+
+result<exit_status> supervised_child::stop() {
+    if (!supervising_ || reaped_) {
+        return wait(std::chrono::nanoseconds(0));
+    }
+    if (auto ended = wait(grace_); ended || ended.code() != errc::timeout) {
+        return ended;
+    }
+    (void)child_.kill(SIGKILL);
+    return wait(forever);
+}
+
 }  // namespace ipc

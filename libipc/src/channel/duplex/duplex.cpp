@@ -15,8 +15,6 @@ extern char** environ;
 
 namespace ipc {
 
-using namespace std::chrono_literals;
-
 namespace {
 
 ring_options ring_options_of(const duplex_options& o) {
@@ -111,65 +109,26 @@ result<duplex_parent> duplex_parent::spawn(const std::string& program,
     if (!started) {
         return started.error_value();
     }
-    return duplex_parent(std::move(*writer), std::move(*reader), std::move(*started),
-                         options.stop_timeout);
+    return duplex_parent(std::move(*writer), std::move(*reader),
+                         supervised_child(std::move(*started), options.stop_timeout));
 }
-
-duplex_parent::duplex_parent(ring_writer to_child, ring_reader from_child, child started,
-                             std::chrono::nanoseconds stop_timeout) noexcept
-    : duplex_end(std::move(to_child), std::move(from_child)),
-      child_(std::move(started)),
-      stop_timeout_(stop_timeout),
-      reaped_(false) {}
-
-duplex_parent::duplex_parent(duplex_parent&& other) noexcept
-    : duplex_end(std::move(other)),
-      child_(std::move(other.child_)),
-      stop_timeout_(other.stop_timeout_),
-      reaped_(std::exchange(other.reaped_, true)),
-      status_(other.status_) {}
 
 duplex_parent& duplex_parent::operator=(duplex_parent&& other) noexcept {
     if (this != &other) {
         (void)close();
         static_cast<duplex_end&>(*this) = std::move(static_cast<duplex_end&>(other));
         child_ = std::move(other.child_);
-        stop_timeout_ = other.stop_timeout_;
-        reaped_ = std::exchange(other.reaped_, true);
-        status_ = other.status_;
     }
     return *this;
 }
 
 duplex_parent::~duplex_parent() {
-    (void)close();
-}
-
-result<exit_status> duplex_parent::wait(std::chrono::nanoseconds timeout) {
-    if (child_.pid() < 0) {
-        return error{errc::closed, "this duplex_parent has no child"};
-    }
-    if (reaped_) {
-        return status_;
-    }
-    auto status = child_.wait(timeout);
-    if (status) {
-        reaped_ = true;
-        status_ = *status;
-    }
-    return status;
+    close_rings();  // before child_'s own destructor stops the child: it asks it to
 }
 
 result<exit_status> duplex_parent::close() {
     close_rings();
-    if (reaped_ || child_.pid() < 0) {
-        return wait(0ns);
-    }
-    if (auto ended = wait(stop_timeout_); ended || ended.code() != errc::timeout) {
-        return ended;
-    }
-    (void)child_.kill(SIGKILL);
-    return wait(forever);
+    return child_.stop();
 }
 
 result<duplex_child> duplex_child::inherit(const duplex_options& options) {
