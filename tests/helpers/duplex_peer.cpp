@@ -8,6 +8,9 @@
 //                                       receive until the parent's end goes
 //   duplex_peer fds                     sends the list of its open fds (from /proc/self/fd)
 //   duplex_peer inherit                 only inherits; prints the error and exits 3 if it fails
+//   duplex_peer -mode child -fd-p2c-send 3 ... -shm-size S
+//                                       an efdstream child (the protocol's command line) that
+//                                       echoes every message until its parent goes
 // Exit codes: 0 ok (and the parent closed: peer_closed), 2 usage, 3 inherit failed, 4 send or
 // receive failed, 5 data mismatch, 6 the last receive ended otherwise, 7 the parent died
 // (peer_gone).
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "ipc/duplex.hpp"
+#include "ipc/efdstream.hpp"
 #include "support/stream_io.hpp"
 
 namespace {
@@ -73,7 +77,31 @@ std::string open_fds() {
 
 }  // namespace
 
+// As an efdstream child: echoes until the parent's end goes (peer_gone: 7; the parent may also
+// just kill it, as the reference parents do).
+int efdstream_echo(int argc, char** argv) {
+    auto e = ipc::efdstream_child::inherit(argc, argv);
+    if (!e) {
+        std::fprintf(stderr, "duplex_peer: %s\n", e.error_value().message().c_str());
+        return 3;
+    }
+    for (;;) {
+        auto m = e->read();
+        if (!m) {
+            return m.code() == ipc::errc::peer_gone ? 7 : 4;
+        }
+        auto sent = e->send(*m);  // copied to the other region before the ack frees this one
+        e->release();
+        if (!sent) {
+            return sent.code() == ipc::errc::peer_gone ? 7 : 4;
+        }
+    }
+}
+
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::strcmp(argv[1], "-mode") == 0) {
+        return efdstream_echo(argc, argv);
+    }
     if (argc < 2) {
         std::fputs("usage: duplex_peer stream COUNT SEED MAX | echo | hold | fds | inherit\n",
                    stderr);

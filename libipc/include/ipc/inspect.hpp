@@ -34,7 +34,17 @@ std::string printable(std::string_view text);
 // (to_string), with the names docs/SNAPSHOT.md lists.
 enum class segment_kind : std::uint8_t { unknown, telemetry, ring, slots };
 enum class channel_kind : std::uint8_t { unknown, ring, slots, duplex, broker, stream };
-enum class endpoint_role : std::uint8_t { unknown, writer, reader, host, guest, server, client };
+enum class endpoint_role : std::uint8_t {
+    unknown,
+    writer,
+    reader,
+    host,
+    guest,
+    server,
+    client,
+    parent,  // an efdstream end that spawned its peer (a native duplex end is a ring's)
+    child
+};
 enum class endpoint_state : std::uint8_t { active, closed };
 // An end of a ring or slots channel as its holder word says (invalid: an impossible value).
 enum class end_state : std::uint8_t { none, claiming, attached, closed, invalid };

@@ -82,6 +82,13 @@ class endpoint {
             detail::bump(c.bytes_in, bytes);
         }
     }
+    // A sender that learns when its message was handled (efdstream's ack) times that round
+    // trip: it is the endpoint's latency.
+    void on_round_trip(std::uint64_t latency_ns) noexcept {
+        if (record_ != nullptr) {
+            record_latency(latency_ns);
+        }
+    }
     void on_dropped(std::uint64_t messages = 1) noexcept {
         if (record_ != nullptr) {
             detail::bump(record_->counters.dropped, messages);

@@ -50,6 +50,10 @@ std::string_view to_string(endpoint_role r) noexcept {
             return "server";
         case endpoint_role::client:
             return "client";
+        case endpoint_role::parent:
+            return "parent";
+        case endpoint_role::child:
+            return "child";
         case endpoint_role::unknown:
             break;
     }

@@ -63,6 +63,10 @@ endpoint_role role_of(std::uint16_t role) {
             return endpoint_role::server;
         case layout::endpoint_role::client:
             return endpoint_role::client;
+        case layout::endpoint_role::parent:
+            return endpoint_role::parent;
+        case layout::endpoint_role::child:
+            return endpoint_role::child;
     }
     return endpoint_role::unknown;
 }

@@ -38,6 +38,8 @@ enum class endpoint_role : std::uint16_t {
     guest = 4,
     server = 5,
     client = 6,
+    parent = 7,  // a duplex end that spawned its peer
+    child = 8,
 };
 
 // The first line holds every field a send or a receive updates, so that a message costs one

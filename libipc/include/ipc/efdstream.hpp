@@ -1,0 +1,166 @@
+#pragma once
+// efdstream: the parent/child wire protocol of existing Go, Rust and C programs
+// (../shared/specs/efdstream.md), spoken byte for byte, as parent and as child, so that a
+// libipc process can take the place of either side of such a pair.
+//
+// Per direction: a "send" eventfd whose value is the payload's length (a little-endian u64,
+// which an eventfd counter is on the little-endian machines these programs run on), an "ack"
+// eventfd (value 1), and a memfd of shm_size bytes to whose offset 0 the sender copies the
+// payload. One message is in flight per direction: a sender waits for the ack of the last one
+// before it touches the region again. The child finds the six descriptors at fds 3..8
+//   3 p2c send   4 p2c ack   5 p2c shm   6 c2p send   7 c2p ack   8 c2p shm
+// and is started with exactly
+//   <child> -mode child -fd-p2c-send 3 -fd-p2c-ack 4 -fd-p2c-shm 5 -fd-c2p-send 6
+//           -fd-c2p-ack 7 -fd-c2p-shm 8 -shm-size <shm_size>
+//
+// What the reference programs lack, this adds: a deadline on every call; peer_gone when the
+// other side dies (watched through its pidfd, never by polling); corrupt, not a hang, for an
+// announced length above shm_size; invalid_argument for a zero-length send (an eventfd cannot
+// carry 0) and message_too_large for one above shm_size, each counted as dropped.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ipc/clock.hpp"
+#include "ipc/error.hpp"
+#include "ipc/fd.hpp"
+#include "ipc/mapping.hpp"
+#include "ipc/spawn.hpp"
+#include "ipc/telemetry.hpp"
+
+namespace ipc {
+
+namespace detail {
+// One direction's descriptors and its mapped region (internal).
+struct efdstream_direction {
+    unique_fd send;
+    unique_fd ack;
+    unique_fd shm;
+    mapping region;
+};
+}  // namespace detail
+
+struct efdstream_options {
+    std::uint64_t shm_size = 1024 * 1024;  // S: each direction's region
+    std::string name = "efdstream";        // the channel's name in telemetry
+    bool telemetry = true;
+    // efdstream_parent::close: how long the child has to exit once its descriptors are closed,
+    // before it gets SIGKILL (the reference parents kill it at once).
+    std::chrono::nanoseconds stop_timeout = std::chrono::seconds(2);
+};
+
+class efdstream_end {
+  public:
+    efdstream_end() noexcept = default;
+    efdstream_end(efdstream_end&&) noexcept = default;
+    efdstream_end& operator=(efdstream_end&&) noexcept = default;
+
+    // Copies `message` to the region at offset 0 and announces its length, once the peer acked
+    // the message before (waited for up to `timeout`: timeout, or peer_gone).
+    result<void> send(std::span<const std::byte> message,
+                      std::chrono::nanoseconds timeout = forever) noexcept;
+    // Waits up to `timeout` for the ack of the last message sent (nothing to wait for: ok).
+    result<void> flush(std::chrono::nanoseconds timeout = forever) noexcept;
+
+    // The next message, in place in the peer's region, valid until release() acks it.
+    // timeout; peer_gone once the peer died and nothing was announced; corrupt for a length
+    // above shm_size (the stream is then broken: nothing is acked).
+    result<std::span<const std::byte>> read(std::chrono::nanoseconds timeout = forever) noexcept;
+    void release() noexcept;
+    // Copying: the next message into `buffer`, acked at once. A buffer smaller than the
+    // message gives invalid_argument and leaves it unacked (read it, or receive again with
+    // room).
+    result<std::size_t> receive(std::span<std::byte> buffer,
+                                std::chrono::nanoseconds timeout = forever) noexcept;
+
+    // Readable when the peer announced a message (the incoming send eventfd): poll it.
+    int wait_fd() const noexcept { return in_.send.get(); }
+    std::uint64_t shm_size() const noexcept { return size_; }
+    bool is_open() const noexcept { return in_.send.valid(); }
+
+  protected:
+    efdstream_end(detail::efdstream_direction out, detail::efdstream_direction in,
+                  std::uint64_t size, int peer_pidfd, telemetry::endpoint counters) noexcept;
+    void close_descriptors() noexcept;
+
+  private:
+    // Waits until `fd` is readable (ok) or the peer has gone (peer_gone), up to `until`.
+    result<void> wait_readable(int fd, const deadline& until) const noexcept;
+    result<std::uint64_t> read_counter(int fd) noexcept;
+
+    detail::efdstream_direction out_;
+    detail::efdstream_direction in_;
+    std::uint64_t size_ = 0;
+    int peer_pidfd_ = -1;  // readable once the peer has exited
+    telemetry::endpoint counters_;
+    bool awaiting_ack_ = false;
+    std::uint64_t sent_at_ = 0;  // stamp of the message awaiting its ack
+    std::uint64_t held_ = 0;     // length of the message read and not released; 0: none
+    bool holding_ = false;
+};
+
+class efdstream_parent : public efdstream_end {
+  public:
+    efdstream_parent() noexcept = default;
+    efdstream_parent(efdstream_parent&&) noexcept = default;
+    efdstream_parent& operator=(efdstream_parent&& other) noexcept;
+    ~efdstream_parent();
+
+    // Makes the descriptors and starts `program` (a foreign child by path, or one of ours) with
+    // the protocol's command line. invalid_argument for a shm_size of 0 or above 1 GiB.
+    static result<efdstream_parent> spawn(const std::string& program,
+                                          const efdstream_options& options = {});
+
+    pid_t pid() const noexcept { return child_.pid(); }
+    int pidfd() const noexcept { return child_.pidfd(); }
+    result<exit_status> wait(std::chrono::nanoseconds timeout = forever) {
+        return child_.wait(timeout);
+    }
+    // Closes this side's descriptors (the child then sees its peer gone), waits stop_timeout,
+    // kills, reaps: how the child ended.
+    result<exit_status> close();
+
+  private:
+    efdstream_parent(detail::efdstream_direction to_child, detail::efdstream_direction from_child,
+                     std::uint64_t size, telemetry::endpoint counters,
+                     supervised_child started) noexcept
+        : efdstream_end(std::move(to_child), std::move(from_child), size, started.pidfd(),
+                        std::move(counters)),
+          child_(std::move(started)) {}
+
+    supervised_child child_;
+};
+
+class efdstream_child : public efdstream_end {
+  public:
+    efdstream_child() noexcept = default;
+    efdstream_child(efdstream_child&&) noexcept = default;
+    efdstream_child& operator=(efdstream_child&&) noexcept = default;
+    ~efdstream_child();
+
+    // The descriptors at fds 3..8, whatever the -fd-* flags say (as the reference children
+    // do); shm_size from `-shm-size` in `argv` (else options.shm_size). wrong_kind when a
+    // descriptor is not an eventfd or a memfd of at least shm_size bytes where the protocol
+    // puts one; peer_gone when the parent is gone already.
+    static result<efdstream_child> inherit(int argc, const char* const* argv,
+                                           const efdstream_options& options = {});
+
+    void close() noexcept;
+
+  private:
+    efdstream_child(detail::efdstream_direction to_parent, detail::efdstream_direction from_parent,
+                    std::uint64_t size, telemetry::endpoint counters,
+                    unique_fd parent_pidfd) noexcept
+        : efdstream_end(std::move(to_parent), std::move(from_parent), size, parent_pidfd.get(),
+                        std::move(counters)),
+          parent_pidfd_(std::move(parent_pidfd)) {}
+
+    unique_fd parent_pidfd_;
+};
+
+}  // namespace ipc

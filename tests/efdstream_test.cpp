@@ -1,0 +1,124 @@
+// efdstream against an implementation of the spec written apart from libipc
+// (tests/helpers/efdstream_reference.cpp, raw syscalls): libipc's parent with that child, that
+// parent with libipc's child, and peers that misbehave as the reference programs can.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ipc/efdstream.hpp"
+#include "support/child_process.hpp"
+#include "support/scale.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint64_t region = 64 * 1024;
+const auto answer_within = std::chrono::seconds(10 * ipc::test::deadline_factor);
+
+ipc::efdstream_parent spawn_reference(const char* misbehave = nullptr) {
+    if (misbehave != nullptr) {
+        ::setenv("EFD_REFERENCE_MISBEHAVE", misbehave, 1);
+    }
+    ipc::efdstream_options o;
+    o.shm_size = region;
+    o.stop_timeout = 100ms;
+    auto p = ipc::efdstream_parent::spawn(IPC_TEST_EFDSTREAM_REFERENCE, o);
+    ::unsetenv("EFD_REFERENCE_MISBEHAVE");
+    EXPECT_TRUE(p) << p.error_value().message();
+    return p ? std::move(*p) : ipc::efdstream_parent{};
+}
+
+std::byte pattern(std::uint64_t round, std::uint64_t k) {
+    return static_cast<std::byte>((round * 131 + k * 7 + 1) & 0xff);
+}
+
+TEST(Efdstream, ALibipcParentAndTheReferenceChildDoTenThousandRoundTrips) {
+    auto p = spawn_reference();
+    const std::uint64_t rounds = 10'000 / ipc::test::stream_divisor;
+    std::vector<std::byte> out(region);
+    for (std::uint64_t round = 0; round < rounds; ++round) {
+        const std::uint64_t length = round % 3 == 2 ? region : 1 + (round * 7919) % region;
+        for (std::uint64_t k = 0; k < length; ++k) {
+            out[k] = pattern(round, k);
+        }
+        ASSERT_TRUE(p.send(std::span(out).first(length), answer_within));
+        auto back = p.read(answer_within);
+        ASSERT_TRUE(back) << back.error_value().message();
+        ASSERT_EQ(back->size(), length);
+        ASSERT_EQ(std::memcmp(back->data(), out.data(), length), 0) << "round " << round;
+        p.release();
+    }
+    EXPECT_EQ(p.close()->signal, SIGKILL) << "the reference child runs until it is killed";
+}
+
+TEST(Efdstream, TheReferenceParentAndALibipcChildDoTenThousandRoundTrips) {
+    const std::uint64_t rounds = 10'000 / ipc::test::stream_divisor;
+    ipc::test::child_process parent({IPC_TEST_EFDSTREAM_REFERENCE, "parent", IPC_TEST_DUPLEX_PEER,
+                                     std::to_string(rounds), std::to_string(region)});
+    auto status = parent.wait(std::chrono::seconds(60 * ipc::test::deadline_factor));
+    ASSERT_TRUE(status) << "the reference parent hung";
+    EXPECT_EQ(ipc::test::exit_code(*status), 0)
+        << "9: wrong command line, 10: an echo differed, 8: a length above the region";
+}
+
+// The reference receivers never ack a length above the region; a libipc receiver reports it.
+TEST(Efdstream, ALengthAboveTheRegionIsAProtocolErrorNotAHang) {
+    auto p = spawn_reference("bad-length");
+    const std::byte one[1] = {std::byte{7}};
+    ASSERT_TRUE(p.send(one, answer_within));
+    auto back = p.read(answer_within);
+    ASSERT_FALSE(back);
+    EXPECT_EQ(back.code(), ipc::errc::corrupt);
+}
+
+TEST(Efdstream, APeerThatNeverAcksGivesATimeout) {
+    auto p = spawn_reference("never-ack");
+    const std::byte one[1] = {std::byte{7}};
+    ASSERT_TRUE(p.send(one, answer_within));
+    auto second = p.send(one, 200ms);  // waits for the first one's ack
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.code(), ipc::errc::timeout);
+    auto flushed = p.flush(100ms);
+    EXPECT_EQ(flushed.code(), ipc::errc::timeout);
+}
+
+TEST(Efdstream, APeerThatDiesMidMessageGivesPeerGone) {
+    auto p = spawn_reference("die");
+    const std::byte one[1] = {std::byte{7}};
+    ASSERT_TRUE(p.send(one, answer_within));
+    auto acked = p.flush(answer_within);
+    ASSERT_FALSE(acked);
+    EXPECT_EQ(acked.code(), ipc::errc::peer_gone);
+    auto nothing = p.read(answer_within);
+    EXPECT_EQ(nothing.code(), ipc::errc::peer_gone);
+    EXPECT_TRUE(p.wait(answer_within)->exited);
+}
+
+TEST(Efdstream, EmptyAndOversizedSendsAreRefusedClearly) {
+    auto p = spawn_reference();
+    auto empty = p.send({}, answer_within);
+    EXPECT_EQ(empty.code(), ipc::errc::invalid_argument);
+    std::vector<std::byte> big(region + 1);
+    auto oversized = p.send(big, answer_within);
+    EXPECT_EQ(oversized.code(), ipc::errc::message_too_large);
+    ipc::efdstream_options zero;
+    zero.shm_size = 0;
+    EXPECT_EQ(ipc::efdstream_parent::spawn(IPC_TEST_EFDSTREAM_REFERENCE, zero).code(),
+              ipc::errc::invalid_argument);
+}
+
+// A libipc child started without the protocol's descriptors (here: nothing at 3..8) says so.
+TEST(Efdstream, AChildWithoutItsDescriptorsGetsAClearError) {
+    ipc::test::child_process bare({IPC_TEST_DUPLEX_PEER, "-mode", "child", "-shm-size", "4096"});
+    auto status = bare.wait(answer_within);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(ipc::test::exit_code(*status), 3);
+}
+
+}  // namespace
