@@ -2,6 +2,9 @@
 //   ipc-demo ring [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS] [--name NAME]
 //   ipc-demo slots [--slots N] [--size BYTES] [--rate CALLS_PER_S] [--duration SECONDS]
 //                  [--name NAME]
+//   ipc-demo duplex [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS]
+//                   [--protocol native|efdstream] [--child PROGRAM] [--name NAME]
+// Started with efdstream's child command line (-mode child ...), it is that child.
 // rate 0 = flat out, duration 0 = until interrupted; exits 0 after a clean stop.
 
 #include <unistd.h>
@@ -10,6 +13,7 @@
 #include <climits>
 #include <string>
 
+#include "duplex_demo.hpp"
 #include "ring_demo.hpp"
 #include "slots_demo.hpp"
 
@@ -49,6 +53,9 @@ std::string self_exe() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "-mode") {
+        return demo::run_efdstream_child(argc, argv);
+    }
     CLI::App app{"ipc-demo: libipc parent/child demos"};
     app.require_subcommand(1);
     demo::traffic_options o;
@@ -64,7 +71,26 @@ int main(int argc, char** argv) {
     auto* slots_child = app.add_subcommand("slots-child", "")->group("");  // hidden: the guest
     add_traffic_options(slots_child, o);
     add_slot_count(slots_child, o);
+    auto* duplex = app.add_subcommand(
+        "duplex", "A parent and the child it spawns echo messages both ways, every byte checked");
+    add_traffic_options(duplex, o);
+    add_pacing_options(duplex, o);
+    std::string protocol = "native";
+    duplex->add_option("--protocol", protocol, "native or efdstream (the Go/Rust/C wire protocol)")
+        ->check(CLI::IsMember({"native", "efdstream"}))
+        ->capture_default_str();
+    std::string child_program;
+    duplex->add_option("--child", child_program,
+                       "With --protocol efdstream: start this program as the child instead");
+    auto* duplex_child = app.add_subcommand("duplex-child", "")->group("");  // hidden: the echo
+    add_traffic_options(duplex_child, o);
     CLI11_PARSE(app, argc, argv);
+    if (*duplex) {
+        return demo::run_duplex_parent(o, protocol, child_program, self_exe().c_str());
+    }
+    if (*duplex_child) {
+        return demo::run_duplex_child(o);
+    }
     if (*ring_child) {
         return demo::run_ring_child(o);
     }

@@ -173,6 +173,19 @@ TEST(Demo, RunsForADurationAndExitsZero) {
     EXPECT_NE(out.text.find("checked every message"), std::string::npos);
 }
 
+// The duplex demo in both protocols, and as an efdstream parent of a program written apart from
+// libipc (tests/helpers/efdstream_reference.cpp).
+TEST(Demo, DuplexEchoesEveryByteInBothProtocols) {
+    const std::string demo = std::string(IPC_DEMO) + " duplex --duration 0.3 --size 100 ";
+    for (const std::string& args :
+         {std::string("--rate 2000"), std::string("--rate 0 --protocol efdstream"),
+          "--rate 0 --protocol efdstream --child " + std::string(IPC_TEST_EFDSTREAM_REFERENCE)}) {
+        const auto out = run(demo + args + " --name " + ipc::test::unique_name("duplex"));
+        EXPECT_EQ(out.exit_code, 0) << args << "\n" << out.text;
+        EXPECT_NE(out.text.find("every echo checked"), std::string::npos) << out.text;
+    }
+}
+
 // Issue 8.14: a demo stopped before its child attached used to hang 19 times out of 20.
 TEST(Demo, StopsCleanlyWhateverTheMoment) {
     for (int run_index = 0; run_index < 20; ++run_index) {

@@ -19,7 +19,7 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
     const demo_options defaults;
     auto* form = new QFormLayout(this);
     channel_ = new QComboBox(this);
-    channel_->addItems({QStringLiteral("ring"), QStringLiteral("slots")});
+    channel_->addItems({QStringLiteral("ring"), QStringLiteral("slots"), QStringLiteral("duplex")});
     name_edit_ = new QLineEdit(this);
     name_edit_->setPlaceholderText(channel_name(QStringLiteral("ring")));
     rate_ = new QDoubleSpinBox(this);
@@ -47,9 +47,14 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
     form->addRow(tr("Duration"), duration_);
     form->addRow(tr("Slots (slots only)"), slots_);
     form->addRow(tr("Waiting side"), wait_);
+    protocol_ = new QComboBox(this);
+    protocol_->addItems({QStringLiteral("native"), QStringLiteral("efdstream")});
+    protocol_->setEnabled(false);
+    form->addRow(tr("Protocol (duplex only)"), protocol_);
     connect(channel_, &QComboBox::currentTextChanged, this, [this](const QString& channel) {
         name_edit_->setPlaceholderText(channel_name(channel));
         slots_->setEnabled(channel == QLatin1String("slots"));
+        protocol_->setEnabled(channel == QLatin1String("duplex"));
     });
     slots_->setEnabled(false);
     auto* buttons = new QHBoxLayout;
@@ -86,6 +91,7 @@ demo_options demo_dialog::chosen() const {
     o.duration_s = duration_->value();
     o.slots = slots_->value();
     o.wait = wait_->currentText();
+    o.protocol = protocol_->currentText();
     return o;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // "Launch demo": starts an ipc-demo parent/child pair with every option ipc-demo has (channel,
-// name, rate, size, duration, slots, wait strategy), shows its output line by line, and stops
-// it. It opens beside the main window, not over the rows it makes appear.
+// name, rate, size, duration, slots, wait strategy, duplex protocol), shows its output line by
+// line, and stops it. It opens beside the main window, not over the rows it makes appear.
 
 #include <QDialog>
 
@@ -52,6 +52,7 @@ class demo_dialog : public QDialog {
     QDoubleSpinBox* duration_ = nullptr;
     QSpinBox* slots_ = nullptr;
     QComboBox* wait_ = nullptr;
+    QComboBox* protocol_ = nullptr;
     QPlainTextEdit* log_ = nullptr;
     QPushButton* start_ = nullptr;
     QPushButton* stop_ = nullptr;

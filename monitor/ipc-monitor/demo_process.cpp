@@ -64,6 +64,9 @@ QStringList demo_process::arguments(const demo_options& o) {
     if (o.channel == QLatin1String("slots")) {
         args << QStringLiteral("--slots") << QString::number(o.slots);
     }
+    if (o.channel == QLatin1String("duplex")) {
+        args << QStringLiteral("--protocol") << o.protocol;
+    }
     return args;
 }
 

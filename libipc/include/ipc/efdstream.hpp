@@ -121,8 +121,9 @@ class efdstream_parent : public efdstream_end {
     result<exit_status> wait(std::chrono::nanoseconds timeout = forever) {
         return child_.wait(timeout);
     }
-    // Closes this side's descriptors (the child then sees its peer gone), waits stop_timeout,
-    // kills, reaps: how the child ended.
+    // Closes this side's descriptors and, since the protocol cannot ask a child to stop (the
+    // reference parents kill it), sends it SIGTERM; waits stop_timeout, then SIGKILL; reaps.
+    // How the child ended.
     result<exit_status> close();
 
   private:

@@ -86,6 +86,8 @@ class supervised_child {
     result<exit_status> wait(std::chrono::nanoseconds timeout = forever);
     // Waits the grace period, then kills and reaps: how it ended.
     result<exit_status> stop();
+    // Sends `signal` (through the pidfd), while it is supervised and not reaped.
+    result<void> kill(int signal) const noexcept;
 
   private:
     child child_;

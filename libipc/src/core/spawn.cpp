@@ -248,6 +248,13 @@ result<exit_status> supervised_child::wait(std::chrono::nanoseconds timeout) {
     return status;
 }
 
+result<void> supervised_child::kill(int signal) const noexcept {
+    if (!supervising_ || reaped_) {
+        return error{errc::closed, "no running child is supervised here"};
+    }
+    return child_.kill(signal);
+}
+
 result<exit_status> supervised_child::stop() {
     if (!supervising_ || reaped_) {
         return wait(std::chrono::nanoseconds(0));

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -339,8 +340,11 @@ efdstream_parent::~efdstream_parent() {
     close_descriptors();  // before child_'s destructor stops the child
 }
 
+// The protocol has no message that asks a child to stop, and the reference parents kill it:
+// SIGTERM, then SIGKILL after stop_timeout.
 result<exit_status> efdstream_parent::close() {
     close_descriptors();
+    (void)child_.kill(SIGTERM);
     return child_.stop();
 }
 

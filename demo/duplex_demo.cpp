@@ -1,0 +1,172 @@
+#include "duplex_demo.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "child_control.hpp"
+#include "ipc/duplex.hpp"
+#include "ipc/efdstream.hpp"
+#include "pacer.hpp"
+
+namespace demo {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Message `seq`'s bytes: its number, then a pattern from it, so the echo is checked whole.
+void fill(std::vector<std::byte>& msg, std::uint64_t seq) {
+    for (std::size_t k = 0; k < msg.size(); ++k) {
+        msg[k] = static_cast<std::byte>((seq * 131 + k * 7 + 1) & 0xff);
+    }
+    std::memcpy(msg.data(), &seq, std::min(sizeof seq, msg.size()));
+}
+
+// What the parent's loop needs of either protocol's end.
+struct native_end {
+    ipc::duplex_parent& d;
+    ipc::result<void> send(std::span<const std::byte> m) { return d.to_peer().send(m, 1s); }
+    ipc::result<std::span<const std::byte>> read() {
+        auto v = d.from_peer().read(1s);
+        return v ? ipc::result<std::span<const std::byte>>(v->payload) : v.error_value();
+    }
+    void release() { d.from_peer().release(); }
+};
+
+struct efdstream_end {
+    ipc::efdstream_parent& e;
+    ipc::result<void> send(std::span<const std::byte> m) { return e.send(m, 1s); }
+    ipc::result<std::span<const std::byte>> read() { return e.read(1s); }
+    void release() { e.release(); }
+};
+
+// Sends, reads each echo back and checks it, at the pace asked, until stopped.
+template <class End>
+int round_trips(End end, const traffic_options& o, std::uint32_t size) {
+    std::vector<std::byte> msg(size);
+    pacer pace(o.rate);
+    const std::uint64_t end_ns =
+        o.duration > 0 ? ipc::monotonic_ns() + static_cast<std::uint64_t>(o.duration * 1e9) : 0;
+    std::uint64_t seq = 0;
+    for (; !stop_requested() && (end_ns == 0 || ipc::monotonic_ns() < end_ns); ++seq) {
+        pace.wait_turn(seq);
+        fill(msg, seq);
+        auto sent = end.send(msg);
+        auto back = sent ? end.read() : ipc::result<std::span<const std::byte>>(sent.error_value());
+        if (!back) {
+            fmt::print(stderr, "ipc-demo: round trip {}: {}\n", seq, back.error_value().message());
+            return 1;
+        }
+        const bool same =
+            back->size() == msg.size() && std::memcmp(back->data(), msg.data(), msg.size()) == 0;
+        end.release();
+        if (!same) {
+            fmt::print(stderr, "ipc-demo: echo {} differs\n", seq);
+            return 1;
+        }
+    }
+    fmt::print("ipc-demo: {} round trips, every echo checked\n", seq);
+    return 0;
+}
+
+ipc::duplex_options duplex_options_for(const traffic_options& o) {
+    ipc::duplex_options d;
+    d.name = o.name;
+    d.max_message = std::max<std::uint32_t>(o.size, 8);
+    d.wait = parse_wait(o.wait);
+    return d;
+}
+
+// `stop_signal`: the signal the parent stops the child with, if any (efdstream's SIGTERM).
+int report(int rc, ipc::result<ipc::exit_status> child, int stop_signal = 0) {
+    const bool child_ok = child && child->code == 0 && child->signal == stop_signal;
+    fmt::print("ipc-demo: child {}\n", child_ok ? "stopped cleanly" : "did not stop cleanly");
+    return rc == 0 && child_ok ? 0 : 1;
+}
+
+}  // namespace
+
+int run_duplex_parent(const traffic_options& o, const std::string& protocol,
+                      const std::string& child_program, const char* self_exe) {
+    stop_on_signals();
+    if (protocol == "efdstream") {
+        ipc::efdstream_options e;
+        e.name = o.name;
+        e.shm_size = std::max<std::uint32_t>(o.size, 1);
+        auto p = ipc::efdstream_parent::spawn(child_program.empty() ? self_exe : child_program, e);
+        if (!p) {
+            fmt::print(stderr, "ipc-demo: cannot start the efdstream child: {}\n",
+                       p.error_value().message());
+            return 1;
+        }
+        fmt::print("ipc-demo: efdstream '{}' parent pid {} <-> child pid {}, {} B\n", o.name,
+                   ::getpid(), p->pid(), e.shm_size);
+        std::fflush(stdout);
+        const int rc = round_trips(efdstream_end{*p}, o, static_cast<std::uint32_t>(e.shm_size));
+        auto child = p->close();
+        // A foreign child runs until it is killed, as the reference parents kill it.
+        return child_program.empty() ? report(rc, child, SIGTERM) : rc;
+    }
+    auto d = ipc::duplex_parent::spawn(
+        self_exe, {self_exe, "duplex-child", "--size", std::to_string(o.size), "--wait", o.wait},
+        duplex_options_for(o));
+    if (!d) {
+        fmt::print(stderr, "ipc-demo: cannot start the duplex child: {}\n",
+                   d.error_value().message());
+        return 1;
+    }
+    fmt::print("ipc-demo: duplex '{}' parent pid {} <-> child pid {}, {} B\n", o.name, ::getpid(),
+               d->pid(), o.size);
+    std::fflush(stdout);
+    const int rc = round_trips(native_end{*d}, o, o.size);
+    return report(rc, d->close());
+}
+
+int run_duplex_child(const traffic_options& o) {
+    ignore_interrupt();
+    ipc::duplex_options options = duplex_options_for(o);
+    auto d = ipc::duplex_child::inherit(options);
+    if (!d) {
+        fmt::print(stderr, "ipc-demo child: {}\n", d.error_value().message());
+        return 1;
+    }
+    for (;;) {
+        auto m = d->from_peer().read();
+        if (!m) {
+            return m.code() == ipc::errc::peer_closed ? 0 : 1;
+        }
+        auto sent = d->to_peer().send(m->payload);
+        d->from_peer().release();
+        if (!sent) {
+            return sent.code() == ipc::errc::peer_closed ? 0 : 1;
+        }
+    }
+}
+
+int run_efdstream_child(int argc, char** argv) {
+    ignore_interrupt();
+    auto e = ipc::efdstream_child::inherit(argc, argv);
+    if (!e) {
+        fmt::print(stderr, "ipc-demo child: {}\n", e.error_value().message());
+        return 1;
+    }
+    for (;;) {
+        auto m = e->read();
+        if (!m) {
+            return m.code() == ipc::errc::peer_gone ? 0 : 1;  // the parent closed or went
+        }
+        auto sent = e->send(*m);
+        e->release();
+        if (!sent) {
+            return sent.code() == ipc::errc::peer_gone ? 0 : 1;
+        }
+    }
+}
+
+}  // namespace demo
