@@ -21,6 +21,10 @@ void add_copy_cases(std::vector<bench_case>& cases);
 void add_load_cases(std::vector<bench_case>& cases);
 // Slots round trips beside the raw atomic and futex round trips; calls/s at 1 and 2 host threads.
 void add_slots_cases(std::vector<bench_case>& cases);
+// duplex and efdstream round trips beside the raw atomic and eventfd round trips; one-way
+// throughput beside a pipe and memcpy. The child side: run_duplex_child (main, by argv).
+void add_duplex_cases(std::vector<bench_case>& cases);
+int run_duplex_child(int argc, char** argv);
 // ipc-monitor's own CPU with 100 live endpoints, at 1 Hz and 10 Hz (when the monitor is built).
 void add_monitor_cases(std::vector<bench_case>& cases);
 

@@ -14,8 +14,6 @@
 
 namespace bench {
 
-namespace {
-
 void pin_to(int cpu) {
     if (cpu < 0) {
         return;
@@ -25,8 +23,6 @@ void pin_to(int cpu) {
     CPU_SET(cpu, &set);
     ::sched_setaffinity(0, sizeof set, &set);
 }
-
-}  // namespace
 
 settings& current_settings() {
     static settings s;

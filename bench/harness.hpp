@@ -47,6 +47,9 @@ struct settings {
 // The current settings (pinning is read by with_peer).
 settings& current_settings();
 
+// Pins the calling thread to `cpu` (-1: leaves it alone).
+void pin_to(int cpu);
+
 // Runs `child` in a forked process pinned to the child CPU and `parent` here, pinned to the
 // parent CPU; returns parent's result after the child exits. The child's return value is
 // ignored; it ends with _exit so no atexit handler of the parent runs twice.

@@ -83,6 +83,10 @@ std::map<std::string, std::vector<double>> run(const std::vector<const bench_cas
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Started again as a duplex or efdstream child by the duplex cases.
+    if (argc > 1 && (std::string(argv[1]) == "duplex-child" || std::string(argv[1]) == "-mode")) {
+        return bench::run_duplex_child(argc, argv);
+    }
     CLI::App app{"ipc-bench: libipc channels beside their raw baselines"};
     std::string filter = ".*";
     bool json = false;
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
     bench::add_copy_cases(cases);
     bench::add_load_cases(cases);
     bench::add_slots_cases(cases);
+    bench::add_duplex_cases(cases);
 #ifdef IPC_MONITOR_BIN
     bench::add_monitor_cases(cases);
 #endif

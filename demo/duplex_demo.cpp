@@ -83,9 +83,8 @@ ipc::duplex_options duplex_options_for(const traffic_options& o) {
     return d;
 }
 
-// `stop_signal`: the signal the parent stops the child with, if any (efdstream's SIGTERM).
-int report(int rc, ipc::result<ipc::exit_status> child, int stop_signal = 0) {
-    const bool child_ok = child && child->code == 0 && child->signal == stop_signal;
+int report(int rc, ipc::result<ipc::exit_status> child) {
+    const bool child_ok = child && child->code == 0 && child->signal == 0;
     fmt::print("ipc-demo: child {}\n", child_ok ? "stopped cleanly" : "did not stop cleanly");
     return rc == 0 && child_ok ? 0 : 1;
 }
@@ -106,12 +105,12 @@ int run_duplex_parent(const traffic_options& o, const std::string& protocol,
             return 1;
         }
         fmt::print("ipc-demo: efdstream '{}' parent pid {} <-> child pid {}, {} B\n", o.name,
-                   ::getpid(), p->pid(), e.shm_size);
+                   ::getpid(), p->child().pid(), e.shm_size);
         std::fflush(stdout);
         const int rc = round_trips(efdstream_end{*p}, o, static_cast<std::uint32_t>(e.shm_size));
         auto child = p->close();
         // A foreign child runs until it is killed, as the reference parents kill it.
-        return child_program.empty() ? report(rc, child, SIGTERM) : rc;
+        return child_program.empty() ? report(rc, child) : rc;
     }
     auto d = ipc::duplex_parent::spawn(
         self_exe, {self_exe, "duplex-child", "--size", std::to_string(o.size), "--wait", o.wait},
@@ -122,7 +121,7 @@ int run_duplex_parent(const traffic_options& o, const std::string& protocol,
         return 1;
     }
     fmt::print("ipc-demo: duplex '{}' parent pid {} <-> child pid {}, {} B\n", o.name, ::getpid(),
-               d->pid(), o.size);
+               d->child().pid(), o.size);
     std::fflush(stdout);
     const int rc = round_trips(native_end{*d}, o, o.size);
     return report(rc, d->close());
@@ -150,16 +149,22 @@ int run_duplex_child(const traffic_options& o) {
 }
 
 int run_efdstream_child(int argc, char** argv) {
-    ignore_interrupt();
+    // The protocol's parent stops its child with a signal (SIGTERM from a libipc parent): the
+    // loop looks for it between reads, and ends as a clean exit.
+    stop_on_signals();
+    ignore_interrupt();  // Ctrl-C is for the parent, which then stops the child
     auto e = ipc::efdstream_child::inherit(argc, argv);
     if (!e) {
         fmt::print(stderr, "ipc-demo child: {}\n", e.error_value().message());
         return 1;
     }
-    for (;;) {
-        auto m = e->read();
+    while (!stop_requested()) {
+        auto m = e->read(100ms);
+        if (!m && m.code() == ipc::errc::timeout) {
+            continue;
+        }
         if (!m) {
-            return m.code() == ipc::errc::peer_gone ? 0 : 1;  // the parent closed or went
+            return m.code() == ipc::errc::peer_gone ? 0 : 1;  // the parent went
         }
         auto sent = e->send(*m);
         e->release();
@@ -167,6 +172,7 @@ int run_efdstream_child(int argc, char** argv) {
             return sent.code() == ipc::errc::peer_gone ? 0 : 1;
         }
     }
+    return 0;
 }
 
 }  // namespace demo

@@ -69,7 +69,9 @@ TEST(Duplex, EchoesBothWaysWithEveryApiFlavour) {
     ASSERT_TRUE(n);
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), *n), "abc");
     EXPECT_GE(d.from_peer().wait_fd(), 0) << "an eventfd an event loop can poll";
-    EXPECT_EQ(d.close()->code, 0);
+    const auto closed = d.close();
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 0);
 }
 
 // The parent learns that the child died from the ring (peer_gone, after what was committed)
@@ -80,16 +82,18 @@ TEST(Duplex, AChildKilledMidStreamGivesPeerGoneAndTheSignal) {
     ASSERT_TRUE(ready);
     EXPECT_EQ(text_of(*ready), "ready");
     d.from_peer().release();
-    ASSERT_EQ(::kill(d.pid(), SIGKILL), 0);
+    ASSERT_EQ(::kill(d.child().pid(), SIGKILL), 0);
     std::vector<std::byte> buf(64);
     auto gone = d.from_peer().receive(buf, std::chrono::seconds(10 * ipc::test::deadline_factor));
     ASSERT_FALSE(gone);
     EXPECT_EQ(gone.code(), ipc::errc::peer_gone);
-    auto status = d.wait(10s);
+    auto status = d.child().wait(10s);
     ASSERT_TRUE(status);
     EXPECT_FALSE(status->exited);
     EXPECT_EQ(status->signal, SIGKILL);
-    EXPECT_EQ(d.close()->signal, SIGKILL) << "the same status, from then on";
+    const auto again = d.close();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->signal, SIGKILL) << "the same status, from then on";
 }
 
 // A parent killed under its child: the child's blocking receive returns peer_gone (its exit
@@ -104,7 +108,7 @@ TEST(Duplex, AParentKilledUnderItsChildGivesPeerGone) {
         ::close(to_test[0]);
         auto d = ipc::duplex_parent::spawn(IPC_TEST_DUPLEX_PEER, {"duplex_peer", "hold"});
         const bool ready = d && d->from_peer().read(10s);
-        const pid_t child = ready ? d->pid() : -1;
+        const pid_t child = ready ? d->child().pid() : -1;
         (void)!::write(to_test[1], &child, sizeof child);
         for (;;) {
             ::pause();  // killed here, without closing anything
@@ -130,7 +134,9 @@ TEST(Duplex, TheChildGetsExactlyTheDocumentedDescriptors) {
     ASSERT_TRUE(list);
     EXPECT_EQ(text_of(*list), "0 1 2 3 4 5 6 7 8");
     d.from_peer().release();
-    EXPECT_EQ(d.close()->code, 0);
+    const auto closed = d.close();
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 0);
 }
 
 TEST(Duplex, AChildThatIgnoresTheCloseIsKilledAndReaped) {
@@ -141,7 +147,7 @@ TEST(Duplex, AChildThatIgnoresTheCloseIsKilledAndReaped) {
     auto status = d->close();
     ASSERT_TRUE(status);
     EXPECT_EQ(status->signal, SIGKILL);
-    EXPECT_NE(::kill(d->pid(), 0), 0) << "reaped: no zombie left";
+    EXPECT_NE(::kill(d->child().pid(), 0), 0) << "reaped: no zombie left";
 }
 
 // A program started without the handoff, or with a malformed one, or with descriptors that are

@@ -54,7 +54,9 @@ TEST(Efdstream, ALibipcParentAndTheReferenceChildDoTenThousandRoundTrips) {
         ASSERT_EQ(std::memcmp(back->data(), out.data(), length), 0) << "round " << round;
         p.release();
     }
-    EXPECT_EQ(p.close()->signal, SIGTERM) << "the protocol cannot ask a child to stop";
+    const auto closed = p.close();
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->signal, SIGTERM) << "the protocol cannot ask a child to stop";
 }
 
 TEST(Efdstream, TheReferenceParentAndALibipcChildDoTenThousandRoundTrips) {
@@ -97,7 +99,9 @@ TEST(Efdstream, APeerThatDiesMidMessageGivesPeerGone) {
     EXPECT_EQ(acked.code(), ipc::errc::peer_gone);
     auto nothing = p.read(answer_within);
     EXPECT_EQ(nothing.code(), ipc::errc::peer_gone);
-    EXPECT_TRUE(p.wait(answer_within)->exited);
+    const auto ended = p.child().wait(answer_within);
+    ASSERT_TRUE(ended);
+    EXPECT_TRUE(ended->exited);
 }
 
 TEST(Efdstream, EmptyAndOversizedSendsAreRefusedClearly) {

@@ -9,7 +9,7 @@ namespace monitor {
 
 // Every option of `ipc-demo` (its --help): what the Launch demo dialog offers.
 struct demo_options {
-    QString channel = QStringLiteral("ring");     // ring or slots
+    QString channel = QStringLiteral("ring");     // ring, slots or duplex
     QString name;                                 // channel name
     double rate = 20'000;                         // messages (calls) per second, 0: flat out
     int size = 256;                               // message size in bytes

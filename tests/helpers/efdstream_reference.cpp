@@ -97,7 +97,7 @@ int run_child(int argc, char** argv) {
         const bool lie = first && misbehave != nullptr && std::strcmp(misbehave, "bad-length") == 0;
         std::memcpy(c2p, copy.data(), length);
         write_u64(6, lie ? size + 1 : length);
-        (void)read_u64(7);
+        must(read_u64(7) == 1, "the ack is not 1");
     }
 }
 
@@ -144,7 +144,7 @@ int run_parent(const char* program, std::uint64_t rounds, std::uint64_t size) {
             p2c[k] = pattern(round, k);
         }
         write_u64(fds[0], length);
-        (void)read_u64(fds[1]);
+        must(read_u64(fds[1]) == 1, "the ack is not 1");
         const std::uint64_t back = read_u64(fds[3]);
         if (back != length) {
             rc = back > size ? 8 : 10;

@@ -78,14 +78,9 @@ class duplex_parent : public duplex_end {
                                        const std::vector<std::string>& argv,
                                        const duplex_options& options = {});
 
-    pid_t pid() const noexcept { return child_.pid(); }
-    // Readable once the child has exited (poll it beside from_peer().wait_fd()).
-    int pidfd() const noexcept { return child_.pidfd(); }
-    // Waits up to `timeout` for the child to exit and reaps it; its status then, and at every
-    // later call. timeout while it runs.
-    result<exit_status> wait(std::chrono::nanoseconds timeout = forever) {
-        return child_.wait(timeout);
-    }
+    // The child: pid(), pidfd() (readable once it exited: poll it beside
+    // from_peer().wait_fd()), wait() (its exit status, kept).
+    supervised_child& child() noexcept { return child_; }
     // Asks the child to stop by closing both rings (its reader drains what was sent, then gets
     // peer_closed), waits up to stop_timeout, then kills it with SIGKILL, and reaps it. How it
     // ended; the same at every later call.
@@ -105,10 +100,11 @@ class duplex_child : public duplex_end {
     duplex_child& operator=(duplex_child&&) noexcept = default;
     ~duplex_child() = default;
 
-    // The ends that duplex_parent::spawn handed to this process (IPC_DUPLEX). not_found
-    // without it; invalid_argument when it is malformed; wrong_kind when a descriptor is not
-    // what it claims. `options` gives wait strategy and telemetry; the sizes and the name are
-    // the parent's.
+    // The ends that duplex_parent::spawn handed to this process (IPC_DUPLEX, which it then
+    // removes from the environment). not_found without it; invalid_argument when it is
+    // malformed; wrong_kind when a descriptor is not what it claims (all are checked before
+    // any is taken, so none is closed then). `options` gives wait strategy and telemetry; the
+    // sizes and the name are the parent's.
     static result<duplex_child> inherit(const duplex_options& options = {});
 
     void close() noexcept { close_rings(); }

@@ -84,8 +84,9 @@ class efdstream_end {
     bool is_open() const noexcept { return in_.send.valid(); }
 
   protected:
+    // `peer_pidfd`: the end's own descriptor of its peer's pidfd (readable once it exited).
     efdstream_end(detail::efdstream_direction out, detail::efdstream_direction in,
-                  std::uint64_t size, int peer_pidfd, telemetry::endpoint counters) noexcept;
+                  std::uint64_t size, unique_fd peer_pidfd, telemetry::endpoint counters) noexcept;
     void close_descriptors() noexcept;
 
   private:
@@ -96,11 +97,11 @@ class efdstream_end {
     detail::efdstream_direction out_;
     detail::efdstream_direction in_;
     std::uint64_t size_ = 0;
-    int peer_pidfd_ = -1;  // readable once the peer has exited
+    unique_fd peer_pidfd_;  // readable once the peer has exited
     telemetry::endpoint counters_;
     bool awaiting_ack_ = false;
     std::uint64_t sent_at_ = 0;  // stamp of the message awaiting its ack
-    std::uint64_t held_ = 0;     // length of the message read and not released; 0: none
+    std::uint64_t held_ = 0;     // length of the message read and not released (while holding_)
     bool holding_ = false;
 };
 
@@ -116,21 +117,18 @@ class efdstream_parent : public efdstream_end {
     static result<efdstream_parent> spawn(const std::string& program,
                                           const efdstream_options& options = {});
 
-    pid_t pid() const noexcept { return child_.pid(); }
-    int pidfd() const noexcept { return child_.pidfd(); }
-    result<exit_status> wait(std::chrono::nanoseconds timeout = forever) {
-        return child_.wait(timeout);
-    }
+    // The child: pid(), pidfd(), wait() (its exit status, kept).
+    supervised_child& child() noexcept { return child_; }
     // Closes this side's descriptors and, since the protocol cannot ask a child to stop (the
     // reference parents kill it), sends it SIGTERM; waits stop_timeout, then SIGKILL; reaps.
-    // How the child ended.
+    // How the child ended. The destructor does the same.
     result<exit_status> close();
 
   private:
     efdstream_parent(detail::efdstream_direction to_child, detail::efdstream_direction from_child,
-                     std::uint64_t size, telemetry::endpoint counters,
+                     std::uint64_t size, unique_fd child_pidfd, telemetry::endpoint counters,
                      supervised_child started) noexcept
-        : efdstream_end(std::move(to_child), std::move(from_child), size, started.pidfd(),
+        : efdstream_end(std::move(to_child), std::move(from_child), size, std::move(child_pidfd),
                         std::move(counters)),
           child_(std::move(started)) {}
 
@@ -145,23 +143,17 @@ class efdstream_child : public efdstream_end {
     ~efdstream_child();
 
     // The descriptors at fds 3..8, whatever the -fd-* flags say (as the reference children
-    // do); shm_size from `-shm-size` in `argv` (else options.shm_size). wrong_kind when a
-    // descriptor is not an eventfd or a memfd of at least shm_size bytes where the protocol
-    // puts one; peer_gone when the parent is gone already.
+    // do); shm_size from `-shm-size` in `argv` (else options.shm_size). All six are checked
+    // before any is taken: wrong_kind when one is not an eventfd or a memfd of at least
+    // shm_size bytes where the protocol puts one (then none is closed); peer_gone when the
+    // parent is gone already. Taken, they are close-on-exec.
     static result<efdstream_child> inherit(int argc, const char* const* argv,
                                            const efdstream_options& options = {});
 
     void close() noexcept;
 
   private:
-    efdstream_child(detail::efdstream_direction to_parent, detail::efdstream_direction from_parent,
-                    std::uint64_t size, telemetry::endpoint counters,
-                    unique_fd parent_pidfd) noexcept
-        : efdstream_end(std::move(to_parent), std::move(from_parent), size, parent_pidfd.get(),
-                        std::move(counters)),
-          parent_pidfd_(std::move(parent_pidfd)) {}
-
-    unique_fd parent_pidfd_;
+    using efdstream_end::efdstream_end;
 };
 
 }  // namespace ipc

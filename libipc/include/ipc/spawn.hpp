@@ -69,7 +69,8 @@ class child {
 // A child that is never left running or unreaped: stop() (and the destructor) waits up to a
 // grace period for it to exit, then kills it with SIGKILL, and reaps it. Its exit status is
 // kept, and given again at every later wait() or stop(). What a channel to a spawned child
-// (duplex, efdstream) holds: it closes its end, which asks the child to stop, then stop()s.
+// (duplex, efdstream) holds: it asks the child to stop its own way (a duplex closes its rings,
+// efdstream sends SIGTERM), then stop()s.
 class supervised_child {
   public:
     supervised_child() noexcept = default;

@@ -74,6 +74,13 @@ class endpoint {
             record_latency(latency_ns);
         }
     }
+    // A message received and not timed, at `now` (efdstream carries no send stamp).
+    void on_received_at(std::uint64_t bytes, std::uint64_t now) noexcept {
+        if (record_ != nullptr) {
+            on_received(bytes);
+            detail::store(record_->counters.last_activity, now, std::memory_order_relaxed);
+        }
+    }
     // A message received but not timed (a reader in a backlog times one message in so many).
     void on_received(std::uint64_t bytes) noexcept {
         if (record_ != nullptr) {

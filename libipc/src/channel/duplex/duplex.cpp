@@ -3,13 +3,13 @@
 
 #include "ipc/duplex.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 
 #include <cstdlib>
 #include <utility>
 
 #include "channel/duplex/duplex_handoff.hpp"
+#include "core/fd_kind.hpp"
 
 extern char** environ;
 
@@ -56,13 +56,17 @@ std::vector<fd_at> child_descriptors(const ring_fds& to_child, const ring_fds& t
     return fds;
 }
 
+// Whether the handoff's descriptors are what it says: per ring, two eventfds and a memfd.
+bool handoff_ok(const detail::duplex_handoff& h) {
+    const auto& fd = h.fds;
+    return detail::is_eventfd(fd[0]) && detail::is_eventfd(fd[1]) && detail::is_memfd(fd[2]) &&
+           detail::is_eventfd(fd[3]) && detail::is_eventfd(fd[4]) && detail::is_memfd(fd[5]);
+}
+
 // Takes an inherited descriptor, close-on-exec from now on: the child's own children must not
 // hold its rings.
 unique_fd inherited(int fd) {
-    const int flags = ::fcntl(fd, F_GETFD);
-    if (flags >= 0) {
-        (void)::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-    }
+    detail::close_on_exec(fd);
     return unique_fd(fd);
 }
 
@@ -138,8 +142,13 @@ result<duplex_child> duplex_child::inherit(const duplex_options& options) {
                      "IPC_DUPLEX is not set: this process was not started by duplex_parent"};
     }
     auto handoff = detail::parse_duplex_handoff(text);
+    ::unsetenv(detail::duplex_variable);  // taken once; not handed on to this child's children
     if (!handoff) {
         return handoff.error_value();
+    }
+    if (!handoff_ok(*handoff)) {  // checked before any is taken: none is closed on refusal
+        return error{errc::wrong_kind,
+                     "the IPC_DUPLEX descriptors are not two eventfds and a memfd per ring"};
     }
     duplex_options sized = options;
     sized.max_message = handoff->max_message;

@@ -14,10 +14,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
 
+#include "core/fd_kind.hpp"
 #include "ipc/shm.hpp"
 
 namespace ipc {
@@ -45,34 +47,23 @@ result<unique_fd> new_eventfd() {
     return unique_fd(fd);
 }
 
-// What a descriptor is, from its /proc link ("anon_inode:[eventfd]", "/memfd:name (deleted)").
-std::string link_of(int fd) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    char target[256];
-    const ssize_t n = ::readlink(path, target, sizeof target - 1);
-    return n > 0 ? std::string(target, static_cast<std::size_t>(n)) : std::string();
-}
-
-bool is_eventfd(int fd) {
-    return link_of(fd) == "anon_inode:[eventfd]";
-}
-
 bool is_memfd_of(int fd, std::uint64_t size) {
     struct stat st {};
-    return link_of(fd).starts_with("/memfd:") && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+    return detail::is_memfd(fd) && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
            static_cast<std::uint64_t>(st.st_size) >= size;
+}
+
+// Whether the three descriptors of a direction are what the protocol puts there.
+bool direction_ok(int send, int ack, int shm, std::uint64_t size) {
+    return detail::is_eventfd(send) && detail::is_eventfd(ack) && is_memfd_of(shm, size);
 }
 
 // A direction's three descriptors, checked, and its region mapped (read-only when receiving).
 result<detail::efdstream_direction> adopt_direction(unique_fd send, unique_fd ack, unique_fd shm,
                                                     std::uint64_t size, access mode) {
-    if (!is_eventfd(send.get()) || !is_eventfd(ack.get())) {
-        return error{errc::wrong_kind, "an efdstream send or ack descriptor is not an eventfd"};
-    }
-    if (!is_memfd_of(shm.get(), size)) {
+    if (!direction_ok(send.get(), ack.get(), shm.get(), size)) {
         return error{errc::wrong_kind,
-                     "an efdstream region is not a memfd of at least shm_size bytes"};
+                     "efdstream descriptors must be two eventfds and a memfd of shm_size bytes"};
     }
     auto region = mapping::map(shm.get(), size, mode);
     if (!region) {
@@ -144,17 +135,18 @@ telemetry::endpoint counters_for(const efdstream_options& o, bool parent) {
 }  // namespace
 
 efdstream_end::efdstream_end(detail::efdstream_direction out, detail::efdstream_direction in,
-                             std::uint64_t size, int peer_pidfd,
+                             std::uint64_t size, unique_fd peer_pidfd,
                              telemetry::endpoint counters) noexcept
     : out_(std::move(out)),
       in_(std::move(in)),
       size_(size),
-      peer_pidfd_(peer_pidfd),
+      peer_pidfd_(std::move(peer_pidfd)),
       counters_(std::move(counters)) {}
 
 void efdstream_end::close_descriptors() noexcept {
     out_ = {};
     in_ = {};
+    peer_pidfd_ = {};
     counters_.close();
     awaiting_ack_ = false;
     holding_ = false;
@@ -164,14 +156,14 @@ void efdstream_end::close_descriptors() noexcept {
 // message it announced before dying still comes first.
 result<void> efdstream_end::wait_readable(int fd, const deadline& until) const noexcept {
     for (;;) {
-        pollfd p[2] = {{fd, POLLIN, 0}, {peer_pidfd_, POLLIN, 0}};
+        pollfd p[2] = {{fd, POLLIN, 0}, {peer_pidfd_.get(), POLLIN, 0}};
         // Up to a second at a time, only so that the deadline is read again: the peer's end
         // is seen through its pidfd, at once.
         const std::uint64_t left =
             std::min<std::uint64_t>(until.remaining_ns(monotonic_ns()), 1'000'000'000);
         const timespec slice{static_cast<time_t>(left / 1'000'000'000),
                              static_cast<long>(left % 1'000'000'000)};
-        const int ready = ::ppoll(p, peer_pidfd_ >= 0 ? 2 : 1, &slice, nullptr);
+        const int ready = ::ppoll(p, peer_pidfd_.valid() ? 2 : 1, &slice, nullptr);
         if (ready < 0 && errno != EINTR) {
             return system_error("waiting on an efdstream eventfd failed");
         }
@@ -203,6 +195,9 @@ result<std::uint64_t> efdstream_end::read_counter(int fd) noexcept {
 }
 
 result<void> efdstream_end::flush(std::chrono::nanoseconds timeout) noexcept {
+    if (!out_.ack.valid()) {
+        return error{errc::closed, "the efdstream end is closed"};
+    }
     if (!awaiting_ack_) {
         return {};
     }
@@ -236,7 +231,9 @@ result<void> efdstream_end::send(std::span<const std::byte> message,
         return acked;
     }
     std::memcpy(out_.region.data(), message.data(), message.size());
-    const std::uint64_t length = message.size();  // the eventfd value: little-endian here
+    // The eventfd value is the length as a little-endian u64: a host-order u64 here.
+    static_assert(std::endian::native == std::endian::little);
+    const std::uint64_t length = message.size();
     if (::write(out_.send.get(), &length, sizeof length) != static_cast<ssize_t>(sizeof length)) {
         counters_.on_failed();
         return system_error("announcing an efdstream message failed");
@@ -269,7 +266,7 @@ result<std::span<const std::byte>> efdstream_end::read(std::chrono::nanoseconds 
     }
     held_ = *length;
     holding_ = true;
-    counters_.on_received(held_);
+    counters_.on_received_at(held_, timestamp::now().raw());
     return std::span<const std::byte>(in_.region.data(), held_);
 }
 
@@ -322,8 +319,9 @@ result<efdstream_parent> efdstream_parent::spawn(const std::string& program,
     if (!started) {
         return started.error_value();
     }
+    unique_fd watch(::fcntl(started->pidfd(), F_DUPFD_CLOEXEC, 0));  // the end's own copy
     return efdstream_parent(std::move(*to_child), std::move(*from_child), options.shm_size,
-                            counters_for(options, true),
+                            std::move(watch), counters_for(options, true),
                             supervised_child(std::move(*started), options.stop_timeout));
 }
 
@@ -337,7 +335,7 @@ efdstream_parent& efdstream_parent::operator=(efdstream_parent&& other) noexcept
 }
 
 efdstream_parent::~efdstream_parent() {
-    close_descriptors();  // before child_'s destructor stops the child
+    (void)close();  // SIGTERM first: child_'s own destructor would only wait, then kill
 }
 
 // The protocol has no message that asks a child to stop, and the reference parents kill it:
@@ -357,22 +355,29 @@ result<efdstream_child> efdstream_child::inherit(int argc, const char* const* ar
     if (auto ok = checked_size(*size); !ok) {
         return ok.error_value();
     }
+    // The parent to watch: still our parent once its pidfd is open (else it died meanwhile,
+    // and the pidfd may be a reaper's).
     const pid_t parent = ::getppid();
-    unique_fd parent_pidfd = parent > 1 ? pidfd_of(parent) : unique_fd();
-    if (!parent_pidfd.valid()) {
+    unique_fd parent_pidfd = pidfd_of(parent);
+    if (!parent_pidfd.valid() || ::getppid() != parent) {
         return error{errc::peer_gone, "the efdstream parent is gone"};
     }
-    const auto fd = [](int number) { return unique_fd(number); };
-    auto from_parent = adopt_direction(fd(3), fd(4), fd(5), *size, access::read_only);
-    if (!from_parent) {
-        return from_parent.error_value();
+    if (!direction_ok(3, 4, 5, *size) || !direction_ok(6, 7, 8, *size)) {
+        return error{errc::wrong_kind,
+                     "fds 3..8 are not the efdstream descriptors (eventfd, eventfd, memfd of "
+                     "shm_size bytes, twice)"};
     }
-    auto to_parent = adopt_direction(fd(6), fd(7), fd(8), *size, access::read_write);
-    if (!to_parent) {
-        return to_parent.error_value();
+    const auto taken = [](int number) {
+        detail::close_on_exec(number);
+        return unique_fd(number);
+    };
+    auto from_parent = adopt_direction(taken(3), taken(4), taken(5), *size, access::read_only);
+    auto to_parent = adopt_direction(taken(6), taken(7), taken(8), *size, access::read_write);
+    if (!from_parent || !to_parent) {
+        return from_parent ? to_parent.error_value() : from_parent.error_value();
     }
     return efdstream_child(std::move(*to_parent), std::move(*from_parent), *size,
-                           counters_for(options, false), std::move(parent_pidfd));
+                           std::move(parent_pidfd), counters_for(options, false));
 }
 
 efdstream_child::~efdstream_child() {

@@ -1,0 +1,253 @@
+// duplex and efdstream: 64 B round trips beside the raw atomic and eventfd round trips, and
+// one-way throughput beside a pipe (memcpy's cases run beside them). The child is this program
+// started again (by duplex_parent or efdstream_parent, as a user's would be): IPC_BENCH_CHILD says
+// what it does, IPC_BENCH_CPU where it runs (run_duplex_child, from main).
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cases.hpp"
+#include "ipc/duplex.hpp"
+#include "ipc/efdstream.hpp"
+#include "must.hpp"
+
+namespace bench {
+
+namespace {
+
+volatile std::sig_atomic_t stop_flag = 0;
+
+constexpr std::uint64_t round_trips = 100'000;
+constexpr std::uint64_t blocking_round_trips = 20'000;
+
+// Messages a throughput run sends: about 500 MB, and at least 2000; efdstream (one message in
+// flight, four eventfd operations each) at most 20,000, a second or so.
+std::uint64_t messages_for(std::size_t size, bool efdstream = false) {
+    const std::uint64_t by_size = std::max<std::uint64_t>(4'000'000'000ull / 8 / size, 2000);
+    return efdstream ? std::min<std::uint64_t>(by_size, 20'000) : by_size;
+}
+
+std::string self_exe() {
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// The child's job: "echo" every message, or "sink:N" (take N, then answer one message), waiting
+// as `wait` says (a duplex child; an efdstream child always blocks).
+void set_child_job(const std::string& job, const char* wait = "adaptive") {
+    ::setenv("IPC_BENCH_CHILD", job.c_str(), 1);
+    ::setenv("IPC_BENCH_WAIT", wait, 1);
+    ::setenv("IPC_BENCH_CPU", std::to_string(current_settings().child_cpu).c_str(), 1);
+}
+
+// What the loops below need of either protocol's parent end.
+struct native {
+    ipc::duplex_parent d;
+    void send(std::span<const std::byte> m) { check(d.to_peer().send(m)); }
+    void take() {
+        (void)must(d.from_peer().read());
+        d.from_peer().release();
+    }
+};
+
+struct efdstream {
+    ipc::efdstream_parent e;
+    void send(std::span<const std::byte> m) { check(e.send(m)); }
+    void take() {
+        (void)must(e.read());
+        e.release();
+    }
+};
+
+native spawn_native(ipc::wait_strategy wait, std::size_t size) {
+    ipc::duplex_options o;
+    o.wait = wait;
+    o.max_message = static_cast<std::uint32_t>(size);
+    o.capacity = working_set_for(size);
+    o.name = unique_channel("duplex");
+    return {must(ipc::duplex_parent::spawn(self_exe(), {"ipc-bench", "duplex-child"}, o))};
+}
+
+efdstream spawn_efdstream(std::size_t size) {
+    ipc::efdstream_options o;
+    o.shm_size = size;
+    o.name = unique_channel("efdstream");
+    return {must(ipc::efdstream_parent::spawn(self_exe(), o))};
+}
+
+// Mean round trip of `count` messages of `size` bytes, in ns.
+template <class End>
+double round_trip(End end, std::size_t size, std::uint64_t count) {
+    std::vector<std::byte> msg(size, std::byte{5});
+    for (int i = 0; i < 100; ++i) {  // warm up both sides
+        end.send(msg);
+        end.take();
+    }
+    const auto start = now_ns();
+    for (std::uint64_t i = 0; i < count; ++i) {
+        end.send(msg);
+        end.take();
+    }
+    return static_cast<double>(now_ns() - start) / static_cast<double>(count);
+}
+
+// One-way bytes per second: `count` messages of `size` bytes, then the child's one answer.
+template <class End>
+double throughput(End end, std::size_t size, std::uint64_t count) {
+    std::vector<std::byte> msg(size, std::byte{5});
+    const auto start = now_ns();
+    for (std::uint64_t i = 0; i < count; ++i) {
+        end.send(msg);
+    }
+    end.take();
+    return static_cast<double>(count * size) / static_cast<double>(now_ns() - start);
+}
+
+// A pipe carrying `size`-byte messages one way (read whole by the reader), in GB/s.
+double pipe_throughput(std::size_t size) {
+    int fds[2];
+    if (::pipe(fds) != 0) {
+        return 0;
+    }
+    const std::uint64_t count = messages_for(size);
+    const double v = with_peer(
+        [&] {
+            ::close(fds[1]);
+            std::vector<std::byte> buf(size);
+            for (std::uint64_t i = 0; i < count; ++i) {
+                for (std::size_t got = 0; got < size;) {
+                    const ssize_t n = ::read(fds[0], buf.data() + got, size - got);
+                    if (n <= 0) {
+                        return;
+                    }
+                    got += static_cast<std::size_t>(n);
+                }
+            }
+        },
+        [&] {
+            ::close(fds[0]);
+            std::vector<std::byte> msg(size, std::byte{5});
+            const auto start = now_ns();
+            for (std::uint64_t i = 0; i < count; ++i) {
+                for (std::size_t put = 0; put < size;) {
+                    const ssize_t n = ::write(fds[1], msg.data() + put, size - put);
+                    if (n <= 0) {
+                        return 0.0;
+                    }
+                    put += static_cast<std::size_t>(n);
+                }
+            }
+            ::close(fds[1]);
+            return static_cast<double>(count * size) / static_cast<double>(now_ns() - start);
+        });
+    return v;
+}
+
+double pinned(const std::function<double()>& fn) {
+    pin_to(current_settings().parent_cpu);
+    return fn();
+}
+
+}  // namespace
+
+int run_duplex_child(int argc, char** argv) {
+    pin_to(
+        std::atoi(std::getenv("IPC_BENCH_CPU") != nullptr ? std::getenv("IPC_BENCH_CPU") : "-1"));
+    const char* job = std::getenv("IPC_BENCH_CHILD");
+    const bool echo = job == nullptr || std::strcmp(job, "echo") == 0;
+    const std::uint64_t sink = echo ? 0 : std::strtoull(job + 5, nullptr, 10);
+    const std::byte done[1] = {std::byte{1}};
+    if (argc > 1 && std::strcmp(argv[1], "-mode") == 0) {
+        // The parent stops an efdstream child with SIGTERM: seen between reads, so that the
+        // child exits (and removes its telemetry) as usual.
+        std::signal(SIGTERM, [](int) { stop_flag = 1; });
+        auto e = must(ipc::efdstream_child::inherit(argc, argv));
+        for (std::uint64_t i = 0; (echo || i < sink) && stop_flag == 0;) {
+            auto m = e.read(std::chrono::milliseconds(100));
+            if (!m && m.code() == ipc::errc::timeout) {
+                continue;
+            }
+            if (!m) {
+                return 0;
+            }
+            ++i;
+            if (echo) {
+                check(e.send(*m));
+            }
+            e.release();
+        }
+        if (stop_flag == 0) {  // a sink that took its count: says so
+            check(e.send(done));
+            (void)e.flush();
+        }
+        return 0;
+    }
+    const char* wait = std::getenv("IPC_BENCH_WAIT");
+    auto d = must(
+        ipc::duplex_child::inherit({.wait = wait != nullptr && std::strcmp(wait, "blocking") == 0
+                                                ? ipc::wait_strategy::blocking
+                                                : ipc::wait_strategy::adaptive}));
+    for (std::uint64_t i = 0; echo || i < sink; ++i) {
+        auto m = d.from_peer().read();
+        if (!m) {
+            return 0;
+        }
+        if (echo) {
+            check(d.to_peer().send(m->payload));
+        }
+        d.from_peer().release();
+    }
+    check(d.to_peer().send(done));
+    return 0;
+}
+
+void add_duplex_cases(std::vector<bench_case>& cases) {
+    cases.push_back(derived("eventfd_pingpong_roundtrip", "ns", "", "eventfd_pingpong_oneway", 2));
+    cases.push_back(
+        measured("duplex_roundtrip_64B_adaptive", "ns", "atomic_pingpong_roundtrip", [] {
+            set_child_job("echo");
+            return pinned([] {
+                return round_trip(spawn_native(ipc::wait_strategy::adaptive, 64), 64, round_trips);
+            });
+        }));
+    cases.push_back(
+        measured("duplex_roundtrip_64B_blocking", "ns", "eventfd_pingpong_roundtrip", [] {
+            set_child_job("echo", "blocking");
+            return pinned([] {
+                return round_trip(spawn_native(ipc::wait_strategy::blocking, 64), 64,
+                                  blocking_round_trips);
+            });
+        }));
+    cases.push_back(measured("efdstream_roundtrip_64B", "ns", "eventfd_pingpong_roundtrip", [] {
+        set_child_job("echo");
+        return pinned([] { return round_trip(spawn_efdstream(64), 64, blocking_round_trips); });
+    }));
+    for (const std::size_t size : {std::size_t{64}, std::size_t{64 * 1024}, std::size_t{1 << 20}}) {
+        const auto label = size_label(size);
+        const std::uint64_t count = messages_for(size);
+        const std::uint64_t efd_count = messages_for(size, true);
+        cases.push_back(measured("pipe_throughput_" + label, "GB/s", "",
+                                 [size] { return pipe_throughput(size); }));
+        cases.push_back(
+            measured("duplex_throughput_" + label, "GB/s", "pipe_throughput_" + label, [=] {
+                set_child_job("sink:" + std::to_string(count));
+                return pinned([=] {
+                    return throughput(spawn_native(ipc::wait_strategy::adaptive, size), size,
+                                      count);
+                });
+            }));
+        cases.push_back(
+            measured("efdstream_throughput_" + label, "GB/s", "pipe_throughput_" + label, [=] {
+                set_child_job("sink:" + std::to_string(efd_count));
+                return pinned([=] { return throughput(spawn_efdstream(size), size, efd_count); });
+            }));
+    }
+}
+
+}  // namespace bench

@@ -1,0 +1,18 @@
+#pragma once
+// What an inherited descriptor is, checked before a channel takes it (internal): a child must
+// not adopt, or close, a descriptor that is not what its parent said it would be.
+
+#include <string>
+
+namespace ipc::detail {
+
+// The descriptor's /proc/self/fd link ("anon_inode:[eventfd]", "/memfd:name (deleted)"), or
+// empty when it is not open.
+std::string fd_link(int fd);
+bool is_eventfd(int fd);
+bool is_memfd(int fd);
+// Makes an inherited descriptor close-on-exec, so that this process's own children do not
+// hold it.
+void close_on_exec(int fd);
+
+}  // namespace ipc::detail
