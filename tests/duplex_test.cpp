@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "ipc/duplex.hpp"
+#include "ipc/shm.hpp"
+#include "ipc/telemetry.hpp"
 #include "support/child_process.hpp"
 #include "support/scale.hpp"
 #include "support/stream_io.hpp"
@@ -94,6 +96,7 @@ TEST(Duplex, AChildKilledMidStreamGivesPeerGoneAndTheSignal) {
     const auto again = d.close();
     ASSERT_TRUE(again);
     EXPECT_EQ(again->signal, SIGKILL) << "the same status, from then on";
+    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(d.child().pid()));  // it was killed
 }
 
 // A parent killed under its child: the child's blocking receive returns peer_gone (its exit
@@ -122,6 +125,7 @@ TEST(Duplex, AParentKilledUnderItsChildGivesPeerGone) {
     ASSERT_EQ(::kill(parent, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(::waitpid(parent, &status, 0), parent);
+    (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(parent));  // it was killed
     ASSERT_EQ(::waitpid(child, &status, 0), child) << "reparented to this subreaper";
     EXPECT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 7) << "7: its receive returned peer_gone";

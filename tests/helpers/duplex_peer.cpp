@@ -80,7 +80,8 @@ std::string open_fds() {
 // As an efdstream child: echoes until the parent's end goes (peer_gone: 7; the parent may also
 // just kill it, as the reference parents do).
 int efdstream_echo(int argc, char** argv) {
-    auto e = ipc::efdstream_child::inherit(argc, argv);
+    // No telemetry: a reference parent kills its child, which would leave its segment behind.
+    auto e = ipc::efdstream_child::inherit(argc, argv, {.telemetry = false});
     if (!e) {
         std::fprintf(stderr, "duplex_peer: %s\n", e.error_value().message().c_str());
         return 3;
