@@ -240,7 +240,10 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
         tr("%1 — %2 %3 in %4 (pid %5)")
             .arg(text(e.name), text(to_string(e.kind)), text(to_string(e.role)), text(p.program))
             .arg(p.pid));
-    health_icon_->setPixmap(health_icon(e.health.state).pixmap(12, 12));
+    if (e.health.state != shown_health_ || health_icon_->pixmap().isNull()) {
+        shown_health_ = e.health.state;  // a pixmap set again repaints and re-lays out
+        health_icon_->setPixmap(health_icon(e.health.state).pixmap(12, 12));
+    }
     health_->setText(health_text(e.health));
     show_counters(e, history.rates(key));
     // A minute across a few hundred pixels moves less than a pixel per 100 ms refresh: the
@@ -349,8 +352,11 @@ void endpoint_details::show_counters(const ipc::inspect::endpoint_info& e,
         counters_[row][0]->setText(values[row][0]);  // QLabel ignores an unchanged text
         counters_[row][1]->setText(values[row][1]);
     }
-    counters_[dropped_row][0]->setStyleSheet(c.dropped != 0 ? QStringLiteral("color: #b71c1c")
-                                                            : QString());
+    // setStyleSheet restyles even for the same sheet: only when dropped turns non-zero.
+    const QString dropped_style = c.dropped != 0 ? QStringLiteral("color: #b71c1c") : QString();
+    if (counters_[dropped_row][0]->styleSheet() != dropped_style) {
+        counters_[dropped_row][0]->setStyleSheet(dropped_style);
+    }
 }
 
 void endpoint_details::show_latency_state(const ipc::inspect::endpoint_info& e) {

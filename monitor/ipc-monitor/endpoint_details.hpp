@@ -66,6 +66,7 @@ class endpoint_details : public QWidget {
     QLabel* title_ = nullptr;
     QLabel* health_icon_ = nullptr;
     QLabel* health_ = nullptr;
+    ipc::inspect::health_state shown_health_ = ipc::inspect::health_state::ok;
     static constexpr int counter_count = 8;
     static constexpr int dropped_row = 4;
     QLabel* counters_[counter_count][2] = {};  // total, rate

@@ -23,11 +23,12 @@ bool is_memfd(int fd) {
     return fd_link(fd).starts_with("/memfd:");
 }
 
-void close_on_exec(int fd) {
+unique_fd take_inherited(int fd) {
     const int flags = ::fcntl(fd, F_GETFD);
     if (flags >= 0) {
         (void)::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
     }
+    return unique_fd(fd);
 }
 
 }  // namespace ipc::detail

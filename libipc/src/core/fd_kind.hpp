@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "ipc/fd.hpp"
+
 namespace ipc::detail {
 
 // The descriptor's /proc/self/fd link ("anon_inode:[eventfd]", "/memfd:name (deleted)"), or
@@ -11,8 +13,8 @@ namespace ipc::detail {
 std::string fd_link(int fd);
 bool is_eventfd(int fd);
 bool is_memfd(int fd);
-// Makes an inherited descriptor close-on-exec, so that this process's own children do not
-// hold it.
-void close_on_exec(int fd);
+// Takes an inherited descriptor (checked first), close-on-exec from now on, so that this
+// process's own children do not hold it.
+unique_fd take_inherited(int fd);
 
 }  // namespace ipc::detail

@@ -63,13 +63,6 @@ bool handoff_ok(const detail::duplex_handoff& h) {
            detail::is_eventfd(fd[3]) && detail::is_eventfd(fd[4]) && detail::is_memfd(fd[5]);
 }
 
-// Takes an inherited descriptor, close-on-exec from now on: the child's own children must not
-// hold its rings.
-unique_fd inherited(int fd) {
-    detail::close_on_exec(fd);
-    return unique_fd(fd);
-}
-
 }  // namespace
 
 void duplex_end::close_rings() noexcept {
@@ -155,8 +148,10 @@ result<duplex_child> duplex_child::inherit(const duplex_options& options) {
     sized.capacity = handoff->capacity;
     const ring_options r = ring_options_of(sized);
     const auto& fd = handoff->fds;
-    ring_fds from_parent{inherited(fd[2]), inherited(fd[0]), inherited(fd[1])};
-    ring_fds to_parent{inherited(fd[5]), inherited(fd[3]), inherited(fd[4])};
+    ring_fds from_parent{detail::take_inherited(fd[2]), detail::take_inherited(fd[0]),
+                         detail::take_inherited(fd[1])};
+    ring_fds to_parent{detail::take_inherited(fd[5]), detail::take_inherited(fd[3]),
+                       detail::take_inherited(fd[4])};
     auto reader = ring_reader::adopt(handoff->name, std::move(from_parent), r);
     if (!reader) {
         return reader.error_value();

@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,15 +79,12 @@ result<detail::efdstream_direction> new_direction(const char* memfd_name, std::u
     if (!ack) {
         return ack.error_value();
     }
-    const int shm = ::memfd_create(memfd_name, MFD_CLOEXEC);
-    if (shm < 0) {
-        return system_error("memfd_create failed");
+    // Sealed against resizing: a child cannot shrink a region under the parent's mapping.
+    auto region = shm::create_sealed_memfd(memfd_name, size);
+    if (!region) {
+        return region.error_value();
     }
-    unique_fd region(shm);
-    if (::ftruncate(shm, static_cast<off_t>(size)) != 0) {
-        return system_error("sizing the efdstream region failed");
-    }
-    return adopt_direction(std::move(*send), std::move(*ack), std::move(region), size, mode);
+    return adopt_direction(std::move(*send), std::move(*ack), std::move(*region), size, mode);
 }
 
 std::vector<std::string> child_command_line(const std::string& program, std::uint64_t size) {
@@ -367,10 +363,7 @@ result<efdstream_child> efdstream_child::inherit(int argc, const char* const* ar
                      "fds 3..8 are not the efdstream descriptors (eventfd, eventfd, memfd of "
                      "shm_size bytes, twice)"};
     }
-    const auto taken = [](int number) {
-        detail::close_on_exec(number);
-        return unique_fd(number);
-    };
+    const auto taken = detail::take_inherited;
     auto from_parent = adopt_direction(taken(3), taken(4), taken(5), *size, access::read_only);
     auto to_parent = adopt_direction(taken(6), taken(7), taken(8), *size, access::read_write);
     if (!from_parent || !to_parent) {
