@@ -3,7 +3,11 @@
 #include "sync/doorbell.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ipc/clock.hpp"
 #include "sync/handshake.hpp"
@@ -37,6 +41,41 @@ TEST(Doorbell, PublishedSleeperTrustsWakeupsWhereMembarrierWorks) {
     EXPECT_EQ(w.uses_membarrier, membarrier ? 1u : 0u);
     bell.publish_sleep_mode(ipc::detail::sleep_mode::often);  // the waker fences
     EXPECT_EQ(w.uses_membarrier, 0u);
+}
+
+// An eventfd sleeper given its peer's pidfd wakes when the peer exits, and says so, though
+// nobody rings: a dead peer is seen at once, not at the end of a slice (here: a minute).
+TEST(Doorbell, AnEventfdSleepEndsWhenTheWatchedProcessExits) {
+    bell_words w;
+    ipc::detail::doorbell bell(&w.sleeping, &w.seq, &w.uses_membarrier);
+    const int bell_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    ASSERT_GE(bell_fd, 0);
+    int go[2];
+    ASSERT_EQ(::pipe(go), 0);
+    const pid_t peer = ::fork();
+    ASSERT_GE(peer, 0);
+    if (peer == 0) {
+        ::close(go[1]);
+        char c;
+        (void)!::read(go[0], &c, 1);  // exits once the test closes its end
+        ::_exit(0);
+    }
+    ::close(go[0]);
+    const int peer_fd = static_cast<int>(::syscall(SYS_pidfd_open, peer, 0));
+    ASSERT_GE(peer_fd, 0);
+    bell.use_eventfd(bell_fd, peer_fd);
+    bell.publish_sleep_mode(ipc::detail::sleep_mode::often);  // uncapped sleeps
+    ASSERT_TRUE(bell.wakeups_reliable());
+    EXPECT_TRUE(bell.watches_peer());
+    const std::uint32_t seq = bell.announce();
+    ::close(go[1]);
+    EXPECT_TRUE(bell.sleep(seq, 60'000'000'000)) << "the sleep must end with the peer";
+    bell.end();
+    EXPECT_FALSE(bell.watches_peer()) << "told once: a later sleep waits for a ring again";
+    int status = 0;
+    EXPECT_EQ(::waitpid(peer, &status, 0), peer);
+    ::close(peer_fd);
+    ::close(bell_fd);
 }
 
 // An adaptive waiter sleeps on every message at low rates: a membarrier per sleep cost more than

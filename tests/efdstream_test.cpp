@@ -3,14 +3,22 @@
 // parent with libipc's child, and peers that misbehave as the reference programs can.
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "ipc/efdstream.hpp"
+#include "ipc/inspect.hpp"
 #include "support/child_process.hpp"
 #include "support/scale.hpp"
 
@@ -115,6 +123,89 @@ TEST(Efdstream, EmptyAndOversizedSendsAreRefusedClearly) {
     zero.shm_size = 0;
     EXPECT_EQ(ipc::efdstream_parent::spawn(IPC_TEST_EFDSTREAM_REFERENCE, zero).code(),
               ipc::errc::invalid_argument);
+}
+
+// The region a receiver reads its peer's messages from is mapped read-only: a receiver cannot
+// scribble on what the sender will write next.
+TEST(Efdstream, TheReceivingRegionIsMappedReadOnly) {
+    auto p = spawn_reference();
+    const std::byte one[1] = {std::byte{7}};
+    ASSERT_TRUE(p.send(one, answer_within));
+    auto back = p.read(answer_within);
+    ASSERT_TRUE(back) << back.error_value().message();
+    const auto at = reinterpret_cast<std::uintptr_t>(back->data());
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    std::string permissions;
+    while (std::getline(maps, line)) {
+        unsigned long from = 0;
+        unsigned long to = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s", &from, &to, perms) == 3 && at >= from &&
+            at < to) {
+            permissions = perms;
+        }
+    }
+    EXPECT_EQ(permissions, "r--s");
+    p.release();
+}
+
+// Both ends count like a ring: what they sent and received, bytes, and a round-trip latency.
+TEST(Efdstream, AParentCountsItsMessagesInTelemetry) {
+    ipc::efdstream_options o;
+    o.shm_size = region;
+    o.name = "efdstream-counted-" + std::to_string(::getpid());
+    auto p = ipc::efdstream_parent::spawn(IPC_TEST_EFDSTREAM_REFERENCE, o);
+    ASSERT_TRUE(p) << p.error_value().message();
+    const std::byte hundred[100] = {};
+    for (int round = 0; round < 5; ++round) {
+        ASSERT_TRUE(p->send(hundred, answer_within));
+        std::byte back[100];
+        ASSERT_TRUE(p->receive(back, answer_within));
+    }
+    ASSERT_TRUE(p->flush(answer_within));
+    const auto snap =
+        ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = o.name, .pid = ::getpid()});
+    ASSERT_EQ(snap.processes.size(), 1u);
+    ASSERT_EQ(snap.processes[0].endpoints.size(), 1u);
+    const auto& e = snap.processes[0].endpoints[0];
+    EXPECT_EQ(e.role, ipc::inspect::endpoint_role::parent);
+    EXPECT_EQ(e.counters.sent, 5u);
+    EXPECT_EQ(e.counters.received, 5u);
+    EXPECT_EQ(e.counters.bytes_out, 500u);
+    EXPECT_EQ(e.counters.bytes_in, 500u);
+    EXPECT_EQ(e.counters.queue_depth, 0u) << "the last message was acked";
+    EXPECT_GE(e.counters.latency_count, 1u);
+}
+
+// A libipc child whose (reference) parent exits under it: its blocked read returns peer_gone,
+// seen through the parent's pidfd, and it exits 7. This test process is its subreaper.
+TEST(Efdstream, ALibipcChildWhoseParentDiesGetsPeerGone) {
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    int pid_pipe[2];
+    ASSERT_EQ(::pipe(pid_pipe), 0);
+    ipc::spawn_options how;
+    how.fds = {{pid_pipe[1], 9}};
+    how.environment = {"EFD_REFERENCE_MISBEHAVE=die", "EFD_REFERENCE_PID_FD=9"};
+    ipc::test::child_process parent(
+        {IPC_TEST_EFDSTREAM_REFERENCE, "parent", IPC_TEST_DUPLEX_PEER, "10", "4096"}, how);
+    ::close(pid_pipe[1]);
+    pid_t child = -1;
+    ASSERT_EQ(::read(pid_pipe[0], &child, sizeof child), static_cast<ssize_t>(sizeof child));
+    ::close(pid_pipe[0]);
+    const int child_fd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    ASSERT_GE(child_fd, 0);
+    auto left = parent.wait(answer_within);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(ipc::test::exit_code(*left), 0) << "ten round trips, then it exits";
+    pollfd exited{child_fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&exited, 1, static_cast<int>(answer_within.count() * 1000)), 1)
+        << "the child did not notice its parent's end";
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child) << "reparented to this subreaper";
+    ::close(child_fd);
+    EXPECT_EQ(ipc::test::exit_code(status), 7) << "7: its read returned peer_gone";
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
 }
 
 // A libipc child started without the protocol's descriptors (here: nothing at 3..8) says so.

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,6 +185,18 @@ TEST(EventfdRing, FdsThatAreNotWhatTheRingNeedsAreRefused) {
         EXPECT_EQ(::fcntl(kept, F_GETFL), before);
         ::close(kept);
     }
+    // A peer process that is not a pidfd; a pidfd for a futex ring (nothing could watch it).
+    auto not_pidfd = copy_of(*fds);
+    not_pidfd.peer_process = ipc::unique_fd(::eventfd(0, EFD_CLOEXEC));
+    EXPECT_EQ(ipc::ring_reader::adopt("not-pidfd", std::move(not_pidfd), o).code(),
+              errc::wrong_kind);
+    auto futex_watching = ipc::create_memfd_ring(futex);
+    ASSERT_TRUE(futex_watching);
+    futex_watching->peer_process =
+        ipc::unique_fd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+    ASSERT_TRUE(futex_watching->peer_process.valid());
+    EXPECT_EQ(ipc::ring_reader::adopt("futex-watching", std::move(*futex_watching), futex).code(),
+              errc::invalid_argument);
     // Named rings cannot share eventfds.
     EXPECT_EQ(ipc::ring_reader::open(ipc::test::unique_name("named-eventfd"), o).code(),
               errc::invalid_argument);

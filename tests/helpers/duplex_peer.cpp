@@ -6,7 +6,9 @@
 //   duplex_peer echo                    sends back every message until the parent closes
 //   duplex_peer hold                    inherits, says "ready" (one message), then blocks on a
 //                                       receive until the parent's end goes
-//   duplex_peer fds                     sends the list of its open fds (from /proc/self/fd)
+//   duplex_peer fds                     sends the list of its open fds (from /proc/self/fd) as it
+//                                       started, and after inherit those that its own children
+//                                       would get (not close-on-exec): "0 1 ... 8\n0 1 2"
 //   duplex_peer inherit                 only inherits; prints the error and exits 3 if it fails
 //   duplex_peer -mode child -fd-p2c-send 3 ... -shm-size S
 //                                       an efdstream child (the protocol's command line) that
@@ -16,6 +18,7 @@
 // (peer_gone).
 
 #include <dirent.h>
+#include <fcntl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -62,13 +65,17 @@ int send_text(ipc::duplex_child& d, const std::string& text) {
     return d.to_peer().send(std::as_bytes(std::span(text))) ? 0 : 4;
 }
 
-std::string open_fds() {
+// The open fds (with `inheritable_only`, those without close-on-exec), in /proc's order.
+std::string open_fds(bool inheritable_only = false) {
     std::string list;
     if (DIR* dir = ::opendir("/proc/self/fd")) {
         while (const dirent* ent = ::readdir(dir)) {
-            if (ent->d_name[0] != '.' && std::atoi(ent->d_name) != ::dirfd(dir)) {
-                list += std::string(list.empty() ? "" : " ") + ent->d_name;
+            const int fd = std::atoi(ent->d_name);
+            if (ent->d_name[0] == '.' || fd == ::dirfd(dir) ||
+                (inheritable_only && (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0)) {
+                continue;
             }
+            list += std::string(list.empty() ? "" : " ") + ent->d_name;
         }
         ::closedir(dir);
     }
@@ -135,7 +142,7 @@ int main(int argc, char** argv) {
         return rc != 0 ? rc : until_parent_closes(d->from_peer());
     }
     if (mode == "fds") {
-        const int rc = send_text(*d, fds_before);
+        const int rc = send_text(*d, fds_before + "\n" + open_fds(true));
         return rc != 0 ? rc : until_parent_closes(d->from_peer());
     }
     return mode == "inherit" ? 0 : 2;

@@ -6,6 +6,8 @@
 //       makes the six descriptors, starts CHILD with the spec's exact command line, then does
 //       ROUNDS round trips of 1 to SIZE bytes (both ends included), checking every echoed byte,
 //       and kills the child (as the reference parents do). Exit 0 when every echo matched.
+//       With EFD_REFERENCE_PID_FD=N it first writes the child's pid (a pid_t) to fd N; with
+//       EFD_REFERENCE_MISBEHAVE=die it exits after its rounds, leaving the child running.
 //   efdstream_reference -mode child -fd-p2c-send 3 -fd-p2c-ack 4 -fd-p2c-shm 5
 //                       -fd-c2p-send 6 -fd-c2p-ack 7 -fd-c2p-shm 8 -shm-size S
 //       echoes every message. With EFD_REFERENCE_MISBEHAVE in its environment it takes the first
@@ -137,6 +139,9 @@ int run_parent(const char* program, std::uint64_t rounds, std::uint64_t size) {
         ::execv(program, const_cast<char* const*>(args));
         ::_exit(127);
     }
+    if (const char* pid_fd = std::getenv("EFD_REFERENCE_PID_FD")) {
+        must(::write(std::atoi(pid_fd), &child, sizeof child) == sizeof child, "write pid");
+    }
     int rc = 0;
     for (std::uint64_t round = 0; round < rounds && rc == 0; ++round) {
         const std::uint64_t length = round % 3 == 2 ? size : 1 + (round * 7919) % size;
@@ -157,6 +162,10 @@ int run_parent(const char* program, std::uint64_t rounds, std::uint64_t size) {
             }
         }
         write_u64(fds[4], 1);
+    }
+    const char* misbehave = std::getenv("EFD_REFERENCE_MISBEHAVE");
+    if (misbehave != nullptr && std::strcmp(misbehave, "die") == 0) {
+        ::_exit(rc);
     }
     ::kill(child, SIGKILL);
     int status = 0;

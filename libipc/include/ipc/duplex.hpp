@@ -15,6 +15,15 @@
 // Each end is a ring writer towards its peer and a ring reader from it, with the rings' whole
 // API: zero-copy and copying, try, timed and blocking, wait_fd() for poll/epoll. A blocking call
 // returns peer_gone when the peer has gone; a reader first receives what was committed.
+//
+// Liveness without polling: each end's rings watch the other process's pidfd (ring_fds::
+// peer_process), so a blocked call wakes and returns peer_gone the moment the peer exits. The
+// parent has its child's pidfd from spawn; the child opens its parent's (getppid, checked again
+// once it is open: a parent that died first leaves a reaper there). A pidfd rather than
+// PR_SET_PDEATHSIG: the signal would be the whole process's, fires when the parent *thread*
+// that forked exits (not the parent process), and interrupts whatever the child does; the pidfd
+// is seen only where the child waits for its parent. An event loop polls child().pidfd() or
+// parent_pidfd() beside wait_fd().
 
 #include <sys/types.h>
 
@@ -23,6 +32,7 @@
 #include <vector>
 
 #include "ipc/error.hpp"
+#include "ipc/fd.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/spawn.hpp"
 #include "ipc/wait_strategy.hpp"
@@ -104,14 +114,19 @@ class duplex_child : public duplex_end {
     // removes from the environment). not_found without it; invalid_argument when it is
     // malformed; wrong_kind when a descriptor is not what it claims (all are checked before
     // any is taken, so none is closed then). `options` gives wait strategy and telemetry; the
-    // sizes and the name are the parent's.
+    // sizes and the name are the parent's. peer_gone when the parent has already exited.
     static result<duplex_child> inherit(const duplex_options& options = {});
 
     void close() noexcept { close_rings(); }
 
+    // The parent's pidfd: readable once it exited (poll it beside from_peer().wait_fd()).
+    int parent_pidfd() const noexcept { return parent_.get(); }
+
   private:
-    duplex_child(ring_writer to_parent, ring_reader from_parent) noexcept
-        : duplex_end(std::move(to_parent), std::move(from_parent)) {}
+    duplex_child(ring_writer to_parent, ring_reader from_parent, unique_fd parent) noexcept
+        : duplex_end(std::move(to_parent), std::move(from_parent)), parent_(std::move(parent)) {}
+
+    unique_fd parent_;
 };
 
 }  // namespace ipc

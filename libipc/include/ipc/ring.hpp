@@ -91,8 +91,13 @@ struct ring_fds {
     unique_fd region{};
     unique_fd data_ready{};
     unique_fd space_ready{};
+    // Optional, eventfd doorbell only: a pidfd of the process holding the other end, when the
+    // adopter knows it (a child it spawned, its parent). A blocked call then sleeps on it too and
+    // returns peer_gone as soon as that process exits, instead of finding out at its next
+    // check; without one, the peer is checked each peer_check_interval while a call waits.
+    unique_fd peer_process{};
 
-    // Duplicates of the three (close-on-exec), to hand one set to each end.
+    // Duplicates of the four (close-on-exec; those present), to hand one set to each end.
     result<ring_fds> duplicate() const;
 };
 

@@ -19,6 +19,10 @@ bool is_eventfd(int fd) {
     return fd_link(fd) == "anon_inode:[eventfd]";
 }
 
+bool is_pidfd(int fd) {
+    return fd_link(fd) == "anon_inode:[pidfd]";
+}
+
 bool is_memfd(int fd) {
     return fd_link(fd).starts_with("/memfd:");
 }

@@ -13,6 +13,7 @@ namespace ipc::detail {
 std::string fd_link(int fd);
 bool is_eventfd(int fd);
 bool is_memfd(int fd);
+bool is_pidfd(int fd);
 // Takes an inherited descriptor (checked first), close-on-exec from now on, so that this
 // process's own children do not hold it.
 unique_fd take_inherited(int fd);

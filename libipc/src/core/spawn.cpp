@@ -1,4 +1,5 @@
 #include "ipc/spawn.hpp"
+#include "core/pidfd.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -148,7 +149,7 @@ result<child> child::spawn(const std::string& path, const std::vector<std::strin
     }
     child c;
     c.pid_ = pid;
-    c.pidfd_ = unique_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    c.pidfd_ = detail::open_pidfd(pid);
     if (!c.pidfd_.valid()) {
         const error e = system_error("pidfd_open failed");
         ::kill(pid, SIGKILL);

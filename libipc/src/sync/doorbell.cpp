@@ -28,11 +28,14 @@ void drain(int fd) noexcept {
     }
 }
 
-void poll_readable(int fd, std::uint64_t timeout_ns) noexcept {
-    pollfd p{fd, POLLIN, 0};
+// Waits until `fd` or `process` (a pidfd; -1: none) is readable; true when the process exited.
+bool poll_readable(int fd, int process, std::uint64_t timeout_ns) noexcept {
+    pollfd p[2] = {{fd, POLLIN, 0}, {process, POLLIN, 0}};
     const timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000u),
                       static_cast<long>(timeout_ns % 1'000'000'000u)};
-    (void)::ppoll(&p, 1, &ts, nullptr);  // EINTR: the caller's loop re-checks and sleeps again
+    // EINTR: the caller's loop re-checks and sleeps again.
+    const int ready = ::ppoll(p, process >= 0 ? 2 : 1, &ts, nullptr);
+    return ready > 0 && process >= 0 && (p[1].revents & POLLIN) != 0;
 }
 
 }  // namespace
@@ -94,15 +97,21 @@ std::uint32_t doorbell::announce() noexcept {
     return seq;
 }
 
-void doorbell::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
+bool doorbell::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
     const std::uint64_t slice =
         wakeups_reliable_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns);
     if (event_fd_ < 0) {
         (void)futex::wait(seq_, seq, slice);
-        return;
+        return false;
     }
-    poll_readable(event_fd_, slice);
+    const bool peer_exited = poll_readable(event_fd_, peer_process_, slice);
     drain(event_fd_);
+    if (peer_exited) {
+        // It stays readable: told once. (Should the end's holder be another, living process,
+        // later sleeps must not return at once.)
+        peer_process_ = -1;
+    }
+    return peer_exited;
 }
 
 void doorbell::end() noexcept {

@@ -41,8 +41,12 @@ class doorbell {
     doorbell(std::uint32_t* sleeping, std::uint32_t* seq, std::uint32_t* uses_membarrier) noexcept
         : sleeping_(sleeping), seq_(seq), uses_membarrier_word_(uses_membarrier) {}
 
-    // Sleeps and wakes through `fd`, a non-blocking eventfd, instead of the futex word.
-    void use_eventfd(int fd) noexcept { event_fd_ = fd; }
+    // Sleeps and wakes through `fd`, a non-blocking eventfd, instead of the futex word; with
+    // `peer_process` (a pidfd, or -1) the sleep also ends when that process exits.
+    void use_eventfd(int fd, int peer_process = -1) noexcept {
+        event_fd_ = fd;
+        peer_process_ = fd >= 0 ? peer_process : -1;
+    }
     // The eventfd, or -1 with the futex.
     int event_fd() const noexcept { return event_fd_; }
 
@@ -57,7 +61,10 @@ class doorbell {
     // Announces a sleep; returns the futex value to sleep on. Re-check the condition after it.
     // An adapting sleeper first switches its published mode if its sleeps' pace says so.
     std::uint32_t announce() noexcept;
-    void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
+    // True when the sleep ended because the watched peer process exited (check it now).
+    bool sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
+    // Whether a sleep ends when the peer process exits (an eventfd bell given its pidfd).
+    bool watches_peer() const noexcept { return peer_process_ >= 0; }
     void end() noexcept;
     // Called by the sleeper's side, on the sleeper's thread, now and then while messages flow
     // (every traffic_note_interval): an adapting sleeper that asked for fences and has not slept
@@ -100,6 +107,7 @@ class doorbell {
     // to use membarrier but could not make the waker see that): its sleeps are then capped.
     bool wakeups_reliable_ = false;
     int event_fd_ = -1;
+    int peer_process_ = -1;
     bool armed_ = false;  // an arm() announcement may still stand
 };
 

@@ -22,7 +22,8 @@ class local_bell {
       public:
         explicit sleeper(local_bell& bell) noexcept : bell_(bell) {}
         std::uint32_t announce() noexcept;  // re-check the condition after it
-        void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
+        bool sleep(std::uint32_t seq,
+                   std::uint64_t timeout_ns) noexcept;  // false: no peer to watch
         void end() noexcept;
 
       private:

@@ -4,7 +4,9 @@
 // busy_spin polls; adaptive polls for a while, then yields, then sleeps (wait_phases); blocking
 // sleeps at once. Sleeping goes through the channel's doorbell: announce, re-check, futex wait for
 // at most one slice. Between slices (and every few thousand polls) the loop checks the deadline and
-// whether the peer is still alive, so a dead peer is reported within ~peer_check_interval.
+// whether the peer is still alive, so a dead peer is reported within ~peer_check_interval; a
+// doorbell that watches the peer's pidfd ends its sleep when the peer exits, and the peer is
+// checked then, at once.
 
 #include <sched.h>
 
@@ -82,7 +84,7 @@ class wait_phases {
 };
 
 // attempt(): result<T>; `not_yet` is the code that means "try again".
-// doorbell: announce() -> seq, sleep(seq, ns), end().
+// doorbell: announce() -> seq, sleep(seq, ns) -> whether the peer exited, end().
 // peer_check(): error, ok while the peer may still act; otherwise what the wait returns
 // (peer_gone, peer_closed) once the last attempt found nothing.
 // The peer check of a peer that is either alive or gone.
@@ -97,6 +99,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
     std::uint64_t polls = 0;
     std::uint64_t last_peer_check = monotonic_ns();
     wait_phases phase(strategy, last_peer_check);
+    bool peer_exited = false;
     for (;;) {
         auto r = attempt();
         if (r.code() != not_yet) {
@@ -115,7 +118,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
                 doorbell.end();
                 return r.code() != not_yet ? r : error{errc::timeout, "wait timed out"};
             }
-            doorbell.sleep(seq, std::min(until.remaining_ns(now), peer_check_ns));
+            peer_exited = doorbell.sleep(seq, std::min(until.remaining_ns(now), peer_check_ns));
             doorbell.end();
             now = monotonic_ns();
         }
@@ -123,7 +126,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
             r = attempt();
             return r.code() != not_yet ? r : error{errc::timeout, "wait timed out"};
         }
-        if (now - last_peer_check >= peer_check_ns) {
+        if (peer_exited || now - last_peer_check >= peer_check_ns) {
             last_peer_check = now;
             // A process blocked here still shows observers that it lives, at this rate rather
             // than after every sleep (a beat costs a getpid and a clock read).

@@ -3,6 +3,7 @@
 
 #include "ipc/duplex.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -10,6 +11,7 @@
 
 #include "channel/duplex/duplex_handoff.hpp"
 #include "core/fd_kind.hpp"
+#include "core/pidfd.hpp"
 
 extern char** environ;
 
@@ -57,6 +59,12 @@ std::vector<fd_at> child_descriptors(const ring_fds& to_child, const ring_fds& t
 }
 
 // Whether the handoff's descriptors are what it says: per ring, two eventfds and a memfd.
+// A second descriptor of `fd` (invalid if none could be made: the ring then checks its peer
+// each peer_check_interval instead of watching it).
+unique_fd copy_of(const unique_fd& fd) {
+    return unique_fd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+}
+
 bool handoff_ok(const detail::duplex_handoff& h) {
     const auto& fd = h.fds;
     return detail::is_eventfd(fd[0]) && detail::is_eventfd(fd[1]) && detail::is_memfd(fd[2]) &&
@@ -82,11 +90,24 @@ result<duplex_parent> duplex_parent::spawn(const std::string& program,
     if (!to_parent) {
         return to_parent.error_value();
     }
-    auto child_copy_in = to_child->duplicate();
-    auto child_copy_out = to_parent->duplicate();
-    if (!child_copy_in || !child_copy_out) {
-        return (child_copy_in ? child_copy_out.error_value() : child_copy_in.error_value());
+    detail::duplex_handoff handoff;
+    handoff.max_message = r.max_message;
+    handoff.capacity = r.capacity;
+    handoff.name = options.name;
+    spawn_options how;
+    how.fds = child_descriptors(*to_child, *to_parent, handoff);
+    how.environment = child_environment(options, handoff);
+    auto started = child::spawn(program, argv, how);
+    if (!started) {
+        return started.error_value();
     }
+    // The child is started first, so that the parent's ends can watch its pidfd: a blocked
+    // call returns peer_gone the moment it dies. Should an end fail now, the child sees its
+    // rings closed and is stopped like any other.
+    supervised_child running(std::move(*started), options.stop_timeout);
+    // Not reaped yet, so its pid is still its own.
+    to_child->peer_process = detail::open_pidfd(running.pid());
+    to_parent->peer_process = detail::open_pidfd(running.pid());
     auto writer = ring_writer::adopt(options.name, std::move(*to_child), r);
     if (!writer) {
         return writer.error_value();
@@ -95,19 +116,7 @@ result<duplex_parent> duplex_parent::spawn(const std::string& program,
     if (!reader) {
         return reader.error_value();
     }
-    detail::duplex_handoff handoff;
-    handoff.max_message = writer->max_message();
-    handoff.capacity = writer->capacity();
-    handoff.name = options.name;
-    spawn_options how;
-    how.fds = child_descriptors(*child_copy_in, *child_copy_out, handoff);
-    how.environment = child_environment(options, handoff);
-    auto started = child::spawn(program, argv, how);
-    if (!started) {
-        return started.error_value();
-    }
-    return duplex_parent(std::move(*writer), std::move(*reader),
-                         supervised_child(std::move(*started), options.stop_timeout));
+    return duplex_parent(std::move(*writer), std::move(*reader), std::move(running));
 }
 
 duplex_parent& duplex_parent::operator=(duplex_parent&& other) noexcept {
@@ -147,11 +156,15 @@ result<duplex_child> duplex_child::inherit(const duplex_options& options) {
     sized.max_message = handoff->max_message;
     sized.capacity = handoff->capacity;
     const ring_options r = ring_options_of(sized);
+    auto parent = detail::open_parent_pidfd();
+    if (!parent) {
+        return parent.error_value();
+    }
     const auto& fd = handoff->fds;
     ring_fds from_parent{detail::take_inherited(fd[2]), detail::take_inherited(fd[0]),
-                         detail::take_inherited(fd[1])};
+                         detail::take_inherited(fd[1]), copy_of(*parent)};
     ring_fds to_parent{detail::take_inherited(fd[5]), detail::take_inherited(fd[3]),
-                       detail::take_inherited(fd[4])};
+                       detail::take_inherited(fd[4]), copy_of(*parent)};
     auto reader = ring_reader::adopt(handoff->name, std::move(from_parent), r);
     if (!reader) {
         return reader.error_value();
@@ -160,7 +173,7 @@ result<duplex_child> duplex_child::inherit(const duplex_options& options) {
     if (!writer) {
         return writer.error_value();
     }
-    return duplex_child(std::move(*writer), std::move(*reader));
+    return duplex_child(std::move(*writer), std::move(*reader), std::move(*parent));
 }
 
 }  // namespace ipc

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <string_view>
 
 #include "core/fd_kind.hpp"
+#include "core/pidfd.hpp"
 #include "ipc/shm.hpp"
 
 namespace ipc {
@@ -111,10 +111,6 @@ result<std::uint64_t> shm_size_of(int argc, const char* const* argv, std::uint64
         }
     }
     return fallback;
-}
-
-unique_fd pidfd_of(pid_t pid) {
-    return unique_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
 }
 
 telemetry::endpoint counters_for(const efdstream_options& o, bool parent) {
@@ -351,11 +347,8 @@ result<efdstream_child> efdstream_child::inherit(int argc, const char* const* ar
     if (auto ok = checked_size(*size); !ok) {
         return ok.error_value();
     }
-    // The parent to watch: still our parent once its pidfd is open (else it died meanwhile,
-    // and the pidfd may be a reaper's).
-    const pid_t parent = ::getppid();
-    unique_fd parent_pidfd = pidfd_of(parent);
-    if (!parent_pidfd.valid() || ::getppid() != parent) {
+    auto parent_pidfd = detail::open_parent_pidfd();
+    if (!parent_pidfd) {
         return error{errc::peer_gone, "the efdstream parent is gone"};
     }
     if (!direction_ok(3, 4, 5, *size) || !direction_ok(6, 7, 8, *size)) {
@@ -370,7 +363,7 @@ result<efdstream_child> efdstream_child::inherit(int argc, const char* const* ar
         return from_parent ? to_parent.error_value() : from_parent.error_value();
     }
     return efdstream_child(std::move(*to_parent), std::move(*from_parent), *size,
-                           std::move(parent_pidfd), counters_for(options, false));
+                           std::move(*parent_pidfd), counters_for(options, false));
 }
 
 efdstream_child::~efdstream_child() {

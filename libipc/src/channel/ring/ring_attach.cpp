@@ -15,6 +15,7 @@
 
 #include "channel/ring/ring_end.hpp"
 #include "channel/ring/ring_spec.hpp"
+#include "core/fd_kind.hpp"
 #include "ipc/shm.hpp"
 #include "region/segment.hpp"
 #include "sync/end_holder.hpp"
@@ -256,9 +257,15 @@ std::optional<eventfd_facts> facts_of(int fd) {
 // empty it); none with the futex. Nothing about them is changed: they are shared with the
 // other holders.
 result<void> check_doorbell_fds(const ring_fds& fds, const ring_options& o) {
+    if (fds.peer_process.valid() && !detail::is_pidfd(fds.peer_process.get())) {
+        return error{errc::wrong_kind, "ring_fds::peer_process is not a pidfd"};
+    }
     if (o.doorbell == doorbell_kind::futex) {
-        if (fds.data_ready.valid() || fds.space_ready.valid()) {
-            return error{errc::invalid_argument, "eventfds were given for a futex-doorbell ring"};
+        if (fds.data_ready.valid() || fds.space_ready.valid() || fds.peer_process.valid()) {
+            return error{errc::invalid_argument,
+                         fds.peer_process.valid()
+                             ? "a peer process is watched only with the eventfd doorbell"
+                             : "eventfds were given for a futex-doorbell ring"};
         }
         return {};
     }
@@ -359,6 +366,7 @@ result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ri
     att.name = std::string(name);
     att.data_ready = std::move(fds.data_ready);
     att.space_ready = std::move(fds.space_ready);
+    att.peer_process = std::move(fds.peer_process);
     // Where an observer finds the region: this process's fd (it keeps it while the end is
     // open), and the inode that both ends share, to check that the fd still is this region.
     const std::string locator = "memfd:" + std::to_string(::getpid()) + "/" +
@@ -373,7 +381,8 @@ result<ring_fds> ring_fds::duplicate() const {
     ring_fds copy;
     for (auto [from, to] :
          {std::pair{&region, &copy.region}, std::pair{&data_ready, &copy.data_ready},
-          std::pair{&space_ready, &copy.space_ready}}) {
+          std::pair{&space_ready, &copy.space_ready},
+          std::pair{&peer_process, &copy.peer_process}}) {
         auto fd = duplicate_fd(*from);
         if (!fd) {
             return fd.error_value();

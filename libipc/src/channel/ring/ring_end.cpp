@@ -16,6 +16,7 @@ ring_attachment::ring_attachment(ring_attachment&& other) noexcept
       map(std::move(other.map)),
       data_ready(std::move(other.data_ready)),
       space_ready(std::move(other.space_ready)),
+      peer_process(std::move(other.peer_process)),
       object(std::move(other.object)),
       name(std::move(other.name)),
       created(other.created),
@@ -34,6 +35,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
         map = std::move(other.map);
         data_ready = std::move(other.data_ready);
         space_ready = std::move(other.space_ready);
+        peer_process = std::move(other.peer_process);
         object = std::move(other.object);
         name = std::move(other.name);
         created = other.created;

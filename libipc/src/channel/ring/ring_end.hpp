@@ -29,6 +29,9 @@ inline constexpr std::uint64_t latency_sample_interval = 16;
 
 inline constexpr std::uint64_t ring_peer_check_ns =
     std::chrono::nanoseconds(peer_check_interval).count();
+// A blocked call whose sleeps end when the peer exits (its pidfd) checks the peer, and beats
+// the process's heartbeat, this often: only a peer that closed without a ring needs a look.
+inline constexpr std::uint64_t watched_peer_check_ns = 1'000'000'000;
 
 struct ring_attachment {
     ring_attachment() noexcept = default;
@@ -37,9 +40,10 @@ struct ring_attachment {
 
     unique_fd fd;
     mapping map;
-    unique_fd data_ready;   // eventfd doorbell: the writer wakes the reader through it
-    unique_fd space_ready;  // eventfd doorbell: the reader wakes the writer through it
-    std::string object;     // the shm object name; empty for an adopted region
+    unique_fd data_ready;    // eventfd doorbell: the writer wakes the reader through it
+    unique_fd space_ready;   // eventfd doorbell: the reader wakes the writer through it
+    unique_fd peer_process;  // the peer's pidfd, when the adopter knew it (ring_fds)
+    std::string object;      // the shm object name; empty for an adopted region
     std::string name;
     bool created = false;
     bool keep_segment = false;
@@ -79,6 +83,13 @@ class ring_end {
     const error& telemetry_error() const noexcept { return att_.telemetry_error; }
 
   protected:
+    // How often a call blocked on `bell` checks the peer: each peer_check_interval, or, when
+    // `bell`'s sleeps watch the peer's pidfd, watched_peer_check_ns (a busy-spinning waiter never
+    // sleeps, so it keeps checking).
+    std::uint64_t peer_check_ns(const doorbell& bell) const noexcept {
+        return bell.watches_peer() && att_.wait != wait_strategy::busy_spin ? watched_peer_check_ns
+                                                                            : ring_peer_check_ns;
+    }
     // Records the peer's pid in telemetry once it has attached (it may attach after us). Until
     // then each call is one load of the peer's owner word; afterwards a compare.
     void track_peer(const layout::end_holder& peer) noexcept;

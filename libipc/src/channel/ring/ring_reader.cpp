@@ -13,8 +13,8 @@ namespace detail {
 
 ring_reader_end::ring_reader_end(ring_attachment att, const ring_options& o) noexcept
     : ring_end(std::move(att)), consumer_(att_.control, att_.data, att_.geometry, att_.start) {
-    consumer_.data_bell().use_eventfd(att_.data_ready.get());
-    consumer_.space_bell().use_eventfd(att_.space_ready.get());
+    consumer_.data_bell().use_eventfd(att_.data_ready.get(), att_.peer_process.get());
+    consumer_.space_bell().use_eventfd(att_.space_ready.get(), att_.peer_process.get());
     consumer_.data_bell().publish_sleep_mode(sleep_mode_of(o));
     track_peer(att_.control->writer);
 }
@@ -42,8 +42,9 @@ result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcep
         backlog_run_ = 0;  // whatever comes next, waited for or not, follows an empty ring
     }
     if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
-        record = wait_loop(att_.wait, until, ring_peer_check_ns, errc::empty, attempt,
-                           consumer_.data_bell(), [&] { return peer_check(att_.control->writer); });
+        record =
+            wait_loop(att_.wait, until, peer_check_ns(consumer_.data_bell()), errc::empty, attempt,
+                      consumer_.data_bell(), [&] { return peer_check(att_.control->writer); });
     }
     if (record.code() == errc::empty) {
         record =

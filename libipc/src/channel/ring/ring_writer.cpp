@@ -13,8 +13,8 @@ namespace detail {
 
 ring_writer_end::ring_writer_end(ring_attachment att, const ring_options& o) noexcept
     : ring_end(std::move(att)), producer_(att_.control, att_.data, att_.geometry, att_.start) {
-    producer_.data_bell().use_eventfd(att_.data_ready.get());
-    producer_.space_bell().use_eventfd(att_.space_ready.get());
+    producer_.data_bell().use_eventfd(att_.data_ready.get(), att_.peer_process.get());
+    producer_.space_bell().use_eventfd(att_.space_ready.get(), att_.peer_process.get());
     producer_.space_bell().publish_sleep_mode(sleep_mode_of(o));
 }
 
@@ -55,8 +55,9 @@ result<std::span<std::byte>> ring_writer_end::reserve_slowly(std::size_t length,
     reservation span = at != nullptr ? reservation(std::span<std::byte>(at, length))
                                      : reservation(producer_.refusal());
     if (span.code() == errc::queue_full && !until.passed(monotonic_ns())) {
-        span = wait_loop(att_.wait, until, ring_peer_check_ns, errc::queue_full, attempt,
-                         producer_.space_bell(), [&] { return peer_check(att_.control->reader); });
+        span = wait_loop(att_.wait, until, peer_check_ns(producer_.space_bell()), errc::queue_full,
+                         attempt, producer_.space_bell(),
+                         [&] { return peer_check(att_.control->reader); });
     }
     if (span.code() == errc::queue_full) {
         span =
