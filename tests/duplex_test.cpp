@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ipc/duplex.hpp"
+#include "ipc/inspect.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/child_process.hpp"
@@ -130,6 +131,41 @@ TEST(Duplex, AParentKilledUnderItsChildGivesPeerGone) {
     EXPECT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 7) << "7: its receive returned peer_gone";
     ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+// Observers see a duplex as two rings, one per direction, named for the family, whose ends are
+// the parent and the child.
+TEST(Duplex, InspectShowsBothDirectionsAsParentAndChild) {
+    ipc::duplex_options o;
+    o.name = "duplex-inspected-" + std::to_string(::getpid());
+    auto d = spawn_peer({"echo"}, o);
+    const std::string ping = "ping";
+    ASSERT_TRUE(d.to_peer().send(std::as_bytes(std::span(ping))));
+    auto back = d.from_peer().read(10s);  // both ends of both rings are attached by now
+    ASSERT_TRUE(back);
+    d.from_peer().release();
+    const auto snap = ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = o.name});
+    ASSERT_EQ(snap.channels.size(), 2u);
+    using role = ipc::inspect::endpoint_role;
+    int to_child = 0;
+    int to_parent = 0;
+    for (const auto& c : snap.channels) {
+        EXPECT_EQ(c.kind, ipc::inspect::channel_kind::duplex);
+        ASSERT_EQ(c.ends.size(), 2u);
+        if (c.ends[0].role == role::parent) {  // the writer first
+            ++to_child;
+            EXPECT_EQ(c.ends[0].end.pid, ::getpid());
+            EXPECT_EQ(c.ends[1].role, role::child);
+            EXPECT_EQ(c.ends[1].end.pid, d.child().pid());
+        } else {
+            ++to_parent;
+            EXPECT_EQ(c.ends[0].role, role::child);
+            EXPECT_EQ(c.ends[1].end.pid, ::getpid());
+        }
+        EXPECT_GT(c.capacity, 0u) << "each direction's ring occupancy";
+    }
+    EXPECT_EQ(to_child, 1);
+    EXPECT_EQ(to_parent, 1);
 }
 
 TEST(Duplex, TheChildGetsExactlyTheDocumentedDescriptors) {

@@ -176,6 +176,18 @@ TEST(Efdstream, AParentCountsItsMessagesInTelemetry) {
     EXPECT_EQ(e.counters.bytes_in, 500u);
     EXPECT_EQ(e.counters.queue_depth, 0u) << "the last message was acked";
     EXPECT_GE(e.counters.latency_count, 1u);
+    // The pair is one channel, the foreign child known by the pid the parent registered.
+    ASSERT_EQ(snap.channels.size(), 1u);
+    const auto& c = snap.channels[0];
+    EXPECT_EQ(c.kind, ipc::inspect::channel_kind::duplex);
+    EXPECT_EQ(c.segment, e.segment);
+    ASSERT_EQ(c.ends.size(), 2u);
+    EXPECT_EQ(c.ends[0].role, ipc::inspect::endpoint_role::parent);
+    EXPECT_EQ(c.ends[0].end.pid, ::getpid());
+    EXPECT_EQ(c.ends[1].role, ipc::inspect::endpoint_role::child);
+    EXPECT_EQ(c.ends[1].end.pid, p->child().pid());
+    EXPECT_TRUE(c.ends[1].end.alive);
+    EXPECT_EQ(c.waiting, 0u) << "nothing in flight";
 }
 
 // A libipc child whose (reference) parent exits under it: its blocked read returns peer_gone,

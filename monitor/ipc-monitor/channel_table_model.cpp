@@ -17,12 +17,11 @@ namespace {
 // Ends grouped by role, in the channel's order: "writer 12688 → reader 12692",
 // "host 12700, guest 12701 12702". An end that died holding the channel says so.
 QString ends_text(const ipc::inspect::channel_info& c) {
-    const bool ring = c.kind == ipc::inspect::channel_kind::ring;
     QString out;
     for (std::size_t i = 0; i < c.ends.size(); ++i) {
         const auto& e = c.ends[i];
         if (i == 0 || e.role != c.ends[i - 1].role) {
-            out += i == 0 ? QString() : ring ? QStringLiteral(" → ") : QStringLiteral(", ");
+            out += i == 0 ? QString() : c.one_way ? QStringLiteral(" → ") : QStringLiteral(", ");
             out += text(to_string(e.role));
         }
         out += QLatin1Char(' ') + QString::number(e.end.pid);
@@ -43,6 +42,9 @@ bool measures_latency(ipc::inspect::endpoint_role role) {
 }
 
 QString used_text(const ipc::inspect::channel_info& c) {
+    if (c.capacity == 0) {
+        return QStringLiteral("%1 in flight").arg(c.used);
+    }
     if (!c.used_is_bytes) {
         return QStringLiteral("%1 of %2 slots").arg(c.used).arg(c.capacity);
     }

@@ -47,7 +47,7 @@ std::string ends_text(const ipc::inspect::channel_info& c) {
     std::string out;
     for (const auto& e : c.ends) {
         if (!out.empty()) {
-            out += c.kind == ipc::inspect::channel_kind::ring ? " -> " : ", ";
+            out += c.one_way ? " -> " : ", ";
         }
         out += fmt::format("{} {}", to_string(e.role), e.end.pid);
     }
@@ -55,6 +55,9 @@ std::string ends_text(const ipc::inspect::channel_info& c) {
 }
 
 std::string used_text(const ipc::inspect::channel_info& c) {
+    if (c.capacity == 0) {
+        return fmt::format("{} in flight", c.used);
+    }
     if (c.used_is_bytes) {
         return units::format_bytes(static_cast<double>(c.used)) + " of " +
                units::format_bytes(static_cast<double>(c.capacity));

@@ -228,10 +228,14 @@ struct channel_info {
     channel_kind kind = channel_kind::unknown;
     std::string name;
     std::string segment;  // as ring_info::segment and slots_info::segment
-    // A ring: its writer, then its reader. Slots: the host, then each guest process once.
+    // A ring: its writer, then its reader. Slots: the host, then each guest process once. A
+    // duplex ring: its writer, then its reader, called parent and child (one of two rows, one
+    // per direction); an efdstream pair: parent, then child.
     std::vector<channel_end> ends;
+    bool one_way = false;  // messages flow from the first end to the second (a ring's)
     // How full it is: a ring's bytes written and not read of its data bytes; for slots, the
-    // slots not free of all slots.
+    // slots not free of all slots. capacity 0 (an efdstream pair, which holds one message per
+    // direction and no state an observer can read): used is the messages in flight.
     std::uint64_t used = 0;
     std::uint64_t capacity = 0;
     bool used_is_bytes = false;

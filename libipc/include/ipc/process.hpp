@@ -21,6 +21,9 @@ process_identity self_identity() noexcept;
 // Start time of `pid`, or 0 if there is no such process (or it is a zombie).
 std::uint64_t process_start_time(pid_t pid) noexcept;
 
+// The parent of a running `pid`, or 0 if there is no such process (or it is a zombie).
+pid_t process_parent(pid_t pid) noexcept;
+
 // True if `pid` runs and, when start_time is not 0, started at start_time.
 bool is_alive(std::int32_t pid, std::uint64_t start_time) noexcept;
 

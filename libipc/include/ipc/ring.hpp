@@ -83,6 +83,7 @@ struct message_view {
 namespace detail {
 class ring_writer_end;
 class ring_reader_end;
+struct ring_adopter;
 }  // namespace detail
 
 // What a process needs to take an end of a ring it did not open by name: the region (a sealed
@@ -156,6 +157,7 @@ class ring_writer {
     error telemetry_error() const noexcept;
 
   private:
+    friend struct detail::ring_adopter;
     explicit ring_writer(std::unique_ptr<detail::ring_writer_end> end) noexcept;
     static result<ring_writer> from(std::unique_ptr<detail::ring_writer_end> end);
 
@@ -202,6 +204,7 @@ class ring_reader {
     error telemetry_error() const noexcept;
 
   private:
+    friend struct detail::ring_adopter;
     explicit ring_reader(std::unique_ptr<detail::ring_reader_end> end) noexcept;
 
     std::unique_ptr<detail::ring_reader_end> end_;

@@ -29,9 +29,9 @@ std::size_t read_proc(pid_t pid, const char* file, char* buf, std::size_t size) 
     return static_cast<std::size_t>(n);
 }
 
-}  // namespace
-
-std::uint64_t process_start_time(pid_t pid) noexcept {
+// Numeric field `wanted` (4: ppid, 22: starttime) of /proc/PID/stat for a running process; 0 if
+// there is none, or it is a zombie.
+std::uint64_t stat_field(pid_t pid, int wanted) noexcept {
     if (pid <= 0) {
         return 0;
     }
@@ -49,8 +49,7 @@ std::uint64_t process_start_time(pid_t pid) noexcept {
     if (state == 'Z' || state == 'X') {
         return 0;
     }
-    // p is at field 3; starttime is field 22.
-    for (int field = 3; field < 22; ++field) {
+    for (int field = 3; field < wanted; ++field) {  // p is at field 3
         p = std::strchr(p, ' ');
         if (p == nullptr) {
             return 0;
@@ -58,6 +57,16 @@ std::uint64_t process_start_time(pid_t pid) noexcept {
         ++p;
     }
     return std::strtoull(p, nullptr, 10);
+}
+
+}  // namespace
+
+std::uint64_t process_start_time(pid_t pid) noexcept {
+    return stat_field(pid, 22);
+}
+
+pid_t process_parent(pid_t pid) noexcept {
+    return static_cast<pid_t>(stat_field(pid, 4));
 }
 
 process_identity self_identity() noexcept {

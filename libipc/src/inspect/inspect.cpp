@@ -129,6 +129,7 @@ snapshot take_snapshot(const std::string& dir) {
             k->channels(s, s.channels);
         }
     }
+    detail::add_duplex_channels(s);
     judge_health(s, nullptr);
     return s;
 }

@@ -55,6 +55,7 @@ json channels_json(const snapshot& s) {
                             {"name", c.name},
                             {"segment", c.segment},
                             {"ends", std::move(ends)},
+                            {"one_way", c.one_way},
                             {"used", c.used},
                             {"capacity", c.capacity},
                             {"used_unit", c.used_is_bytes ? "bytes" : "slots"},

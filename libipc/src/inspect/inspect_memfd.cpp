@@ -132,7 +132,9 @@ ring_info read_memfd_ring(const std::string& name, const std::string& segment,
 // segment that claims somebody else's pid must not lead the observer into that one's fds.
 std::optional<memfd_locator> trusted_locator(const process_info& p, const endpoint_info& e) {
     auto l = parse_locator(e.region);
-    if (!l || e.kind != channel_kind::ring || l->pid != p.pid || !p.alive || p.spoofed) {
+    // A ring's end, whichever family it serves (a duplex's rings are rings).
+    const bool ring_end = e.role == endpoint_role::writer || e.role == endpoint_role::reader;
+    if (!l || !ring_end || l->pid != p.pid || !p.alive || p.spoofed) {
         return std::nullopt;
     }
     return l;

@@ -103,6 +103,7 @@ void ring_channels(const snapshot& s, std::vector<channel_info>& out) {
     for (const auto& r : s.rings) {
         channel_info c = detail::channel_of(channel_kind::ring, r.name, r.segment, r.stale);
         c.ends = {{endpoint_role::writer, r.writer}, {endpoint_role::reader, r.reader}};
+        c.one_way = true;
         c.used = r.occupancy_bytes;
         c.capacity = r.capacity;
         c.used_is_bytes = true;

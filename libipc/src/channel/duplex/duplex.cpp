@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "channel/duplex/duplex_handoff.hpp"
+#include "channel/ring/ring_end.hpp"
 #include "core/fd_kind.hpp"
 #include "core/pidfd.hpp"
 
@@ -108,11 +109,11 @@ result<duplex_parent> duplex_parent::spawn(const std::string& program,
     // Not reaped yet, so its pid is still its own.
     to_child->peer_process = detail::open_pidfd(running.pid());
     to_parent->peer_process = detail::open_pidfd(running.pid());
-    auto writer = ring_writer::adopt(options.name, std::move(*to_child), r);
+    auto writer = detail::ring_adopter::writer(layout::channel_kind::duplex, options.name, std::move(*to_child), r);
     if (!writer) {
         return writer.error_value();
     }
-    auto reader = ring_reader::adopt(options.name, std::move(*to_parent), r);
+    auto reader = detail::ring_adopter::reader(layout::channel_kind::duplex, options.name, std::move(*to_parent), r);
     if (!reader) {
         return reader.error_value();
     }
@@ -165,11 +166,11 @@ result<duplex_child> duplex_child::inherit(const duplex_options& options) {
                          detail::take_inherited(fd[1]), copy_of(*parent)};
     ring_fds to_parent{detail::take_inherited(fd[5]), detail::take_inherited(fd[3]),
                        detail::take_inherited(fd[4]), copy_of(*parent)};
-    auto reader = ring_reader::adopt(handoff->name, std::move(from_parent), r);
+    auto reader = detail::ring_adopter::reader(layout::channel_kind::duplex, handoff->name, std::move(from_parent), r);
     if (!reader) {
         return reader.error_value();
     }
-    auto writer = ring_writer::adopt(handoff->name, std::move(to_parent), r);
+    auto writer = detail::ring_adopter::writer(layout::channel_kind::duplex, handoff->name, std::move(to_parent), r);
     if (!writer) {
         return writer.error_value();
     }

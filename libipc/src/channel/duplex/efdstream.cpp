@@ -113,7 +113,9 @@ result<std::uint64_t> shm_size_of(int argc, const char* const* argv, std::uint64
     return fallback;
 }
 
-telemetry::endpoint counters_for(const efdstream_options& o, bool parent) {
+// Registered with the peer's pid, which observers pair the two ends by (and a foreign peer,
+// with no record of its own, is known by).
+telemetry::endpoint counters_for(const efdstream_options& o, bool parent, pid_t peer) {
     if (!o.telemetry) {
         return {};
     }
@@ -121,7 +123,11 @@ telemetry::endpoint counters_for(const efdstream_options& o, bool parent) {
         {layout::channel_kind::duplex,
          parent ? layout::endpoint_role::parent : layout::endpoint_role::child, o.name,
          "efdstream"});
-    return e ? std::move(*e) : telemetry::endpoint{};
+    if (!e) {
+        return {};
+    }
+    e->set_peer(peer);
+    return std::move(*e);
 }
 
 }  // namespace
@@ -312,8 +318,9 @@ result<efdstream_parent> efdstream_parent::spawn(const std::string& program,
         return started.error_value();
     }
     unique_fd watch(::fcntl(started->pidfd(), F_DUPFD_CLOEXEC, 0));  // the end's own copy
+    telemetry::endpoint counters = counters_for(options, true, started->pid());
     return efdstream_parent(std::move(*to_child), std::move(*from_child), options.shm_size,
-                            std::move(watch), counters_for(options, true),
+                            std::move(watch), std::move(counters),
                             supervised_child(std::move(*started), options.stop_timeout));
 }
 
@@ -363,7 +370,7 @@ result<efdstream_child> efdstream_child::inherit(int argc, const char* const* ar
         return from_parent ? to_parent.error_value() : from_parent.error_value();
     }
     return efdstream_child(std::move(*to_parent), std::move(*from_parent), *size,
-                           std::move(*parent_pidfd), counters_for(options, false));
+                           std::move(*parent_pidfd), counters_for(options, false, ::getppid()));
 }
 
 efdstream_child::~efdstream_child() {

@@ -173,7 +173,8 @@ result<detail::named_segment> attach_ring(const std::string& object, std::uint64
 // starting indices, keep the geometry privately, register telemetry under `region`.
 result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment seg,
                                       std::uint64_t capacity, const ring_options& o, bool writer,
-                                      const std::string& region) {
+                                      const std::string& region,
+                                      layout::channel_kind kind = layout::channel_kind::ring) {
     ring_control& control = control_of(seg);
     // Loaded once the end is ours: a previous holder of this end can no longer move them.
     auto start = detail::load_start(control, {capacity, o.max_message, doorbell_word(o.doorbell)});
@@ -192,7 +193,7 @@ result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment
     att.geometry = {capacity, o.max_message, doorbell_word(o.doorbell)};
     if (o.telemetry) {
         auto counters = telemetry::endpoint::open(
-            {layout::channel_kind::ring,
+            {kind,
              writer ? layout::endpoint_role::writer : layout::endpoint_role::reader, att.name,
              region});
         if (counters) {
@@ -339,7 +340,7 @@ result<ring_attachment> attach_named_ring(std::string_view name, const ring_opti
 // Maps a ring region handed to this process and claims `end`. The region has no name: nothing
 // to create, replace or remove; the memfd goes when its last holder closes it.
 result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ring_options& o,
-                                   bool writer) {
+                                   bool writer, layout::channel_kind kind) {
     auto capacity = checked_request(name, o);
     if (!capacity) {
         return capacity.error_value();
@@ -372,7 +373,7 @@ result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ri
     const std::string locator = "memfd:" + std::to_string(::getpid()) + "/" +
                                 std::to_string(seg->fd.get()) + "#" +
                                 (known ? std::to_string(st.st_ino) : std::string("?"));
-    return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, locator);
+    return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, locator, kind);
 }
 
 }  // namespace detail

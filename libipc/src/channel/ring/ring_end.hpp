@@ -69,7 +69,16 @@ struct ring_attachment {
 result<ring_attachment> attach_named_ring(std::string_view name, const ring_options& o,
                                           bool writer);
 result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ring_options& o,
-                                   bool writer);
+                                   bool writer, layout::channel_kind kind);
+
+// The ends of handed-over rings that serve another channel family (duplex, broker): a ring's
+// ends in every way, registered in telemetry as `kind`'s, so that observers show the family.
+struct ring_adopter {
+    static result<ring_writer> writer(layout::channel_kind kind, std::string_view name,
+                                      ring_fds fds, const ring_options& o);
+    static result<ring_reader> reader(layout::channel_kind kind, std::string_view name,
+                                      ring_fds fds, const ring_options& o);
+};
 
 // What both ends do about the attachment and the peer.
 class ring_end {

@@ -165,11 +165,16 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
 
 result<ring_reader> ring_reader::adopt(std::string_view name, ring_fds fds,
                                        const ring_options& options) {
-    auto att = detail::adopt_ring(name, std::move(fds), options, false);
+    return detail::ring_adopter::reader(layout::channel_kind::ring, name, std::move(fds), options);
+}
+
+result<ring_reader> detail::ring_adopter::reader(layout::channel_kind kind, std::string_view name,
+                                                 ring_fds fds, const ring_options& o) {
+    auto att = detail::adopt_ring(name, std::move(fds), o, false, kind);
     if (!att) {
         return att.error_value();
     }
-    return ring_reader(std::make_unique<detail::ring_reader_end>(std::move(*att), options));
+    return ring_reader(std::make_unique<detail::ring_reader_end>(std::move(*att), o));
 }
 
 result<message_view> ring_reader::try_read() noexcept {

@@ -180,11 +180,16 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
 
 result<ring_writer> ring_writer::adopt(std::string_view name, ring_fds fds,
                                        const ring_options& options) {
-    auto att = detail::adopt_ring(name, std::move(fds), options, true);
+    return detail::ring_adopter::writer(layout::channel_kind::ring, name, std::move(fds), options);
+}
+
+result<ring_writer> detail::ring_adopter::writer(layout::channel_kind kind, std::string_view name,
+                                                 ring_fds fds, const ring_options& o) {
+    auto att = detail::adopt_ring(name, std::move(fds), o, true, kind);
     if (!att) {
         return att.error_value();
     }
-    return from(std::make_unique<detail::ring_writer_end>(std::move(*att), options));
+    return ring_writer::from(std::make_unique<detail::ring_writer_end>(std::move(*att), o));
 }
 
 result<ring_writer> ring_writer::from(std::unique_ptr<detail::ring_writer_end> end) {

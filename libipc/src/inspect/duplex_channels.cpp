@@ -1,0 +1,119 @@
+// duplex channels as observers show them. A native duplex is two rings whose ends registered as
+// duplex: each ring stays a channel of its own (its occupancy, its health), named for the
+// family, its ends called parent and child by the processes' parentage; the writer comes first,
+// so "parent 12 → child 13" is the parent-to-child direction. An efdstream pair shares nothing
+// an observer can read but the two ends' records (one may be a foreign program's, without
+// one): they make one channel, whose waiting messages are those in flight, one at most per
+// direction.
+
+#include <map>
+#include <utility>
+
+#include "inspect/kinds.hpp"
+#include "ipc/process.hpp"
+
+namespace ipc::inspect::detail {
+
+namespace {
+
+bool has_duplex_endpoint(const snapshot& s, const std::string& segment) {
+    for (const auto& p : s.processes) {
+        for (const auto& e : p.endpoints) {
+            if (e.kind == channel_kind::duplex && e.segment == segment) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// A ring's writer and reader, renamed parent and child when one is the other's parent.
+void name_by_parentage(channel_info& c) {
+    if (c.ends.size() != 2) {
+        return;
+    }
+    auto& writer = c.ends[0];
+    auto& reader = c.ends[1];
+    if (writer.end.pid > 0 && process_parent(reader.end.pid) == writer.end.pid) {
+        writer.role = endpoint_role::parent;
+        reader.role = endpoint_role::child;
+    } else if (reader.end.pid > 0 && process_parent(writer.end.pid) == reader.end.pid) {
+        writer.role = endpoint_role::child;
+        reader.role = endpoint_role::parent;
+    }
+}
+
+bool is_efdstream_end(const endpoint_info& e) {
+    return e.kind == channel_kind::duplex &&
+           (e.role == endpoint_role::parent || e.role == endpoint_role::child);
+}
+
+// An end as the other's record, or its own, says it is.
+end_info end_of(std::int32_t pid, const endpoint_info* record, bool alive) {
+    end_info end;
+    end.pid = pid;
+    end.state = record == nullptr || record->state == endpoint_state::active ? end_state::attached
+                                                                            : end_state::closed;
+    end.alive = alive;
+    return end;
+}
+
+struct efdstream_pair {
+    endpoint_info* parent = nullptr;
+    endpoint_info* child = nullptr;
+    bool parent_alive = false;
+    bool child_alive = false;
+};
+
+void add_efdstream_channels(snapshot& s) {
+    // (parent pid, child pid) -> its ends' records. Not by name: a child learns none from the
+    // protocol, and calls itself what its own options say.
+    std::map<std::pair<std::int32_t, std::int32_t>, efdstream_pair> pairs;
+    for (auto& p : s.processes) {
+        for (auto& e : p.endpoints) {
+            if (!is_efdstream_end(e)) {
+                continue;
+            }
+            const bool parent = e.role == endpoint_role::parent;
+            auto& pair = pairs[{parent ? p.pid : e.peer_pid, parent ? e.peer_pid : p.pid}];
+            (parent ? pair.parent : pair.child) = &e;
+            (parent ? pair.parent_alive : pair.child_alive) = p.alive;
+        }
+    }
+    for (auto& [key, pair] : pairs) {
+        const auto [parent_pid, child_pid] = key;
+        const std::string segment =
+            "efdstream:" + std::to_string(parent_pid) + "-" + std::to_string(child_pid);
+        // The parent's name: it chose the channel's.
+        const std::string& name = pair.parent != nullptr ? pair.parent->name : pair.child->name;
+        channel_info c = channel_of(channel_kind::duplex, name, segment, false);
+        // An end without a record of its own (a foreign program) is alive while its pid is.
+        const bool parent_alive = pair.parent ? pair.parent_alive : is_alive(parent_pid, 0);
+        const bool child_alive = pair.child ? pair.child_alive : is_alive(child_pid, 0);
+        c.ends = {{endpoint_role::parent, end_of(parent_pid, pair.parent, parent_alive)},
+                  {endpoint_role::child, end_of(child_pid, pair.child, child_alive)}};
+        c.stale = !parent_alive && !child_alive;
+        for (endpoint_info* e : {pair.parent, pair.child}) {
+            if (e != nullptr) {
+                e->segment = segment;
+                c.waiting += e->counters.queue_depth;
+            }
+        }
+        c.used = c.waiting;  // capacity 0: one in flight per direction is no backpressure
+        s.channels.push_back(std::move(c));
+    }
+}
+
+}  // namespace
+
+void add_duplex_channels(snapshot& s) {
+    for (auto& c : s.channels) {
+        if (c.kind == channel_kind::ring && has_duplex_endpoint(s, c.segment)) {
+            c.kind = channel_kind::duplex;
+            name_by_parentage(c);
+        }
+    }
+    add_efdstream_channels(s);
+}
+
+}  // namespace ipc::inspect::detail
