@@ -3,6 +3,8 @@
 // started again (by duplex_parent or efdstream_parent, as a user's would be): IPC_BENCH_CHILD says
 // what it does, IPC_BENCH_CPU where it runs (run_duplex_child, from main).
 
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -207,6 +209,77 @@ int run_duplex_child(int argc, char** argv) {
     return 0;
 }
 
+namespace {
+
+std::uint64_t read_counter(int fd) {
+    std::uint64_t v = 0;
+    if (::read(fd, &v, sizeof v) != static_cast<ssize_t>(sizeof v)) {
+        ::_exit(3);
+    }
+    return v;
+}
+
+void write_counter(int fd, std::uint64_t v) {
+    if (::write(fd, &v, sizeof v) != static_cast<ssize_t>(sizeof v)) {
+        ::_exit(3);
+    }
+}
+
+// The efdstream protocol with nothing added, as the reference programs run it: blocking
+// eventfds, each sender waiting for its ack at once, a copy into and out of each region. Its
+// 64 B round trip in ns: the floor for libipc's efdstream (8 eventfd operations per round trip,
+// where the eventfd ping-pong makes 4). `poll_first`: each read after a poll(), as a wait with a
+// deadline or a second fd (the peer's pidfd) must be.
+double efdstream_raw_roundtrip(bool poll_first) {
+    constexpr std::size_t size = 64;
+    shared_block regions(2 * size);
+    std::byte* p2c = regions.as<std::byte>();
+    std::byte* c2p = p2c + size;
+    const int p2c_send = ::eventfd(0, EFD_CLOEXEC);
+    const int p2c_ack = ::eventfd(0, EFD_CLOEXEC);
+    const int c2p_send = ::eventfd(0, EFD_CLOEXEC);
+    const int c2p_ack = ::eventfd(0, EFD_CLOEXEC);
+    const auto take = [poll_first](int fd) {
+        if (poll_first) {
+            pollfd p{fd, POLLIN, 0};
+            (void)::poll(&p, 1, -1);
+        }
+        return read_counter(fd);
+    };
+    const std::uint64_t n = blocking_round_trips;
+    const double ns = with_peer(
+        [&] {
+            std::byte copy[size];
+            for (std::uint64_t i = 0; i < n; ++i) {
+                const std::uint64_t length = take(p2c_send);
+                std::memcpy(copy, p2c, length);
+                write_counter(p2c_ack, 1);
+                std::memcpy(c2p, copy, length);
+                write_counter(c2p_send, length);
+                (void)take(c2p_ack);
+            }
+        },
+        [&] {
+            std::byte message[size] = {};
+            const auto start = now_ns();
+            for (std::uint64_t i = 0; i < n; ++i) {
+                std::memcpy(p2c, message, size);
+                write_counter(p2c_send, size);
+                (void)take(p2c_ack);
+                const std::uint64_t length = take(c2p_send);
+                std::memcpy(message, c2p, length);
+                write_counter(c2p_ack, 1);
+            }
+            return static_cast<double>(now_ns() - start) / static_cast<double>(n);
+        });
+    for (int fd : {p2c_send, p2c_ack, c2p_send, c2p_ack}) {
+        ::close(fd);
+    }
+    return ns;
+}
+
+}  // namespace
+
 void add_duplex_cases(std::vector<bench_case>& cases) {
     cases.push_back(derived("eventfd_pingpong_roundtrip", "ns", "", "eventfd_pingpong_oneway", 2));
     cases.push_back(
@@ -224,7 +297,12 @@ void add_duplex_cases(std::vector<bench_case>& cases) {
                                   blocking_round_trips);
             });
         }));
-    cases.push_back(measured("efdstream_roundtrip_64B", "ns", "eventfd_pingpong_roundtrip", [] {
+    cases.push_back(measured("efdstream_raw_roundtrip_64B", "ns", "eventfd_pingpong_roundtrip",
+                             [] { return efdstream_raw_roundtrip(false); }));
+    cases.push_back(measured("efdstream_raw_polled_roundtrip_64B", "ns",
+                             "efdstream_raw_roundtrip_64B",
+                             [] { return efdstream_raw_roundtrip(true); }));
+    cases.push_back(measured("efdstream_roundtrip_64B", "ns", "efdstream_raw_roundtrip_64B", [] {
         set_child_job("echo");
         return pinned([] { return round_trip(spawn_efdstream(64), 64, blocking_round_trips); });
     }));
