@@ -100,7 +100,7 @@ class efdstream_end {
     unique_fd peer_pidfd_;  // readable once the peer has exited
     telemetry::endpoint counters_;
     bool awaiting_ack_ = false;
-    std::uint64_t sent_at_ = 0;  // stamp of the message awaiting its ack
+    std::uint64_t sent_at_ = 0;  // stamp of the last send not yet answered by a read; 0: none
     std::uint64_t held_ = 0;     // length of the message read and not released (while holding_)
     bool holding_ = false;
 };

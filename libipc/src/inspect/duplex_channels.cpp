@@ -53,7 +53,7 @@ end_info end_of(std::int32_t pid, const endpoint_info* record, bool alive) {
     end_info end;
     end.pid = pid;
     end.state = record == nullptr || record->state == endpoint_state::active ? end_state::attached
-                                                                            : end_state::closed;
+                                                                             : end_state::closed;
     end.alive = alive;
     return end;
 }

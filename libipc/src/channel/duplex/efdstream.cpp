@@ -209,7 +209,6 @@ result<void> efdstream_end::flush(std::chrono::nanoseconds timeout) noexcept {
     }
     awaiting_ack_ = false;
     counters_.set_queue_depth(0);
-    counters_.on_round_trip(timestamp(sent_at_).age_ns());
     return {};
 }
 
@@ -264,7 +263,15 @@ result<std::span<const std::byte>> efdstream_end::read(std::chrono::nanoseconds 
     }
     held_ = *length;
     holding_ = true;
-    counters_.on_received_at(held_, timestamp::now().raw());
+    const std::uint64_t now = timestamp::now().raw();
+    counters_.on_received_at(held_, now);
+    // A request's round trip: from this end's last send to the first message after it. (The
+    // ack cannot time it: it is read only when the next send needs it, and would count the
+    // sender's own pause.)
+    if (sent_at_ != 0) {
+        counters_.on_round_trip(timestamp(sent_at_).ns_until(timestamp(now)));
+        sent_at_ = 0;
+    }
     return std::span<const std::byte>(in_.region.data(), held_);
 }
 
