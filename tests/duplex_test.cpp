@@ -160,6 +160,8 @@ TEST(Duplex, InspectShowsBothDirectionsAsParentAndChild) {
         } else {
             ++to_parent;
             EXPECT_EQ(c.ends[0].role, role::child);
+            EXPECT_EQ(c.ends[0].end.pid, d.child().pid());
+            EXPECT_EQ(c.ends[1].role, role::parent);
             EXPECT_EQ(c.ends[1].end.pid, ::getpid());
         }
         EXPECT_GT(c.capacity, 0u) << "each direction's ring occupancy";
@@ -178,6 +180,22 @@ TEST(Duplex, TheChildGetsExactlyTheDocumentedDescriptors) {
     const auto closed = d.close();
     ASSERT_TRUE(closed);
     EXPECT_EQ(closed->code, 0);
+}
+
+// A child blocked on its parent sees the close at once (the close rings its doorbell), not at its
+// next periodic look at the parent, which a watched parent makes only once a second: it exits by
+// itself well within a half-second stop_timeout.
+TEST(Duplex, ABlockedChildSeesTheCloseAtOnce) {
+    ipc::duplex_options o;
+    o.stop_timeout = std::chrono::milliseconds(500 * ipc::test::deadline_factor);
+    auto d = spawn_peer({"hold"}, o);
+    auto ready = d.from_peer().read(10s);
+    ASSERT_TRUE(ready);
+    d.from_peer().release();
+    const auto status = d.close();
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->signal, 0) << "killed: it did not notice the close in time";
+    EXPECT_EQ(status->code, 0) << "0: its receive returned peer_closed";
 }
 
 TEST(Duplex, AChildThatIgnoresTheCloseIsKilledAndReaped) {

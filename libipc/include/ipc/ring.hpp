@@ -98,7 +98,8 @@ struct ring_fds {
     // check; without one, the peer is checked each peer_check_interval while a call waits.
     unique_fd peer_process{};
 
-    // Duplicates of the four (close-on-exec; those present), to hand one set to each end.
+    // Duplicates (close-on-exec) of those present, to hand one set to each end; each end's
+    // peer_process is its own peer's, so set it on each set after duplicating.
     result<ring_fds> duplicate() const;
 };
 

@@ -28,14 +28,15 @@ void drain(int fd) noexcept {
     }
 }
 
-// Waits until `fd` or `process` (a pidfd; -1: none) is readable; true when the process exited.
+// Waits until `fd` or `process` (a pidfd; -1: none) is readable; true when the process says
+// anything (it exited; or an error, which must not make every later wait return at once).
 bool poll_readable(int fd, int process, std::uint64_t timeout_ns) noexcept {
     pollfd p[2] = {{fd, POLLIN, 0}, {process, POLLIN, 0}};
     const timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000u),
                       static_cast<long>(timeout_ns % 1'000'000'000u)};
     // EINTR: the caller's loop re-checks and sleeps again.
     const int ready = ::ppoll(p, process >= 0 ? 2 : 1, &ts, nullptr);
-    return ready > 0 && process >= 0 && (p[1].revents & POLLIN) != 0;
+    return ready > 0 && process >= 0 && p[1].revents != 0;
 }
 
 }  // namespace
@@ -97,21 +98,19 @@ std::uint32_t doorbell::announce() noexcept {
     return seq;
 }
 
-bool doorbell::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
+void doorbell::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
     const std::uint64_t slice =
         wakeups_reliable_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns);
     if (event_fd_ < 0) {
         (void)futex::wait(seq_, seq, slice);
-        return false;
+        return;
     }
-    const bool peer_exited = poll_readable(event_fd_, peer_process_, slice);
-    drain(event_fd_);
-    if (peer_exited) {
+    if (poll_readable(event_fd_, peer_process_, slice)) {
         // It stays readable: told once. (Should the end's holder be another, living process,
         // later sleeps must not return at once.)
         peer_process_ = -1;
     }
-    return peer_exited;
+    drain(event_fd_);
 }
 
 void doorbell::end() noexcept {

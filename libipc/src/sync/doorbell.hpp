@@ -61,8 +61,8 @@ class doorbell {
     // Announces a sleep; returns the futex value to sleep on. Re-check the condition after it.
     // An adapting sleeper first switches its published mode if its sleeps' pace says so.
     std::uint32_t announce() noexcept;
-    // True when the sleep ended because the watched peer process exited (check it now).
-    bool sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
+    // Ends early when rung, or when the watched peer process exits (then it stops watching it).
+    void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
     // Whether a sleep ends when the peer process exits (an eventfd bell given its pidfd).
     bool watches_peer() const noexcept { return peer_process_ >= 0; }
     void end() noexcept;

@@ -31,11 +31,10 @@ std::uint32_t local_bell::sleeper::announce() noexcept {
     return seq;
 }
 
-bool local_bell::sleeper::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
+void local_bell::sleeper::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
     (void)futex::wait(
         &bell_.seq_, seq,
         wakeups_reliable_ ? timeout_ns : std::min(timeout_ns, fallback_sleep_slice_ns));
-    return false;
 }
 
 void local_bell::sleeper::end() noexcept {

@@ -22,8 +22,7 @@ class local_bell {
       public:
         explicit sleeper(local_bell& bell) noexcept : bell_(bell) {}
         std::uint32_t announce() noexcept;  // re-check the condition after it
-        bool sleep(std::uint32_t seq,
-                   std::uint64_t timeout_ns) noexcept;  // false: no peer to watch
+        void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
         void end() noexcept;
 
       private:

@@ -4,14 +4,16 @@
 // busy_spin polls; adaptive polls for a while, then yields, then sleeps (wait_phases); blocking
 // sleeps at once. Sleeping goes through the channel's doorbell: announce, re-check, futex wait for
 // at most one slice. Between slices (and every few thousand polls) the loop checks the deadline and
-// whether the peer is still alive, so a dead peer is reported within ~peer_check_interval; a
-// doorbell that watches the peer's pidfd ends its sleep when the peer exits, and the peer is
-// checked then, at once.
+// whether the peer is still alive, so a dead peer is reported within ~peer_check_interval. After
+// any sleep that ended with nothing to take, the peer is checked at once: the sleep may have
+// ended for it (a close rings the doorbell; a doorbell that watches the peer's pidfd wakes when
+// the peer exits).
 
 #include <sched.h>
 
 #include <chrono>
 #include <cstdint>
+#include <utility>
 
 #include "ipc/clock.hpp"
 #include "ipc/detail/atomic.hpp"
@@ -84,7 +86,7 @@ class wait_phases {
 };
 
 // attempt(): result<T>; `not_yet` is the code that means "try again".
-// doorbell: announce() -> seq, sleep(seq, ns) -> whether the peer exited, end().
+// doorbell: announce() -> seq, sleep(seq, ns), end().
 // peer_check(): error, ok while the peer may still act; otherwise what the wait returns
 // (peer_gone, peer_closed) once the last attempt found nothing.
 // The peer check of a peer that is either alive or gone.
@@ -99,7 +101,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
     std::uint64_t polls = 0;
     std::uint64_t last_peer_check = monotonic_ns();
     wait_phases phase(strategy, last_peer_check);
-    bool peer_exited = false;
+    bool slept = false;
     for (;;) {
         auto r = attempt();
         if (r.code() != not_yet) {
@@ -118,7 +120,8 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
                 doorbell.end();
                 return r.code() != not_yet ? r : error{errc::timeout, "wait timed out"};
             }
-            peer_exited = doorbell.sleep(seq, std::min(until.remaining_ns(now), peer_check_ns));
+            doorbell.sleep(seq, std::min(until.remaining_ns(now), peer_check_ns));
+            slept = true;
             doorbell.end();
             now = monotonic_ns();
         }
@@ -126,7 +129,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
             r = attempt();
             return r.code() != not_yet ? r : error{errc::timeout, "wait timed out"};
         }
-        if (peer_exited || now - last_peer_check >= peer_check_ns) {
+        if (std::exchange(slept, false) || now - last_peer_check >= peer_check_ns) {
             last_peer_check = now;
             // A process blocked here still shows observers that it lives, at this rate rather
             // than after every sleep (a beat costs a getpid and a clock read).

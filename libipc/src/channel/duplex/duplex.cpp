@@ -59,13 +59,13 @@ std::vector<fd_at> child_descriptors(const ring_fds& to_child, const ring_fds& t
     return fds;
 }
 
-// Whether the handoff's descriptors are what it says: per ring, two eventfds and a memfd.
 // A second descriptor of `fd` (invalid if none could be made: the ring then checks its peer
 // each peer_check_interval instead of watching it).
-unique_fd copy_of(const unique_fd& fd) {
-    return unique_fd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+unique_fd copy_of(int fd) {
+    return unique_fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
 }
 
+// Whether the handoff's descriptors are what it says: per ring, two eventfds and a memfd.
 bool handoff_ok(const detail::duplex_handoff& h) {
     const auto& fd = h.fds;
     return detail::is_eventfd(fd[0]) && detail::is_eventfd(fd[1]) && detail::is_memfd(fd[2]) &&
@@ -91,33 +91,39 @@ result<duplex_parent> duplex_parent::spawn(const std::string& program,
     if (!to_parent) {
         return to_parent.error_value();
     }
+    auto child_copy_in = to_child->duplicate();
+    auto child_copy_out = to_parent->duplicate();
+    if (!child_copy_in || !child_copy_out) {
+        return (child_copy_in ? child_copy_out.error_value() : child_copy_in.error_value());
+    }
+    // The parent's ends are taken before the child exists, so that the child never waits on an
+    // end nobody holds yet (and a bad name fails before anything is started).
+    constexpr auto kind = layout::channel_kind::duplex;
+    auto writer = detail::ring_adopter::writer(kind, options.name, std::move(*to_child), r);
+    if (!writer) {
+        return writer.error_value();
+    }
+    auto reader = detail::ring_adopter::reader(kind, options.name, std::move(*to_parent), r);
+    if (!reader) {
+        return reader.error_value();
+    }
     detail::duplex_handoff handoff;
-    handoff.max_message = r.max_message;
-    handoff.capacity = r.capacity;
+    handoff.max_message = writer->max_message();
+    handoff.capacity = writer->capacity();
     handoff.name = options.name;
     spawn_options how;
-    how.fds = child_descriptors(*to_child, *to_parent, handoff);
+    how.fds = child_descriptors(*child_copy_in, *child_copy_out, handoff);
     how.environment = child_environment(options, handoff);
     auto started = child::spawn(program, argv, how);
     if (!started) {
         return started.error_value();
     }
-    // The child is started first, so that the parent's ends can watch its pidfd: a blocked
-    // call returns peer_gone the moment it dies. Should an end fail now, the child sees its
-    // rings closed and is stopped like any other.
-    supervised_child running(std::move(*started), options.stop_timeout);
-    // Not reaped yet, so its pid is still its own.
-    to_child->peer_process = detail::open_pidfd(running.pid());
-    to_parent->peer_process = detail::open_pidfd(running.pid());
-    auto writer = detail::ring_adopter::writer(layout::channel_kind::duplex, options.name, std::move(*to_child), r);
-    if (!writer) {
-        return writer.error_value();
-    }
-    auto reader = detail::ring_adopter::reader(layout::channel_kind::duplex, options.name, std::move(*to_parent), r);
-    if (!reader) {
-        return reader.error_value();
-    }
-    return duplex_parent(std::move(*writer), std::move(*reader), std::move(running));
+    // Then they watch its pidfd: a blocked call returns peer_gone the moment it dies, and one
+    // that waits for it to attach stops waiting when it exits first.
+    detail::ring_adopter::watch(*writer, copy_of(started->pidfd()));
+    detail::ring_adopter::watch(*reader, copy_of(started->pidfd()));
+    return duplex_parent(std::move(*writer), std::move(*reader),
+                         supervised_child(std::move(*started), options.stop_timeout));
 }
 
 duplex_parent& duplex_parent::operator=(duplex_parent&& other) noexcept {
@@ -157,20 +163,25 @@ result<duplex_child> duplex_child::inherit(const duplex_options& options) {
     sized.max_message = handoff->max_message;
     sized.capacity = handoff->capacity;
     const ring_options r = ring_options_of(sized);
+    const auto& fd = handoff->fds;
+    ring_fds from_parent{detail::take_inherited(fd[2]), detail::take_inherited(fd[0]),
+                         detail::take_inherited(fd[1])};
+    ring_fds to_parent{detail::take_inherited(fd[5]), detail::take_inherited(fd[3]),
+                       detail::take_inherited(fd[4])};
+    // After the descriptors are taken (close-on-exec, closed with the refusal).
     auto parent = detail::open_parent_pidfd();
     if (!parent) {
         return parent.error_value();
     }
-    const auto& fd = handoff->fds;
-    ring_fds from_parent{detail::take_inherited(fd[2]), detail::take_inherited(fd[0]),
-                         detail::take_inherited(fd[1]), copy_of(*parent)};
-    ring_fds to_parent{detail::take_inherited(fd[5]), detail::take_inherited(fd[3]),
-                       detail::take_inherited(fd[4]), copy_of(*parent)};
-    auto reader = detail::ring_adopter::reader(layout::channel_kind::duplex, handoff->name, std::move(from_parent), r);
+    from_parent.peer_process = copy_of(parent->get());
+    to_parent.peer_process = copy_of(parent->get());
+    auto reader = detail::ring_adopter::reader(layout::channel_kind::duplex, handoff->name,
+                                               std::move(from_parent), r);
     if (!reader) {
         return reader.error_value();
     }
-    auto writer = detail::ring_adopter::writer(layout::channel_kind::duplex, handoff->name, std::move(to_parent), r);
+    auto writer = detail::ring_adopter::writer(layout::channel_kind::duplex, handoff->name,
+                                               std::move(to_parent), r);
     if (!writer) {
         return writer.error_value();
     }

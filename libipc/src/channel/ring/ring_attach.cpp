@@ -193,8 +193,7 @@ result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment
     att.geometry = {capacity, o.max_message, doorbell_word(o.doorbell)};
     if (o.telemetry) {
         auto counters = telemetry::endpoint::open(
-            {kind,
-             writer ? layout::endpoint_role::writer : layout::endpoint_role::reader, att.name,
+            {kind, writer ? layout::endpoint_role::writer : layout::endpoint_role::reader, att.name,
              region});
         if (counters) {
             att.counters = std::move(*counters);

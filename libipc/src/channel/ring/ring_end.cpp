@@ -1,4 +1,5 @@
 #include "channel/ring/ring_end.hpp"
+#include <poll.h>
 
 #include <sys/stat.h>
 
@@ -87,6 +88,14 @@ bool ring_attachment::still_named() const noexcept {
            mine.st_ino == now.st_ino && mine.st_dev == now.st_dev;
 }
 
+bool ring_end::peer_process_exited() const noexcept {
+    if (!att_.peer_process.valid()) {
+        return false;
+    }
+    pollfd p{att_.peer_process.get(), POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1;
+}
+
 void ring_end::track_peer(const layout::end_holder& peer) noexcept {
     if (peer_pid_ == 0 && att_.counters.active()) {
         peer_pid_ = end_pid(peer);
@@ -98,6 +107,9 @@ error ring_end::peer_check(const layout::end_holder& peer) noexcept {
     error status = peer_status(peer);
     if (status.code() == errc::ok && end_unattached(peer) && !att_.still_named()) {
         status = error{errc::peer_gone, "the ring was removed or replaced before a peer attached"};
+    }
+    if (status.code() == errc::ok && end_unattached(peer) && peer_process_exited()) {
+        status = error{errc::peer_gone, "the peer process exited before it attached"};
     }
     if (status.code() != errc::ok) {
         peer_pid_ = 0;

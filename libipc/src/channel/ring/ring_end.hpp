@@ -71,13 +71,17 @@ result<ring_attachment> attach_named_ring(std::string_view name, const ring_opti
 result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ring_options& o,
                                    bool writer, layout::channel_kind kind);
 
-// The ends of handed-over rings that serve another channel family (duplex, broker): a ring's
-// ends in every way, registered in telemetry as `kind`'s, so that observers show the family.
+// The ends of handed-over rings that serve another channel family (duplex): a ring's ends in
+// every way, registered in telemetry as `kind`'s, so that observers show the family.
 struct ring_adopter {
     static result<ring_writer> writer(layout::channel_kind kind, std::string_view name,
                                       ring_fds fds, const ring_options& o);
     static result<ring_reader> reader(layout::channel_kind kind, std::string_view name,
                                       ring_fds fds, const ring_options& o);
+    // Watches `peer_process` (a pidfd), as ring_fds::peer_process would have, for an end that
+    // was adopted before its peer's process existed.
+    static void watch(ring_writer& end, unique_fd peer_process) noexcept;
+    static void watch(ring_reader& end, unique_fd peer_process) noexcept;
 };
 
 // What both ends do about the attachment and the peer.
@@ -92,6 +96,8 @@ class ring_end {
     const error& telemetry_error() const noexcept { return att_.telemetry_error; }
 
   protected:
+    // Whether the watched peer process (ring_fds::peer_process) has exited: one poll.
+    bool peer_process_exited() const noexcept;
     // How often a call blocked on `bell` checks the peer: each peer_check_interval, or, when
     // `bell`'s sleeps watch the peer's pidfd, watched_peer_check_ns (a busy-spinning waiter never
     // sleeps, so it keeps checking).
@@ -147,6 +153,7 @@ class ring_writer_end : public ring_end {
     result<void> commit(std::size_t length) noexcept;
     result<void> send(std::span<const std::byte> message, const deadline& until) noexcept;
     bool reader_alive() const noexcept;
+    void watch_peer(unique_fd peer_process) noexcept;
     int wait_fd() const noexcept { return att_.space_ready.get(); }
     std::uint64_t close() noexcept;
 
@@ -175,6 +182,7 @@ class ring_reader_end : public ring_end {
     void release() noexcept;
     result<std::size_t> receive(std::span<std::byte> buffer, const deadline& until) noexcept;
     bool writer_alive() const noexcept;
+    void watch_peer(unique_fd peer_process) noexcept;
     int wait_fd() const noexcept { return att_.data_ready.get(); }
     void close() noexcept;
 

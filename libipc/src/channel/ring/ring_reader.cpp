@@ -11,10 +11,16 @@ namespace ipc {
 
 namespace detail {
 
-ring_reader_end::ring_reader_end(ring_attachment att, const ring_options& o) noexcept
-    : ring_end(std::move(att)), consumer_(att_.control, att_.data, att_.geometry, att_.start) {
+// Also how the constructor sets up the bells (`peer_process` may be none).
+void ring_reader_end::watch_peer(unique_fd peer_process) noexcept {
+    att_.peer_process = std::move(peer_process);
     consumer_.data_bell().use_eventfd(att_.data_ready.get(), att_.peer_process.get());
     consumer_.space_bell().use_eventfd(att_.space_ready.get(), att_.peer_process.get());
+}
+
+ring_reader_end::ring_reader_end(ring_attachment att, const ring_options& o) noexcept
+    : ring_end(std::move(att)), consumer_(att_.control, att_.data, att_.geometry, att_.start) {
+    watch_peer(std::move(att_.peer_process));
     consumer_.data_bell().publish_sleep_mode(sleep_mode_of(o));
     track_peer(att_.control->writer);
 }
@@ -166,6 +172,12 @@ result<ring_reader> ring_reader::open(std::string_view name, const ring_options&
 result<ring_reader> ring_reader::adopt(std::string_view name, ring_fds fds,
                                        const ring_options& options) {
     return detail::ring_adopter::reader(layout::channel_kind::ring, name, std::move(fds), options);
+}
+
+void detail::ring_adopter::watch(ring_reader& end, unique_fd peer_process) noexcept {
+    if (end.end_) {
+        end.end_->watch_peer(std::move(peer_process));
+    }
 }
 
 result<ring_reader> detail::ring_adopter::reader(layout::channel_kind kind, std::string_view name,

@@ -11,10 +11,16 @@ namespace ipc {
 
 namespace detail {
 
-ring_writer_end::ring_writer_end(ring_attachment att, const ring_options& o) noexcept
-    : ring_end(std::move(att)), producer_(att_.control, att_.data, att_.geometry, att_.start) {
+// Also how the constructor sets up the bells (`peer_process` may be none).
+void ring_writer_end::watch_peer(unique_fd peer_process) noexcept {
+    att_.peer_process = std::move(peer_process);
     producer_.data_bell().use_eventfd(att_.data_ready.get(), att_.peer_process.get());
     producer_.space_bell().use_eventfd(att_.space_ready.get(), att_.peer_process.get());
+}
+
+ring_writer_end::ring_writer_end(ring_attachment att, const ring_options& o) noexcept
+    : ring_end(std::move(att)), producer_(att_.control, att_.data, att_.geometry, att_.start) {
+    watch_peer(std::move(att_.peer_process));
     producer_.space_bell().publish_sleep_mode(sleep_mode_of(o));
 }
 
@@ -181,6 +187,12 @@ result<ring_writer> ring_writer::open(std::string_view name, const ring_options&
 result<ring_writer> ring_writer::adopt(std::string_view name, ring_fds fds,
                                        const ring_options& options) {
     return detail::ring_adopter::writer(layout::channel_kind::ring, name, std::move(fds), options);
+}
+
+void detail::ring_adopter::watch(ring_writer& end, unique_fd peer_process) noexcept {
+    if (end.end_) {
+        end.end_->watch_peer(std::move(peer_process));
+    }
 }
 
 result<ring_writer> detail::ring_adopter::writer(layout::channel_kind kind, std::string_view name,
