@@ -42,7 +42,7 @@ bool measures_latency(ipc::inspect::endpoint_role role) {
 }
 
 QString used_text(const ipc::inspect::channel_info& c) {
-    if (c.capacity == 0) {
+    if (ipc::inspect::used_unit(c) == "messages") {
         return QStringLiteral("%1 in flight").arg(c.used);
     }
     if (!c.used_is_bytes) {

@@ -55,7 +55,7 @@ std::string ends_text(const ipc::inspect::channel_info& c) {
 }
 
 std::string used_text(const ipc::inspect::channel_info& c) {
-    if (c.capacity == 0) {
+    if (ipc::inspect::used_unit(c) == "messages") {
         return fmt::format("{} in flight", c.used);
     }
     if (c.used_is_bytes) {

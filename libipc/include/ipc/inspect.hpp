@@ -234,8 +234,8 @@ struct channel_info {
     std::vector<channel_end> ends;
     bool one_way = false;  // messages flow from the first end to the second (a ring's)
     // How full it is: a ring's bytes written and not read of its data bytes; for slots, the
-    // slots not free of all slots. capacity 0 (an efdstream pair, which holds one message per
-    // direction and no state an observer can read): used is the messages in flight.
+    // slots not free of all slots; for an efdstream pair, which holds one message per direction
+    // and no state an observer can read, the messages in flight, of capacity 0 (used_unit).
     std::uint64_t used = 0;
     std::uint64_t capacity = 0;
     bool used_is_bytes = false;
@@ -246,6 +246,10 @@ struct channel_info {
     // The worst of its own state and its endpoints' (idle only when all of them are).
     health_verdict health;
 };
+
+// What channel_info::used counts: "bytes" (a ring), "slots", or "messages" (in flight, of no
+// capacity an observer knows: an efdstream pair).
+std::string_view used_unit(const channel_info& c) noexcept;
 
 struct snapshot {
     std::uint64_t taken_ns = 0;           // CLOCK_MONOTONIC

@@ -16,10 +16,11 @@ namespace ipc::inspect::detail {
 
 namespace {
 
+// Spoofed processes' records are skipped throughout: they may name any channel and any pid.
 bool has_duplex_endpoint(const snapshot& s, const std::string& segment) {
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
-            if (e.kind == channel_kind::duplex && e.segment == segment) {
+            if (!p.spoofed && e.kind == channel_kind::duplex && e.segment == segment) {
                 return true;
             }
         }
@@ -48,12 +49,15 @@ bool is_efdstream_end(const endpoint_info& e) {
            (e.role == endpoint_role::parent || e.role == endpoint_role::child);
 }
 
-// An end as the other's record, or its own, says it is.
-end_info end_of(std::int32_t pid, const endpoint_info* record, bool alive) {
+// An end as its own record says it is, or, without one (a foreign program), as the other's:
+// a parent that closed has ended its child too.
+end_info end_of(std::int32_t pid, const endpoint_info* record, const endpoint_info* other,
+                bool alive) {
+    const endpoint_info* said = record != nullptr ? record : other;
     end_info end;
     end.pid = pid;
-    end.state = record == nullptr || record->state == endpoint_state::active ? end_state::attached
-                                                                             : end_state::closed;
+    end.state = said == nullptr || said->state == endpoint_state::active ? end_state::attached
+                                                                         : end_state::closed;
     end.alive = alive;
     return end;
 }
@@ -71,13 +75,17 @@ void add_efdstream_channels(snapshot& s) {
     std::map<std::pair<std::int32_t, std::int32_t>, efdstream_pair> pairs;
     for (auto& p : s.processes) {
         for (auto& e : p.endpoints) {
-            if (!is_efdstream_end(e)) {
+            // peer_pid 0: a record read before its end knew its peer.
+            if (p.spoofed || !is_efdstream_end(e) || e.peer_pid <= 0) {
                 continue;
             }
             const bool parent = e.role == endpoint_role::parent;
             auto& pair = pairs[{parent ? p.pid : e.peer_pid, parent ? e.peer_pid : p.pid}];
-            (parent ? pair.parent : pair.child) = &e;
-            (parent ? pair.parent_alive : pair.child_alive) = p.alive;
+            endpoint_info*& slot = parent ? pair.parent : pair.child;
+            if (slot == nullptr) {  // the first record of an end; a later one cannot replace it
+                slot = &e;
+                (parent ? pair.parent_alive : pair.child_alive) = p.alive;
+            }
         }
     }
     for (auto& [key, pair] : pairs) {
@@ -87,11 +95,15 @@ void add_efdstream_channels(snapshot& s) {
         // The parent's name: it chose the channel's.
         const std::string& name = pair.parent != nullptr ? pair.parent->name : pair.child->name;
         channel_info c = channel_of(channel_kind::duplex, name, segment, false);
-        // An end without a record of its own (a foreign program) is alive while its pid is.
-        const bool parent_alive = pair.parent ? pair.parent_alive : is_alive(parent_pid, 0);
-        const bool child_alive = pair.child ? pair.child_alive : is_alive(child_pid, 0);
-        c.ends = {{endpoint_role::parent, end_of(parent_pid, pair.parent, parent_alive)},
-                  {endpoint_role::child, end_of(child_pid, pair.child, child_alive)}};
+        // An end without a record of its own (a foreign program) is the one its peer named, and
+        // alive, only while the two are still parent and child: a record cannot make any
+        // process a party to it, nor a reused pid pass for a dead end.
+        const bool related = process_parent(child_pid) == parent_pid;
+        const bool parent_alive = pair.parent ? pair.parent_alive : related;
+        const bool child_alive = pair.child ? pair.child_alive : related;
+        c.ends = {
+            {endpoint_role::parent, end_of(parent_pid, pair.parent, pair.child, parent_alive)},
+            {endpoint_role::child, end_of(child_pid, pair.child, pair.parent, child_alive)}};
         c.stale = !parent_alive && !child_alive;
         for (endpoint_info* e : {pair.parent, pair.child}) {
             if (e != nullptr) {

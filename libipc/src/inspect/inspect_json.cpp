@@ -58,7 +58,7 @@ json channels_json(const snapshot& s) {
                             {"one_way", c.one_way},
                             {"used", c.used},
                             {"capacity", c.capacity},
-                            {"used_unit", c.used_is_bytes ? "bytes" : "slots"},
+                            {"used_unit", used_unit(c)},
                             {"waiting", c.waiting},
                             {"stale", c.stale},
                             {"error", c.error},

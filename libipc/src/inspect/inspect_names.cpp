@@ -18,6 +18,13 @@ std::string_view to_string(segment_kind k) noexcept {
     return "unknown";
 }
 
+std::string_view used_unit(const channel_info& c) noexcept {
+    if (c.used_is_bytes) {
+        return "bytes";
+    }
+    return c.kind == channel_kind::duplex ? "messages" : "slots";
+}
+
 std::string_view to_string(channel_kind k) noexcept {
     switch (k) {
         case channel_kind::ring:
