@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "ipc/inspect.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/child_process.hpp"
@@ -205,6 +206,40 @@ ipc::broker_connection accept_holder(ipc::broker_server& server) {
     EXPECT_TRUE(ready);
     c->from_peer().release();
     return std::move(*c);
+}
+
+// Observers see each connection as its two rings, kind broker, their ends the server and the
+// client; and the server's listening record.
+TEST(Broker, InspectShowsEachConnectionAsServerAndClient) {
+    socket_dir dir;
+    const std::string name = "inspected-" + std::to_string(::getpid());
+    auto server = ipc::broker_server::listen(name, dir.options());
+    ASSERT_TRUE(server);
+    ipc::test::child_process client({IPC_TEST_BROKER_PEER, "hold", dir.path, name});
+    auto c = accept_holder(*server);
+    ASSERT_TRUE(c.is_open());
+    const auto snap = ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = name});
+    using role = ipc::inspect::endpoint_role;
+    ASSERT_EQ(snap.channels.size(), 2u);
+    int to_server = 0;
+    for (const auto& ch : snap.channels) {
+        EXPECT_EQ(ch.kind, ipc::inspect::channel_kind::broker);
+        ASSERT_EQ(ch.ends.size(), 2u);
+        const bool upstream = ch.ends[0].role == role::client;
+        to_server += upstream;
+        EXPECT_EQ(ch.ends[0].end.pid, upstream ? client.pid() : ::getpid());
+        EXPECT_EQ(ch.ends[1].role, upstream ? role::server : role::client);
+        EXPECT_EQ(ch.ends[1].end.pid, upstream ? ::getpid() : client.pid());
+    }
+    EXPECT_EQ(to_server, 1);
+    bool listening = false;
+    for (const auto& p : snap.processes) {
+        for (const auto& e : p.endpoints) {
+            listening |=
+                p.pid == ::getpid() && e.role == role::server && e.region == server->path();
+        }
+    }
+    EXPECT_TRUE(listening) << "the listening socket's record";
 }
 
 TEST(Broker, AKilledClientIsPeerGoneAtOnceAndLeavesNoDescriptorBehind) {

@@ -129,7 +129,7 @@ snapshot take_snapshot(const std::string& dir) {
             k->channels(s, s.channels);
         }
     }
-    detail::add_duplex_channels(s);
+    detail::add_family_channels(s);
     judge_health(s, nullptr);
     return s;
 }

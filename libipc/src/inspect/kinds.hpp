@@ -67,10 +67,11 @@ const kind_parts& telemetry_parts();  // kind_telemetry.cpp: processes and their
 const kind_parts& ring_parts();       // kind_ring.cpp
 const kind_parts& slots_parts();      // kind_slots.cpp
 
-// duplex channels (duplex_channels.cpp), once every kind added its own: the rings of native
-// duplex pairs relabelled, and one channel per efdstream pair from its ends' records. A family
-// without segments of its own has no entry in kinds().
-void add_duplex_channels(snapshot& s);
+// The channels of families built on rings (family_channels.cpp), once every kind added its own:
+// the rings of native duplex pairs and broker connections relabelled, and one channel per
+// efdstream pair from its ends' records. A family without segments of its own has no entry in
+// kinds().
+void add_family_channels(snapshot& s);
 
 // Every kind, in the order the exporters write them.
 const std::vector<const kind_parts*>& kinds();

@@ -1,8 +1,10 @@
-// duplex channels as observers show them. A native duplex is two rings whose ends registered as
-// duplex: each ring stays a channel of its own (its occupancy, its health), named for the
-// family, its ends called parent and child by the processes' parentage; the writer comes first,
-// so "parent 12 → child 13" is the parent-to-child direction. An efdstream pair shares nothing
-// an observer can read but the two ends' records (one may be a foreign program's, without
+// The channels of the families built on rings (duplex, broker) as observers show them. Their
+// rings' ends registered under the family's kind: each ring stays a channel of its own (its
+// occupancy, its health), relabelled with the family, its ends named by what they are. A native
+// duplex's are parent and child, by the processes' parentage; a broker connection's are server
+// and client, the server being the process with that broker's listening record. The writer
+// comes first, so "parent 12 → child 13" is the parent-to-child direction. An efdstream pair shares
+// nothing an observer can read but the two ends' records (one may be a foreign program's, without
 // one): they make one channel, whose waiting messages are those in flight, one at most per
 // direction.
 
@@ -17,15 +19,49 @@ namespace ipc::inspect::detail {
 namespace {
 
 // Spoofed processes' records are skipped throughout: they may name any channel and any pid.
-bool has_duplex_endpoint(const snapshot& s, const std::string& segment) {
+// The family whose ring `segment` is, by its ends' records (ring: none).
+channel_kind family_of(const snapshot& s, const std::string& segment) {
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
-            if (!p.spoofed && e.kind == channel_kind::duplex && e.segment == segment) {
+            if (!p.spoofed && e.segment == segment &&
+                (e.kind == channel_kind::duplex || e.kind == channel_kind::broker)) {
+                return e.kind;
+            }
+        }
+    }
+    return channel_kind::ring;
+}
+
+// Whether `pid` listens as the broker server `name`.
+bool is_broker_server(const snapshot& s, std::int32_t pid, const std::string& name) {
+    for (const auto& p : s.processes) {
+        if (p.pid != pid || p.spoofed) {
+            continue;
+        }
+        for (const auto& e : p.endpoints) {
+            if (e.kind == channel_kind::broker && e.role == endpoint_role::server &&
+                e.name == name && e.state == endpoint_state::active) {
                 return true;
             }
         }
     }
     return false;
+}
+
+// A broker ring's writer and reader, renamed server and client.
+void name_by_listener(const snapshot& s, channel_info& c) {
+    if (c.ends.size() != 2) {
+        return;
+    }
+    auto& writer = c.ends[0];
+    auto& reader = c.ends[1];
+    if (is_broker_server(s, writer.end.pid, c.name)) {
+        writer.role = endpoint_role::server;
+        reader.role = endpoint_role::client;
+    } else if (is_broker_server(s, reader.end.pid, c.name)) {
+        writer.role = endpoint_role::client;
+        reader.role = endpoint_role::server;
+    }
 }
 
 // A ring's writer and reader, renamed parent and child when one is the other's parent.
@@ -118,11 +154,16 @@ void add_efdstream_channels(snapshot& s) {
 
 }  // namespace
 
-void add_duplex_channels(snapshot& s) {
+void add_family_channels(snapshot& s) {
     for (auto& c : s.channels) {
-        if (c.kind == channel_kind::ring && has_duplex_endpoint(s, c.segment)) {
-            c.kind = channel_kind::duplex;
+        if (c.kind != channel_kind::ring) {
+            continue;
+        }
+        c.kind = family_of(s, c.segment);
+        if (c.kind == channel_kind::duplex) {
             name_by_parentage(c);
+        } else if (c.kind == channel_kind::broker) {
+            name_by_listener(s, c);
         }
     }
     add_efdstream_channels(s);
