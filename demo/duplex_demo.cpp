@@ -12,7 +12,7 @@
 #include "child_control.hpp"
 #include "ipc/duplex.hpp"
 #include "ipc/efdstream.hpp"
-#include "pacer.hpp"
+#include "round_trips.hpp"
 
 namespace demo {
 
@@ -20,60 +20,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Message `seq`'s bytes: its number, then a pattern from it, so the echo is checked whole.
-void fill(std::vector<std::byte>& msg, std::uint64_t seq) {
-    for (std::size_t k = 0; k < msg.size(); ++k) {
-        msg[k] = static_cast<std::byte>((seq * 131 + k * 7 + 1) & 0xff);
-    }
-    std::memcpy(msg.data(), &seq, std::min(sizeof seq, msg.size()));
-}
-
-// What the parent's loop needs of either protocol's end.
-struct native_end {
-    ipc::duplex_parent& d;
-    ipc::result<void> send(std::span<const std::byte> m) { return d.to_peer().send(m, 1s); }
-    ipc::result<std::span<const std::byte>> read() {
-        auto v = d.from_peer().read(1s);
-        return v ? ipc::result<std::span<const std::byte>>(v->payload) : v.error_value();
-    }
-    void release() { d.from_peer().release(); }
-};
-
 struct efdstream_end {
     ipc::efdstream_parent& e;
     ipc::result<void> send(std::span<const std::byte> m) { return e.send(m, 1s); }
     ipc::result<std::span<const std::byte>> read() { return e.read(1s); }
     void release() { e.release(); }
 };
-
-// Sends, reads each echo back and checks it, at the pace asked, until stopped.
-template <class End>
-int round_trips(End end, const traffic_options& o, std::uint32_t size) {
-    std::vector<std::byte> msg(size);
-    pacer pace(o.rate);
-    const std::uint64_t end_ns =
-        o.duration > 0 ? ipc::monotonic_ns() + static_cast<std::uint64_t>(o.duration * 1e9) : 0;
-    std::uint64_t seq = 0;
-    for (; !stop_requested() && (end_ns == 0 || ipc::monotonic_ns() < end_ns); ++seq) {
-        pace.wait_turn(seq);
-        fill(msg, seq);
-        auto sent = end.send(msg);
-        auto back = sent ? end.read() : ipc::result<std::span<const std::byte>>(sent.error_value());
-        if (!back) {
-            fmt::print(stderr, "ipc-demo: round trip {}: {}\n", seq, back.error_value().message());
-            return 1;
-        }
-        const bool same =
-            back->size() == msg.size() && std::memcmp(back->data(), msg.data(), msg.size()) == 0;
-        end.release();
-        if (!same) {
-            fmt::print(stderr, "ipc-demo: echo {} differs\n", seq);
-            return 1;
-        }
-    }
-    fmt::print("ipc-demo: {} round trips, every echo checked\n", seq);
-    return 0;
-}
 
 ipc::duplex_options duplex_options_for(const traffic_options& o) {
     ipc::duplex_options d;
@@ -123,7 +75,7 @@ int run_duplex_parent(const traffic_options& o, const std::string& protocol,
     fmt::print("ipc-demo: duplex '{}' parent pid {} <-> child pid {}, {} B\n", o.name, ::getpid(),
                d->child().pid(), o.size);
     std::fflush(stdout);
-    const int rc = round_trips(native_end{*d}, o, o.size);
+    const int rc = round_trips(ring_pair_end{*d}, o, o.size);
     return report(rc, d->close());
 }
 

@@ -4,6 +4,8 @@
 //                  [--name NAME]
 //   ipc-demo duplex [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS]
 //                   [--protocol native|efdstream] [--child PROGRAM] [--name NAME]
+//   ipc-demo broker [--clients N] [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS]
+//                   [--name NAME]
 // Started with efdstream's child command line (-mode child ...), it is that child.
 // rate 0 = flat out, duration 0 = until interrupted; exits 0 after a clean stop.
 
@@ -13,6 +15,7 @@
 #include <climits>
 #include <string>
 
+#include "broker_demo.hpp"
 #include "duplex_demo.hpp"
 #include "ring_demo.hpp"
 #include "slots_demo.hpp"
@@ -84,7 +87,24 @@ int main(int argc, char** argv) {
                        "With --protocol efdstream: start this program as the child instead");
     auto* duplex_child = app.add_subcommand("duplex-child", "")->group("");  // hidden: the echo
     add_traffic_options(duplex_child, o);
+    auto* broker = app.add_subcommand(
+        "broker", "A server and client processes that connect by name; every echo checked");
+    add_traffic_options(broker, o);
+    add_pacing_options(broker, o);
+    unsigned clients = 4;
+    broker->add_option("--clients", clients, "Client processes")
+        ->check(CLI::Range(1u, 256u))
+        ->capture_default_str();
+    auto* broker_client = app.add_subcommand("broker-client", "")->group("");  // hidden
+    add_traffic_options(broker_client, o);
+    add_pacing_options(broker_client, o);
     CLI11_PARSE(app, argc, argv);
+    if (*broker) {
+        return demo::run_broker_server(o, clients, self_exe().c_str());
+    }
+    if (*broker_client) {
+        return demo::run_broker_client(o);
+    }
     if (*duplex) {
         return demo::run_duplex_parent(o, protocol, child_program, self_exe().c_str());
     }

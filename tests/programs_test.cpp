@@ -186,6 +186,13 @@ TEST(Demo, DuplexEchoesEveryByteInBothProtocols) {
     }
 }
 
+TEST(Demo, BrokerClientsConnectByNameAndCheckEveryEcho) {
+    const auto out = run(std::string(IPC_DEMO) + " broker --clients 3 --duration 0.3 --rate 2000 " +
+                         "--size 100 --name " + ipc::test::unique_name("broker"));
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    EXPECT_NE(out.text.find("every client checked every echo"), std::string::npos) << out.text;
+}
+
 // Issue 8.14: a demo stopped before its child attached used to hang 19 times out of 20.
 TEST(Demo, StopsCleanlyWhateverTheMoment) {
     for (int run_index = 0; run_index < 20; ++run_index) {

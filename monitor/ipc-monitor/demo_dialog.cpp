@@ -19,7 +19,8 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
     const demo_options defaults;
     auto* form = new QFormLayout(this);
     channel_ = new QComboBox(this);
-    channel_->addItems({QStringLiteral("ring"), QStringLiteral("slots"), QStringLiteral("duplex")});
+    channel_->addItems({QStringLiteral("ring"), QStringLiteral("slots"), QStringLiteral("duplex"),
+                        QStringLiteral("broker")});
     name_edit_ = new QLineEdit(this);
     name_edit_->setPlaceholderText(channel_name(QStringLiteral("ring")));
     rate_ = new QDoubleSpinBox(this);
@@ -46,6 +47,11 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
     form->addRow(tr("Message size"), size_);
     form->addRow(tr("Duration"), duration_);
     form->addRow(tr("Slots (slots only)"), slots_);
+    clients_ = new QSpinBox(this);
+    clients_->setRange(1, 256);
+    clients_->setValue(defaults.clients);
+    clients_->setEnabled(false);
+    form->addRow(tr("Clients (broker only)"), clients_);
     form->addRow(tr("Waiting side"), wait_);
     protocol_ = new QComboBox(this);
     protocol_->addItems({QStringLiteral("native"), QStringLiteral("efdstream")});
@@ -55,6 +61,7 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
         name_edit_->setPlaceholderText(channel_name(channel));
         slots_->setEnabled(channel == QLatin1String("slots"));
         protocol_->setEnabled(channel == QLatin1String("duplex"));
+        clients_->setEnabled(channel == QLatin1String("broker"));
     });
     slots_->setEnabled(false);
     auto* buttons = new QHBoxLayout;
@@ -90,6 +97,7 @@ demo_options demo_dialog::chosen() const {
     o.size = size_->value();
     o.duration_s = duration_->value();
     o.slots = slots_->value();
+    o.clients = clients_->value();
     o.wait = wait_->currentText();
     o.protocol = protocol_->currentText();
     return o;

@@ -51,6 +51,7 @@ class demo_dialog : public QDialog {
     QSpinBox* size_ = nullptr;
     QDoubleSpinBox* duration_ = nullptr;
     QSpinBox* slots_ = nullptr;
+    QSpinBox* clients_ = nullptr;
     QComboBox* wait_ = nullptr;
     QComboBox* protocol_ = nullptr;
     QPlainTextEdit* log_ = nullptr;

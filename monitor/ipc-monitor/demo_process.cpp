@@ -67,6 +67,9 @@ QStringList demo_process::arguments(const demo_options& o) {
     if (o.channel == QLatin1String("duplex")) {
         args << QStringLiteral("--protocol") << o.protocol;
     }
+    if (o.channel == QLatin1String("broker")) {
+        args << QStringLiteral("--clients") << QString::number(o.clients);
+    }
     return args;
 }
 

@@ -698,6 +698,9 @@ TEST(MonitorDemo, EveryOptionReachesTheCommandLineAndTheDialogOpensBeside) {
     o.channel = QStringLiteral("duplex");
     o.protocol = QStringLiteral("efdstream");
     EXPECT_TRUE(monitor::demo_process::arguments(o).join(' ').endsWith("--protocol efdstream"));
+    o.channel = QStringLiteral("broker");
+    o.clients = 6;
+    EXPECT_TRUE(monitor::demo_process::arguments(o).join(' ').endsWith("--clients 6"));
     o.rate = 1'234'567;  // not "1.23457e+06"
     EXPECT_TRUE(monitor::demo_process::arguments(o).contains(QStringLiteral("1234567")));
     const QRect screen(0, 0, 1366, 768);
