@@ -300,6 +300,31 @@ TEST(Broker, AKilledServerIsPeerGoneAndANewServerTakesTheName) {
     ::close(ready[1]);
 }
 
+// A client that outlives its server: connect_retrying waits out a stale socket (its server
+// dead) and connects once a new server listens; with none, it gives up at its deadline.
+TEST(Broker, ConnectRetryingFindsTheNextServerOrTimesOut) {
+    socket_dir dir;
+    auto path = ipc::broker_socket_path("retry", dir.path);
+    ASSERT_TRUE(path);
+    {
+        auto stale = ipc::unix_socket::listen(*path, ipc::unix_socket::kind::seqpacket);
+        ASSERT_TRUE(stale);  // closed at once: its file stays, and nobody listens
+    }
+    EXPECT_EQ(ipc::broker_client::connect_retrying("retry", dir.options(), 100ms).code(),
+              errc::timeout);
+    ipc::broker_connection client;
+    std::thread connecting([&] {
+        auto c = ipc::broker_client::connect_retrying("retry", dir.options(), answer_within);
+        EXPECT_TRUE(c) << c.error_value().message();
+        client = c ? std::move(*c) : ipc::broker_connection{};
+    });
+    auto server = ipc::broker_server::listen("retry", dir.options());
+    ASSERT_TRUE(server) << server.error_value().message();
+    EXPECT_TRUE(server->accept(answer_within));
+    connecting.join();
+    EXPECT_TRUE(client.is_open());
+}
+
 TEST(Broker, AUserThatIsNotAllowedIsRefused) {
     if (::geteuid() != 0) {
         GTEST_SKIP() << "needs root, to run a client as another user";

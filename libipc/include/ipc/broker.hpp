@@ -121,6 +121,13 @@ class broker_client {
     static result<broker_connection> connect(
         const std::string& name, const broker_options& options = {},
         std::chrono::nanoseconds timeout = std::chrono::seconds(5));
+    // connect, again and again while no server is there to answer (not_found, peer_gone: none
+    // listens; busy: full), waiting 10 ms after the first failure, then twice as long each
+    // time up to 1 s, until `timeout`: for a client that outlives its server's restarts. Other
+    // errors (refused, a bad welcome) are returned at once; timeout when the time ran out.
+    static result<broker_connection> connect_retrying(const std::string& name,
+                                                      const broker_options& options,
+                                                      std::chrono::nanoseconds timeout);
 };
 
 // The socket path of `name` under `dir` (empty: the runtime directory).

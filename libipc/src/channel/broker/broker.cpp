@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -314,6 +315,29 @@ result<broker_connection> broker_client::connect(const std::string& name,
     detail::ring_adopter::watch(*writer, watcher_of(*socket));
     detail::ring_adopter::watch(*reader, watcher_of(*socket));
     return broker_connection(std::move(*writer), std::move(*reader), std::move(*socket), *server);
+}
+
+result<broker_connection> broker_client::connect_retrying(const std::string& name,
+                                                          const broker_options& options,
+                                                          std::chrono::nanoseconds timeout) {
+    const deadline until(timeout);
+    std::uint64_t backoff_ns = 10'000'000;
+    for (;;) {
+        const std::uint64_t left = until.remaining_ns(monotonic_ns());
+        auto c = connect(name, options, std::chrono::nanoseconds(left));
+        const errc code = c.code();
+        if (code != errc::not_found && code != errc::peer_gone && code != errc::busy) {
+            return c;
+        }
+        const std::uint64_t now = monotonic_ns();
+        if (until.passed(now) || until.remaining_ns(now) < backoff_ns) {
+            return error{errc::timeout, "no broker server answered in time"};
+        }
+        const timespec pause{static_cast<time_t>(backoff_ns / 1'000'000'000),
+                             static_cast<long>(backoff_ns % 1'000'000'000)};
+        ::nanosleep(&pause, nullptr);  // a backoff, not a synchronisation: nobody to wake us
+        backoff_ns = std::min<std::uint64_t>(backoff_ns * 2, 1'000'000'000);
+    }
 }
 
 }  // namespace ipc
