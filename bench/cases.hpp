@@ -25,6 +25,9 @@ void add_slots_cases(std::vector<bench_case>& cases);
 // throughput beside a pipe and memcpy. The child side: run_duplex_child (main, by argv).
 void add_duplex_cases(std::vector<bench_case>& cases);
 int run_duplex_child(int argc, char** argv);
+// broker round trips beside the raw atomic and eventfd round trips, throughput beside memcpy,
+// and round trips per second from 1, 4 and 16 clients beside plain Unix stream sockets.
+void add_broker_cases(std::vector<bench_case>& cases);
 // ipc-monitor's own CPU with 100 live endpoints, at 1 Hz and 10 Hz (when the monitor is built).
 void add_monitor_cases(std::vector<bench_case>& cases);
 

@@ -17,6 +17,7 @@
 #include "ipc/duplex.hpp"
 #include "ipc/efdstream.hpp"
 #include "must.hpp"
+#include "two_way_loops.hpp"
 
 namespace bench {
 
@@ -48,16 +49,9 @@ void set_child_job(const std::string& job, const char* wait = "adaptive") {
     ::setenv("IPC_BENCH_CPU", std::to_string(current_settings().child_cpu).c_str(), 1);
 }
 
-// What the loops below need of either protocol's parent end.
-struct native {
-    ipc::duplex_parent d;
-    void send(std::span<const std::byte> m) { check(d.to_peer().send(m)); }
-    void take() {
-        (void)must(d.from_peer().read());
-        d.from_peer().release();
-    }
-};
+using native = ring_pair_end<ipc::duplex_parent>;
 
+// What the loops need of an efdstream parent end.
 struct efdstream {
     ipc::efdstream_parent e;
     void send(std::span<const std::byte> m) { check(e.send(m)); }
@@ -81,34 +75,6 @@ efdstream spawn_efdstream(std::size_t size) {
     o.shm_size = size;
     o.name = unique_channel("efdstream");
     return {must(ipc::efdstream_parent::spawn(self_exe(), o))};
-}
-
-// Mean round trip of `count` messages of `size` bytes, in ns.
-template <class End>
-double round_trip(End end, std::size_t size, std::uint64_t count) {
-    std::vector<std::byte> msg(size, std::byte{5});
-    for (int i = 0; i < 100; ++i) {  // warm up both sides
-        end.send(msg);
-        end.take();
-    }
-    const auto start = now_ns();
-    for (std::uint64_t i = 0; i < count; ++i) {
-        end.send(msg);
-        end.take();
-    }
-    return static_cast<double>(now_ns() - start) / static_cast<double>(count);
-}
-
-// One-way bytes per second: `count` messages of `size` bytes, then the child's one answer.
-template <class End>
-double throughput(End end, std::size_t size, std::uint64_t count) {
-    std::vector<std::byte> msg(size, std::byte{5});
-    const auto start = now_ns();
-    for (std::uint64_t i = 0; i < count; ++i) {
-        end.send(msg);
-    }
-    end.take();
-    return static_cast<double>(count * size) / static_cast<double>(now_ns() - start);
 }
 
 // A pipe carrying `size`-byte messages one way (read whole by the reader), in GB/s.

@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
     bench::add_load_cases(cases);
     bench::add_slots_cases(cases);
     bench::add_duplex_cases(cases);
+    bench::add_broker_cases(cases);
 #ifdef IPC_MONITOR_BIN
     bench::add_monitor_cases(cases);
 #endif

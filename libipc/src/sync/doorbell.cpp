@@ -109,6 +109,7 @@ void doorbell::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
         // It stays readable: told once. (Should the end's holder be another, living process,
         // later sleeps must not return at once.)
         peer_process_ = -1;
+        peer_exited_ = true;
     }
     drain(event_fd_);
 }

@@ -61,8 +61,14 @@ class doorbell {
     // Announces a sleep; returns the futex value to sleep on. Re-check the condition after it.
     // An adapting sleeper first switches its published mode if its sleeps' pace says so.
     std::uint32_t announce() noexcept;
-    // Ends early when rung, or when the watched peer process exits (then it stops watching it).
+    // Ends early when rung, or when the watched peer process exits (then it stops watching it,
+    // and peer_exited() says so from then on).
     void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
+    bool peer_exited() const noexcept { return peer_exited_; }
+    // Whether the waiter should look at the peer after every sleep that found nothing: a
+    // watched peer makes its periodic looks rare (ring_end::peer_check_ns), so its close (a
+    // ring) and its exit (the watch) must be seen when they wake the sleeper.
+    bool wakes_for_peer() const noexcept { return peer_process_ >= 0 || peer_exited_; }
     // Whether a sleep ends when the peer process exits (an eventfd bell given its pidfd).
     bool watches_peer() const noexcept { return peer_process_ >= 0; }
     void end() noexcept;
@@ -108,6 +114,7 @@ class doorbell {
     bool wakeups_reliable_ = false;
     int event_fd_ = -1;
     int peer_process_ = -1;
+    bool peer_exited_ = false;
     bool armed_ = false;  // an arm() announcement may still stand
 };
 

@@ -24,6 +24,7 @@ class local_bell {
         std::uint32_t announce() noexcept;  // re-check the condition after it
         void sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept;
         void end() noexcept;
+        bool wakes_for_peer() const noexcept { return false; }  // its peers are checked on time
 
       private:
         local_bell& bell_;

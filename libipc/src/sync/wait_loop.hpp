@@ -4,10 +4,11 @@
 // busy_spin polls; adaptive polls for a while, then yields, then sleeps (wait_phases); blocking
 // sleeps at once. Sleeping goes through the channel's doorbell: announce, re-check, futex wait for
 // at most one slice. Between slices (and every few thousand polls) the loop checks the deadline and
-// whether the peer is still alive, so a dead peer is reported within ~peer_check_interval. After
-// any sleep that ended with nothing to take, the peer is checked at once: the sleep may have
-// ended for it (a close rings the doorbell; a doorbell that watches the peer's pidfd wakes when
-// the peer exits).
+// whether the peer is still alive, so a dead peer is reported within ~peer_check_interval. A
+// doorbell that watches the peer (wakes_for_peer) has the peer checked after every sleep that
+// found nothing too: the sleep may have ended for it (a close rings the doorbell; the watched
+// pidfd or socket wakes it when the peer goes). Such wakes are mostly stale rings, so that
+// check must be cheap when nothing says the peer changed (ring_end::peer_check_in_wait).
 
 #include <sched.h>
 
@@ -86,7 +87,7 @@ class wait_phases {
 };
 
 // attempt(): result<T>; `not_yet` is the code that means "try again".
-// doorbell: announce() -> seq, sleep(seq, ns), end().
+// doorbell: announce() -> seq, sleep(seq, ns), end(), wakes_for_peer().
 // peer_check(): error, ok while the peer may still act; otherwise what the wait returns
 // (peer_gone, peer_closed) once the last attempt found nothing.
 // The peer check of a peer that is either alive or gone.
@@ -101,7 +102,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
     std::uint64_t polls = 0;
     std::uint64_t last_peer_check = monotonic_ns();
     wait_phases phase(strategy, last_peer_check);
-    bool slept = false;
+    bool woke_for_peer = false;  // a sleep of a peer-watching doorbell ended
     for (;;) {
         auto r = attempt();
         if (r.code() != not_yet) {
@@ -121,7 +122,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
                 return r.code() != not_yet ? r : error{errc::timeout, "wait timed out"};
             }
             doorbell.sleep(seq, std::min(until.remaining_ns(now), peer_check_ns));
-            slept = true;
+            woke_for_peer = doorbell.wakes_for_peer();
             doorbell.end();
             now = monotonic_ns();
         }
@@ -129,7 +130,7 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
             r = attempt();
             return r.code() != not_yet ? r : error{errc::timeout, "wait timed out"};
         }
-        if (std::exchange(slept, false) || now - last_peer_check >= peer_check_ns) {
+        if (std::exchange(woke_for_peer, false) || now - last_peer_check >= peer_check_ns) {
             last_peer_check = now;
             // A process blocked here still shows observers that it lives, at this rate rather
             // than after every sleep (a beat costs a getpid and a clock read).

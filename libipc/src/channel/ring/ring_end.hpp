@@ -113,6 +113,18 @@ class ring_end {
     // removed or replaced, nobody can attach any more (peer_gone). A dead peer is forgotten so a
     // successor is tracked in its place.
     error peer_check(const layout::end_holder& peer) noexcept;
+    // The peer check of a blocked call, made after each sleep that found nothing: such a sleep
+    // may have been the peer's close (one load tells) or its exit (the watched fd fired), and is
+    // more often a stale ring; the costly look at the peer's process (/proc) is made only then,
+    // or when one is due (peer_check_due).
+    error peer_check_in_wait(const layout::end_holder& peer, const doorbell& bell) noexcept {
+        if (end_closed(peer) || bell.peer_exited()) {
+            last_peer_check_ = clock_.now();
+            peer_status_ = peer_check(peer);
+            return peer_status_;
+        }
+        return peer_check_due(peer, clock_.now());
+    }
     // peer_check at most once per peer_check_interval of `now` (a stamp of clock_; 0, as
     // before the first commit, checks nothing); the last answer in between.
     error peer_check_due(const layout::end_holder& peer, std::uint64_t now) noexcept {

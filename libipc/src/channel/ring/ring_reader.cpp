@@ -48,9 +48,10 @@ result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcep
         backlog_run_ = 0;  // whatever comes next, waited for or not, follows an empty ring
     }
     if (record.code() == errc::empty && !until.passed(monotonic_ns())) {
-        record =
-            wait_loop(att_.wait, until, peer_check_ns(consumer_.data_bell()), errc::empty, attempt,
-                      consumer_.data_bell(), [&] { return peer_check(att_.control->writer); });
+        record = wait_loop(
+            att_.wait, until, peer_check_ns(consumer_.data_bell()), errc::empty, attempt,
+            consumer_.data_bell(),
+            [&] { return peer_check_in_wait(att_.control->writer, consumer_.data_bell()); });
     }
     if (record.code() == errc::empty) {
         record =

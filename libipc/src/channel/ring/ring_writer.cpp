@@ -61,9 +61,10 @@ result<std::span<std::byte>> ring_writer_end::reserve_slowly(std::size_t length,
     reservation span = at != nullptr ? reservation(std::span<std::byte>(at, length))
                                      : reservation(producer_.refusal());
     if (span.code() == errc::queue_full && !until.passed(monotonic_ns())) {
-        span = wait_loop(att_.wait, until, peer_check_ns(producer_.space_bell()), errc::queue_full,
-                         attempt, producer_.space_bell(),
-                         [&] { return peer_check(att_.control->reader); });
+        span = wait_loop(
+            att_.wait, until, peer_check_ns(producer_.space_bell()), errc::queue_full, attempt,
+            producer_.space_bell(),
+            [&] { return peer_check_in_wait(att_.control->reader, producer_.space_bell()); });
     }
     if (span.code() == errc::queue_full) {
         span =
