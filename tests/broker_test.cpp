@@ -48,6 +48,7 @@ struct socket_dir {
     ipc::broker_options options() const {
         ipc::broker_options o;
         o.dir = path;
+        o.control = false;  // one per process, in the control test's directory
         return o;
     }
 };

@@ -74,6 +74,23 @@ void append_channels(std::string& out, const snapshot& s) {
     }
 }
 
+void append_connections(std::string& out, const snapshot& s) {
+    out += fmt::format("\nCONNECTIONS\n{:>8}  {:<24} {:<6} {:>8} {:>6} {:>10} {:<20} {}\n", "PID",
+                       "NAME", "SIDE", "PEER", "UID", "FOR", "IN", "OUT");
+    for (const auto& c : s.connections) {
+        const std::uint64_t age_s =
+            s.taken_ns > c.since_ns ? (s.taken_ns - c.since_ns) / 1'000'000'000 : 0;
+        out +=
+            fmt::format("{:>8}  {:<24} {:<6} {:>8} {:>6} {:>9}s {:<20} {}\n", c.pid, c.name, c.role,
+                        c.peer_pid, c.peer_uid, age_s, c.inbound_segment, c.outbound_segment);
+    }
+    for (const auto& sock : s.control_sockets) {
+        if (!sock.error.empty()) {
+            out += fmt::format("  control socket of {}: {}\n", sock.pid, sock.error);
+        }
+    }
+}
+
 void append_processes(std::string& out, const snapshot& s) {
     out += fmt::format("PROCESSES\n{:>8}  {:<16} {:<7} {:>9}\n", "PID", "PROGRAM", "ALIVE",
                        "ENDPOINTS");
@@ -156,6 +173,7 @@ std::string list_tables(const snapshot& s) {
     append_processes(out, s);
     append_endpoints(out, s);
     append_channels(out, s);
+    append_connections(out, s);
     append_rings(out, s);
     append_slots(out, s);
     append_segments(out, s);

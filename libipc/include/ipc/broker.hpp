@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@
 #include "ipc/wait_strategy.hpp"
 
 namespace ipc {
+
+namespace detail {
+class connection_registration;
+}
 
 struct broker_options {
     // Where the socket is; empty: the runtime directory.
@@ -46,6 +51,9 @@ struct broker_options {
     std::vector<gid_t> allowed_gids{};
     // Server: clients at once; more are refused with busy.
     std::uint32_t max_clients = 1024;
+    // Server: opens this process's control socket (ipc/control.hpp) in `dir`'s directory, so
+    // that tools see its connections' peers.
+    bool control = true;
     // How long a handshake may take, on either side: a client that connects and says nothing
     // holds accept() no longer than this.
     std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(2);
@@ -54,10 +62,10 @@ struct broker_options {
 // One side of a connection: what the server's accept and the client's connect return.
 class broker_connection : public duplex_end {
   public:
-    broker_connection() noexcept = default;
-    broker_connection(broker_connection&&) noexcept = default;
-    broker_connection& operator=(broker_connection&&) noexcept = default;
-    ~broker_connection() { close(); }
+    broker_connection() noexcept;
+    broker_connection(broker_connection&&) noexcept;
+    broker_connection& operator=(broker_connection&&) noexcept;
+    ~broker_connection();
 
     // The process on the other side, as the kernel recorded it at connect.
     const unix_socket::credentials& peer() const noexcept { return peer_; }
@@ -75,6 +83,8 @@ class broker_connection : public duplex_end {
                       unix_socket::credentials peer) noexcept;
 
     unique_fd socket_;
+    // Its entry in what this process's control socket reports (ipc/control.hpp).
+    std::unique_ptr<detail::connection_registration> registration_;
     unix_socket::credentials peer_{};
     std::uint64_t connected_ns_ = 0;
 };

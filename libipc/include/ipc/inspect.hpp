@@ -9,6 +9,7 @@
 // they are copied are detected (state and generation read again) and read again.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -251,6 +252,30 @@ struct channel_info {
 // capacity an observer knows: an efdstream pair).
 std::string_view used_unit(const channel_info& c) noexcept;
 
+// A broker connection as a process's control socket reports it (ipc/control.hpp): what shared
+// memory does not hold. Its rings are the channels whose segment is inbound_segment and
+// outbound_segment.
+struct connection_info {
+    std::int32_t pid = 0;  // the process that reported it
+    std::string name;
+    std::string role;  // that process's side: "server" or "client"
+    std::int32_t peer_pid = 0;
+    std::uint32_t peer_uid = 0;
+    std::uint32_t peer_gid = 0;
+    std::uint64_t since_ns = 0;  // CLOCK_MONOTONIC
+    std::string inbound_segment;
+    std::string outbound_segment;
+    std::uint32_t max_message = 0;
+    std::uint64_t capacity = 0;
+};
+
+// A control socket found in the runtime directory, and why it gave no answer (empty: it did).
+struct control_socket_info {
+    std::int32_t pid = 0;
+    std::string path;
+    std::string error;
+};
+
 struct snapshot {
     std::uint64_t taken_ns = 0;           // CLOCK_MONOTONIC
     std::uint64_t taken_realtime_ns = 0;  // CLOCK_REALTIME
@@ -259,7 +284,16 @@ struct snapshot {
     std::vector<slots_info> slots;
     std::vector<channel_info> channels;   // every ring and slots channel above, as a whole
     std::vector<segment_entry> segments;  // every libipc segment found, with errors and staleness
+    std::vector<connection_info> connections;          // from the control sockets below
+    std::vector<control_socket_info> control_sockets;  // those found, each asked once
 };
+
+// Asks every live process's control socket in `dir` (empty: the runtime directory) for its
+// connections, each within `timeout`; appends what they answered and how each went. Only
+// sockets owned by this user in a directory private to it are asked; an answer is untrusted
+// input (size-limited, parsed without exceptions, each field type-checked).
+void query_control_sockets(snapshot& s, const std::string& dir = {},
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
 // Every object in `dir` whose name starts with the libipc prefix, classified and checked.
 std::vector<segment_entry> discover(const std::string& dir = default_shm_dir());

@@ -130,6 +130,7 @@ snapshot take_snapshot(const std::string& dir) {
         }
     }
     detail::add_family_channels(s);
+    query_control_sockets(s);
     judge_health(s, nullptr);
     return s;
 }

@@ -42,6 +42,24 @@ json health_json(const health_verdict& h) {
 
 namespace {
 
+json connections_json(const snapshot& s) {
+    json list = json::array();
+    for (const auto& c : s.connections) {
+        list.push_back({{"pid", c.pid},
+                        {"name", c.name},
+                        {"role", c.role},
+                        {"peer_pid", c.peer_pid},
+                        {"peer_uid", c.peer_uid},
+                        {"peer_gid", c.peer_gid},
+                        {"since_ns", c.since_ns},
+                        {"inbound_segment", c.inbound_segment},
+                        {"outbound_segment", c.outbound_segment},
+                        {"max_message", c.max_message},
+                        {"capacity", c.capacity}});
+    }
+    return list;
+}
+
 json channels_json(const snapshot& s) {
     json channels = json::array();
     for (const auto& c : s.channels) {
@@ -78,6 +96,7 @@ std::string to_json(const snapshot& s, bool pretty) {
         doc[k->json_key] = k->json(s);
     }
     doc["channels"] = channels_json(s);
+    doc["connections"] = connections_json(s);
     json segments = json::array();
     for (const auto& seg : s.segments) {
         segments.push_back({{"name", seg.name},

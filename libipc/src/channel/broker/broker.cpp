@@ -11,9 +11,11 @@
 #include <array>
 
 #include "channel/broker/broker_wire.hpp"
+#include "channel/broker/connection_registry.hpp"
 #include "channel/ring/ring_end.hpp"
 #include "core/fd_kind.hpp"
 #include "core/runtime_dir.hpp"
+#include "ipc/control.hpp"
 #include "ipc/shm.hpp"
 
 namespace ipc {
@@ -91,6 +93,21 @@ result<connection_rings> make_rings(const ring_options& r) {
     return rings;
 }
 
+// "memfd:<inode>": the segment observers know a memfd ring by.
+std::string segment_of(const unique_fd& region) {
+    struct stat st {};
+    return ::fstat(region.get(), &st) == 0 ? "memfd:" + std::to_string(st.st_ino) : std::string();
+}
+
+// The connection as this process's control socket reports it.
+std::unique_ptr<detail::connection_registration> registered(
+    const std::string& name, const char* role, const unix_socket::credentials& peer,
+    std::string inbound, std::string outbound, const ring_writer& out) {
+    return std::make_unique<detail::connection_registration>(
+        detail::connection_record{name, role, peer, monotonic_ns(), std::move(inbound),
+                                  std::move(outbound), out.max_message(), out.capacity()});
+}
+
 // Whether the six descriptors are what the welcome says: per ring, two eventfds and a memfd.
 bool welcome_fds_ok(const std::vector<unique_fd>& fds) {
     using detail::is_eventfd;
@@ -124,9 +141,17 @@ broker_connection::broker_connection(ring_writer to_peer, ring_reader from_peer,
       peer_(peer),
       connected_ns_(monotonic_ns()) {}
 
+broker_connection::broker_connection() noexcept = default;
+broker_connection::broker_connection(broker_connection&&) noexcept = default;
+broker_connection& broker_connection::operator=(broker_connection&&) noexcept = default;
+broker_connection::~broker_connection() {
+    close();
+}
+
 void broker_connection::close() noexcept {
     close_rings();
     socket_.reset();
+    registration_.reset();
 }
 
 result<broker_server> broker_server::listen(const std::string& name,
@@ -155,6 +180,9 @@ result<broker_server> broker_server::listen(const std::string& name,
     if (shared && ::chmod(path->c_str(), 0666) != 0) {
         ::unlink(path->c_str());
         return system_error("opening the broker socket to the allowed users failed");
+    }
+    if (options.control) {
+        (void)control::start(options.dir);  // a tool's view; the server works without it
     }
     broker_server s;
     s.listener_ = std::move(*listener);
@@ -229,6 +257,8 @@ result<broker_connection> broker_server::welcome(unique_fd socket) {
     if (!rings) {
         return refuse(detail::broker_refusal::server_error, rings.error_value());
     }
+    std::string inbound = segment_of(rings->c2s.region);
+    std::string outbound = segment_of(rings->s2c.region);
     auto reader = detail::ring_adopter::reader(family, name_, std::move(rings->c2s), r);
     if (!reader) {
         return refuse(detail::broker_refusal::server_error, reader.error_value());
@@ -249,7 +279,11 @@ result<broker_connection> broker_server::welcome(unique_fd socket) {
     }
     detail::ring_adopter::watch(*writer, watcher_of(socket));
     detail::ring_adopter::watch(*reader, watcher_of(socket));
-    return broker_connection(std::move(*writer), std::move(*reader), std::move(socket), *who);
+    auto registration =
+        registered(name_, "server", *who, std::move(inbound), std::move(outbound), *writer);
+    broker_connection c(std::move(*writer), std::move(*reader), std::move(socket), *who);
+    c.registration_ = std::move(registration);
+    return c;
 }
 
 result<broker_connection> broker_client::connect(const std::string& name,
@@ -300,6 +334,8 @@ result<broker_connection> broker_client::connect(const std::string& name,
     const ring_options r = ring_options_of(sized);
     auto& fd = got->fds;
     using detail::broker_fd;
+    std::string inbound = segment_of(fd[broker_fd::s2c_region]);
+    std::string outbound = segment_of(fd[broker_fd::c2s_region]);
     ring_fds c2s{std::move(fd[broker_fd::c2s_region]), std::move(fd[broker_fd::c2s_data_ready]),
                  std::move(fd[broker_fd::c2s_space_ready])};
     ring_fds s2c{std::move(fd[broker_fd::s2c_region]), std::move(fd[broker_fd::s2c_data_ready]),
@@ -314,7 +350,11 @@ result<broker_connection> broker_client::connect(const std::string& name,
     }
     detail::ring_adopter::watch(*writer, watcher_of(*socket));
     detail::ring_adopter::watch(*reader, watcher_of(*socket));
-    return broker_connection(std::move(*writer), std::move(*reader), std::move(*socket), *server);
+    auto registration =
+        registered(name, "client", *server, std::move(inbound), std::move(outbound), *writer);
+    broker_connection c(std::move(*writer), std::move(*reader), std::move(*socket), *server);
+    c.registration_ = std::move(registration);
+    return c;
 }
 
 result<broker_connection> broker_client::connect_retrying(const std::string& name,

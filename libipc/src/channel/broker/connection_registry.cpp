@@ -1,0 +1,66 @@
+#include "channel/broker/connection_registry.hpp"
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+namespace ipc::detail {
+
+namespace {
+
+struct registry {
+    std::mutex lock;
+    std::uint64_t next_id = 1;
+    std::map<std::uint64_t, connection_record> records;
+};
+
+registry& the_registry() {
+    static registry r;
+    return r;
+}
+
+void unregister(std::uint64_t id) noexcept {
+    if (id == 0) {
+        return;
+    }
+    auto& r = the_registry();
+    const std::lock_guard guard(r.lock);
+    r.records.erase(id);
+}
+
+}  // namespace
+
+connection_registration::connection_registration(connection_record record) {
+    auto& r = the_registry();
+    const std::lock_guard guard(r.lock);
+    id_ = r.next_id++;
+    r.records.emplace(id_, std::move(record));
+}
+
+connection_registration::connection_registration(connection_registration&& other) noexcept
+    : id_(std::exchange(other.id_, 0)) {}
+
+connection_registration& connection_registration::operator=(
+    connection_registration&& other) noexcept {
+    if (this != &other) {
+        unregister(id_);
+        id_ = std::exchange(other.id_, 0);
+    }
+    return *this;
+}
+
+connection_registration::~connection_registration() {
+    unregister(id_);
+}
+
+std::vector<connection_record> registered_connections() {
+    auto& r = the_registry();
+    const std::lock_guard guard(r.lock);
+    std::vector<connection_record> out;
+    for (const auto& [id, record] : r.records) {
+        out.push_back(record);
+    }
+    return out;
+}
+
+}  // namespace ipc::detail

@@ -1,0 +1,182 @@
+// The control socket: what a process's broker connections look like from outside, and clients
+// of the socket that say nothing, garbage, too much, or leave mid-reply.
+
+#include "ipc/control.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ipc/broker.hpp"
+#include "ipc/inspect.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A raw client of the control socket: connects, sends `request` as it is.
+int raw_client(const std::string& path, const std::string& request) {
+    const int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(s);
+        return -1;
+    }
+    if (!request.empty()) {
+        (void)::send(s, request.data(), request.size(), MSG_NOSIGNAL);
+    }
+    return s;
+}
+
+// Everything the socket says until it closes (at most 5 s).
+std::string read_all(int s) {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        pollfd p{s, POLLIN, 0};
+        if (::poll(&p, 1, 5000) != 1) {
+            return out;
+        }
+        const ssize_t n = ::recv(s, buf, sizeof buf, 0);
+        if (n <= 0) {
+            return out;
+        }
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+struct ControlSocket : ::testing::Test {
+    std::string dir;
+    std::string path;
+    void SetUp() override {
+        char templ[] = "/tmp/libipc-control-test-XXXXXX";
+        ASSERT_NE(::mkdtemp(templ), nullptr);
+        dir = templ;
+        ASSERT_TRUE(ipc::control::start(dir));
+        path = *ipc::control::socket_path(::getpid(), dir);
+    }
+    void TearDown() override {
+        ipc::control::stop();
+        EXPECT_NE(::access(path.c_str(), F_OK), 0) << "stop removes the socket";
+        ::rmdir(dir.c_str());
+    }
+    ipc::broker_options options() const {
+        ipc::broker_options o;
+        o.dir = dir;
+        return o;
+    }
+};
+
+TEST_F(ControlSocket, InspectMergesEveryConnectionWithItsPeer) {
+    auto server = ipc::broker_server::listen("watched", options());
+    ASSERT_TRUE(server) << server.error_value().message();
+    ipc::broker_connection client;
+    std::thread connecting([&] {
+        auto c = ipc::broker_client::connect("watched", options());
+        ASSERT_TRUE(c);
+        client = std::move(*c);
+    });
+    auto accepted = server->accept(10s);
+    connecting.join();
+    ASSERT_TRUE(accepted);
+    ipc::inspect::snapshot s;
+    ipc::inspect::query_control_sockets(s, dir, 5000ms);
+    ASSERT_EQ(s.control_sockets.size(), 1u);
+    EXPECT_EQ(s.control_sockets[0].error, "");
+    ASSERT_EQ(s.connections.size(), 2u) << "this process is both sides";
+    for (const auto& c : s.connections) {
+        EXPECT_EQ(c.pid, ::getpid());
+        EXPECT_EQ(c.name, "watched");
+        EXPECT_EQ(c.peer_pid, ::getpid());
+        EXPECT_EQ(c.peer_uid, ::geteuid());
+        EXPECT_TRUE(c.role == "server" || c.role == "client");
+        EXPECT_TRUE(c.inbound_segment.starts_with("memfd:"));
+        EXPECT_NE(c.inbound_segment, c.outbound_segment);
+        EXPECT_EQ(c.max_message, accepted->to_peer().max_message());
+    }
+    EXPECT_EQ(s.connections[0].inbound_segment, s.connections[1].outbound_segment)
+        << "one side reads the ring the other writes";
+    accepted->close();
+    client.close();
+    ipc::inspect::snapshot after;
+    ipc::inspect::query_control_sockets(after, dir, 5000ms);
+    EXPECT_TRUE(after.connections.empty()) << "closed connections leave the report";
+}
+
+TEST_F(ControlSocket, SilentGarbageOversizedAndLeavingClientsDoNotStopIt) {
+    const int silent = raw_client(path, "");
+    ASSERT_GE(silent, 0);
+    const int garbage = raw_client(path, "garbage\n");
+    const int oversized = raw_client(path, std::string(10'000, 'x'));
+    const int leaving = raw_client(path, "{\"get\":\"snapshot\"}\n");
+    ::close(leaving);  // gone before its reply
+    const auto reply = nlohmann::json::parse(read_all(garbage), nullptr, false);
+    EXPECT_TRUE(reply.is_object() && reply.contains("error")) << "garbage gets an error, in JSON";
+    EXPECT_EQ(read_all(oversized), "") << "a request past 4 KiB is dropped unanswered";
+    EXPECT_EQ(read_all(silent), "") << "a silent client is dropped after its second";
+    for (int fd : {silent, garbage, oversized}) {
+        ::close(fd);
+    }
+    ipc::inspect::snapshot s;
+    ipc::inspect::query_control_sockets(s, dir, 5000ms);
+    ASSERT_EQ(s.control_sockets.size(), 1u);
+    EXPECT_EQ(s.control_sockets[0].error, "") << "and it still answers";
+}
+
+TEST_F(ControlSocket, ConcurrentQueriesWhileTrafficFlowsAreAlwaysValidJson) {
+    auto server = ipc::broker_server::listen("busy", options());
+    ASSERT_TRUE(server);
+    ipc::broker_connection client;
+    std::thread connecting([&] {
+        auto c = ipc::broker_client::connect("busy", options());
+        ASSERT_TRUE(c);
+        client = std::move(*c);
+    });
+    auto accepted = server->accept(10s);
+    connecting.join();
+    ASSERT_TRUE(accepted);
+    std::atomic<bool> stop{false};
+    std::thread traffic([&] {
+        const std::byte msg[32] = {};
+        std::byte back[32];
+        while (!stop) {
+            if (client.to_peer().send(msg) && accepted->from_peer().receive(back, 1s)) {
+                continue;
+            }
+        }
+    });
+    std::vector<std::thread> askers;
+    std::atomic<int> valid{0};
+    for (int t = 0; t < 4; ++t) {
+        askers.emplace_back([&] {
+            for (int i = 0; i < 10; ++i) {
+                const int s = raw_client(
+                    path, i % 2 == 0 ? "{\"get\":\"connections\"}\n" : "{\"get\":\"snapshot\"}\n");
+                const auto text = s >= 0 ? read_all(s) : std::string();
+                ::close(s);
+                const auto doc = nlohmann::json::parse(text, nullptr, false);
+                valid += doc.is_object() && text.ends_with("\n") ? 1 : 0;
+            }
+        });
+    }
+    for (auto& a : askers) {
+        a.join();
+    }
+    stop = true;
+    traffic.join();
+    EXPECT_EQ(valid.load(), 40) << "one whole JSON line each, every time";
+}
+
+}  // namespace
