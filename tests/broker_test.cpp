@@ -28,6 +28,7 @@
 #include "ipc/shm.hpp"
 #include "ipc/telemetry.hpp"
 #include "support/child_process.hpp"
+#include "support/raw_socket.hpp"
 #include "support/scale.hpp"
 
 namespace {
@@ -451,18 +452,7 @@ TEST(Broker, WhatAFakeServerSendsIsAClearErrorNeverACrash) {
 
 // A raw client: connects, sends `hello` (nothing when empty), and keeps the socket.
 int raw_client(const std::string& path, const std::vector<std::byte>& hello) {
-    const int s = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(s);
-        return -1;
-    }
-    if (!hello.empty()) {
-        (void)::send(s, hello.data(), hello.size(), MSG_NOSIGNAL);
-    }
-    return s;
+    return ipc::test::raw_connect(path, SOCK_SEQPACKET, hello.data(), hello.size());
 }
 
 TEST(Broker, SilentAndGarbageClientsAreRefusedAndTheServerGoesOn) {

@@ -7,11 +7,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -19,6 +17,7 @@
 
 #include "ipc/broker.hpp"
 #include "ipc/inspect.hpp"
+#include "support/raw_socket.hpp"
 
 namespace {
 
@@ -26,18 +25,7 @@ using namespace std::chrono_literals;
 
 // A raw client of the control socket: connects, sends `request` as it is.
 int raw_client(const std::string& path, const std::string& request) {
-    const int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(s);
-        return -1;
-    }
-    if (!request.empty()) {
-        (void)::send(s, request.data(), request.size(), MSG_NOSIGNAL);
-    }
-    return s;
+    return ipc::test::raw_connect(path, SOCK_STREAM, request.data(), request.size());
 }
 
 // Everything the socket says until it closes (at most 5 s).
@@ -77,20 +65,38 @@ struct ControlSocket : ::testing::Test {
         o.dir = dir;
         return o;
     }
+    // A server of `name` and one connection to it, both ends in this process.
+    struct pair {
+        ipc::broker_server server;
+        ipc::broker_connection accepted;
+        ipc::broker_connection client;
+    };
+    pair connected(const std::string& name) const {
+        pair p;
+        auto server = ipc::broker_server::listen(name, options());
+        EXPECT_TRUE(server) << server.error_value().message();
+        if (!server) {
+            return p;
+        }
+        p.server = std::move(*server);
+        std::thread connecting([&] {
+            auto c = ipc::broker_client::connect(name, options());
+            EXPECT_TRUE(c);
+            p.client = c ? std::move(*c) : ipc::broker_connection{};
+        });
+        auto accepted = p.server.accept(10s);
+        connecting.join();
+        EXPECT_TRUE(accepted);
+        p.accepted = accepted ? std::move(*accepted) : ipc::broker_connection{};
+        return p;
+    }
 };
 
 TEST_F(ControlSocket, InspectMergesEveryConnectionWithItsPeer) {
-    auto server = ipc::broker_server::listen("watched", options());
-    ASSERT_TRUE(server) << server.error_value().message();
-    ipc::broker_connection client;
-    std::thread connecting([&] {
-        auto c = ipc::broker_client::connect("watched", options());
-        ASSERT_TRUE(c);
-        client = std::move(*c);
-    });
-    auto accepted = server->accept(10s);
-    connecting.join();
-    ASSERT_TRUE(accepted);
+    auto pair = connected("watched");
+    ASSERT_TRUE(pair.accepted.is_open());
+    auto* accepted = &pair.accepted;
+    auto& client = pair.client;
     ipc::inspect::snapshot s;
     ipc::inspect::query_control_sockets(s, dir, 5000ms);
     ASSERT_EQ(s.control_sockets.size(), 1u);
@@ -136,17 +142,10 @@ TEST_F(ControlSocket, SilentGarbageOversizedAndLeavingClientsDoNotStopIt) {
 }
 
 TEST_F(ControlSocket, ConcurrentQueriesWhileTrafficFlowsAreAlwaysValidJson) {
-    auto server = ipc::broker_server::listen("busy", options());
-    ASSERT_TRUE(server);
-    ipc::broker_connection client;
-    std::thread connecting([&] {
-        auto c = ipc::broker_client::connect("busy", options());
-        ASSERT_TRUE(c);
-        client = std::move(*c);
-    });
-    auto accepted = server->accept(10s);
-    connecting.join();
-    ASSERT_TRUE(accepted);
+    auto pair = connected("busy");
+    ASSERT_TRUE(pair.accepted.is_open());
+    auto* accepted = &pair.accepted;
+    auto& client = pair.client;
     std::atomic<bool> stop{false};
     std::thread traffic([&] {
         const std::byte msg[32] = {};

@@ -179,15 +179,11 @@ control_thread& the_thread() {
 }  // namespace
 
 result<std::string> socket_path(int pid, const std::string& dir) {
-    std::string where = dir;
-    if (where.empty()) {
-        auto runtime = detail::runtime_dir();
-        if (!runtime) {
-            return runtime.error_value();
-        }
-        where = *runtime;
+    auto where = detail::dir_or_runtime(dir);
+    if (!where) {
+        return where.error_value();
     }
-    return where + "/libipc-ctl-" + std::to_string(pid) + ".sock";
+    return *where + "/libipc-ctl-" + std::to_string(pid) + ".sock";
 }
 
 result<void> start(const std::string& dir) {

@@ -52,4 +52,11 @@ result<std::string> runtime_dir() {
     return dir;
 }
 
+result<std::string> dir_or_runtime(const std::string& dir) {
+    if (dir.empty()) {
+        return runtime_dir();
+    }
+    return dir;
+}
+
 }  // namespace ipc::detail

@@ -13,6 +13,9 @@ namespace ipc::detail {
 // world-writable, and another user could have made it first (permission_denied then).
 result<std::string> runtime_dir();
 
+// `dir`, or the runtime directory when it is empty.
+result<std::string> dir_or_runtime(const std::string& dir);
+
 // `dir` as a socket directory: a directory (not a link) owned by this user, no access for
 // group or others (with `traversable`, group and others may pass through it, to reach a socket
 // of theirs to connect to, but not list or write it); created 0700 (0711) when missing.

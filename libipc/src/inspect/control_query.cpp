@@ -120,14 +120,11 @@ result<std::vector<connection_info>> parse_answer(const std::string& text, std::
 }  // namespace
 
 void query_control_sockets(snapshot& s, const std::string& dir, std::chrono::milliseconds timeout) {
-    std::string where = dir;
-    if (where.empty()) {
-        auto runtime = ::ipc::detail::runtime_dir();
-        if (!runtime) {
-            return;  // no private directory of ours: no control socket of ours either
-        }
-        where = *runtime;
+    const auto private_dir = ::ipc::detail::dir_or_runtime(dir);
+    if (!private_dir) {
+        return;  // no private directory of ours: no control socket of ours either
     }
+    const std::string& where = *private_dir;
     DIR* d = ::opendir(where.c_str());
     if (d == nullptr) {
         return;

@@ -24,16 +24,6 @@ namespace {
 
 constexpr auto family = layout::channel_kind::broker;
 
-ring_options ring_options_of(const broker_options& o) {
-    ring_options r;
-    r.max_message = o.max_message;
-    r.capacity = o.capacity;
-    r.wait = o.wait;
-    r.doorbell = doorbell_kind::eventfd;
-    r.telemetry = o.telemetry;
-    return r;
-}
-
 // A descriptor of the socket for a ring end to watch (a hang-up wakes its sleeps).
 unique_fd watcher_of(const unique_fd& socket) {
     return unique_fd(::fcntl(socket.get(), F_DUPFD_CLOEXEC, 0));
@@ -55,7 +45,7 @@ ring_options granted(const broker_options& server, const detail::broker_hello& h
     if (hello.capacity != 0 && (server.capacity == 0 || hello.capacity < server.capacity)) {
         o.capacity = hello.capacity;
     }
-    return ring_options_of(o);
+    return detail::eventfd_ring_options(o);
 }
 
 result<void> send_record(int socket, std::span<const std::byte> record,
@@ -123,15 +113,11 @@ result<std::string> broker_socket_path(const std::string& name, const std::strin
     if (auto ok = shm::validate_name(name); !ok) {
         return ok.error_value();
     }
-    std::string where = dir;
-    if (where.empty()) {
-        auto runtime = detail::runtime_dir();
-        if (!runtime) {
-            return runtime.error_value();
-        }
-        where = *runtime;
+    auto where = detail::dir_or_runtime(dir);
+    if (!where) {
+        return where.error_value();
     }
-    return where + "/libipc-broker-" + name + ".sock";
+    return *where + "/libipc-broker-" + name + ".sock";
 }
 
 broker_connection::broker_connection(ring_writer to_peer, ring_reader from_peer, unique_fd socket,
@@ -168,7 +154,7 @@ result<broker_server> broker_server::listen(const std::string& name,
             return ok.error_value();
         }
     }
-    if (auto sizes = create_memfd_ring(ring_options_of(options)); !sizes) {
+    if (auto sizes = create_memfd_ring(detail::eventfd_ring_options(options)); !sizes) {
         return sizes.error_value();  // sizes no ring can have, refused before listening
     }
     auto listener = unix_socket::listen(*path, unix_socket::kind::seqpacket);
@@ -331,7 +317,7 @@ result<broker_connection> broker_client::connect(const std::string& name,
     broker_options sized = options;
     sized.max_message = welcome->max_message;
     sized.capacity = welcome->capacity;
-    const ring_options r = ring_options_of(sized);
+    const ring_options r = detail::eventfd_ring_options(sized);
     auto& fd = got->fds;
     using detail::broker_fd;
     std::string inbound = segment_of(fd[broker_fd::s2c_region]);

@@ -20,16 +20,6 @@ namespace ipc {
 
 namespace {
 
-ring_options ring_options_of(const duplex_options& o) {
-    ring_options r;
-    r.max_message = o.max_message;
-    r.capacity = o.capacity;
-    r.wait = o.wait;
-    r.doorbell = doorbell_kind::eventfd;
-    r.telemetry = o.telemetry;
-    return r;
-}
-
 // The child's environment: the caller's (or this process's), without any IPC_DUPLEX of its
 // own, and with the handoff.
 std::vector<std::string> child_environment(const duplex_options& o,
@@ -82,7 +72,7 @@ void duplex_end::close_rings() noexcept {
 result<duplex_parent> duplex_parent::spawn(const std::string& program,
                                            const std::vector<std::string>& argv,
                                            const duplex_options& options) {
-    const ring_options r = ring_options_of(options);
+    const ring_options r = detail::eventfd_ring_options(options);
     auto to_child = create_memfd_ring(r);
     if (!to_child) {
         return to_child.error_value();
@@ -162,7 +152,7 @@ result<duplex_child> duplex_child::inherit(const duplex_options& options) {
     duplex_options sized = options;
     sized.max_message = handoff->max_message;
     sized.capacity = handoff->capacity;
-    const ring_options r = ring_options_of(sized);
+    const ring_options r = detail::eventfd_ring_options(sized);
     const auto& fd = handoff->fds;
     ring_fds from_parent{detail::take_inherited(fd[2]), detail::take_inherited(fd[0]),
                          detail::take_inherited(fd[1])};

@@ -222,6 +222,19 @@ class ring_reader_end : public ring_end {
     bool holding_ = false;
 };
 
+// The rings of a family that hands them over (duplex, broker): eventfd doorbells, and the
+// sizes, wait strategy and telemetry of the family's options.
+template <class FamilyOptions>
+ring_options eventfd_ring_options(const FamilyOptions& o) {
+    ring_options r;
+    r.max_message = o.max_message;
+    r.capacity = o.capacity;
+    r.wait = o.wait;
+    r.doorbell = doorbell_kind::eventfd;
+    r.telemetry = o.telemetry;
+    return r;
+}
+
 // How often an end sleeps (doorbell.hpp): a blocking waiter on every wait, an eventfd end on
 // every wait an event loop makes, an adaptive one as its traffic's pace says.
 inline sleep_mode sleep_mode_of(const ring_options& o) noexcept {
