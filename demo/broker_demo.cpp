@@ -54,9 +54,10 @@ class echo_loop {
     }
 
   private:
-    void add(int fd, std::uint64_t tag) {
+    // A ring's wait_fd is watched for EPOLLIN; a socket for its hang-up alone (EPOLLRDHUP).
+    void add(int fd, std::uint64_t tag, std::uint32_t events = EPOLLIN) {
         epoll_event ev{};
-        ev.events = EPOLLIN;
+        ev.events = events;
         ev.data.u64 = tag;
         (void)::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
     }
@@ -73,7 +74,7 @@ class echo_loop {
         connections_.push_back(std::make_unique<ipc::broker_connection>(std::move(*c)));
         auto& conn = *connections_.back();
         add(conn.from_peer().wait_fd(), connections_.size());
-        add(conn.socket_fd(), connections_.size());
+        add(conn.socket_fd(), connections_.size(), EPOLLRDHUP);
         if (!echo(conn)) {  // also arms wait_fd: no event comes before a try found it empty
             drop(connections_.size() - 1);
         }

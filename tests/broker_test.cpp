@@ -112,9 +112,9 @@ struct echo_server {
         const int ep = ::epoll_create1(EPOLL_CLOEXEC);
         std::map<std::uint64_t, ipc::broker_connection> open;
         std::uint64_t next = 1;
-        const auto watch = [&](int fd, std::uint64_t key) {
+        const auto watch = [&](int fd, std::uint64_t key, std::uint32_t events = EPOLLIN) {
             epoll_event ev{};
-            ev.events = EPOLLIN;
+            ev.events = events;
             ev.data.u64 = key;
             (void)::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
         };
@@ -129,7 +129,7 @@ struct echo_server {
                     if (auto c = server.accept(0ns)) {
                         ++connections;
                         watch(c->from_peer().wait_fd(), next);
-                        watch(c->socket_fd(), next);
+                        watch(c->socket_fd(), next, EPOLLRDHUP);
                         // A try that finds the ring empty arms wait_fd: until one, no event.
                         if (serve(*c, buf)) {
                             open.emplace(next++, std::move(*c));
@@ -316,7 +316,7 @@ TEST(Broker, ConnectRetryingFindsTheNextServerOrTimesOut) {
               errc::timeout);
     ipc::broker_connection client;
     std::thread connecting([&] {
-        auto c = ipc::broker_client::connect_retrying("retry", dir.options(), answer_within);
+        auto c = ipc::broker_client::connect_retrying("retry", dir.options(), ipc::forever);
         EXPECT_TRUE(c) << c.error_value().message();
         client = c ? std::move(*c) : ipc::broker_connection{};
     });
@@ -325,6 +325,55 @@ TEST(Broker, ConnectRetryingFindsTheNextServerOrTimesOut) {
     EXPECT_TRUE(server->accept(answer_within));
     connecting.join();
     EXPECT_TRUE(client.is_open());
+}
+
+// max_clients: one more is refused with busy, and taken once a place is free again.
+TEST(Broker, AFullServerRefusesWithBusy) {
+    socket_dir dir;
+    auto o = dir.options();
+    o.max_clients = 1;
+    auto server = ipc::broker_server::listen("full", o);
+    ASSERT_TRUE(server);
+    ipc::broker_connection first;
+    std::thread one([&] {
+        auto c = ipc::broker_client::connect("full", o, answer_within);
+        EXPECT_TRUE(c);
+        first = c ? std::move(*c) : ipc::broker_connection{};
+    });
+    auto accepted = server->accept(answer_within);
+    one.join();
+    ASSERT_TRUE(accepted);
+    std::thread two([&] {
+        EXPECT_EQ(ipc::broker_client::connect("full", o, answer_within).code(), errc::busy);
+    });
+    EXPECT_EQ(server->accept(answer_within).code(), errc::busy);
+    two.join();
+    accepted->close();
+    std::thread three([&] { EXPECT_TRUE(ipc::broker_client::connect("full", o, answer_within)); });
+    EXPECT_TRUE(server->accept(answer_within)) << "a place is free again";
+    three.join();
+}
+
+// Bytes a peer writes on the connection's socket are not its end: the ring goes on.
+TEST(Broker, BytesOnTheSocketAreNotAHangUp) {
+    socket_dir dir;
+    auto server = ipc::broker_server::listen("chatty", dir.options());
+    ASSERT_TRUE(server);
+    ipc::broker_connection client;
+    std::thread connecting([&] {
+        auto c = ipc::broker_client::connect("chatty", dir.options(), answer_within);
+        EXPECT_TRUE(c);
+        client = c ? std::move(*c) : ipc::broker_connection{};
+    });
+    auto accepted = server->accept(answer_within);
+    connecting.join();
+    ASSERT_TRUE(accepted);
+    ASSERT_EQ(::send(client.socket_fd(), "x", 1, MSG_NOSIGNAL), 1);
+    EXPECT_EQ(accepted->from_peer().read(100ms).code(), errc::timeout)
+        << "not peer_gone: the client lives and has not closed";
+    const std::string ping = "ping";
+    ASSERT_TRUE(client.to_peer().send(std::as_bytes(std::span(ping))));
+    EXPECT_TRUE(accepted->from_peer().read(answer_within));
 }
 
 TEST(Broker, AUserThatIsNotAllowedIsRefused) {

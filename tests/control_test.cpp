@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -119,6 +120,23 @@ TEST_F(ControlSocket, InspectMergesEveryConnectionWithItsPeer) {
     ipc::inspect::snapshot after;
     ipc::inspect::query_control_sockets(after, dir, 5000ms);
     EXPECT_TRUE(after.connections.empty()) << "closed connections leave the report";
+}
+
+// A forked child that exits (its static destructors run) leaves its parent's control socket
+// alone: it neither stops the parent's thread nor removes its file.
+TEST_F(ControlSocket, AForkedChildLeavesItsParentsSocketAlone) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ipc::control::stop();
+        ::exit(0);  // not _exit: what a child program's normal end runs
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_EQ(::access(path.c_str(), F_OK), 0) << "the socket file is still there";
+    ipc::inspect::snapshot s;
+    ipc::inspect::query_control_sockets(s, dir, 5000ms);
+    ASSERT_EQ(s.control_sockets.size(), 1u);
+    EXPECT_EQ(s.control_sockets[0].error, "") << "and it still answers";
 }
 
 TEST_F(ControlSocket, SilentGarbageOversizedAndLeavingClientsDoNotStopIt) {

@@ -9,7 +9,7 @@
 // The socket stays open for the life of the connection and carries nothing more: a hang-up is
 // the peer gone. The ring ends sleep on it beside their eventfds, so a blocked call returns
 // peer_gone the moment the peer's process dies (peer_closed when it closed), after what it
-// committed is read; an event loop polls socket_fd() beside wait_fd().
+// committed is read; an event loop polls socket_fd() for its hang-up beside wait_fd().
 //
 // The socket is <dir>/libipc-broker-<name>.sock, dir being broker_options::dir or the runtime
 // directory ($XDG_RUNTIME_DIR/libipc, or /tmp/libipc-<uid>: made 0700, and refused unless it is a
@@ -45,14 +45,15 @@ struct broker_options {
     std::uint64_t capacity = 0;  // as ring_options::capacity
     wait_strategy wait = wait_strategy::adaptive;
     bool telemetry = true;
-    // Server: whom it accepts besides its own uid (a client's uid, or any of its gid being
-    // listed); client: whose server it trusts besides its own uid's.
+    // Server: whom it accepts besides its own uid (a client's uid, or its primary gid, being
+    // listed; others reach the socket only through a `dir` of their own: the runtime
+    // directory stays private); client: whose server it trusts besides its own uid's.
     std::vector<uid_t> allowed_uids{};
     std::vector<gid_t> allowed_gids{};
     // Server: clients at once; more are refused with busy.
     std::uint32_t max_clients = 1024;
-    // Server: opens this process's control socket (ipc/control.hpp) in `dir`'s directory, so
-    // that tools see its connections' peers.
+    // Server: opens this process's control socket (ipc/control.hpp, in the runtime directory
+    // whatever `dir` is), so that tools see its connections' peers.
     bool control = true;
     // How long a handshake may take, on either side: a client that connects and says nothing
     // holds accept() no longer than this.
@@ -69,7 +70,8 @@ class broker_connection : public duplex_end {
 
     // The process on the other side, as the kernel recorded it at connect.
     const unix_socket::credentials& peer() const noexcept { return peer_; }
-    // Readable (hang-up) once the peer's side is gone: poll it beside from_peer().wait_fd().
+    // Hung up once the peer's side is gone: poll it for POLLRDHUP (epoll: EPOLLRDHUP) beside
+    // from_peer().wait_fd(). (Not POLLIN: bytes a misbehaving peer writes are not its end.)
     int socket_fd() const noexcept { return socket_.get(); }
     // CLOCK_MONOTONIC when the connection was made.
     std::uint64_t connected_ns() const noexcept { return connected_ns_; }

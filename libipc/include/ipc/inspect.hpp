@@ -289,9 +289,10 @@ struct snapshot {
 };
 
 // Asks every live process's control socket in `dir` (empty: the runtime directory) for its
-// connections, each within `timeout`; appends what they answered and how each went. Only
-// sockets owned by this user in a directory private to it are asked; an answer is untrusted
-// input (size-limited, parsed without exceptions, each field type-checked).
+// connections, all within `timeout` (connecting never waits: a full backlog is busy); appends what
+// they answered and how each went. Only sockets owned by this user in a directory private to it are
+// asked; an answer is untrusted input (size-limited, parsed without exceptions, each field
+// type-checked).
 void query_control_sockets(snapshot& s, const std::string& dir = {},
                            std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
@@ -311,7 +312,9 @@ result<slots_info> read_slots(const std::string& object,
 // Discovers and decodes everything. A slots host keeps its counters per slot in the segment
 // (its threads share no counter line); the snapshot folds them into the host's endpoint. Health
 // is judged as judge_health(s, nullptr) does.
-snapshot take_snapshot(const std::string& dir = default_shm_dir());
+// With `ask_control_sockets`, also the connections the control sockets report
+// (query_control_sockets).
+snapshot take_snapshot(const std::string& dir = default_shm_dir(), bool ask_control_sockets = true);
 
 // Sets every endpoint's and channel's health in `now`. With `before` (an earlier snapshot of the
 // same host), an endpoint whose dropped or failed count grew since then is dropping; without

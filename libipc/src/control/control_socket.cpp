@@ -5,8 +5,10 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -55,7 +57,9 @@ std::string answer(const std::string& line) {
         return connections_json().dump();
     }
     if (what == "snapshot") {
-        return inspect::to_json(inspect::filtered(inspect::take_snapshot(), {.pid = ::getpid()}));
+        // Without asking the control sockets: this thread is the one that would answer its own.
+        const auto s = inspect::take_snapshot(inspect::default_shm_dir(), false);
+        return inspect::to_json(inspect::filtered(s, {.pid = ::getpid()}));
     }
     return json{{"error", "unknown request: \"get\" is connections or snapshot"}}.dump();
 }
@@ -107,7 +111,8 @@ class control_thread {
 
     result<void> start(const std::string& dir) {
         const std::lock_guard guard(lock_);
-        if (thread_.joinable()) {
+        forget_if_inherited();
+        if (thread_) {
             return {};
         }
         auto path = socket_path(::getpid(), dir);
@@ -123,6 +128,7 @@ class control_thread {
         if (!listener) {
             return listener.error_value();
         }
+        (void)::chmod(path->c_str(), 0600);  // whatever the umask: only this user may ask
         stop_ = unique_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
         if (!stop_.valid()) {
             ::unlink(path->c_str());
@@ -130,24 +136,39 @@ class control_thread {
         }
         path_ = *path;
         listener_ = std::move(*listener);
-        thread_ = std::thread([this] { run(); });
+        owner_ = ::getpid();
+        thread_ = std::make_unique<std::thread>([this] { run(); });
         return {};
     }
 
     void stop() noexcept {
         const std::lock_guard guard(lock_);
-        if (!thread_.joinable()) {
+        forget_if_inherited();
+        if (!thread_) {
             return;
         }
         const std::uint64_t one = 1;
         (void)!::write(stop_.get(), &one, sizeof one);
-        thread_.join();
+        thread_->join();
+        thread_.reset();
         ::unlink(path_.c_str());
         listener_.reset();
         stop_.reset();
     }
 
   private:
+    // In a forked child the thread does not exist, and the socket, its file and the stop
+    // eventfd are the parent's: the child lets go of them without touching any (a write to the
+    // eventfd would stop the parent's thread), leaks the thread object (joining it would wait
+    // for ever), and may start a socket of its own.
+    void forget_if_inherited() noexcept {
+        if (thread_ && owner_ != ::getpid()) {
+            (void)thread_.release();
+            (void)listener_.release();
+            (void)stop_.release();
+        }
+    }
+
     void run() {
         for (;;) {
             pollfd p[2] = {{listener_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
@@ -165,7 +186,8 @@ class control_thread {
     }
 
     std::mutex lock_;
-    std::thread thread_;
+    std::unique_ptr<std::thread> thread_;
+    pid_t owner_ = 0;
     unique_fd listener_;
     unique_fd stop_;
     std::string path_;

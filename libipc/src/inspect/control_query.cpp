@@ -5,9 +5,12 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -41,9 +44,26 @@ std::int32_t pid_of(std::string_view file) {
                : 0;
 }
 
-// The reply line of the socket at `path`, or why there is none.
-result<std::string> ask(const std::string& path, std::chrono::milliseconds timeout) {
-    auto s = unix_socket::connect(path);
+// Connects without waiting: a Unix socket's connect blocks while the listener's backlog is full
+// (a stopped or stuck process), and a refresh must not.
+result<unique_fd> connect_now(const std::string& path) {
+    unique_fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (!s.valid() || path.size() >= sizeof addr.sun_path) {
+        return error{errc::invalid_argument, "the control socket cannot be reached"};
+    }
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        return errno == EAGAIN ? error{errc::busy, "the control socket has a full backlog"}
+                               : system_error("connecting to the control socket failed");
+    }
+    return s;
+}
+
+// The reply line of the socket at `path`, or why there is none, by `until`.
+result<std::string> ask(const std::string& path, const deadline& until) {
+    auto s = connect_now(path);
     if (!s) {
         return s.error_value();
     }
@@ -52,7 +72,6 @@ result<std::string> ask(const std::string& path, std::chrono::milliseconds timeo
         static_cast<ssize_t>(request.size())) {
         return system_error("sending to the control socket failed");
     }
-    const deadline until(timeout);
     std::string answer;
     char buf[4096];
     while (answer.find('\n') == std::string::npos) {
@@ -102,14 +121,14 @@ result<std::vector<connection_info>> parse_answer(const std::string& text, std::
         }
         connection_info info;
         info.pid = pid;
-        info.name = field<std::string>(c, "name");
-        info.role = field<std::string>(c, "role");
+        info.name = printable(field<std::string>(c, "name"));
+        info.role = printable(field<std::string>(c, "role"));
         info.peer_pid = field<std::int32_t>(c, "peer_pid");
         info.peer_uid = field<std::uint32_t>(c, "peer_uid");
         info.peer_gid = field<std::uint32_t>(c, "peer_gid");
         info.since_ns = field<std::uint64_t>(c, "since_ns");
-        info.inbound_segment = field<std::string>(c, "inbound_segment");
-        info.outbound_segment = field<std::string>(c, "outbound_segment");
+        info.inbound_segment = printable(field<std::string>(c, "inbound_segment"));
+        info.outbound_segment = printable(field<std::string>(c, "outbound_segment"));
         info.max_message = field<std::uint32_t>(c, "max_message");
         info.capacity = field<std::uint64_t>(c, "capacity");
         out.push_back(std::move(info));
@@ -129,6 +148,7 @@ void query_control_sockets(snapshot& s, const std::string& dir, std::chrono::mil
     if (d == nullptr) {
         return;
     }
+    const deadline until(timeout);  // for the whole pass: stuck sockets cannot add up
     while (const dirent* e = ::readdir(d)) {
         const std::int32_t pid = pid_of(e->d_name);
         if (pid == 0) {
@@ -141,7 +161,7 @@ void query_control_sockets(snapshot& s, const std::string& dir, std::chrono::mil
             sock.error = "not a socket of this user's";
         } else if (!is_alive(pid, 0)) {
             sock.error = "stale: process " + std::to_string(pid) + " is gone";
-        } else if (auto answer = ask(sock.path, timeout); !answer) {
+        } else if (auto answer = ask(sock.path, until); !answer) {
             sock.error = answer.error_value().message();
         } else if (auto conns = parse_answer(*answer, pid); !conns) {
             sock.error = conns.error_value().message();

@@ -111,7 +111,7 @@ std::vector<segment_entry> discover(const std::string& dir) {
     return scan(dir, nullptr);
 }
 
-snapshot take_snapshot(const std::string& dir) {
+snapshot take_snapshot(const std::string& dir, bool ask_control_sockets) {
     snapshot s;
     s.taken_ns = monotonic_ns();
     timespec ts{};
@@ -130,7 +130,9 @@ snapshot take_snapshot(const std::string& dir) {
         }
     }
     detail::add_family_channels(s);
-    query_control_sockets(s);
+    if (ask_control_sockets) {
+        query_control_sockets(s);
+    }
     judge_health(s, nullptr);
     return s;
 }

@@ -30,8 +30,8 @@ void drain(int fd) noexcept {
 
 // Waits until `fd` or `process` (a pidfd; -1: none) is readable; true when the process says
 // anything (it exited; or an error, which must not make every later wait return at once).
-bool poll_readable(int fd, int process, std::uint64_t timeout_ns) noexcept {
-    pollfd p[2] = {{fd, POLLIN, 0}, {process, POLLIN, 0}};
+bool poll_readable(int fd, int process, short process_events, std::uint64_t timeout_ns) noexcept {
+    pollfd p[2] = {{fd, POLLIN, 0}, {process, process_events, 0}};
     const timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000u),
                       static_cast<long>(timeout_ns % 1'000'000'000u)};
     // EINTR: the caller's loop re-checks and sleeps again.
@@ -105,7 +105,7 @@ void doorbell::sleep(std::uint32_t seq, std::uint64_t timeout_ns) noexcept {
         (void)futex::wait(seq_, seq, slice);
         return;
     }
-    if (poll_readable(event_fd_, peer_process_, slice)) {
+    if (poll_readable(event_fd_, peer_process_, peer_events_, slice)) {
         // It stays readable: told once. (Should the end's holder be another, living process,
         // later sleeps must not return at once.)
         peer_process_ = -1;

@@ -12,6 +12,8 @@
 // eventfd's count stays set until the sleeper drains it when it re-arms, so a ring can come late
 // (a spurious wake-up) but is never lost.
 
+#include <poll.h>
+
 #include <cstdint>
 
 #include "ipc/wait_strategy.hpp"
@@ -42,10 +44,13 @@ class doorbell {
         : sleeping_(sleeping), seq_(seq), uses_membarrier_word_(uses_membarrier) {}
 
     // Sleeps and wakes through `fd`, a non-blocking eventfd, instead of the futex word; with
-    // `peer_process` (a pidfd, or -1) the sleep also ends when that process exits.
-    void use_eventfd(int fd, int peer_process = -1) noexcept {
+    // `peer_process` (or -1) the sleep also ends when the peer goes: a pidfd, when that process
+    // exits (`peer_events` POLLIN); a connection's socket, when it hangs up (POLLRDHUP: bytes
+    // the peer sends must not pass for its end).
+    void use_eventfd(int fd, int peer_process = -1, short peer_events = POLLIN) noexcept {
         event_fd_ = fd;
         peer_process_ = fd >= 0 ? peer_process : -1;
+        peer_events_ = peer_events;
     }
     // The eventfd, or -1 with the futex.
     int event_fd() const noexcept { return event_fd_; }
@@ -114,6 +119,7 @@ class doorbell {
     bool wakeups_reliable_ = false;
     int event_fd_ = -1;
     int peer_process_ = -1;
+    short peer_events_ = 0;
     bool peer_exited_ = false;
     bool armed_ = false;  // an arm() announcement may still stand
 };

@@ -130,11 +130,14 @@ auto wait_loop(wait_strategy strategy, const deadline& until, std::uint64_t peer
             r = attempt();
             return r.code() != not_yet ? r : error{errc::timeout, "wait timed out"};
         }
-        if (std::exchange(woke_for_peer, false) || now - last_peer_check >= peer_check_ns) {
-            last_peer_check = now;
-            // A process blocked here still shows observers that it lives, at this rate rather
-            // than after every sleep (a beat costs a getpid and a clock read).
-            telemetry::heartbeat();
+        const bool due = now - last_peer_check >= peer_check_ns;
+        if (std::exchange(woke_for_peer, false) || due) {
+            if (due) {
+                last_peer_check = now;
+                // A process blocked here still shows observers that it lives, at this rate
+                // rather than after every sleep (a beat costs a getpid and a clock read).
+                telemetry::heartbeat();
+            }
             if (const error e = peer_check(); e.code() != errc::ok) {
                 // What the peer committed before it died or closed is still delivered.
                 r = attempt();

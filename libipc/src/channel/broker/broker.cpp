@@ -3,6 +3,7 @@
 #include "ipc/broker.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,16 +37,36 @@ bool allowed(const unix_socket::credentials& who, const broker_options& o) {
            std::find(o.allowed_gids.begin(), o.allowed_gids.end(), who.gid) != o.allowed_gids.end();
 }
 
-// The sizes a client gets: what it asked for, within the server's (0: the server's).
+// The sizes a client gets: what it asked for, within the server's (0: the server's). A server
+// whose capacity is 0 (the default for its max_message) grants that default, never more.
 ring_options granted(const broker_options& server, const detail::broker_hello& hello) {
     broker_options o = server;
     if (hello.max_message != 0) {
         o.max_message = std::min(hello.max_message, server.max_message);
     }
-    if (hello.capacity != 0 && (server.capacity == 0 || hello.capacity < server.capacity)) {
+    if (hello.capacity != 0 && server.capacity != 0 && hello.capacity < server.capacity) {
         o.capacity = hello.capacity;
     }
     return detail::eventfd_ring_options(o);
+}
+
+// Closing a Unix socket with the client's hello unread would reset the connection, and the
+// client would lose the refusal queued for it: the server says it is done, and waits (briefly)
+// for the client to hang up or for its hello, which it drops.
+void let_refusal_arrive(int socket, std::chrono::nanoseconds limit) {
+    ::shutdown(socket, SHUT_WR);
+    std::array<std::byte, 64> ignored{};
+    const auto within = std::min<std::chrono::nanoseconds>(limit, std::chrono::milliseconds(200));
+    (void)unix_socket::receive(socket, ignored, 0, within);
+}
+
+// How many connections this process's server `name` holds.
+std::size_t connections_of(const std::string& name) {
+    std::size_t n = 0;
+    for (const auto& c : detail::registered_connections()) {
+        n += c.role == "server" && c.name == name ? 1 : 0;
+    }
+    return n;
 }
 
 result<void> send_record(int socket, std::span<const std::byte> record,
@@ -163,12 +184,15 @@ result<broker_server> broker_server::listen(const std::string& name,
                    ? error{errc::busy, "a live broker server already listens on this name"}
                    : listener.error_value();
     }
-    if (shared && ::chmod(path->c_str(), 0666) != 0) {
+    // Socket files are 0600 whatever the umask; 0666 when others are allowed (SO_PEERCRED
+    // decides whom the server keeps), in a directory they may pass through.
+    if (::chmod(path->c_str(), shared ? 0666 : 0600) != 0 ||
+        (shared && !options.dir.empty() && ::chmod(options.dir.c_str(), 0711) != 0)) {
         ::unlink(path->c_str());
-        return system_error("opening the broker socket to the allowed users failed");
+        return system_error("setting the broker socket's permissions failed");
     }
     if (options.control) {
-        (void)control::start(options.dir);  // a tool's view; the server works without it
+        (void)control::start();  // in the runtime directory, where tools look; optional
     }
     broker_server s;
     s.listener_ = std::move(*listener);
@@ -218,17 +242,10 @@ result<broker_connection> broker_server::accept(std::chrono::nanoseconds timeout
 result<broker_connection> broker_server::welcome(unique_fd socket) {
     const auto refuse = [&](detail::broker_refusal why, error e) -> result<broker_connection> {
         (void)send_record(socket.get(), detail::bytes_of(detail::make_welcome(why)));
+        let_refusal_arrive(socket.get(), options_.handshake_timeout);
         return e;
     };
-    std::array<std::byte, sizeof(detail::broker_hello) + 1> buf{};
-    auto got = unix_socket::receive(socket.get(), buf, 0, options_.handshake_timeout);
-    if (!got) {
-        return got.error_value();
-    }
-    auto hello = detail::parse_hello(std::span(buf).first(got->bytes));
-    if (!hello) {
-        return refuse(detail::broker_refusal::bad_hello, hello.error_value());
-    }
+    // Who it is, first: a user not allowed is turned away before it can hold the server.
     auto who = unix_socket::peer_credentials(socket.get());
     if (!who) {
         return who.error_value();
@@ -237,6 +254,22 @@ result<broker_connection> broker_server::welcome(unique_fd socket) {
         return refuse(detail::broker_refusal::not_allowed,
                       error{errc::permission_denied, "a client of a user not allowed was refused"}
                           .with_subject("uid", who->uid));
+    }
+    if (connections_of(name_) >= options_.max_clients) {
+        return refuse(detail::broker_refusal::full,
+                      error{errc::busy, "a client was refused: max_clients are connected"});
+    }
+    std::array<std::byte, sizeof(detail::broker_hello) + 1> buf{};
+    auto got = unix_socket::receive(socket.get(), buf, 0, options_.handshake_timeout);
+    if (!got) {
+        return got.error_value();
+    }
+    if (got->bytes == 0) {
+        return error{errc::peer_gone, "a client hung up before its hello"};
+    }
+    auto hello = detail::parse_hello(std::span(buf).first(got->bytes));
+    if (!hello) {
+        return refuse(detail::broker_refusal::bad_hello, hello.error_value());
     }
     const ring_options r = granted(options_, *hello);
     auto rings = make_rings(r);
@@ -350,7 +383,11 @@ result<broker_connection> broker_client::connect_retrying(const std::string& nam
     std::uint64_t backoff_ns = 10'000'000;
     for (;;) {
         const std::uint64_t left = until.remaining_ns(monotonic_ns());
-        auto c = connect(name, options, std::chrono::nanoseconds(left));
+        const auto this_try = left == UINT64_MAX
+                                  ? forever
+                                  : std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                        std::min<std::uint64_t>(left, INT64_MAX)));
+        auto c = connect(name, options, this_try);
         const errc code = c.code();
         if (code != errc::not_found && code != errc::peer_gone && code != errc::busy) {
             return c;

@@ -14,9 +14,10 @@ struct registry {
     std::map<std::uint64_t, connection_record> records;
 };
 
+// Never destroyed: connections and the control thread may outlive static destruction.
 registry& the_registry() {
-    static registry r;
-    return r;
+    static auto* r = new registry;
+    return *r;
 }
 
 void unregister(std::uint64_t id) noexcept {

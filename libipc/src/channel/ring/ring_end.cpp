@@ -1,10 +1,11 @@
 #include "channel/ring/ring_end.hpp"
-#include <poll.h>
 
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <utility>
 
+#include "core/fd_kind.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/shm.hpp"
 #include "region/segment.hpp"
@@ -18,6 +19,7 @@ ring_attachment::ring_attachment(ring_attachment&& other) noexcept
       data_ready(std::move(other.data_ready)),
       space_ready(std::move(other.space_ready)),
       peer_process(std::move(other.peer_process)),
+      peer_events(other.peer_events),
       object(std::move(other.object)),
       name(std::move(other.name)),
       created(other.created),
@@ -37,6 +39,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
         data_ready = std::move(other.data_ready);
         space_ready = std::move(other.space_ready);
         peer_process = std::move(other.peer_process);
+        peer_events = other.peer_events;
         object = std::move(other.object);
         name = std::move(other.name);
         created = other.created;
@@ -75,6 +78,7 @@ void ring_attachment::detach(layout::end_holder& mine, const layout::end_holder&
     fd.reset();
     data_ready.reset();
     space_ready.reset();
+    peer_process.reset();  // a connection's socket duplicate: its close is the peer's hang-up
 }
 
 bool ring_attachment::still_named() const noexcept {
@@ -88,11 +92,18 @@ bool ring_attachment::still_named() const noexcept {
            mine.st_ino == now.st_ino && mine.st_dev == now.st_dev;
 }
 
+short peer_events_of(const unique_fd& watched) noexcept {
+    if (!watched.valid()) {
+        return 0;
+    }
+    return is_pidfd(watched.get()) ? POLLIN : POLLRDHUP;
+}
+
 bool ring_end::peer_process_exited() const noexcept {
     if (!att_.peer_process.valid()) {
         return false;
     }
-    pollfd p{att_.peer_process.get(), POLLIN, 0};
+    pollfd p{att_.peer_process.get(), att_.peer_events, 0};
     return ::poll(&p, 1, 0) == 1;
 }
 

@@ -42,7 +42,8 @@ struct ring_attachment {
     mapping map;
     unique_fd data_ready;    // eventfd doorbell: the writer wakes the reader through it
     unique_fd space_ready;   // eventfd doorbell: the reader wakes the writer through it
-    unique_fd peer_process;  // the peer's pidfd, when the adopter knew it (ring_fds)
+    unique_fd peer_process;  // the peer's pidfd, or its connection's socket (ring_adopter)
+    short peer_events = 0;   // what says the peer went: POLLIN (pidfd), POLLRDHUP (socket)
     std::string object;      // the shm object name; empty for an adopted region
     std::string name;
     bool created = false;
@@ -221,6 +222,10 @@ class ring_reader_end : public ring_end {
     std::uint64_t backlog_run_ = 0;
     bool holding_ = false;
 };
+
+// What says a watched peer went (ring_attachment::peer_events): a pidfd turns readable when its
+// process exits; a socket is watched for its hang-up alone.
+short peer_events_of(const unique_fd& watched) noexcept;
 
 // The rings of a family that hands them over (duplex, broker): eventfd doorbells, and the
 // sizes, wait strategy and telemetry of the family's options.

@@ -14,8 +14,11 @@ namespace detail {
 // Also how the constructor sets up the bells (`peer_process` may be none).
 void ring_writer_end::watch_peer(unique_fd peer_process) noexcept {
     att_.peer_process = std::move(peer_process);
-    producer_.data_bell().use_eventfd(att_.data_ready.get(), att_.peer_process.get());
-    producer_.space_bell().use_eventfd(att_.space_ready.get(), att_.peer_process.get());
+    att_.peer_events = peer_events_of(att_.peer_process);
+    producer_.data_bell().use_eventfd(att_.data_ready.get(), att_.peer_process.get(),
+                                      att_.peer_events);
+    producer_.space_bell().use_eventfd(att_.space_ready.get(), att_.peer_process.get(),
+                                       att_.peer_events);
 }
 
 ring_writer_end::ring_writer_end(ring_attachment att, const ring_options& o) noexcept
