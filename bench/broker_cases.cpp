@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
 #include "cases.hpp"
 #include "ipc/broker.hpp"
+#include "ipc/telemetry.hpp"
 #include "ipc/unix_socket.hpp"
 #include "must.hpp"
 #include "two_way_loops.hpp"
@@ -74,8 +76,14 @@ double with_clients(int n, Body&& body, Serve&& serve) {
     for (int i = 0; i < n; ++i) {
         const pid_t pid = ::fork();
         if (pid == 0) {
-            body(i);
-            ::_exit(0);
+            int rc = 0;
+            try {
+                body(i);
+            } catch (const std::exception&) {
+                rc = 1;
+            }
+            ipc::telemetry::remove_segment();  // _exit skips the handler that would
+            ::_exit(rc);
         }
         pids.push_back(pid);
     }
