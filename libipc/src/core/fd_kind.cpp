@@ -23,6 +23,10 @@ bool is_pidfd(int fd) {
     return fd_link(fd) == "anon_inode:[pidfd]";
 }
 
+bool is_ring_fd_set(int data_ready, int space_ready, int region) {
+    return is_eventfd(data_ready) && is_eventfd(space_ready) && is_memfd(region);
+}
+
 bool is_memfd(int fd) {
     return fd_link(fd).starts_with("/memfd:");
 }

@@ -14,6 +14,9 @@ std::string fd_link(int fd);
 bool is_eventfd(int fd);
 bool is_memfd(int fd);
 bool is_pidfd(int fd);
+// One handed-over ring's three descriptors, as duplex and broker pass them: two eventfds and a
+// memfd.
+bool is_ring_fd_set(int data_ready, int space_ready, int region);
 // Takes an inherited descriptor (checked first), close-on-exec from now on, so that this
 // process's own children do not hold it.
 unique_fd take_inherited(int fd);

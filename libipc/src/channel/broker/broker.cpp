@@ -121,11 +121,9 @@ std::unique_ptr<detail::connection_registration> registered(
 
 // Whether the six descriptors are what the welcome says: per ring, two eventfds and a memfd.
 bool welcome_fds_ok(const std::vector<unique_fd>& fds) {
-    using detail::is_eventfd;
-    using detail::is_memfd;
-    return fds.size() == detail::broker_fd_count && is_eventfd(fds[0].get()) &&
-           is_eventfd(fds[1].get()) && is_memfd(fds[2].get()) && is_eventfd(fds[3].get()) &&
-           is_eventfd(fds[4].get()) && is_memfd(fds[5].get());
+    return fds.size() == detail::broker_fd_count &&
+           detail::is_ring_fd_set(fds[0].get(), fds[1].get(), fds[2].get()) &&
+           detail::is_ring_fd_set(fds[3].get(), fds[4].get(), fds[5].get());
 }
 
 }  // namespace

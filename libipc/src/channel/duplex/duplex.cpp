@@ -58,8 +58,8 @@ unique_fd copy_of(int fd) {
 // Whether the handoff's descriptors are what it says: per ring, two eventfds and a memfd.
 bool handoff_ok(const detail::duplex_handoff& h) {
     const auto& fd = h.fds;
-    return detail::is_eventfd(fd[0]) && detail::is_eventfd(fd[1]) && detail::is_memfd(fd[2]) &&
-           detail::is_eventfd(fd[3]) && detail::is_eventfd(fd[4]) && detail::is_memfd(fd[5]);
+    return detail::is_ring_fd_set(fd[0], fd[1], fd[2]) &&
+           detail::is_ring_fd_set(fd[3], fd[4], fd[5]);
 }
 
 }  // namespace
