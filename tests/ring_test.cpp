@@ -219,12 +219,17 @@ TEST_P(RingOverEachSource, FullAndEmpty) {
     EXPECT_EQ(sent, 15);
     EXPECT_EQ(p.writer.try_send(as_bytes(msg)).code(), errc::queue_full);
     EXPECT_EQ(p.writer.send(as_bytes(msg), 1ms).code(), errc::timeout);
+    // A deadline already past when the call first looks is still a timed call's timeout, not
+    // a try-call's refusal (a slow machine turned a 1 us read into `empty`).
+    EXPECT_EQ(p.writer.send(as_bytes(msg), 1ns).code(), errc::timeout);
     std::vector<std::byte> buf(64);
     for (int i = 0; i < sent; ++i) {
         ASSERT_TRUE(p.reader.try_receive(buf));
     }
     EXPECT_EQ(p.reader.try_receive(buf).code(), errc::empty);
     EXPECT_EQ(p.reader.receive(buf, 1ms).code(), errc::timeout);
+    EXPECT_EQ(p.reader.receive(buf, 1ns).code(), errc::timeout);
+    EXPECT_EQ(p.reader.read(1ns).code(), errc::timeout);
     EXPECT_TRUE(p.writer.try_send(as_bytes(msg)));
 }
 

@@ -55,6 +55,9 @@ class deadline {
         }
     }
     bool passed(std::uint64_t now_ns) const noexcept { return now_ns >= at_ns_; }
+    // A try-call's deadline (a timeout of 0 or less): it ends with a refusal such as `empty`
+    // or `queue_full`, where a timed call whose deadline passed ends with `timeout`.
+    bool immediate() const noexcept { return at_ns_ == 0; }
     std::uint64_t remaining_ns(std::uint64_t now_ns) const noexcept {
         return now_ns >= at_ns_ ? 0 : at_ns_ - now_ns;
     }

@@ -71,6 +71,11 @@ result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcep
                 return writer;
             }
         }
+        if (!until.immediate()) {
+            // Also where the deadline passed before the first look (a short timeout on a slow
+            // machine): a timed call reports its deadline, not a try-call's `empty`.
+            return error{errc::timeout, "no message before the deadline"};
+        }
     }
     if (!record) {
         if (record.code() == errc::corrupt) {

@@ -73,6 +73,11 @@ result<std::span<std::byte>> ring_writer_end::reserve_slowly(std::size_t length,
         span =
             arm_and_retry(producer_.space_bell(), att_.control->reader, attempt, std::move(span));
     }
+    if (span.code() == errc::queue_full && !until.immediate()) {
+        // Also where the deadline passed before the first look: a timed send reports its
+        // deadline, not a try-send's `queue_full`.
+        span = error{errc::timeout, "no room before the deadline"};
+    }
     // The reader is checked on the send path too, at most once per peer_check_interval: timed
     // by the last commit's time stamp (read anyway for the record) while sends go through, by
     // the clock once one is refused or the reader is known gone (a full ring's writer that only
