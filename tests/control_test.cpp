@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -120,6 +121,54 @@ TEST_F(ControlSocket, InspectMergesEveryConnectionWithItsPeer) {
     ipc::inspect::snapshot after;
     ipc::inspect::query_control_sockets(after, dir, 5000ms);
     EXPECT_TRUE(after.connections.empty()) << "closed connections leave the report";
+}
+
+// Each direction of a connection, as the side that reports it sees it: its endpoint's messages
+// and bytes, its ring's unread bytes; in the JSON, CSV and Prometheus, and through the filters.
+TEST_F(ControlSocket, InspectJoinsEachDirectionsCountsAndOccupancy) {
+    auto pair = connected("flows");
+    ASSERT_TRUE(pair.accepted.is_open());
+    const std::vector<std::byte> msg(100);
+    std::vector<std::byte> buf(100);
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(pair.client.to_peer().try_send(msg));
+    }
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(pair.accepted.from_peer().try_receive(buf));
+    }
+    ASSERT_TRUE(pair.accepted.to_peer().try_send(msg));
+    auto s = ipc::inspect::take_snapshot(ipc::inspect::default_shm_dir(), false);
+    ipc::inspect::query_control_sockets(s, dir, 5000ms);
+    ASSERT_EQ(s.connections.size(), 2u);
+    for (const auto& c : s.connections) {
+        ASSERT_TRUE(c.inbound.found && c.outbound.found) << c.role;
+        EXPECT_EQ(c.inbound.capacity_bytes, pair.accepted.from_peer().capacity());
+        if (c.role == "server") {
+            EXPECT_EQ(c.inbound.messages, 2u);
+            EXPECT_EQ(c.inbound.bytes, 200u);
+            EXPECT_GE(c.inbound.used_bytes, 100u) << "the third, not read yet";
+            EXPECT_EQ(c.outbound.messages, 1u);
+        } else {
+            EXPECT_EQ(c.outbound.messages, 3u);
+            EXPECT_EQ(c.outbound.bytes, 300u);
+            EXPECT_EQ(c.inbound.messages, 0u);
+            EXPECT_GE(c.inbound.used_bytes, 100u);
+        }
+    }
+    const auto doc = nlohmann::json::parse(ipc::inspect::to_json(s));
+    EXPECT_EQ(doc["connections"][0]["kind"], "broker");
+    EXPECT_TRUE(doc["connections"][0]["inbound"]["found"].get<bool>());
+    const auto csv = ipc::inspect::to_connections_csv(s);
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3) << csv;
+    const auto metrics = ipc::inspect::to_prometheus(s);
+    EXPECT_NE(metrics.find("libipc_connection_messages_total{pid=\"" + std::to_string(::getpid()) +
+                           "\",kind=\"broker\",channel=\"flows\",side=\"client\",peer_pid=\"" +
+                           std::to_string(::getpid()) + "\",direction=\"out\"} 3\n"),
+              std::string::npos)
+        << metrics;
+    EXPECT_EQ(ipc::inspect::filtered(s, {.kind = "ring"}).connections.size(), 0u);
+    EXPECT_EQ(ipc::inspect::filtered(s, {.kind = "broker"}).connections.size(), 2u);
+    EXPECT_EQ(ipc::inspect::filtered(s, {.pid = ::getpid() + 1}).connections.size(), 0u);
 }
 
 // A forked child that exits (its static destructors run) leaves its parent's control socket

@@ -2,6 +2,7 @@
 //   ipcstat [--name TEXT] [--kind KIND] [--pid PID] list
 //   ipcstat [filters] watch [--interval MS] [--iterations N]
 //   ipcstat [filters] snapshot --format json|csv|prometheus [--pretty]
+//                              [--table endpoints|connections]
 //   ipcstat remove-stale [--yes]
 // Exit codes: 0 success; 1 an operation failed (--shm-dir is not a directory, or remove-stale
 // left a stale or broken segment in place, each listed with the reason); 2
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     bool pretty = false;
     snapshot->add_flag("--pretty", pretty, "Indent the JSON");
+    std::string table = "endpoints";
+    snapshot->add_option("--table", table, "CSV: one row per endpoint or per connection")
+        ->check(CLI::IsMember({"endpoints", "connections"}))
+        ->capture_default_str();
     auto* remove = app.add_subcommand("remove-stale", "Remove segments no live process uses");
     bool confirmed = false;
     remove->add_flag("--yes", confirmed, "Really remove them (without it: only list them)");
@@ -154,7 +159,10 @@ int main(int argc, char** argv) {
     if (*list) {
         std::fputs(ipcstat::list_tables(snap).c_str(), stdout);
     } else if (format == "csv") {
-        std::fputs(ipc::inspect::to_csv(snap).c_str(), stdout);
+        std::fputs((table == "connections" ? ipc::inspect::to_connections_csv(snap)
+                                           : ipc::inspect::to_csv(snap))
+                       .c_str(),
+                   stdout);
     } else if (format == "prometheus") {
         std::fputs(ipc::inspect::to_prometheus(snap).c_str(), stdout);
     } else {

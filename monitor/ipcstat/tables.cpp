@@ -74,15 +74,27 @@ void append_channels(std::string& out, const snapshot& s) {
     }
 }
 
+// A direction's messages, bytes and ring use, "-" each when its endpoint was not found.
+std::string flow_text(const ipc::inspect::connection_flow& f) {
+    if (!f.found) {
+        return fmt::format("{:>10} {:>10} {:>10}", "-", "-", "-");
+    }
+    return fmt::format("{:>10} {:>10} {:>10}", f.messages,
+                       units::format_bytes(static_cast<double>(f.bytes)),
+                       units::format_bytes(static_cast<double>(f.used_bytes)));
+}
+
 void append_connections(std::string& out, const snapshot& s) {
-    out += fmt::format("\nCONNECTIONS\n{:>8}  {:<24} {:<6} {:>8} {:>6} {:>10} {:<20} {}\n", "PID",
-                       "NAME", "SIDE", "PEER", "UID", "FOR", "IN", "OUT");
+    out += fmt::format(
+        "\nCONNECTIONS (IN: to the process, OUT: from it)\n{:>8}  {:<24} {:<6} {:>8} {:>6} {:>10} "
+        "{:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+        "PID", "NAME", "SIDE", "PEER", "UID", "FOR", "MSGS IN", "BYTES IN", "USED IN", "MSGS OUT",
+        "BYTES OUT", "USED OUT");
     for (const auto& c : s.connections) {
-        const std::uint64_t age_s =
-            s.taken_ns > c.since_ns ? (s.taken_ns - c.since_ns) / 1'000'000'000 : 0;
-        out +=
-            fmt::format("{:>8}  {:<24} {:<6} {:>8} {:>6} {:>9}s {:<20} {}\n", c.pid, c.name, c.role,
-                        c.peer_pid, c.peer_uid, age_s, c.inbound_segment, c.outbound_segment);
+        const std::uint64_t age_ns = s.taken_ns > c.since_ns ? s.taken_ns - c.since_ns : 0;
+        out += fmt::format("{:>8}  {:<24} {:<6} {:>8} {:>6} {:>10} {} {}\n", c.pid, c.name, c.role,
+                           c.peer_pid, c.peer_uid, units::format_duration_ns(age_ns),
+                           flow_text(c.inbound), flow_text(c.outbound));
     }
     for (const auto& sock : s.control_sockets) {
         if (!sock.error.empty()) {

@@ -252,11 +252,23 @@ struct channel_info {
 // capacity an observer knows: an efdstream pair).
 std::string_view used_unit(const channel_info& c) noexcept;
 
-// A broker connection as a process's control socket reports it (ipc/control.hpp): what shared
-// memory does not hold. Its rings are the channels whose segment is inbound_segment and
-// outbound_segment.
+// One direction of a connection as its reporting side sees it: what that side's endpoint of
+// the direction counted (messages and bytes sent, or received) and how full the direction's
+// ring is, joined from the same snapshot; `found` is false when the endpoint was not in it.
+struct connection_flow {
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t used_bytes = 0;  // written and not read yet
+    std::uint64_t capacity_bytes = 0;
+    bool found = false;
+};
+
+// A connection as a process's control socket reports it (ipc/control.hpp): what shared memory
+// does not hold. Its rings are the channels whose segment is inbound_segment and
+// outbound_segment; query_control_sockets joins their counters and occupancy in.
 struct connection_info {
     std::int32_t pid = 0;  // the process that reported it
+    channel_kind kind = channel_kind::broker;
     std::string name;
     std::string role;  // that process's side: "server" or "client"
     std::int32_t peer_pid = 0;
@@ -267,6 +279,8 @@ struct connection_info {
     std::string outbound_segment;
     std::uint32_t max_message = 0;
     std::uint64_t capacity = 0;
+    connection_flow inbound;   // to this side
+    connection_flow outbound;  // from this side
 };
 
 // A control socket found in the runtime directory, and why it gave no answer (empty: it did).
@@ -290,7 +304,8 @@ struct snapshot {
 
 // Asks every live process's control socket in `dir` (empty: the runtime directory) for its
 // connections, all within `timeout` (connecting never waits: a full backlog is busy); appends what
-// they answered and how each went. Only sockets owned by this user in a directory private to it are
+// they answered, joined with the endpoints and channels already in `s` (connection_flow), and
+// how each went. Only sockets owned by this user in a directory private to it are
 // asked; an answer is untrusted input (size-limited, parsed without exceptions, each field
 // type-checked).
 void query_control_sockets(snapshot& s, const std::string& dir = {},
@@ -359,6 +374,8 @@ std::string to_json(const snapshot& s, bool pretty = false);
 
 // One CSV row per endpoint, with a header row (RFC 4180; columns in docs/SNAPSHOT.md).
 std::string to_csv(const snapshot& s);
+// One CSV row per connection, with a header row (RFC 4180; columns in docs/SNAPSHOT.md).
+std::string to_connections_csv(const snapshot& s);
 
 // Prometheus text exposition format 0.0.4: libipc_* metrics with labels (docs/SNAPSHOT.md).
 std::string to_prometheus(const snapshot& s);

@@ -33,7 +33,8 @@ using nlohmann::json;
 json connections_json() {
     json list = json::array();
     for (const auto& c : detail::registered_connections()) {
-        list.push_back({{"name", c.name},
+        list.push_back({{"kind", c.kind},
+                        {"name", c.name},
                         {"role", c.role},
                         {"peer_pid", c.peer.pid},
                         {"peer_uid", c.peer.uid},

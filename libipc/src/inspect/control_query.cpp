@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/runtime_dir.hpp"
+#include "inspect/kinds.hpp"
 #include "ipc/clock.hpp"
 #include "ipc/inspect.hpp"
 #include "ipc/process.hpp"
@@ -107,6 +108,15 @@ T field(const json& j, const char* key, T fallback = {}) {
     }
 }
 
+channel_kind kind_named(const std::string& word) {
+    for (auto k : {channel_kind::broker, channel_kind::stream}) {
+        if (word == to_string(k)) {
+            return k;
+        }
+    }
+    return channel_kind::unknown;
+}
+
 // The connections of a well-formed answer from `pid`; corrupt otherwise.
 result<std::vector<connection_info>> parse_answer(const std::string& text, std::int32_t pid) {
     const json doc = json::parse(text, nullptr, false);
@@ -121,6 +131,7 @@ result<std::vector<connection_info>> parse_answer(const std::string& text, std::
         }
         connection_info info;
         info.pid = pid;
+        info.kind = kind_named(field<std::string>(c, "kind"));
         info.name = printable(field<std::string>(c, "name"));
         info.role = printable(field<std::string>(c, "role"));
         info.peer_pid = field<std::int32_t>(c, "peer_pid");
@@ -171,6 +182,7 @@ void query_control_sockets(snapshot& s, const std::string& dir, std::chrono::mil
         s.control_sockets.push_back(std::move(sock));
     }
     ::closedir(d);
+    detail::join_connection_flows(s);
 }
 
 }  // namespace ipc::inspect

@@ -3,6 +3,7 @@
 // Prometheus text format's metric families.
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@ namespace ipc::inspect::detail {
 nlohmann::json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts);
 nlohmann::json end_json(const end_info& e);
 nlohmann::json health_json(const health_verdict& h);
+
+// ---- CSV (RFC 4180) ----
+
+// The field as written: quoted, its quotes doubled, when it holds a comma, quote or line break.
+std::string csv_field(const std::string& text);
+// Appends each value as a field of its own.
+void append_csv_numbers(std::string& row, std::initializer_list<std::uint64_t> values);
 
 // ---- Prometheus text exposition format 0.0.4 ----
 

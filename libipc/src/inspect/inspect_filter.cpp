@@ -61,6 +61,9 @@ snapshot filtered(const snapshot& s, const snapshot_filter& f) {
                                       [&](const channel_end& e) { return e.end.pid == f.pid; });
         return pid_ok && name_matches(f, c.name) && kind_matches(f, to_string(c.kind));
     });
+    keep_if(out.connections, [&](const connection_info& c) {
+        return channel_matches(f, c.name, to_string(c.kind), {c.pid, c.peer_pid});
+    });
     keep_if(out.segments, [&](const segment_entry& seg) {
         return channel_matches(f, seg.name, to_string(seg.kind), {seg.creator_pid});
     });

@@ -42,10 +42,19 @@ json health_json(const health_verdict& h) {
 
 namespace {
 
+json flow_json(const connection_flow& f) {
+    return {{"messages", f.messages},
+            {"bytes", f.bytes},
+            {"used_bytes", f.used_bytes},
+            {"capacity_bytes", f.capacity_bytes},
+            {"found", f.found}};
+}
+
 json connections_json(const snapshot& s) {
     json list = json::array();
     for (const auto& c : s.connections) {
         list.push_back({{"pid", c.pid},
+                        {"kind", to_string(c.kind)},
                         {"name", c.name},
                         {"role", c.role},
                         {"peer_pid", c.peer_pid},
@@ -55,7 +64,9 @@ json connections_json(const snapshot& s) {
                         {"inbound_segment", c.inbound_segment},
                         {"outbound_segment", c.outbound_segment},
                         {"max_message", c.max_message},
-                        {"capacity", c.capacity}});
+                        {"capacity", c.capacity},
+                        {"inbound", flow_json(c.inbound)},
+                        {"outbound", flow_json(c.outbound)}});
     }
     return list;
 }

@@ -131,6 +131,55 @@ std::string channel_metrics(const snapshot& s) {
     return health.text();
 }
 
+// Monotonic `since_ns` as Unix time, the unit Prometheus' *_start_time_seconds use.
+std::string start_time(const snapshot& s, std::uint64_t since_ns) {
+    const std::uint64_t age = s.taken_ns > since_ns ? s.taken_ns - since_ns : 0;
+    return detail::seconds(
+        static_cast<double>(s.taken_realtime_ns > age ? s.taken_realtime_ns - age : 0));
+}
+
+std::string connection_metrics(const snapshot& s) {
+    family info("libipc_connection_info", "gauge",
+                "1 per connection a control socket reports, with its peer and ring segments.");
+    family since("libipc_connection_start_time_seconds", "gauge",
+                 "When the connection was made, in seconds since the Unix epoch.");
+    family messages("libipc_connection_messages_total", "counter",
+                    "Messages the reporting side sent (out) or received (in) on the connection.");
+    family bytes("libipc_connection_bytes_total", "counter",
+                 "Payload bytes the reporting side sent (out) or received (in).");
+    family used("libipc_connection_ring_used_bytes", "gauge",
+                "Bytes written and not read yet in the direction's ring.");
+    family capacity("libipc_connection_ring_capacity_bytes", "gauge",
+                    "Data bytes of the direction's ring.");
+    for (const auto& c : s.connections) {
+        std::vector<label> l = {{"pid", std::to_string(c.pid)},
+                                {"kind", std::string(to_string(c.kind))},
+                                {"channel", c.name},
+                                {"side", c.role},
+                                {"peer_pid", std::to_string(c.peer_pid)}};
+        auto described = l;
+        described.insert(described.end(), {{"peer_uid", std::to_string(c.peer_uid)},
+                                           {"peer_gid", std::to_string(c.peer_gid)},
+                                           {"inbound_segment", c.inbound_segment},
+                                           {"outbound_segment", c.outbound_segment}});
+        info.add(described, 1);
+        since.add(l, start_time(s, c.since_ns));
+        for (const auto* flow : {&c.inbound, &c.outbound}) {
+            if (!flow->found) {
+                continue;
+            }
+            l.push_back({"direction", flow == &c.inbound ? "in" : "out"});
+            messages.add(l, flow->messages);
+            bytes.add(l, flow->bytes);
+            used.add(l, flow->used_bytes);
+            capacity.add(l, flow->capacity_bytes);
+            l.pop_back();
+        }
+    }
+    return info.text() + since.text() + messages.text() + bytes.text() + used.text() +
+           capacity.text();
+}
+
 }  // namespace
 
 std::string to_prometheus(const snapshot& s) {
@@ -138,7 +187,7 @@ std::string to_prometheus(const snapshot& s) {
     for (const auto* k : detail::kinds()) {
         out += k->prometheus(s);
     }
-    return out + channel_metrics(s) + segment_metrics(s);
+    return out + channel_metrics(s) + connection_metrics(s) + segment_metrics(s);
 }
 
 }  // namespace ipc::inspect

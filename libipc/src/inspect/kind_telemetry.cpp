@@ -338,28 +338,6 @@ std::string telemetry_metrics(const snapshot& s) {
     return process_metrics(s) + endpoint_metrics(s);
 }
 
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string text_field(const std::string& text) {
-    if (text.find_first_of(",\"\r\n") == std::string::npos) {
-        return text;
-    }
-    std::string quoted = "\"";
-    for (char c : text) {
-        quoted += c;
-        if (c == '"') {
-            quoted += '"';
-        }
-    }
-    return quoted + "\"";
-}
-
-void append_numbers(std::string& row, std::initializer_list<std::uint64_t> values) {
-    for (auto v : values) {
-        row += ',';
-        row += std::to_string(v);
-    }
-}
-
 }  // namespace
 
 result<process_info> read_telemetry(const std::string& object, const std::string& dir) {
@@ -384,15 +362,17 @@ std::string to_csv(const snapshot& s) {
             const auto& c = e.counters;
             const auto& l = e.latency;
             std::string row = std::to_string(s.taken_ns) + ',' + std::to_string(p.pid) + ',' +
-                              text_field(p.program) + ',' + (p.alive ? "1" : "0");
-            append_numbers(row, {e.index, e.generation});
+                              detail::csv_field(p.program) + ',' + (p.alive ? "1" : "0");
+            detail::append_csv_numbers(row, {e.index, e.generation});
             row += ',' + std::string(to_string(e.state)) + ',' + std::string(to_string(e.kind)) +
-                   ',' + std::string(to_string(e.role)) + ',' + text_field(e.name) + ',' +
-                   text_field(e.region) + ',' + std::to_string(e.peer_pid);
-            append_numbers(row, {c.sent, c.received, c.dropped, c.failed, c.bytes_out, c.bytes_in,
-                                 c.queue_depth, c.queue_depth_hwm, e.last_activity_ns, l.count,
-                                 l.mean_ns, l.p50_ns, l.p90_ns, l.p99_ns, l.max_ns});
-            row += ',' + std::string(to_string(e.health.state)) + ',' + text_field(e.health.reason);
+                   ',' + std::string(to_string(e.role)) + ',' + detail::csv_field(e.name) + ',' +
+                   detail::csv_field(e.region) + ',' + std::to_string(e.peer_pid);
+            detail::append_csv_numbers(
+                row, {c.sent, c.received, c.dropped, c.failed, c.bytes_out, c.bytes_in,
+                      c.queue_depth, c.queue_depth_hwm, e.last_activity_ns, l.count, l.mean_ns,
+                      l.p50_ns, l.p90_ns, l.p99_ns, l.max_ns});
+            row += ',' + std::string(to_string(e.health.state)) + ',' +
+                   detail::csv_field(e.health.reason);
             out += row + "\r\n";
         }
     }

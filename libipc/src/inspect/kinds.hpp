@@ -73,6 +73,10 @@ const kind_parts& slots_parts();      // kind_slots.cpp
 // kinds().
 void add_family_channels(snapshot& s);
 
+// Fills each connection's inbound and outbound flow (connection_flow) from the endpoints and
+// channels of the same snapshot (connection_flows.cpp).
+void join_connection_flows(snapshot& s);
+
 // Every kind, in the order the exporters write them.
 const std::vector<const kind_parts*>& kinds();
 // The parts for a common header's kind, or null for a kind this observer does not know.

@@ -115,7 +115,7 @@ std::unique_ptr<detail::connection_registration> registered(
     const std::string& name, const char* role, const unix_socket::credentials& peer,
     std::string inbound, std::string outbound, const ring_writer& out) {
     return std::make_unique<detail::connection_registration>(
-        detail::connection_record{name, role, peer, monotonic_ns(), std::move(inbound),
+        detail::connection_record{"broker", name, role, peer, monotonic_ns(), std::move(inbound),
                                   std::move(outbound), out.max_message(), out.capacity()});
 }
 

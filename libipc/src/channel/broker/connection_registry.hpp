@@ -13,6 +13,7 @@
 namespace ipc::detail {
 
 struct connection_record {
+    std::string kind;  // the channel kind's name, "broker"
     std::string name;
     std::string role;  // "server" or "client": this process's side
     unix_socket::credentials peer;
