@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes the README's pictures (resources/screenshot-*.png) at 1600x1000 with the offscreen
 # platform: six demos (a 20k msgs/s ring, a flat-out ring, a 16-slot slots channel, a slow ring
-# with a blocking reader, a native duplex and an efdstream pair), then ipc-monitor --screenshot with one channel selected. Needs a built
+# with a blocking reader, a native duplex and an efdstream pair), and for the broker's picture a
+# broker with four clients too, then ipc-monitor --screenshot with one channel (or a broker
+# server) selected. Needs a built
 # tree (scripts/build.sh) and nothing else: no display, no settings of yours (a temporary
 # XDG_CONFIG_HOME).
 set -euo pipefail
@@ -15,20 +17,26 @@ cat >"$config/screen.json" <<'JSON'
 {"screens": [{"name": "shot", "x": 0, "y": 0, "width": 1600, "height": 1000, "logicalDpi": 96}]}
 JSON
 
-# shot FILE CHANNEL: the window after 8 s of the six demos, CHANNEL selected.
+# shot FILE CHANNEL [MONITOR ARGS...]: the window after 8 s of the demos, CHANNEL selected.
 shot() {
+  local file=$1 channel=$2
+  shift 2
   "$demo" ring --name orders --rate 20000 --size 256 --duration 14 >/dev/null &
   "$demo" ring --name market-data --rate 0 --size 64 --duration 14 >/dev/null &
   "$demo" slots --name pricing --rate 50000 --size 128 --slots 16 --duration 14 >/dev/null &
   "$demo" ring --name audit-log --rate 200 --size 1024 --wait blocking --duration 14 >/dev/null &
   "$demo" duplex --name worker --rate 5000 --size 512 --duration 14 >/dev/null &
   "$demo" duplex --name legacy-child --protocol efdstream --rate 1000 --duration 14 >/dev/null &
+  if [[ $channel == orders-hub ]]; then  # not in the others: five more processes change them
+    "$demo" broker --name orders-hub --clients 4 --rate 3000 --size 300 --duration 14 >/dev/null &
+  fi
   sleep 1
   XDG_CONFIG_HOME="$config" QT_QPA_PLATFORM="offscreen:configfile=$config/screen.json" \
-    "$monitor" --screenshot "$1" --after 8 --select "$2" --interval 250
+    "$monitor" --screenshot "$file" --after 8 --select "$channel" --interval 250 "$@"
   wait
 }
 
 shot resources/screenshot-ring.png market-data
 shot resources/screenshot-slots.png pricing
 shot resources/screenshot-duplex.png worker
+shot resources/screenshot-broker.png orders-hub --role server

@@ -19,6 +19,7 @@
 
 #include "ipc/broker.hpp"
 #include "ipc/inspect.hpp"
+#include "support/broker_pair.hpp"
 #include "support/raw_socket.hpp"
 
 namespace {
@@ -67,30 +68,8 @@ struct ControlSocket : ::testing::Test {
         o.dir = dir;
         return o;
     }
-    // A server of `name` and one connection to it, both ends in this process.
-    struct pair {
-        ipc::broker_server server;
-        ipc::broker_connection accepted;
-        ipc::broker_connection client;
-    };
-    pair connected(const std::string& name) const {
-        pair p;
-        auto server = ipc::broker_server::listen(name, options());
-        EXPECT_TRUE(server) << server.error_value().message();
-        if (!server) {
-            return p;
-        }
-        p.server = std::move(*server);
-        std::thread connecting([&] {
-            auto c = ipc::broker_client::connect(name, options());
-            EXPECT_TRUE(c);
-            p.client = c ? std::move(*c) : ipc::broker_connection{};
-        });
-        auto accepted = p.server.accept(10s);
-        connecting.join();
-        EXPECT_TRUE(accepted);
-        p.accepted = accepted ? std::move(*accepted) : ipc::broker_connection{};
-        return p;
+    ipc::test::broker_pair connected(const std::string& name) const {
+        return ipc::test::connected_pair(name, options());
     }
 };
 

@@ -4,15 +4,20 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "common/units.hpp"
+#include "connection_table_model.hpp"
 #include "health_style.hpp"
 #include "ipc/histogram.hpp"
 #include "occupancy_bar.hpp"
@@ -120,6 +125,7 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     grid_ = new slot_grid(slots_box_);
     slots_layout->addWidget(grid_);
     info->addWidget(slots_box_);
+
     info->addStretch(1);
     split->addWidget(info_column);
 
@@ -133,7 +139,8 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     charts->setContentsMargins(0, 0, 0, 0);
     charts->addWidget(make_chart(tr("Messages/s (1 s average)"), {QString()}, messages_), 0, 0);
     charts->addWidget(make_chart(tr("Bytes/s (1 s average)"), {QString()}, bytes_), 0, 1);
-    charts->addWidget(make_chart(QString(), {tr("p50"), tr("p99"), tr("max")}, latency_), 1, 0);
+    latency_view_ = make_chart(QString(), {tr("p50"), tr("p99"), tr("max")}, latency_);
+    charts->addWidget(latency_view_, 1, 0);
 
     histogram_chart_ = new QChart;
     histogram_chart_->legend()->hide();
@@ -151,9 +158,21 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     histogram_chart_->addAxis(histogram_y_, Qt::AlignLeft);
     histogram_->attachAxis(histogram_x_);
     histogram_->attachAxis(histogram_y_);
-    auto* histogram_view = new QChartView(histogram_chart_, content);
-    histogram_view->setMinimumHeight(140);
-    charts->addWidget(histogram_view, 1, 1);
+    histogram_view_ = new QChartView(histogram_chart_, content);
+    histogram_view_->setMinimumHeight(140);
+    charts->addWidget(histogram_view_, 1, 1);
+    // A broker server's own record measures no latency: its connections take the latency
+    // charts' place, as wide as the charts.
+    connections_box_ = new QGroupBox(tr("Connections"), content);
+    auto* connections_layout = new QVBoxLayout(connections_box_);
+    connections_ = new QSortFilterProxyModel(this);
+    connections_->setFilterRole(connection_table_model::owner_role);
+    connections_->setSortRole(connection_table_model::sort_role);
+    connection_view_ = new QTableView(connections_box_);
+    connection_view_->setModel(connections_);
+    connection_view_->setSelectionMode(QAbstractItemView::NoSelection);
+    connections_layout->addWidget(connection_view_);
+    charts->addWidget(connections_box_, 1, 0, 1, 2);
     split->addWidget(chart_column);
     // Shares, not the panes' size hints: a wide slot grid must not squeeze the charts.
     split->setSizes({2000, 5000});
@@ -255,6 +274,7 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
         show_histogram(e);
     }
     show_channel(s, e);
+    show_connections(p, e);
 }
 
 // The window's points, at their age: the time axis stays put ("60 s ago" to "now") and only
@@ -434,6 +454,36 @@ void endpoint_details::show_histogram(const ipc::inspect::endpoint_info& e) {
         relabelled) {
         histogram_chart_->layout()->invalidate();
     }
+}
+
+void endpoint_details::set_connections(QAbstractItemModel* connections) {
+    connections_->setSourceModel(connections);
+    set_up_connection_view(connection_view_);
+    // Its channel and side are the selection's.
+    for (int column : {connection_table_model::col_channel, connection_table_model::col_side}) {
+        connection_view_->setColumnHidden(column, true);
+    }
+}
+
+// A broker server's connections, in place of the latency charts its own record has no samples
+// for.
+void endpoint_details::show_connections(const ipc::inspect::process_info& p,
+                                        const ipc::inspect::endpoint_info& e) {
+    const bool server = e.kind == ipc::inspect::channel_kind::broker &&
+                        e.role == ipc::inspect::endpoint_role::server &&
+                        connections_->sourceModel() != nullptr;
+    latency_view_->setVisible(!server);
+    histogram_view_->setVisible(!server);
+    if (!server) {
+        connections_box_->hide();
+        return;
+    }
+    const QString owner = connection_table_model::owner_of(p.pid, e.name, to_string(e.role));
+    connections_->setFilterRegularExpression(
+        QRegularExpression(QStringLiteral("^%1$").arg(QRegularExpression::escape(owner))));
+    connections_box_->setTitle(
+        tr("Connections of %1 (%2)").arg(text(e.name)).arg(connections_->rowCount()));
+    connections_box_->show();
 }
 
 void endpoint_details::show_channel(const ipc::inspect::snapshot& s,

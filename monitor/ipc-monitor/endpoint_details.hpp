@@ -2,7 +2,8 @@
 // The selected endpoint (or the channel it stands for): its health and counters, charts of the
 // last minute from the monitor's history (messages/s and bytes/s side by side; latency p50, p99
 // and max on a log scale), its latency histogram, its ring's occupancy or its slots channel's
-// grid. With nothing selected, a page that says what to do.
+// grid, a broker server's connections (those its process reports for that channel, in place of
+// the latency charts). With nothing selected, a page that says what to do.
 
 #include <QWidget>
 #include <QtCharts/QAreaSeries>
@@ -16,9 +17,12 @@
 #include "ipc/inspect.hpp"
 #include "traffic_history.hpp"
 
+class QAbstractItemModel;
 class QLabel;
 class QGroupBox;
+class QSortFilterProxyModel;
 class QStackedWidget;
+class QTableView;
 
 namespace monitor {
 
@@ -36,6 +40,8 @@ class endpoint_details : public QWidget {
                        const ipc::inspect::endpoint_info& e, const QString& key,
                        const traffic_history& history);
     void show_nothing();
+    // The connection_table_model whose rows a broker endpoint's details list.
+    void set_connections(QAbstractItemModel* connections);
     bool showing_nothing() const;
     // The charts' current y labels and x labels (for tests).
     QStringList axis_labels() const;
@@ -61,6 +67,8 @@ class endpoint_details : public QWidget {
     void show_latency_state(const ipc::inspect::endpoint_info& e);
     void show_histogram(const ipc::inspect::endpoint_info& e);
     void show_channel(const ipc::inspect::snapshot& s, const ipc::inspect::endpoint_info& e);
+    void show_connections(const ipc::inspect::process_info& p,
+                          const ipc::inspect::endpoint_info& e);
 
     QStackedWidget* pages_ = nullptr;
     QLabel* title_ = nullptr;
@@ -83,6 +91,11 @@ class endpoint_details : public QWidget {
     QLabel* ring_text_ = nullptr;
     QGroupBox* slots_box_ = nullptr;
     slot_grid* grid_ = nullptr;
+    QChartView* latency_view_ = nullptr;
+    QChartView* histogram_view_ = nullptr;
+    QGroupBox* connections_box_ = nullptr;
+    QSortFilterProxyModel* connections_ = nullptr;
+    QTableView* connection_view_ = nullptr;
     QString shown_key_;
     std::uint64_t charts_drawn_ns_ = 0;    // snapshot time the charts were last drawn for
     std::uint64_t shown_until_ns_ = 0;     // the newest history point on the charts

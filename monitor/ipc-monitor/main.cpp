@@ -1,5 +1,6 @@
 // ipc-monitor: every libipc process and endpoint on this host, live, read-only.
-//   ipc-monitor [--interval MS] [--demo ring|slots] [--select CHANNEL]
+//   ipc-monitor [--interval MS] [--demo ring|slots] [--select CHANNEL [--role ROLE]]
+//               [--tab channels|processes|connections]
 //                                                        (--help, --version need no display)
 //   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots] [--select CHANNEL]
 //               [--export FILE]
@@ -54,13 +55,16 @@ struct command_line {
     QCommandLineOption demo{"demo", "Start a demo (ring or slots) first.", "channel"};
     QCommandLineOption exporting{"export", "With --screenshot: also export a snapshot.", "file"};
     QCommandLineOption select{"select", "Show this channel once it appears.", "name"};
+    QCommandLineOption role{"role", "With --select: the endpoint's role (reader, host, server…).",
+                            "role"};
+    QCommandLineOption tab{"tab", "Show this view: channels, processes or connections.", "view"};
 
     void add_to(QCommandLineParser& parser) const {
         parser.setApplicationDescription(
             QStringLiteral("Watch libipc processes and endpoints live"));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({interval, screenshot, after, demo, exporting, select});
+        parser.addOptions({interval, screenshot, after, demo, exporting, select, role, tab});
     }
 };
 
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
     QCommandLineParser parser;
     options.add_to(parser);
     parser.process(app);
-    const auto& [interval, screenshot, after, demo, exporting, select] = options;
+    const auto& [interval, screenshot, after, demo, exporting, select, role, tab] = options;
 
     monitor::main_window window(!parser.isSet(screenshot));
     if (parser.isSet(interval)) {
@@ -132,7 +136,16 @@ int main(int argc, char** argv) {
                                       ring ? QStringLiteral("reader") : QStringLiteral("host"));
     }
     if (parser.isSet(select)) {
-        window.select_when_it_appears(parser.value(select), QString());
+        window.select_when_it_appears(parser.value(select), parser.value(role));
+    }
+    if (parser.isSet(tab)) {
+        const QStringList views = {QStringLiteral("channels"), QStringLiteral("processes"),
+                                   QStringLiteral("connections")};
+        if (!views.contains(parser.value(tab))) {
+            qCritical("ipc-monitor: --tab takes channels, processes or connections");
+            return 2;
+        }
+        window.show_tab(static_cast<int>(views.indexOf(parser.value(tab))));
     }
     if (parser.isSet(screenshot)) {
         return run_screenshot(window, job, parser.value(after).toDouble());

@@ -29,6 +29,7 @@
 #include <iterator>
 
 #include "channel_table_model.hpp"
+#include "connection_table_model.hpp"
 #include "demo_dialog.hpp"
 #include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
@@ -49,6 +50,8 @@ namespace {
 constexpr int intervals_ms[] = {100, 250, 500, 1000, 2000, 5000};
 constexpr int channels_tab = 0;
 constexpr int processes_tab = 1;
+constexpr int connections_tab = 2;
+constexpr int stale_tab = 3;
 
 QSortFilterProxyModel* filter_proxy(QAbstractItemModel* source, int sort_role, QObject* parent) {
     auto* proxy = new QSortFilterProxyModel(parent);
@@ -73,6 +76,7 @@ main_window::main_window(bool remember, QWidget* parent)
     : QMainWindow(parent),
       model_(new endpoint_tree_model(this)),
       channels_(new channel_table_model(this)),
+      connections_(new connection_table_model(this)),
       remember_(remember) {
     init_monitor_resources();
     setWindowTitle(tr("ipc-monitor"));
@@ -86,6 +90,7 @@ main_window::main_window(bool remember, QWidget* parent)
     tabs_ = new QTabWidget;
     tabs_->addTab(build_channel_view(), tr("Channels"));
     tabs_->addTab(build_tree(), tr("Processes"));
+    tabs_->addTab(build_connection_view(), tr("Connections"));
     connect(tabs_, &QTabWidget::currentChanged, this, [this] { show_selection(); });
 
     stale_ = new QListWidget;
@@ -105,6 +110,7 @@ main_window::main_window(bool remember, QWidget* parent)
     top_layout->addWidget(filter_);
     top_layout->addWidget(tabs_, 1);
     details_ = new endpoint_details;
+    details_->set_connections(connections_);
     split_ = new QSplitter(Qt::Vertical);
     auto* split = split_;
     split->addWidget(top);
@@ -206,6 +212,19 @@ QWidget* main_window::build_channel_view() {
     return channel_view_;
 }
 
+QWidget* main_window::build_connection_view() {
+    connection_proxy_ = filter_proxy(connections_, connection_table_model::sort_role, this);
+    connection_view_ = new QTableView;
+    connection_view_->setModel(connection_proxy_);
+    set_up_connection_view(connection_view_);
+    connection_view_->sortByColumn(connection_table_model::col_channel, Qt::AscendingOrder);
+    connection_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    connection_view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    connect(connection_view_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this] { show_selection(); });
+    return connection_view_;
+}
+
 void main_window::build_actions() {
     auto* bar = addToolBar(tr("Monitor"));
     bar->setObjectName(QStringLiteral("monitor_toolbar"));
@@ -279,6 +298,7 @@ void main_window::set_filter(const QString& text) {
     }
     proxy_->setFilterFixedString(text);
     channel_proxy_->setFilterFixedString(text);
+    connection_proxy_->setFilterFixedString(text);
     after_filter();
 }
 
@@ -320,6 +340,7 @@ void main_window::refresh() {
     history_.record(latest_);
     model_->update(latest_, history_);
     channels_->update(latest_, history_);
+    connections_->update(latest_);
     if (selection_pending() && select_endpoint(pending_name_, pending_role_)) {
         pending_name_.clear();
     }
@@ -366,6 +387,10 @@ void main_window::show_selection() {
         const QModelIndex current = channel_view_->currentIndex();
         key = current.isValid() ? current.data(channel_table_model::endpoint_key_role).toString()
                                 : QString();
+    } else if (tabs_->currentIndex() == connections_tab) {
+        const QModelIndex current = connection_view_->currentIndex();
+        key = current.isValid() ? current.data(connection_table_model::endpoint_key_role).toString()
+                                : QString();
     } else {
         const QModelIndex current = tree_->currentIndex();
         key =
@@ -393,8 +418,9 @@ void main_window::show_stale() {
         }
     }
     if (stale_->count() != before) {
-        tabs_->setTabText(2, stale_->count() == 0 ? tr("Stale segments")
-                                                  : tr("Stale segments (%1)").arg(stale_->count()));
+        tabs_->setTabText(stale_tab, stale_->count() == 0
+                                         ? tr("Stale segments")
+                                         : tr("Stale segments (%1)").arg(stale_->count()));
     }
 }
 
@@ -479,6 +505,8 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
                 channels_->find(QString::fromStdString(info->segment)));
             if (channel.isValid()) {
                 channel_view_->setCurrentIndex(channel);
+            } else {
+                show_tab(processes_tab);  // an endpoint of no channel (a broker server's own)
             }
             return true;
         }

@@ -1,7 +1,8 @@
 #pragma once
-// The monitor's window: channels (one row each) and processes with their endpoints (a tree),
-// both filtered by one box; the selection's details; stale and broken segments; and the
-// actions (refresh interval, pause, refresh now, export, launch a demo, remove stale segments).
+// The monitor's window: channels (one row each), processes with their endpoints (a tree) and
+// the connections control sockets report, all filtered by one box; the selection's details; stale
+// and broken segments; and the actions (refresh interval, pause, refresh now, export, launch a
+// demo, remove stale segments).
 
 #include <QMainWindow>
 #include <QSet>
@@ -24,6 +25,7 @@ class QTreeView;
 namespace monitor {
 
 class channel_table_model;
+class connection_table_model;
 class endpoint_details;
 class endpoint_tree_model;
 class demo_dialog;
@@ -49,14 +51,17 @@ class main_window : public QMainWindow {
     const ipc::inspect::snapshot& latest() const { return latest_; }
     endpoint_tree_model* model() const { return model_; }
     channel_table_model* channels() const { return channels_; }
+    connection_table_model* connections() const { return connections_; }
+    QTableView* connection_view() const { return connection_view_; }
     QTreeView* tree() const { return tree_; }
     QTableView* channel_view() const { return channel_view_; }
     endpoint_details* details() const { return details_; }
-    // Shows the channels view (0) or the processes tree (1).
+    // Shows the channels view (0), the processes tree (1) or the connections view (2).
     void show_tab(int tab);
     void set_filter(const QString& text);
     // Selects the endpoint of this channel name and role (any role when empty) in the tree, and
-    // its channel in the channels view (for --demo, --select, screenshots and tests).
+    // its channel in the channels view, or shows the tree when it has none (for --demo,
+    // --select, screenshots and tests).
     bool select_endpoint(const QString& name, const QString& role);
     // Selects it at the first refresh that finds it (a demo's endpoint appears a moment after the
     // demo starts); selection_pending() until then.
@@ -76,6 +81,7 @@ class main_window : public QMainWindow {
     void fit_to_screen();
     QWidget* build_tree();
     QWidget* build_channel_view();
+    QWidget* build_connection_view();
     void build_actions();
     void show_selection();
     void show_stale();
@@ -88,6 +94,9 @@ class main_window : public QMainWindow {
 
     endpoint_tree_model* model_ = nullptr;
     channel_table_model* channels_ = nullptr;
+    connection_table_model* connections_ = nullptr;
+    QSortFilterProxyModel* connection_proxy_ = nullptr;
+    QTableView* connection_view_ = nullptr;
     QSortFilterProxyModel* proxy_ = nullptr;
     QSortFilterProxyModel* channel_proxy_ = nullptr;
     QTabWidget* tabs_ = nullptr;

@@ -29,6 +29,7 @@
 
 #include "channel_table_model.hpp"
 #include "chart_axes.hpp"
+#include "connection_table_model.hpp"
 #include "demo_dialog.hpp"
 #include "demo_process.hpp"
 #include "endpoint_details.hpp"
@@ -40,6 +41,7 @@
 #include "slot_grid.hpp"
 #include "stale_dialog.hpp"
 #include "status_strip.hpp"
+#include "support/broker_pair.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
 #include "support/tamper.hpp"
@@ -569,6 +571,76 @@ TEST(MonitorWindow, EmptyStateAndNaWhereARoleDoesNotMeasure) {
     EXPECT_TRUE(latency_says_na);
     window.set_filter(QStringLiteral("no-such-channel-anywhere"));
     EXPECT_TRUE(window.details()->showing_nothing()) << "no stale charts for a hidden endpoint";
+}
+
+ipc::inspect::connection_info connection(std::int32_t peer, const std::string& ring,
+                                         std::uint64_t messages_in) {
+    ipc::inspect::connection_info c;
+    c.pid = 10;
+    c.name = "hub";
+    c.role = "server";
+    c.peer_pid = peer;
+    c.inbound_segment = ring + "-in";
+    c.outbound_segment = ring + "-out";
+    c.inbound = {messages_in, messages_in * 100, 300, 1200, true};
+    c.outbound = {0, 0, 0, 1200, true};
+    return c;
+}
+
+TEST(MonitorConnections, RowsStayPutRatesFollowAndClosedConnectionsLeave) {
+    monitor::connection_table_model model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    snapshot s = at(1'000'000'000, {});
+    s.connections = {connection(21, "memfd:1", 50), connection(22, "memfd:3", 0)};
+    model.update(s);
+    ASSERT_EQ(model.rowCount(), 2);
+    const QPersistentModelIndex second = model.index(1, monitor::connection_table_model::col_peer);
+    EXPECT_EQ(second.data().toString(), "client 22");
+    EXPECT_EQ(second.data(monitor::connection_table_model::owner_role).toString(), "10/hub/server");
+    const auto ring_in =
+        QModelIndex(second).siblingAtColumn(monitor::connection_table_model::col_ring_in);
+    EXPECT_DOUBLE_EQ(ring_in.data(monitor::connection_table_model::fraction_role).toDouble(), 0.25);
+    EXPECT_EQ(ring_in.data().toString(), "300 B of 1.17 KiB");
+
+    s = at(3'000'000'000, {});  // two seconds on: 22 got 400 messages, 21 closed
+    s.connections = {connection(23, "memfd:5", 0), connection(22, "memfd:3", 400)};
+    model.update(s);
+    ASSERT_EQ(model.rowCount(), 2);
+    ASSERT_TRUE(second.isValid());
+    EXPECT_EQ(second.data().toString(), "client 22") << "the row moved with its connection";
+    const auto rate =
+        QModelIndex(second).siblingAtColumn(monitor::connection_table_model::col_rate_in);
+    EXPECT_EQ(rate.data().toString(), "200/s, 19.5 KiB/s");
+    EXPECT_DOUBLE_EQ(rate.data(monitor::connection_table_model::sort_role).toDouble(), 200.0);
+    EXPECT_EQ(QModelIndex(second)
+                  .siblingAtColumn(monitor::connection_table_model::col_messages_in)
+                  .data(),
+              QVariant(qulonglong(400)));
+    s.connections.clear();
+    model.update(s);
+    EXPECT_EQ(model.rowCount(), 0);
+}
+
+// A broker server's details list its clients (its process's control socket reports them), and
+// the Connections tab has a row for the same connection.
+TEST(MonitorWindow, ABrokerServersDetailsListItsConnections) {
+    const auto name = ipc::test::unique_name("hub");
+    auto pair = ipc::test::connected_pair(name, ipc::broker_options{});
+    ASSERT_TRUE(pair.accepted.is_open());
+    monitor::main_window window(false);
+    window.refresh();
+    ASSERT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("server")));
+    window.refresh();
+    auto* table = window.details()->findChild<QTableView*>();
+    ASSERT_NE(table, nullptr);
+    EXPECT_TRUE(table->isVisibleTo(window.details()));
+    ASSERT_EQ(table->model()->rowCount(), 1) << "the server's one connection, not its client's";
+    EXPECT_EQ(table->model()->index(0, monitor::connection_table_model::col_peer).data().toString(),
+              QStringLiteral("client %1").arg(::getpid()));
+    EXPECT_GE(window.connections()->rowCount(), 1);
+    ASSERT_TRUE(window.select_endpoint(QString::fromStdString(name), QStringLiteral("reader")));
+    window.refresh();
+    EXPECT_FALSE(table->isVisibleTo(window.details())) << "a ring end shows its latency instead";
 }
 
 // At a 100 ms refresh, a steady 5000 messages/s lands unevenly on the refreshes (35, then 499,
