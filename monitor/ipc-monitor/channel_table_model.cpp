@@ -53,9 +53,23 @@ QString used_text(const ipc::inspect::channel_info& c) {
              text(units::format_bytes(static_cast<double>(c.capacity))));
 }
 
+constexpr column_heading headings[channel_table_model::column_count] = {
+    {"Channel", "The channel's name"},
+    {"Kind", "ring, slots, duplex, broker"},
+    {"Ends", "Its ends and their pids"},
+    {"Health",
+     "ok, idle, backpressure, dropping, peer dead, stale or corrupt (hover a row for why)"},
+    {"Msgs/s", "Messages (or calls) per second, averaged over the last second"},
+    {"Bytes/s", "Payload bytes per second, averaged over the last second"},
+    {"Dropped",
+     "Messages refused or given up, each reported to its caller: dark red once non-zero, "
+     "highlighted at the refresh where it (or a failure count) grew"},
+    {"Occupancy", "Bytes waiting in a ring, or slots busy"},
+    {"P99", "99th percentile latency (a ring's reader, a slots host's round trips)"}};
+
 }  // namespace
 
-channel_table_model::channel_table_model(QObject* parent) : QAbstractTableModel(parent) {}
+channel_table_model::channel_table_model(QObject* parent) : keyed_table_model(headings, parent) {}
 
 // Each message passes every end, so the channel's rate is its busiest endpoint's, not the sum;
 // its drops and failures are the sums (a writer's refusals, a reader's messages lost at close).
@@ -91,33 +105,15 @@ channel_table_model::row channel_table_model::summarise(const ipc::inspect::snap
 
 void channel_table_model::update(const ipc::inspect::snapshot& now,
                                  const traffic_history& history) {
-    for (int i = static_cast<int>(rows_.size()) - 1; i >= 0; --i) {
-        const auto& segment = rows_[static_cast<std::size_t>(i)].info.segment;
-        const bool present =
-            std::any_of(now.channels.begin(), now.channels.end(),
-                        [&](const ipc::inspect::channel_info& c) { return c.segment == segment; });
-        if (!present) {
-            beginRemoveRows({}, i, i);
-            rows_.erase(rows_.begin() + i);
-            endRemoveRows();
-        }
-    }
+    std::vector<row> fresh;
     for (const auto& c : now.channels) {
-        row fresh = summarise(now, c, history);
-        auto it = std::find_if(rows_.begin(), rows_.end(),
-                               [&](const row& r) { return r.info.segment == c.segment; });
-        if (it == rows_.end()) {
-            const int at = static_cast<int>(rows_.size());
-            beginInsertRows({}, at, at);
-            rows_.push_back(std::move(fresh));
-            endInsertRows();
-            continue;
-        }
-        fresh.drops_grew = fresh.dropped > it->dropped || fresh.failed > it->failed;
-        *it = std::move(fresh);
-        const int at = static_cast<int>(it - rows_.begin());
-        Q_EMIT dataChanged(index(at, 0), index(at, column_count - 1));
+        fresh.push_back(summarise(now, c, history));
     }
+    replace_rows(
+        rows_, std::move(fresh), [](const row& r) -> const std::string& { return r.info.segment; },
+        [](const row& old, row& r) {
+            r.drops_grew = r.dropped > old.dropped || r.failed > old.failed;
+        });
 }
 
 QModelIndex channel_table_model::find(const QString& segment) const {
@@ -133,12 +129,8 @@ int channel_table_model::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(rows_.size());
 }
 
-int channel_table_model::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : column_count;
-}
-
 QVariant channel_table_model::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+    if (!is_cell(index)) {
         return {};
     }
     const auto& r = rows_[static_cast<std::size_t>(index.row())];
@@ -202,29 +194,6 @@ QVariant channel_table_model::display(const row& r, int column, bool sorting) co
         default:
             return {};
     }
-}
-
-QVariant channel_table_model::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || section < 0 || section >= column_count) {
-        return {};
-    }
-    static const char* const titles[column_count] = {
-        "Channel", "Kind", "Ends", "Health", "Msgs/s", "Bytes/s", "Dropped", "Occupancy", "P99"};
-    static const char* const tips[column_count] = {
-        "The channel's name",
-        "ring, slots",
-        "Its ends and their pids",
-        "ok, idle, backpressure, dropping, peer dead, stale or corrupt (hover a row for why)",
-        "Messages (or calls) per second, averaged over the last second",
-        "Payload bytes per second, averaged over the last second",
-        "Messages refused or given up, each reported to its caller: dark red once non-zero, "
-        "highlighted at the refresh where it (or a failure count) grew",
-        "Bytes waiting in a ring, or slots busy",
-        "99th percentile latency (a ring's reader, a slots host's round trips)"};
-    if (role == Qt::DisplayRole) {
-        return QString::fromLatin1(titles[section]);
-    }
-    return role == Qt::ToolTipRole ? QVariant(QString::fromLatin1(tips[section])) : QVariant();
 }
 
 }  // namespace monitor

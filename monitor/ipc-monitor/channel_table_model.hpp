@@ -3,16 +3,16 @@
 // drops, occupancy (drawn as a bar by occupancy_delegate) and p99. Updated by diffing
 // snapshots: a channel keeps its row while its segment exists, so selection survives refreshes.
 
-#include <QAbstractTableModel>
 #include <vector>
 
 #include "ipc/inspect.hpp"
+#include "keyed_table_model.hpp"
 
 namespace monitor {
 
 class traffic_history;
 
-class channel_table_model : public QAbstractTableModel {
+class channel_table_model : public keyed_table_model {
     Q_OBJECT
   public:
     enum column {
@@ -43,10 +43,7 @@ class channel_table_model : public QAbstractTableModel {
     QModelIndex find(const QString& segment) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
 
   private:
     struct row {

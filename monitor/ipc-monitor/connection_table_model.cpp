@@ -36,9 +36,23 @@ QString ring_text(const connection_flow& f) {
              text(units::format_bytes(static_cast<double>(f.capacity_bytes))));
 }
 
+constexpr column_heading headings[connection_table_model::column_count] = {
+    {"Channel", "The broker's name"},
+    {"Side", "The process that reports the connection, and its side"},
+    {"Peer", "The process at the other end, as the kernel saw it connect (SO_PEERCRED)"},
+    {"Peer UID", "The peer's user id"},
+    {"Connected", "How long ago it connected"},
+    {"Msgs in", "Messages this side received on the connection"},
+    {"Msgs out", "Messages this side sent on the connection"},
+    {"In/s", "Messages and bytes per second received, since the last refresh"},
+    {"Out/s", "Messages and bytes per second sent, since the last refresh"},
+    {"In ring", "Bytes waiting in the ring this side reads"},
+    {"Out ring", "Bytes waiting in the ring this side writes"}};
+
 }  // namespace
 
-connection_table_model::connection_table_model(QObject* parent) : QAbstractTableModel(parent) {}
+connection_table_model::connection_table_model(QObject* parent)
+    : keyed_table_model(headings, parent) {}
 
 QString connection_table_model::owner_of(std::int32_t pid, const std::string& channel,
                                          std::string_view side) {
@@ -77,47 +91,25 @@ connection_table_model::rate connection_table_model::rate_between(const connecti
 
 void connection_table_model::update(const ipc::inspect::snapshot& now) {
     taken_ns_ = now.taken_ns;
-    for (int i = static_cast<int>(rows_.size()) - 1; i >= 0; --i) {
-        const auto& key = rows_[static_cast<std::size_t>(i)].key;
-        const bool present =
-            std::any_of(now.connections.begin(), now.connections.end(),
-                        [&](const connection_info& c) { return key_of(c) == key; });
-        if (!present) {
-            beginRemoveRows({}, i, i);
-            rows_.erase(rows_.begin() + i);
-            endRemoveRows();
-        }
-    }
+    std::vector<row> fresh;
     for (const auto& c : now.connections) {
-        row fresh{c, key_of(c), reader_key(now, c), now.taken_ns, {}, {}};
-        auto it = std::find_if(rows_.begin(), rows_.end(),
-                               [&](const row& r) { return r.key == fresh.key; });
-        if (it == rows_.end()) {
-            const int at = static_cast<int>(rows_.size());
-            beginInsertRows({}, at, at);
-            rows_.push_back(std::move(fresh));
-            endInsertRows();
-            continue;
-        }
-        const std::uint64_t elapsed = now.taken_ns > it->taken_ns ? now.taken_ns - it->taken_ns : 0;
-        fresh.in = rate_between(it->info.inbound, c.inbound, elapsed);
-        fresh.out = rate_between(it->info.outbound, c.outbound, elapsed);
-        *it = std::move(fresh);
-        const int at = static_cast<int>(it - rows_.begin());
-        Q_EMIT dataChanged(index(at, 0), index(at, column_count - 1));
+        fresh.push_back({c, key_of(c), reader_key(now, c), now.taken_ns, {}, {}});
     }
+    replace_rows(
+        rows_, std::move(fresh), [](const row& r) { return r.key; },
+        [](const row& old, row& r) {
+            const std::uint64_t elapsed = r.taken_ns > old.taken_ns ? r.taken_ns - old.taken_ns : 0;
+            r.in = rate_between(old.info.inbound, r.info.inbound, elapsed);
+            r.out = rate_between(old.info.outbound, r.info.outbound, elapsed);
+        });
 }
 
 int connection_table_model::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(rows_.size());
 }
 
-int connection_table_model::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : column_count;
-}
-
 QVariant connection_table_model::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+    if (!is_cell(index)) {
         return {};
     }
     const auto& r = rows_[static_cast<std::size_t>(index.row())];
@@ -189,32 +181,6 @@ QVariant connection_table_model::display(const row& r, int column, bool sorting)
         default:
             return {};
     }
-}
-
-QVariant connection_table_model::headerData(int section, Qt::Orientation orientation,
-                                            int role) const {
-    if (orientation != Qt::Horizontal || section < 0 || section >= column_count) {
-        return {};
-    }
-    static const char* const titles[column_count] = {"Channel",   "Side",    "Peer",     "Peer UID",
-                                                     "Connected", "Msgs in", "Msgs out", "In/s",
-                                                     "Out/s",     "In ring", "Out ring"};
-    static const char* const tips[column_count] = {
-        "The broker's name",
-        "The process that reports the connection, and its side",
-        "The process at the other end, as the kernel saw it connect (SO_PEERCRED)",
-        "The peer's user id",
-        "How long ago it connected",
-        "Messages this side received on the connection",
-        "Messages this side sent on the connection",
-        "Messages and bytes per second received, since the last refresh",
-        "Messages and bytes per second sent, since the last refresh",
-        "Bytes waiting in the ring this side reads",
-        "Bytes waiting in the ring this side writes"};
-    if (role == Qt::DisplayRole) {
-        return QString::fromLatin1(titles[section]);
-    }
-    return role == Qt::ToolTipRole ? QVariant(QString::fromLatin1(tips[section])) : QVariant();
 }
 
 void set_up_connection_view(QTableView* view) {

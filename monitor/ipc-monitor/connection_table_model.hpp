@@ -4,17 +4,17 @@
 // snapshot), and how full each direction's ring is (drawn as bars by occupancy_delegate). Rows
 // are keyed by process and ring, so selection survives refreshes.
 
-#include <QAbstractTableModel>
 #include <string_view>
 #include <vector>
 
 class QTableView;
 
 #include "ipc/inspect.hpp"
+#include "keyed_table_model.hpp"
 
 namespace monitor {
 
-class connection_table_model : public QAbstractTableModel {
+class connection_table_model : public keyed_table_model {
     Q_OBJECT
   public:
     enum column {
@@ -49,10 +49,7 @@ class connection_table_model : public QAbstractTableModel {
     void update(const ipc::inspect::snapshot& now);
 
     int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
 
   private:
     struct rate {
