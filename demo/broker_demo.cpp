@@ -1,6 +1,5 @@
 #include "broker_demo.hpp"
 
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -11,6 +10,7 @@
 
 #include "child_control.hpp"
 #include "ipc/broker.hpp"
+#include "ipc/broker_poller.hpp"
 #include "round_trips.hpp"
 
 namespace demo {
@@ -26,85 +26,39 @@ ipc::broker_options broker_options_for(const traffic_options& o) {
     return b;
 }
 
-// The server's one thread: an epoll set of the listening socket (tag 0) and, per connection,
-// its ring's wait_fd and its socket (tag: the connection's place + 1).
-class echo_loop {
-  public:
-    echo_loop(ipc::broker_server& server, std::uint32_t size)
-        : server_(server), epoll_(::epoll_create1(EPOLL_CLOEXEC)), buffer_(size) {
-        add(server_.wait_fd(), 0);
+// Echoes what is waiting; false once the client has gone.
+bool echo(ipc::broker_connection& c, std::vector<std::byte>& buffer) {
+    for (;;) {
+        auto n = c.from_peer().try_receive(buffer);
+        if (n.code() == ipc::errc::empty) {
+            return true;  // and wait_fd is armed again
+        }
+        if (!n || !c.to_peer().send(std::span(buffer).first(*n), 1s)) {
+            return false;
+        }
     }
-    ~echo_loop() { ::close(epoll_); }
+}
 
-    // Serves until `done` says so, looking at it every 100 ms.
-    template <class Done>
-    void run(Done&& done) {
-        while (!done()) {
-            epoll_event events[32];
-            const int n = ::epoll_wait(epoll_, events, 32, 100);
-            for (int i = 0; i < n; ++i) {
-                const std::uint64_t tag = events[i].data.u64;
-                if (tag == 0) {
-                    take_client();
-                } else if (connections_[tag - 1] && !echo(*connections_[tag - 1])) {
-                    drop(tag - 1);
-                }
+// The server's one thread, until `done` says so (looking at it every 100 ms).
+template <class Done>
+bool serve(ipc::broker_server& server, std::uint32_t size, Done&& done) {
+    auto poller = ipc::broker_poller::open(server);
+    if (!poller) {
+        fmt::print(stderr, "ipc-demo: {}\n", poller.error_value().message());
+        return false;
+    }
+    std::vector<std::byte> buffer(size);
+    while (!done()) {
+        auto ready = poller->wait(100ms);
+        for (ipc::broker_connection* c :
+             ready ? *ready : std::span<ipc::broker_connection* const>()) {
+            if (!echo(*c, buffer)) {
+                poller->drop(*c);  // closed: the client's memory is released with its own end
             }
         }
     }
-
-  private:
-    // A ring's wait_fd is watched for EPOLLIN; a socket for its hang-up alone (EPOLLRDHUP).
-    void add(int fd, std::uint64_t tag, std::uint32_t events = EPOLLIN) {
-        epoll_event ev{};
-        ev.events = events;
-        ev.data.u64 = tag;
-        (void)::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
-    }
-
-    void take_client() {
-        auto c = server_.accept(0ns);
-        if (!c) {
-            if (c.code() != ipc::errc::timeout) {
-                fmt::print(stderr, "ipc-demo: a client was refused: {}\n",
-                           c.error_value().message());
-            }
-            return;
-        }
-        connections_.push_back(std::make_unique<ipc::broker_connection>(std::move(*c)));
-        auto& conn = *connections_.back();
-        add(conn.from_peer().wait_fd(), connections_.size());
-        add(conn.socket_fd(), connections_.size(), EPOLLRDHUP);
-        if (!echo(conn)) {  // also arms wait_fd: no event comes before a try found it empty
-            drop(connections_.size() - 1);
-        }
-    }
-
-    // Echoes what is waiting; false once the client has gone.
-    bool echo(ipc::broker_connection& c) {
-        for (;;) {
-            auto n = c.from_peer().try_receive(buffer_);
-            if (n.code() == ipc::errc::empty) {
-                return true;
-            }
-            if (!n || !c.to_peer().send(std::span(buffer_).first(*n), 1s)) {
-                return false;
-            }
-        }
-    }
-
-    void drop(std::size_t place) {
-        auto& conn = connections_[place];
-        (void)::epoll_ctl(epoll_, EPOLL_CTL_DEL, conn->from_peer().wait_fd(), nullptr);
-        (void)::epoll_ctl(epoll_, EPOLL_CTL_DEL, conn->socket_fd(), nullptr);
-        conn.reset();  // closed: the client's memory is released with its own end
-    }
-
-    ipc::broker_server& server_;
-    int epoll_;
-    std::vector<std::byte> buffer_;
-    std::vector<std::unique_ptr<ipc::broker_connection>> connections_;
-};
+    return true;
+}
 
 }  // namespace
 
@@ -127,15 +81,13 @@ int run_broker_server(const traffic_options& o, unsigned clients, const char* se
             started.emplace_back(std::move(*c), 2s);
         }
     }
-    {  // the loop's end closes every connection: the clients then finish
-        echo_loop loop(*server, std::max<std::uint32_t>(o.size, 8));
-        loop.run([&] {
-            return stop_requested() ||
-                   std::all_of(started.begin(), started.end(),
-                               [](ipc::supervised_child& c) { return c.wait(0ns).has_value(); });
-        });
-    }
-    bool all_ok = started.size() == clients;
+    // The loop's end closes every connection: the clients then finish.
+    const bool served = serve(*server, std::max<std::uint32_t>(o.size, 8), [&] {
+        return stop_requested() ||
+               std::all_of(started.begin(), started.end(),
+                           [](ipc::supervised_child& c) { return c.wait(0ns).has_value(); });
+    });
+    bool all_ok = served && started.size() == clients;
     for (auto& c : started) {
         // After a stop, the clients see their connections closed (the loop's end) and finish.
         auto status = c.wait(5s);

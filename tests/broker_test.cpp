@@ -3,13 +3,13 @@
 // send what a broker never would, and clients that say nothing or garbage.
 
 #include "ipc/broker.hpp"
+#include "ipc/broker_poller.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -19,7 +19,6 @@
 
 #include <atomic>
 #include <cstring>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,8 +99,8 @@ TEST(Broker, AClientAndTheServerTalkBothWaysAndCloseCleanly) {
     EXPECT_EQ(accepted->from_peer().read(answer_within).code(), errc::peer_closed);
 }
 
-// One server thread echoes for every client through one epoll set: the listening socket, and
-// each connection's wait_fd and socket (its hang-up).
+// One server thread echoes for every client through one epoll set (broker_poller): the
+// listening socket, and each connection's wait_fd and socket (its hang-up).
 struct echo_server {
     ipc::broker_server server;
     std::atomic<bool> stop{false};
@@ -109,46 +108,19 @@ struct echo_server {
     std::atomic<std::uint64_t> failures{0};
 
     void run() {
-        const int ep = ::epoll_create1(EPOLL_CLOEXEC);
-        std::map<std::uint64_t, ipc::broker_connection> open;
-        std::uint64_t next = 1;
-        const auto watch = [&](int fd, std::uint64_t key, std::uint32_t events = EPOLLIN) {
-            epoll_event ev{};
-            ev.events = events;
-            ev.data.u64 = key;
-            (void)::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-        };
-        watch(server.wait_fd(), 0);
+        auto poller = ipc::broker_poller::open(server);
+        ASSERT_TRUE(poller);
         std::vector<std::byte> buf(64 * 1024);
         while (!stop.load()) {
-            epoll_event events[64];
-            const int n = ::epoll_wait(ep, events, 64, 100);  // 100 ms: only to see `stop`
-            for (int i = 0; i < n; ++i) {
-                const std::uint64_t key = events[i].data.u64;
-                if (key == 0) {
-                    if (auto c = server.accept(0ns)) {
-                        ++connections;
-                        watch(c->from_peer().wait_fd(), next);
-                        watch(c->socket_fd(), next, EPOLLRDHUP);
-                        // A try that finds the ring empty arms wait_fd: until one, no event.
-                        if (serve(*c, buf)) {
-                            open.emplace(next++, std::move(*c));
-                        }
-                    }
-                    continue;
-                }
-                auto it = open.find(key);
-                if (it == open.end()) {
-                    continue;
-                }
-                if (!serve(it->second, buf)) {
-                    (void)::epoll_ctl(ep, EPOLL_CTL_DEL, it->second.from_peer().wait_fd(), nullptr);
-                    (void)::epoll_ctl(ep, EPOLL_CTL_DEL, it->second.socket_fd(), nullptr);
-                    open.erase(it);
+            auto ready = poller->wait(100ms);  // 100 ms: only to see `stop`
+            ASSERT_TRUE(ready);
+            for (ipc::broker_connection* c : *ready) {
+                if (!serve(*c, buf)) {
+                    poller->drop(*c);
                 }
             }
+            connections = poller->accepted();
         }
-        ::close(ep);
     }
 
     // Echoes what is waiting; false once the client has gone.
