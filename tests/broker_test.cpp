@@ -144,6 +144,55 @@ struct echo_server {
     }
 };
 
+// The poller lists a new connection at once (its first receive arms its wait_fd), then one with
+// messages or a hang-up, each once; dropping entries while walking the list is safe.
+TEST(Broker, PollerListsEachReadyConnectionOnceAndDropsMidList) {
+    socket_dir dir;
+    auto server = ipc::broker_server::listen("polled", dir.options());
+    ASSERT_TRUE(server);
+    auto poller = ipc::broker_poller::open(*server);
+    ASSERT_TRUE(poller);
+    std::vector<ipc::broker_connection> clients(2);
+    std::thread connecting([&] {
+        for (auto& c : clients) {
+            auto made = ipc::broker_client::connect("polled", dir.options());
+            ASSERT_TRUE(made);
+            c = std::move(*made);
+        }
+    });
+    std::vector<ipc::broker_connection*> seen;
+    while (poller->accepted() < 2) {
+        auto ready = poller->wait(answer_within);
+        ASSERT_TRUE(ready);
+        seen.insert(seen.end(), ready->begin(), ready->end());
+    }
+    connecting.join();
+    ASSERT_EQ(seen.size(), 2u) << "each new connection listed";
+    std::vector<std::byte> buf(64);
+    for (auto* c : seen) {
+        EXPECT_EQ(c->from_peer().try_receive(buf).code(), errc::empty);  // arms its wait_fd
+    }
+    ASSERT_TRUE(clients[0].to_peer().try_send(buf));
+    ASSERT_TRUE(clients[0].to_peer().try_send(buf));
+    clients[1].close();
+    std::size_t listed = 0;
+    for (int rounds = 0; listed < 2 && rounds < 100; ++rounds) {
+        auto ready = poller->wait(answer_within);
+        ASSERT_TRUE(ready);
+        for (auto* c : *ready) {
+            ++listed;
+            poller->drop(*c);  // closes it; the list still holds it until the next wait
+            EXPECT_EQ(c->from_peer().try_receive(buf).code(), errc::closed);
+        }
+    }
+    EXPECT_EQ(listed, 2u) << "the one with messages and the one that hung up, once each";
+    EXPECT_EQ(poller->size(), 0u);
+    EXPECT_EQ(clients[0].from_peer().read(answer_within).code(), errc::peer_closed)
+        << "a dropped connection is closed for its client too";
+    poller->close();
+    EXPECT_EQ(poller->wait(0ns).code(), errc::closed);
+}
+
 TEST(Broker, SixteenClientsThatComeAndGoAgainstOneServerThread) {
     socket_dir dir;
     auto server = ipc::broker_server::listen("many", dir.options());
