@@ -16,8 +16,12 @@ namespace {
 using ipc::inspect::connection_flow;
 using ipc::inspect::connection_info;
 
-// The other end's side: a server's peer is a client and the reverse.
+// The other end's side: a server's peer is a client, a stream reader's a writer, and the
+// reverse.
 QString peer_side(const connection_info& c) {
+    if (c.role == "reader" || c.role == "writer") {
+        return c.role == "reader" ? QStringLiteral("writer") : QStringLiteral("reader");
+    }
     return c.role == "server" ? QStringLiteral("client") : QStringLiteral("server");
 }
 
@@ -28,7 +32,7 @@ double fraction(const connection_flow& f) {
 }
 
 QString ring_text(const connection_flow& f) {
-    if (!f.found) {
+    if (!f.found || f.capacity_bytes == 0) {
         return QStringLiteral("n/a");
     }
     return QStringLiteral("%1 of %2")

@@ -38,6 +38,9 @@ result<unique_fd> listen(const std::string& path, kind k = kind::stream, int bac
 // Connects: not_found when nothing is there, peer_gone when nobody listens any more. Like
 // connect(2) on a Unix stream socket it waits while the listener's backlog is full.
 result<unique_fd> connect(const std::string& path, kind k = kind::stream);
+// As connect, but never waits: busy when the listener's backlog is full (a stopped or stuck
+// listener). The socket is non-blocking.
+result<unique_fd> connect_now(const std::string& path, kind k = kind::stream);
 // Waits up to `timeout` for a connection: timeout when none came.
 result<unique_fd> accept(int listener, std::chrono::nanoseconds timeout = forever);
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "channel/broker/connection_registry.hpp"
+#include "control/connection_registry.hpp"
 #include "core/runtime_dir.hpp"
 #include "ipc/clock.hpp"
 #include "ipc/fd.hpp"
@@ -32,18 +32,23 @@ using nlohmann::json;
 
 json connections_json() {
     json list = json::array();
-    for (const auto& c : detail::registered_connections()) {
-        list.push_back({{"kind", c.kind},
-                        {"name", c.name},
-                        {"role", c.role},
-                        {"peer_pid", c.peer.pid},
-                        {"peer_uid", c.peer.uid},
-                        {"peer_gid", c.peer.gid},
-                        {"since_ns", c.since_ns},
-                        {"inbound_segment", c.inbound_segment},
-                        {"outbound_segment", c.outbound_segment},
-                        {"max_message", c.max_message},
-                        {"capacity", c.capacity}});
+    for (const auto& [c, counted, counts] : detail::registered_connections()) {
+        json entry = {{"kind", c.kind},
+                      {"name", c.name},
+                      {"role", c.role},
+                      {"peer_pid", c.peer.pid},
+                      {"peer_uid", c.peer.uid},
+                      {"peer_gid", c.peer.gid},
+                      {"since_ns", c.since_ns},
+                      {"inbound_segment", c.inbound_segment},
+                      {"outbound_segment", c.outbound_segment},
+                      {"max_message", c.max_message},
+                      {"capacity", c.capacity}};
+        if (counted) {  // a connection without rings: its own counts
+            entry["inbound"] = {{"messages", counts.messages_in}, {"bytes", counts.bytes_in}};
+            entry["outbound"] = {{"messages", counts.messages_out}, {"bytes", counts.bytes_out}};
+        }
+        list.push_back(std::move(entry));
     }
     return {{"pid", ::getpid()}, {"connections", std::move(list)}};
 }

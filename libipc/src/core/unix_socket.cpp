@@ -36,11 +36,36 @@ result<address> address_of(const std::string& path) {
     return a;
 }
 
-result<unique_fd> make_socket(kind k) {
+result<unique_fd> make_socket(kind k, int flags = 0) {
     const int type = k == kind::stream ? SOCK_STREAM : SOCK_SEQPACKET;
-    unique_fd fd{::socket(AF_UNIX, type | SOCK_CLOEXEC, 0)};
+    unique_fd fd{::socket(AF_UNIX, type | SOCK_CLOEXEC | flags, 0)};
     if (!fd.valid()) {
         return system_error("creating a Unix socket failed");
+    }
+    return fd;
+}
+
+result<unique_fd> connect_with(const std::string& path, kind k, int flags) {
+    auto a = address_of(path);
+    if (!a) {
+        return a.error_value();
+    }
+    auto fd = make_socket(k, flags);
+    if (!fd) {
+        return fd;
+    }
+    int rc;
+    do {
+        rc = ::connect(fd->get(), reinterpret_cast<const sockaddr*>(&a->un), a->length);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+        if (errno == ECONNREFUSED) {
+            return error{errc::peer_gone, "nobody listens on the socket", ECONNREFUSED};
+        }
+        if (errno == EAGAIN) {  // only without waiting: the listener's backlog is full
+            return error{errc::busy, "the listener's backlog is full", EAGAIN};
+        }
+        return system_error("connecting to the Unix socket failed");
     }
     return fd;
 }
@@ -133,25 +158,11 @@ result<unique_fd> listen(const std::string& path, kind k, int backlog) {
 }
 
 result<unique_fd> connect(const std::string& path, kind k) {
-    auto a = address_of(path);
-    if (!a) {
-        return a.error_value();
-    }
-    auto fd = make_socket(k);
-    if (!fd) {
-        return fd;
-    }
-    int rc;
-    do {
-        rc = ::connect(fd->get(), reinterpret_cast<const sockaddr*>(&a->un), a->length);
-    } while (rc != 0 && errno == EINTR);
-    if (rc != 0) {
-        if (errno == ECONNREFUSED) {
-            return error{errc::peer_gone, "nobody listens on the socket", ECONNREFUSED};
-        }
-        return system_error("connecting to the Unix socket failed");
-    }
-    return fd;
+    return connect_with(path, k, 0);
+}
+
+result<unique_fd> connect_now(const std::string& path, kind k) {
+    return connect_with(path, k, SOCK_NONBLOCK);
 }
 
 result<unique_fd> accept(int listener, std::chrono::nanoseconds timeout) {

@@ -1,6 +1,7 @@
 // A connection's two directions, joined from the snapshot it was merged into: the reporting
 // process's ring endpoints count its messages, the rings' channels say how full they are. The
-// control socket reports only what shared memory does not hold, so nothing is counted twice.
+// control socket reports only what shared memory does not hold, so nothing is counted twice; a
+// connection without rings (a stream's) counts itself, and its answer's counts are kept.
 
 #include "inspect/kinds.hpp"
 
@@ -41,7 +42,7 @@ connection_flow flow_of(const snapshot& s, const process_info& p, const std::str
 void join_connection_flows(snapshot& s) {
     for (auto& c : s.connections) {
         for (const auto& p : s.processes) {
-            if (p.pid == c.pid && p.alive) {
+            if (p.pid == c.pid && p.alive && !c.inbound_segment.empty()) {
                 c.inbound = flow_of(s, p, c.inbound_segment, true);
                 c.outbound = flow_of(s, p, c.outbound_segment, false);
             }

@@ -5,12 +5,10 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -45,26 +43,10 @@ std::int32_t pid_of(std::string_view file) {
                : 0;
 }
 
-// Connects without waiting: a Unix socket's connect blocks while the listener's backlog is full
-// (a stopped or stuck process), and a refresh must not.
-result<unique_fd> connect_now(const std::string& path) {
-    unique_fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (!s.valid() || path.size() >= sizeof addr.sun_path) {
-        return error{errc::invalid_argument, "the control socket cannot be reached"};
-    }
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        return errno == EAGAIN ? error{errc::busy, "the control socket has a full backlog"}
-                               : system_error("connecting to the control socket failed");
-    }
-    return s;
-}
-
 // The reply line of the socket at `path`, or why there is none, by `until`.
 result<std::string> ask(const std::string& path, const deadline& until) {
-    auto s = connect_now(path);
+    // Never waiting: a stopped or stuck process's full backlog would block a plain connect.
+    auto s = unix_socket::connect_now(path);
     if (!s) {
         return s.error_value();
     }
@@ -108,6 +90,19 @@ T field(const json& j, const char* key, T fallback = {}) {
     }
 }
 
+// A direction a connection without rings counts itself ({"messages":M,"bytes":B}); not found
+// when the answer has none (a broker's: joined from its rings instead).
+connection_flow counted_flow(const json& c, const char* key) {
+    connection_flow f;
+    const auto it = c.find(key);
+    if (it != c.end() && it->is_object()) {
+        f.messages = field<std::uint64_t>(*it, "messages");
+        f.bytes = field<std::uint64_t>(*it, "bytes");
+        f.found = true;
+    }
+    return f;
+}
+
 channel_kind kind_named(const std::string& word) {
     for (auto k : {channel_kind::broker, channel_kind::stream}) {
         if (word == to_string(k)) {
@@ -142,6 +137,8 @@ result<std::vector<connection_info>> parse_answer(const std::string& text, std::
         info.outbound_segment = printable(field<std::string>(c, "outbound_segment"));
         info.max_message = field<std::uint32_t>(c, "max_message");
         info.capacity = field<std::uint64_t>(c, "capacity");
+        info.inbound = counted_flow(c, "inbound");
+        info.outbound = counted_flow(c, "outbound");
         out.push_back(std::move(info));
     }
     return out;

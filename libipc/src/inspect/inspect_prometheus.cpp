@@ -171,8 +171,10 @@ std::string connection_metrics(const snapshot& s) {
             l.push_back({"direction", flow == &c.inbound ? "in" : "out"});
             messages.add(l, flow->messages);
             bytes.add(l, flow->bytes);
-            used.add(l, flow->used_bytes);
-            capacity.add(l, flow->capacity_bytes);
+            if (flow->capacity_bytes != 0) {  // a direction with a ring
+                used.add(l, flow->used_bytes);
+                capacity.add(l, flow->capacity_bytes);
+            }
             l.pop_back();
         }
     }

@@ -12,8 +12,8 @@
 #include <array>
 
 #include "channel/broker/broker_wire.hpp"
-#include "channel/broker/connection_registry.hpp"
 #include "channel/ring/ring_end.hpp"
+#include "control/connection_registry.hpp"
 #include "core/fd_kind.hpp"
 #include "core/runtime_dir.hpp"
 #include "ipc/control.hpp"
@@ -64,7 +64,8 @@ void let_refusal_arrive(int socket, std::chrono::nanoseconds limit) {
 std::size_t connections_of(const std::string& name) {
     std::size_t n = 0;
     for (const auto& c : detail::registered_connections()) {
-        n += c.role == "server" && c.name == name ? 1 : 0;
+        n +=
+            c.record.kind == "broker" && c.record.role == "server" && c.record.name == name ? 1 : 0;
     }
     return n;
 }

@@ -1,4 +1,4 @@
-#include "channel/broker/connection_registry.hpp"
+#include "control/connection_registry.hpp"
 
 #include <map>
 #include <mutex>
@@ -54,12 +54,19 @@ connection_registration::~connection_registration() {
     unregister(id_);
 }
 
-std::vector<connection_record> registered_connections() {
+std::vector<connection_report> registered_connections() {
     auto& r = the_registry();
     const std::lock_guard guard(r.lock);
-    std::vector<connection_record> out;
+    std::vector<connection_report> out;
     for (const auto& [id, record] : r.records) {
-        out.push_back(record);
+        connection_report report{record, record.traffic != nullptr, {}};
+        if (const auto* t = record.traffic) {
+            constexpr auto relaxed = std::memory_order_relaxed;
+            report.counts = {t->messages_in.load(relaxed), t->bytes_in.load(relaxed),
+                             t->messages_out.load(relaxed), t->bytes_out.load(relaxed)};
+        }
+        report.record.traffic = nullptr;  // not to be followed once the lock is released
+        out.push_back(std::move(report));
     }
     return out;
 }
