@@ -50,9 +50,13 @@ bool serve(ipc::broker_server& server, std::uint32_t size, Done&& done) {
     std::vector<std::byte> buffer(size);
     while (!done()) {
         auto ready = poller->wait(100ms);
-        for (ipc::broker_connection* c :
-             ready ? *ready : std::span<ipc::broker_connection* const>()) {
-            if (!echo(*c, buffer)) {
+        if (!ready) {
+            fmt::print(stderr, "ipc-demo: the server cannot go on: {}\n",
+                       ready.error_value().message());
+            return false;
+        }
+        for (ipc::broker_connection* c : *ready) {
+            if (!echo(*c, buffer) || poller->hung_up(*c)) {
                 poller->drop(*c);  // closed: the client's memory is released with its own end
             }
         }

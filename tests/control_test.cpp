@@ -140,11 +140,15 @@ TEST_F(ControlSocket, InspectJoinsEachDirectionsCountsAndOccupancy) {
     const auto csv = ipc::inspect::to_connections_csv(s);
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3) << csv;
     const auto metrics = ipc::inspect::to_prometheus(s);
-    EXPECT_NE(metrics.find("libipc_connection_messages_total{pid=\"" + std::to_string(::getpid()) +
+    const auto& client = s.connections[0].role == "client" ? s.connections[0] : s.connections[1];
+    const std::string pid = std::to_string(::getpid());
+    EXPECT_NE(metrics.find("libipc_connection_messages_total{pid=\"" + pid + "\",connection=\"" +
+                           std::to_string(client.id) +
                            "\",kind=\"broker\",channel=\"flows\",side=\"client\",peer_pid=\"" +
-                           std::to_string(::getpid()) + "\",direction=\"out\"} 3\n"),
+                           pid + "\",direction=\"out\"} 3\n"),
               std::string::npos)
         << metrics;
+    EXPECT_NE(s.connections[0].id, s.connections[1].id) << "each connection named apart";
     EXPECT_EQ(ipc::inspect::filtered(s, {.kind = "ring"}).connections.size(), 0u);
     EXPECT_EQ(ipc::inspect::filtered(s, {.kind = "broker"}).connections.size(), 2u);
     EXPECT_EQ(ipc::inspect::filtered(s, {.pid = ::getpid() + 1}).connections.size(), 0u);

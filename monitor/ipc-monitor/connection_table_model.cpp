@@ -3,6 +3,8 @@
 #include <QHeaderView>
 #include <QTableView>
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 #include "common/units.hpp"
 #include "keys.hpp"
@@ -64,20 +66,7 @@ QString connection_table_model::owner_of(std::int32_t pid, const std::string& ch
 }
 
 QString connection_table_model::key_of(const connection_info& c) {
-    return QStringLiteral("%1:%2").arg(c.pid).arg(text(c.outbound_segment));
-}
-
-QString connection_table_model::reader_key(const ipc::inspect::snapshot& s,
-                                           const connection_info& c) {
-    for (const auto& p : s.processes) {
-        for (const auto& e : p.endpoints) {
-            if (p.pid == c.pid && p.alive && e.segment == c.inbound_segment &&
-                e.role == ipc::inspect::endpoint_role::reader) {
-                return endpoint_key(p, e);
-            }
-        }
-    }
-    return {};
+    return QStringLiteral("%1:%2").arg(c.pid).arg(c.id);
 }
 
 // A counter that went back (another connection on a reused ring) has no rate yet.
@@ -95,9 +84,25 @@ connection_table_model::rate connection_table_model::rate_between(const connecti
 
 void connection_table_model::update(const ipc::inspect::snapshot& now) {
     taken_ns_ = now.taken_ns;
+    // The reading end of each connection, by process and segment, looked up once per row.
+    std::map<std::pair<std::int32_t, std::string_view>, QString> readers;
+    for (const auto& p : now.processes) {
+        for (const auto& e : p.endpoints) {
+            if (p.alive && e.state == ipc::inspect::endpoint_state::active &&
+                e.role == ipc::inspect::endpoint_role::reader) {
+                readers.emplace(std::pair{p.pid, std::string_view(e.segment)}, endpoint_key(p, e));
+            }
+        }
+    }
     std::vector<row> fresh;
     for (const auto& c : now.connections) {
-        fresh.push_back({c, key_of(c), reader_key(now, c), now.taken_ns, {}, {}});
+        const auto reader = readers.find({c.pid, c.inbound_segment});
+        fresh.push_back({c,
+                         key_of(c),
+                         reader != readers.end() ? reader->second : QString(),
+                         now.taken_ns,
+                         {},
+                         {}});
     }
     replace_rows(
         rows_, std::move(fresh), [](const row& r) { return r.key; },
@@ -157,10 +162,12 @@ QVariant connection_table_model::display(const row& r, int column, bool sorting)
             return text(c.name);
         case col_side:
             return sorting ? QVariant(c.pid)
-                           : QVariant(QStringLiteral("%1 %2").arg(text(c.role)).arg(c.pid));
+                           : QVariant(
+                                 QStringLiteral("%1 %2").arg(text(c.role), QString::number(c.pid)));
         case col_peer:
             return sorting ? QVariant(c.peer_pid)
-                           : QVariant(QStringLiteral("%1 %2").arg(peer_side(c)).arg(c.peer_pid));
+                           : QVariant(QStringLiteral("%1 %2").arg(peer_side(c),
+                                                                  QString::number(c.peer_pid)));
         case col_uid:
             return c.peer_uid;
         case col_connected: {

@@ -65,8 +65,6 @@ class connection_table_model : public keyed_table_model {
         rate out;
     };
     static QString key_of(const ipc::inspect::connection_info& c);
-    static QString reader_key(const ipc::inspect::snapshot& s,
-                              const ipc::inspect::connection_info& c);
     static rate rate_between(const ipc::inspect::connection_flow& before,
                              const ipc::inspect::connection_flow& after, std::uint64_t elapsed_ns);
     QVariant display(const row& r, int column, bool sorting) const;

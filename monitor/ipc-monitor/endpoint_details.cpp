@@ -4,7 +4,6 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QRegularExpression>
 #include <QSortFilterProxyModel>
@@ -482,7 +481,7 @@ void endpoint_details::show_connections(const ipc::inspect::process_info& p,
     connections_->setFilterRegularExpression(
         QRegularExpression(QStringLiteral("^%1$").arg(QRegularExpression::escape(owner))));
     connections_box_->setTitle(
-        tr("Connections of %1 (%2)").arg(text(e.name)).arg(connections_->rowCount()));
+        tr("Connections of %1 (%2)").arg(text(e.name), QString::number(connections_->rowCount())));
     connections_box_->show();
 }
 

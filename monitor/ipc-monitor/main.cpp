@@ -2,8 +2,8 @@
 //   ipc-monitor [--interval MS] [--demo ring|slots] [--select CHANNEL [--role ROLE]]
 //               [--tab channels|processes|connections]
 //                                                        (--help, --version need no display)
-//   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots] [--select CHANNEL]
-//               [--export FILE]
+//   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots]
+//               [--select CHANNEL [--role ROLE]] [--tab VIEW] [--export FILE]
 // --select wins over the selection --demo would make.
 // With --screenshot it renders the main window to FILE after SECONDS (default 3), optionally
 // with a demo running and its endpoint selected, writes --export, and exits: 0 on success, 1 when
@@ -135,6 +135,10 @@ int main(int argc, char** argv) {
         window.select_when_it_appears(options.name,
                                       ring ? QStringLiteral("reader") : QStringLiteral("host"));
     }
+    if (parser.isSet(role) && !parser.isSet(select)) {
+        qCritical("ipc-monitor: --role goes with --select");
+        return 2;
+    }
     if (parser.isSet(select)) {
         window.select_when_it_appears(parser.value(select), parser.value(role));
     }
@@ -145,7 +149,7 @@ int main(int argc, char** argv) {
             qCritical("ipc-monitor: --tab takes channels, processes or connections");
             return 2;
         }
-        window.show_tab(static_cast<int>(views.indexOf(parser.value(tab))));
+        window.pin_tab(static_cast<int>(views.indexOf(parser.value(tab))));
     }
     if (parser.isSet(screenshot)) {
         return run_screenshot(window, job, parser.value(after).toDouble());

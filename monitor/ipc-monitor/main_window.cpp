@@ -139,6 +139,8 @@ main_window::main_window(bool remember, QWidget* parent)
                              settings.value(QStringLiteral("tree_columns")).toByteArray()) &&
                          channel_view_->horizontalHeader()->restoreState(
                              settings.value(QStringLiteral("channel_columns")).toByteArray());
+        connection_view_->horizontalHeader()->restoreState(
+            settings.value(QStringLiteral("connection_columns")).toByteArray());
         set_interval_ms(settings.value(QStringLiteral("interval_ms"), 1000).toInt());
     }
     refresh();
@@ -289,6 +291,11 @@ void main_window::fit_to_screen() {
 
 void main_window::show_tab(int tab) {
     tabs_->setCurrentIndex(tab);
+}
+
+void main_window::pin_tab(int tab) {
+    pinned_tab_ = true;
+    show_tab(tab);
 }
 
 void main_window::set_filter(const QString& text) {
@@ -505,7 +512,7 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
                 channels_->find(QString::fromStdString(info->segment)));
             if (channel.isValid()) {
                 channel_view_->setCurrentIndex(channel);
-            } else {
+            } else if (!pinned_tab_) {
                 show_tab(processes_tab);  // an endpoint of no channel (a broker server's own)
             }
             return true;
@@ -527,6 +534,8 @@ void main_window::closeEvent(QCloseEvent* event) {
         settings.setValue(QStringLiteral("tree_columns"), tree_->header()->saveState());
         settings.setValue(QStringLiteral("channel_columns"),
                           channel_view_->horizontalHeader()->saveState());
+        settings.setValue(QStringLiteral("connection_columns"),
+                          connection_view_->horizontalHeader()->saveState());
         settings.setValue(QStringLiteral("interval_ms"), timer_.interval());
     }
     event->accept();

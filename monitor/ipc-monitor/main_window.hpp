@@ -58,6 +58,8 @@ class main_window : public QMainWindow {
     endpoint_details* details() const { return details_; }
     // Shows the channels view (0), the processes tree (1) or the connections view (2).
     void show_tab(int tab);
+    // Shows that tab for good: a selection made later does not switch away from it (--tab).
+    void pin_tab(int tab);
     void set_filter(const QString& text);
     // Selects the endpoint of this channel name and role (any role when empty) in the tree, and
     // its channel in the channels view, or shows the tree when it has none (for --demo,
@@ -121,6 +123,7 @@ class main_window : public QMainWindow {
     bool paused_ = false;
     bool remember_ = true;
     bool columns_sized_ = false;
+    bool pinned_tab_ = false;
 };
 
 }  // namespace monitor

@@ -129,14 +129,19 @@ int main(int argc, char** argv) {
     bool pretty = false;
     snapshot->add_flag("--pretty", pretty, "Indent the JSON");
     std::string table = "endpoints";
-    snapshot->add_option("--table", table, "CSV: one row per endpoint or per connection")
-        ->check(CLI::IsMember({"endpoints", "connections"}))
-        ->capture_default_str();
+    auto* table_option =
+        snapshot->add_option("--table", table, "CSV: one row per endpoint or per connection")
+            ->check(CLI::IsMember({"endpoints", "connections"}))
+            ->capture_default_str();
     auto* remove = app.add_subcommand("remove-stale", "Remove segments no live process uses");
     bool confirmed = false;
     remove->add_flag("--yes", confirmed, "Really remove them (without it: only list them)");
 
     CLI11_PARSE(app, argc, argv);
+    if (table_option->count() > 0 && format != "csv") {
+        std::fputs("ipcstat: --table goes with --format csv\n", stderr);
+        return static_cast<int>(CLI::ExitCodes::ValidationError);
+    }
 
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

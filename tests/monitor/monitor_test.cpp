@@ -577,6 +577,7 @@ ipc::inspect::connection_info connection(std::int32_t peer, const std::string& r
                                          std::uint64_t messages_in) {
     ipc::inspect::connection_info c;
     c.pid = 10;
+    c.id = static_cast<std::uint64_t>(peer);  // one connection per peer here
     c.name = "hub";
     c.role = "server";
     c.peer_pid = peer;

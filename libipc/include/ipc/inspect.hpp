@@ -268,6 +268,7 @@ struct connection_flow {
 // outbound_segment; query_control_sockets joins their counters and occupancy in.
 struct connection_info {
     std::int32_t pid = 0;  // the process that reported it
+    std::uint64_t id = 0;  // its number in that process: with pid, names the connection
     channel_kind kind = channel_kind::broker;
     std::string name;
     std::string role;  // that process's side: "server" or "client"

@@ -127,7 +127,9 @@ class ring_writer {
 
     // Copies `message` in. queue_full (counted as dropped) when there is no room now.
     result<void> try_send(std::span<const std::byte> message) noexcept;
-    // Waits up to `timeout` for room; timeout (counted as dropped) or peer_gone.
+    // Waits up to `timeout` for room; timeout (counted as dropped) or peer_gone. A timeout of
+    // 0 or less is a try (queue_full); any other ends with timeout, even one that passed
+    // before the first look.
     result<void> send(std::span<const std::byte> message,
                       std::chrono::nanoseconds timeout = forever) noexcept;
 
@@ -177,7 +179,8 @@ class ring_reader {
     static result<ring_reader> adopt(std::string_view name, ring_fds fds,
                                      const ring_options& options = {});
 
-    // Zero-copy: the oldest message (empty when none), valid until release().
+    // Zero-copy: the oldest message (empty when none), valid until release(). A timed read
+    // ends with timeout (a timeout of 0 or less is a try: empty).
     result<message_view> try_read() noexcept;
     result<message_view> read(std::chrono::nanoseconds timeout = forever) noexcept;
     void release() noexcept;

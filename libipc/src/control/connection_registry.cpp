@@ -59,7 +59,7 @@ std::vector<connection_report> registered_connections() {
     const std::lock_guard guard(r.lock);
     std::vector<connection_report> out;
     for (const auto& [id, record] : r.records) {
-        connection_report report{record, record.traffic != nullptr, {}};
+        connection_report report{id, record, record.traffic != nullptr, {}};
         if (const auto* t = record.traffic) {
             constexpr auto relaxed = std::memory_order_relaxed;
             report.counts = {t->messages_in.load(relaxed), t->bytes_in.load(relaxed),

@@ -46,6 +46,7 @@ struct connection_record {
 
 // A registered connection as of one look: its record, and its counts when it keeps its own.
 struct connection_report {
+    std::uint64_t id = 0;  // 1, 2, ... in the order connections registered in this process
     connection_record record;
     bool counted = false;
     traffic_counts counts;

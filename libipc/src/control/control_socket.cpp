@@ -32,8 +32,9 @@ using nlohmann::json;
 
 json connections_json() {
     json list = json::array();
-    for (const auto& [c, counted, counts] : detail::registered_connections()) {
-        json entry = {{"kind", c.kind},
+    for (const auto& [id, c, counted, counts] : detail::registered_connections()) {
+        json entry = {{"id", id},
+                      {"kind", c.kind},
                       {"name", c.name},
                       {"role", c.role},
                       {"peer_pid", c.peer.pid},

@@ -126,7 +126,9 @@ result<std::vector<connection_info>> parse_answer(const std::string& text, std::
         }
         connection_info info;
         info.pid = pid;
-        info.kind = kind_named(field<std::string>(c, "kind"));
+        info.id = field<std::uint64_t>(c, "id");
+        // Absent in an answer of a libipc before streams: it had broker connections only.
+        info.kind = kind_named(field<std::string>(c, "kind", "broker"));
         info.name = printable(field<std::string>(c, "name"));
         info.role = printable(field<std::string>(c, "role"));
         info.peer_pid = field<std::int32_t>(c, "peer_pid");

@@ -54,6 +54,7 @@ json connections_json(const snapshot& s) {
     json list = json::array();
     for (const auto& c : s.connections) {
         list.push_back({{"pid", c.pid},
+                        {"id", c.id},
                         {"kind", to_string(c.kind)},
                         {"name", c.name},
                         {"role", c.role},

@@ -153,6 +153,7 @@ std::string connection_metrics(const snapshot& s) {
                     "Data bytes of the direction's ring.");
     for (const auto& c : s.connections) {
         std::vector<label> l = {{"pid", std::to_string(c.pid)},
+                                {"connection", std::to_string(c.id)},
                                 {"kind", std::string(to_string(c.kind))},
                                 {"channel", c.name},
                                 {"side", c.role},

@@ -71,7 +71,7 @@ result<message_view> ring_reader_end::read_slowly(const deadline& until) noexcep
                 return writer;
             }
         }
-        if (!until.immediate()) {
+        if (record.code() == errc::empty && !until.immediate()) {
             // Also where the deadline passed before the first look (a short timeout on a slow
             // machine): a timed call reports its deadline, not a try-call's `empty`.
             return error{errc::timeout, "no message before the deadline"};

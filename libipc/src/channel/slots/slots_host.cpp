@@ -540,11 +540,10 @@ template <class Claim>
 result<std::size_t> blocking_call(slots_host_state& s, Claim&& claim,
                                   std::span<const std::byte> request, std::span<std::byte> response,
                                   const deadline& until) noexcept {
-    // A timeout of zero or less leaves no time for an answer: post nothing. (passed(0) reads no
-    // clock; only such deadlines have passed at time 0.)
+    // A timeout of zero or less leaves no time for an answer: post nothing.
     auto slot =
-        until.passed(0) ? result<std::uint32_t>(error{errc::busy, "no time to wait"}) : claim();
-    if (slot.code() == errc::busy && !until.passed(0)) {
+        until.immediate() ? result<std::uint32_t>(error{errc::busy, "no time to wait"}) : claim();
+    if (slot.code() == errc::busy && !until.immediate()) {
         slot = wait_for_slot(s, until, claim);
     }
     if (!slot) {
