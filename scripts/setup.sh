@@ -9,6 +9,8 @@ packages=(
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer)
   libfmt-dev libcli11-dev            # formatting and command lines in the programs
   nlohmann-json3-dev                 # JSON in inspect (header-only, private) and ipc-bench
+  libsystemd-dev                     # stream readers: socket activation, sd_notify
+  systemd                            # systemd-socket-activate, for the activation test
   qt6-base-dev qt6-charts-dev        # ipc-monitor (Widgets, Charts)
   libqt6opengl6-dev                  # Qt6Charts's CMake config needs Qt6OpenGL's
   libqt6svg6                         # the SVG image plugin, for the monitor's icon

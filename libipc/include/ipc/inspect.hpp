@@ -120,6 +120,7 @@ struct endpoint_info {
     std::int32_t peer_pid = 0;
     // As the record holds them; counters.last_activity is the owner's raw stamp.
     layout::endpoint_counters counters{};
+    layout::endpoint_connection_counters connection_counters{};  // a stream writer's or reader's
     // CLOCK_MONOTONIC of the last send or receive (the stamp converted); 0 if none yet.
     std::uint64_t last_activity_ns = 0;
     std::vector<std::uint64_t> latency_buckets;  // histogram::bucket_count entries

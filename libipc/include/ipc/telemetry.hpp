@@ -115,6 +115,30 @@ class endpoint {
             }
         }
     }
+    // A connection made (or accepted), and one closed.
+    void on_connected(bool again) noexcept {
+        if (record_ != nullptr) {
+            auto& c = record_->connection_counters;
+            detail::bump(c.connections, std::uint64_t{1});
+            detail::bump(c.connections_total, std::uint64_t{1});
+            if (again) {
+                detail::bump(c.reconnects, std::uint64_t{1});
+            }
+        }
+    }
+    void on_disconnected() noexcept {
+        if (record_ != nullptr) {
+            auto& c = record_->connection_counters;
+            const auto open = detail::load(c.connections, std::memory_order_relaxed);
+            detail::store(c.connections, open > 0 ? open - 1 : 0, std::memory_order_relaxed);
+        }
+    }
+    // A message about to be written again after a failed write.
+    void on_retried() noexcept {
+        if (record_ != nullptr) {
+            detail::bump(record_->connection_counters.retried, std::uint64_t{1});
+        }
+    }
     void set_peer(std::int32_t pid) noexcept {
         if (record_ != nullptr) {
             detail::store(record_->peer_pid, pid, std::memory_order_relaxed);

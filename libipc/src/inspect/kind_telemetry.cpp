@@ -86,6 +86,7 @@ endpoint_info decode_record(const layout::endpoint_record& r, std::uint32_t inde
     e.region = field_string(r.region);
     e.segment = detail::segment_of(e.region);
     e.counters = r.counters;
+    e.connection_counters = r.connection_counters;
     e.last_activity_ns = stamps.monotonic_ns(r.counters.last_activity);
     e.latency_buckets.assign(std::begin(r.latency_buckets), std::end(r.latency_buckets));
     e.latency = detail::summarise(e.latency_buckets, e.counters.latency_count,
@@ -223,7 +224,11 @@ json counters_json(const endpoint_info& e) {
             {"bytes_in", c.bytes_in},
             {"queue_depth", c.queue_depth},
             {"queue_depth_hwm", c.queue_depth_hwm},
-            {"last_activity_ns", e.last_activity_ns}};
+            {"last_activity_ns", e.last_activity_ns},
+            {"connections", e.connection_counters.connections},
+            {"connections_total", e.connection_counters.connections_total},
+            {"reconnects", e.connection_counters.reconnects},
+            {"retried", e.connection_counters.retried}};
 }
 
 json endpoint_json(const endpoint_info& e) {
@@ -305,6 +310,14 @@ std::string endpoint_metrics(const snapshot& s) {
     family depth("libipc_endpoint_queue_depth", "gauge",
                  "Messages waiting (calls in flight for a slots host).");
     family depth_max("libipc_endpoint_queue_depth_max", "gauge", "Largest queue depth seen.");
+    family connections("libipc_endpoint_connections", "gauge",
+                       "Connections open (a stream writer or reader).");
+    family connections_total("libipc_endpoint_connections_total", "counter",
+                             "Connections made or accepted (a stream writer or reader).");
+    family reconnects("libipc_endpoint_reconnects_total", "counter",
+                      "Connections made again after one was lost (a stream writer).");
+    family retried("libipc_endpoint_messages_retried_total", "counter",
+                   "Messages written again after a failed write (a stream writer).");
     family latency("libipc_endpoint_latency_seconds", "histogram",
                    "Message latency (a slots host: call round trip).");
     family health("libipc_endpoint_health", "gauge",
@@ -325,13 +338,21 @@ std::string endpoint_metrics(const snapshot& s) {
             bytes_in.add(l, c.bytes_in);
             depth.add(l, c.queue_depth);
             depth_max.add(l, c.queue_depth_hwm);
+            if (e.kind == channel_kind::stream) {
+                const auto& k = e.connection_counters;
+                connections.add(l, k.connections);
+                connections_total.add(l, k.connections_total);
+                reconnects.add(l, k.reconnects);
+                retried.add(l, k.retried);
+            }
             latency.add_histogram(l, e.latency_buckets, c.latency_sum_ns);
             health.add_health(l, e.health.state);
         }
     }
     return active.text() + sent.text() + received.text() + dropped.text() + failed.text() +
-           bytes_out.text() + bytes_in.text() + depth.text() + depth_max.text() + latency.text() +
-           health.text();
+           bytes_out.text() + bytes_in.text() + depth.text() + depth_max.text() +
+           connections.text() + connections_total.text() + reconnects.text() + retried.text() +
+           latency.text() + health.text();
 }
 
 std::string telemetry_metrics(const snapshot& s) {

@@ -66,6 +66,7 @@ class registry {
         // Seqlock-style: the fence keeps the stores below from becoming visible before "free".
         std::atomic_thread_fence(std::memory_order_release);
         std::memset(&record->counters, 0, sizeof record->counters);
+        std::memset(&record->connection_counters, 0, sizeof record->connection_counters);
         std::memset(record->latency_buckets, 0, sizeof record->latency_buckets);
         record->kind = static_cast<std::uint16_t>(d.kind);
         record->role = static_cast<std::uint16_t>(d.role);

@@ -63,6 +63,19 @@ static_assert(sizeof(endpoint_counters) == 96);
 static_assert(offsetof(endpoint_counters, latency_max_ns) == 56);
 static_assert(offsetof(endpoint_counters, dropped) == 64);
 
+// Counts of an endpoint that makes or takes connections (a stream writer or reader; zero for
+// the others). They sit where the record had 32 bytes of padding, which is zero in every
+// record: a reader of the older layout ignores them, and reads zero from records that predate
+// them, so the layout version stays.
+struct endpoint_connection_counters {
+    std::uint64_t connections;        // open now
+    std::uint64_t connections_total;  // made (writer) or accepted (reader)
+    std::uint64_t reconnects;         // connections made again after one was lost (writer)
+    std::uint64_t retried;            // messages written again after a failed write (writer)
+};
+static_assert(std::is_trivially_copyable_v<endpoint_connection_counters>);
+static_assert(sizeof(endpoint_connection_counters) == 32);
+
 struct endpoint_record {
     std::uint32_t state;       // endpoint_state; stored with release after the fields below
     std::uint32_t generation;  // bumped each time the record is claimed
@@ -72,7 +85,7 @@ struct endpoint_record {
     char name[136];            // channel name (up to 128 characters), NUL-terminated
     char region[168];          // object name, memfd:<pid>/<fd>#<inode> or socket path, NUL-ended
     endpoint_counters counters;
-    std::uint8_t pad[32];
+    endpoint_connection_counters connection_counters;
     std::uint64_t latency_buckets[histogram::bucket_count];  // see ipc/histogram.hpp
 };
 static_assert(std::is_standard_layout_v<endpoint_record>);
@@ -85,6 +98,7 @@ static_assert(offsetof(endpoint_record, peer_pid) == 12);
 static_assert(offsetof(endpoint_record, name) == 16);
 static_assert(offsetof(endpoint_record, region) == 152);
 static_assert(offsetof(endpoint_record, counters) == 320);
+static_assert(offsetof(endpoint_record, connection_counters) == 416);
 static_assert(offsetof(endpoint_record, latency_buckets) == 448);
 static_assert(sizeof(endpoint_record) == 448 + 8 * histogram::bucket_count);
 static_assert(sizeof(endpoint_record) % 64 == 0);

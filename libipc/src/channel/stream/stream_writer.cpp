@@ -1,0 +1,335 @@
+// A stream writer (ipc/stream.hpp): callers queue frames under a mutex; one thread per writer
+// dials with backoff and writes everything queued in one sendmsg, each write with a deadline.
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "channel/stream/frame_queue.hpp"
+#include "control/connection_registry.hpp"
+#include "core/stamp_clock.hpp"
+#include "ipc/clock.hpp"
+#include "ipc/stream.hpp"
+#include "ipc/telemetry.hpp"
+
+namespace ipc {
+
+namespace {
+
+constexpr std::uint64_t largest_message = std::uint64_t{1} << 30;
+
+result<void> check(const std::string& path, const stream_writer_options& o) {
+    if (path.empty() || path.size() >= 108) {
+        return error{errc::invalid_argument, "the socket path is empty or too long"};
+    }
+    if (o.max_queue_messages == 0 || o.max_message == 0 || o.max_message > largest_message ||
+        detail::frame_queue::frame_size(o.max_message) > o.max_queue_bytes) {
+        return error{errc::invalid_argument,
+                     "the queue must hold at least one message of max_message (at most 1 GiB)"};
+    }
+    if (o.write_timeout <= std::chrono::nanoseconds(0) ||
+        o.backoff_initial <= std::chrono::nanoseconds(0) || o.backoff_max < o.backoff_initial) {
+        return error{errc::invalid_argument, "timeouts and backoffs must be positive"};
+    }
+    return {};
+}
+
+}  // namespace
+
+struct stream_writer::state {
+    state(std::string p, const stream_writer_options& o)
+        : path(std::move(p)), options(o), queue(o.max_queue_messages, o.max_queue_bytes) {}
+
+    const std::string path;
+    const stream_writer_options options;
+
+    mutable std::mutex lock;
+    std::condition_variable room;  // producers: the queue has room, or the writer stopped
+    std::condition_variable work;  // the sender: frames queued, or stop
+    std::condition_variable emptied;
+    detail::frame_queue queue;
+    stream_writer_stats stats;
+    bool accepting = true;               // false once stop() began
+    std::uint64_t stop_deadline_ns = 0;  // while stopping: when to give up
+    bool finished = false;               // the sender is done
+    stop_report unsent;                  // what the sender gave up at the end
+
+    // Written by the sender and by callers, always under `lock`: one writer at a time, as its
+    // relaxed load-and-store counting needs.
+    telemetry::endpoint counters;
+    const detail::stamp_clock clock = detail::process_stamp_clock();  // telemetry's stamps
+    detail::connection_traffic traffic;
+    std::thread sender;
+
+    result<void> enqueue(std::span<const std::byte> message, std::chrono::nanoseconds timeout);
+    void refuse() {
+        ++stats.dropped;
+        counters.on_dropped();
+    }
+    void run();
+    // The sender's connection: made with backoff, until made or stopped.
+    unique_fd dial(std::chrono::nanoseconds& backoff, bool& made_before);
+    // Writes what is queued until the queue is empty or a write fails; false on failure.
+    bool write_queued(int socket);
+    bool give_up_now() const {
+        return !accepting && (queue.messages() == 0 || monotonic_ns() >= stop_deadline_ns);
+    }
+};
+
+result<void> stream_writer::state::enqueue(std::span<const std::byte> message,
+                                           std::chrono::nanoseconds timeout) {
+    std::unique_lock guard(lock);
+    if (!accepting) {
+        refuse();
+        return error{errc::closed, "the stream writer is stopped"};
+    }
+    if (message.size() > options.max_message) {
+        refuse();
+        return error{errc::message_too_large, "the message is longer than max_message"};
+    }
+    if (!queue.has_room(message.size())) {
+        const deadline until(timeout);
+        while (accepting && !queue.has_room(message.size()) && !until.passed(monotonic_ns())) {
+            room.wait_for(guard, std::chrono::nanoseconds(until.remaining_ns(monotonic_ns())));
+        }
+        if (!accepting || !queue.has_room(message.size())) {
+            refuse();
+            return until.immediate() ? error{errc::queue_full, "the stream writer's queue is full"}
+                                     : error{errc::timeout, "no room in the queue in time"};
+        }
+    }
+    queue.push(message, clock.now());
+    stats.queued = queue.messages();
+    stats.queued_max = std::max(stats.queued_max, stats.queued);
+    counters.set_queue_depth(stats.queued);
+    work.notify_one();
+    return {};
+}
+
+unique_fd stream_writer::state::dial(std::chrono::nanoseconds& backoff, bool& made_before) {
+    for (;;) {
+        {
+            std::lock_guard guard(lock);
+            if (give_up_now()) {
+                return {};
+            }
+        }
+        // Never waiting on the reader: a stopped reader's full backlog is a failed dial.
+        if (auto s = unix_socket::connect_now(path)) {
+            std::lock_guard guard(lock);
+            if (made_before) {
+                ++stats.reconnects;
+            }
+            counters.on_connected(made_before);
+            made_before = true;
+            backoff = options.backoff_initial;
+            return std::move(*s);
+        }
+        std::unique_lock guard(lock);
+        const auto until = std::chrono::steady_clock::now() + backoff;
+        work.wait_until(guard, until, [&] { return give_up_now(); });
+        if (give_up_now()) {
+            return {};
+        }
+        backoff = std::min(backoff * 2, options.backoff_max);
+    }
+}
+
+bool stream_writer::state::write_queued(int socket) {
+    for (;;) {
+        iovec iov[2];
+        std::size_t parts;
+        {
+            std::unique_lock guard(lock);
+            work.wait(guard, [&] { return queue.messages() > 0 || !accepting; });
+            if (give_up_now()) {
+                return true;
+            }
+            parts = queue.unwritten(iov);
+        }
+        // The bytes named by iov stay put: callers only append past them.
+        pollfd p{socket, POLLOUT, 0};
+        const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(options.write_timeout);
+        if (::poll(&p, 1, static_cast<int>(std::min<long long>(wait_ms.count(), 1 << 30))) != 1) {
+            return false;  // no progress within the write deadline (or a poll error)
+        }
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = parts;
+        const ssize_t n = ::sendmsg(socket, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        std::lock_guard guard(lock);
+        const std::uint64_t now = clock.now();
+        queue.consume(static_cast<std::size_t>(n), [&](const auto& frame) {
+            ++stats.sent;
+            traffic.messages_out.fetch_add(1, std::memory_order_relaxed);
+            traffic.bytes_out.fetch_add(frame.payload_bytes, std::memory_order_relaxed);
+            counters.on_sent(frame.payload_bytes, now);
+            // The writer's latency: from enqueue to the kernel taking the frame's last byte.
+            counters.on_round_trip(clock.elapsed_ns(frame.enqueued_ns, now));
+        });
+        stats.queued = queue.messages();
+        counters.set_queue_depth(stats.queued);
+        room.notify_all();
+        if (queue.messages() == 0) {
+            emptied.notify_all();
+        }
+    }
+}
+
+void stream_writer::state::run() {
+    std::chrono::nanoseconds backoff = options.backoff_initial;
+    bool made_before = false;
+    for (;;) {
+        unique_fd socket = dial(backoff, made_before);
+        if (!socket.valid()) {
+            break;  // stopped
+        }
+        const auto peer = unix_socket::peer_credentials(socket.get());
+        detail::connection_registration registered(detail::connection_record{
+            "stream", options.name.empty() ? path : options.name, "writer",
+            peer ? *peer : unix_socket::credentials{}, monotonic_ns(), "", "", 0, 0, &traffic});
+        {
+            std::lock_guard guard(lock);
+            stats.connected = true;
+        }
+        const bool ok = write_queued(socket.get());
+        std::lock_guard guard(lock);
+        stats.connected = false;
+        counters.on_disconnected();
+        if (ok) {
+            break;  // stopped with everything sent, or at the stop deadline
+        }
+        // The reader went away or stalled: the frame it was in is written again, whole, on
+        // the next connection (the reader drops a partial frame with its connection).
+        queue.rewind();
+        if (queue.messages() > 0) {
+            ++stats.retried;
+            counters.on_retried();
+        }
+    }
+    std::lock_guard guard(lock);
+    unsent.unsent_bytes = queue.bytes();
+    const std::size_t left = queue.clear();
+    unsent.unsent_messages = left;
+    stats.failed += left;
+    for (std::size_t i = 0; i < left; ++i) {
+        counters.on_failed();
+    }
+    stats.queued = 0;
+    counters.set_queue_depth(0);
+    finished = true;
+    emptied.notify_all();
+    room.notify_all();
+}
+
+stream_writer::stream_writer() noexcept = default;
+stream_writer::stream_writer(stream_writer&&) noexcept = default;
+stream_writer& stream_writer::operator=(stream_writer&& other) noexcept {
+    if (this != &other) {
+        stop(std::chrono::nanoseconds(0));
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+stream_writer::~stream_writer() {
+    stop(std::chrono::nanoseconds(0));
+}
+
+result<stream_writer> stream_writer::open(const std::string& path,
+                                          const stream_writer_options& options) {
+    if (auto ok = check(path, options); !ok) {
+        return ok.error_value();
+    }
+    stream_writer w;
+    w.state_ = std::make_unique<state>(path, options);
+    auto& s = *w.state_;
+    if (options.telemetry) {
+        if (auto e = telemetry::endpoint::open(
+                {layout::channel_kind::stream, layout::endpoint_role::writer,
+                 options.name.empty() ? path : options.name, path})) {
+            s.counters = std::move(*e);
+        }
+    }
+    s.sender = std::thread([&s] { s.run(); });
+    return w;
+}
+
+result<void> stream_writer::try_send(std::span<const std::byte> message) {
+    if (!state_) {
+        return error{errc::closed, "the stream writer is closed"};
+    }
+    return state_->enqueue(message, std::chrono::nanoseconds(0));
+}
+
+result<void> stream_writer::send(std::span<const std::byte> message,
+                                 std::chrono::nanoseconds timeout) {
+    if (!state_) {
+        return error{errc::closed, "the stream writer is closed"};
+    }
+    return state_->enqueue(message, timeout);
+}
+
+result<void> stream_writer::flush(std::chrono::nanoseconds timeout) {
+    if (!state_) {
+        return error{errc::closed, "the stream writer is closed"};
+    }
+    std::unique_lock guard(state_->lock);
+    const deadline until(timeout);
+    while (state_->queue.messages() > 0 && !state_->finished && !until.passed(monotonic_ns())) {
+        state_->emptied.wait_for(guard,
+                                 std::chrono::nanoseconds(until.remaining_ns(monotonic_ns())));
+    }
+    if (state_->queue.messages() > 0) {
+        return error{errc::timeout, "messages are still queued"};
+    }
+    return {};
+}
+
+stream_writer::stop_report stream_writer::stop(std::chrono::nanoseconds timeout) {
+    if (!state_) {
+        return {};
+    }
+    auto& s = *state_;
+    {
+        std::lock_guard guard(s.lock);
+        if (s.accepting) {
+            s.accepting = false;
+            const auto ns = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
+            const std::uint64_t now = monotonic_ns();
+            s.stop_deadline_ns =
+                timeout == forever || ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+        }
+        s.work.notify_all();
+        s.room.notify_all();
+    }
+    if (s.sender.joinable()) {
+        s.sender.join();
+    }
+    std::lock_guard guard(s.lock);
+    return s.unsent;
+}
+
+stream_writer_stats stream_writer::stats() const {
+    if (!state_) {
+        return {};
+    }
+    std::lock_guard guard(state_->lock);
+    return state_->stats;
+}
+
+const std::string& stream_writer::path() const noexcept {
+    static const std::string none;
+    return state_ ? state_->path : none;
+}
+
+}  // namespace ipc
