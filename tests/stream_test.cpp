@@ -1,0 +1,356 @@
+// stream: libipc's writer and reader together, each with an implementation of the uds-ipc spec
+// written in the tests (support/uds_frames.hpp), a reader restarted under load with every
+// message accounted for, hostile lengths and silent writers, and the socket's permissions.
+
+#include "ipc/stream.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/other_user.hpp"
+#include "support/scale.hpp"
+#include "support/uds_frames.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using ipc::errc;
+
+struct socket_dir {
+    std::string path;
+    socket_dir() {
+        char templ[] = "/tmp/libipc-stream-test-XXXXXX";
+        path = ::mkdtemp(templ) != nullptr ? templ : "";
+    }
+    ~socket_dir() { (void)std::system(("rm -rf " + path).c_str()); }
+    std::string socket() const { return path + "/reader.sock"; }
+};
+
+ipc::stream_reader_options quiet_reader() {
+    ipc::stream_reader_options o;
+    o.control = false;
+    o.notify_systemd = false;
+    return o;
+}
+
+ipc::stream_writer_options fast_writer() {
+    ipc::stream_writer_options o;
+    o.backoff_initial = 1ms;
+    o.backoff_max = 10ms;
+    return o;
+}
+
+// A message: its sender, its number, then bytes that follow from both, so the reader checks
+// every byte and the order per writer.
+std::vector<std::byte> message(std::uint32_t writer, std::uint64_t seq, std::size_t size) {
+    std::vector<std::byte> m(std::max<std::size_t>(size, 12));
+    std::memcpy(m.data(), &writer, 4);
+    std::memcpy(m.data() + 4, &seq, 8);
+    for (std::size_t i = 12; i < m.size(); ++i) {
+        m[i] = static_cast<std::byte>((seq * 31 + i) & 0xff);
+    }
+    return m;
+}
+
+// Checks a message made by message(); its writer and number.
+bool intact(std::span<const std::byte> m, std::uint32_t& writer, std::uint64_t& seq) {
+    if (m.size() < 12) {
+        return false;
+    }
+    std::memcpy(&writer, m.data(), 4);
+    std::memcpy(&seq, m.data() + 4, 8);
+    for (std::size_t i = 12; i < m.size(); ++i) {
+        if (m[i] != static_cast<std::byte>((seq * 31 + i) & 0xff)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+TEST(Stream, WriterToReaderInOrderEveryByteChecked) {
+    socket_dir dir;
+    auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+    ASSERT_TRUE(reader) << reader.error_value().message();
+    struct stat st {};
+    ASSERT_EQ(::stat(dir.socket().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "the socket is its user's alone";
+    auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
+    ASSERT_TRUE(writer);
+    const std::uint64_t count = 20'000 / ipc::test::stream_divisor;
+    std::mt19937 random(7);
+    std::uint64_t next = 0;
+    bool in_order = true;
+    const ipc::stream_handler check = [&](std::span<const std::byte> m, const ipc::stream_peer&) {
+        std::uint32_t w = 0;
+        std::uint64_t seq = 0;
+        in_order = in_order && intact(m, w, seq) && seq == next;
+        ++next;
+        return ipc::result<void>{};
+    };
+    for (std::uint64_t i = 0; i < count; ++i) {
+        ASSERT_TRUE(writer->send(message(0, i, random() % 2000), 10s));
+        if (i % 64 == 0) {
+            ASSERT_TRUE(reader->poll(0ns, check));
+        }
+    }
+    for (int rounds = 0; next < count && rounds < 10'000; ++rounds) {
+        ASSERT_TRUE(reader->poll(100ms, check));
+    }
+    EXPECT_EQ(next, count);
+    EXPECT_TRUE(in_order);
+    const auto report = writer->stop(5s);
+    EXPECT_EQ(report.unsent_messages, 0u);
+    EXPECT_EQ(writer->stats().sent, count);
+    EXPECT_EQ(reader->stats().received, count);
+}
+
+// libipc's writer to a reader written from the spec, and the spec's writer to libipc's reader:
+// 100,000 messages of random sizes each way (fewer under sanitizers), checksums intact.
+TEST(Stream, InteroperatesWithTheSpecBothWays) {
+    socket_dir dir;
+    const std::uint64_t count = 100'000 / ipc::test::stream_divisor;
+    {  // libipc writer -> spec reader
+        const int listener = ipc::test::uds::listen_at(dir.socket());
+        ASSERT_GE(listener, 0);
+        auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
+        ASSERT_TRUE(writer);
+        std::thread producing([&] {
+            std::mt19937 random(1);
+            for (std::uint64_t i = 0; i < count; ++i) {
+                ASSERT_TRUE(writer->send(message(1, i, random() % 3000), 10s));
+            }
+        });
+        const int s = ::accept(listener, nullptr, nullptr);
+        ASSERT_GE(s, 0);
+        bool ok = true;
+        for (std::uint64_t i = 0; i < count && ok; ++i) {
+            const auto frame = ipc::test::uds::read_frame(s);
+            std::uint32_t w = 0;
+            std::uint64_t seq = 0;
+            ok = frame && intact(std::as_bytes(std::span(*frame)), w, seq) && w == 1 && seq == i;
+        }
+        EXPECT_TRUE(ok);
+        producing.join();
+        EXPECT_EQ(writer->stop(5s).unsent_messages, 0u);
+        ::close(s);
+        ::close(listener);
+        ::unlink(dir.socket().c_str());
+    }
+    {  // spec writer -> libipc reader, zero-length frames included
+        auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+        ASSERT_TRUE(reader);
+        std::thread producing([&] {
+            const int s = ipc::test::uds::connect_to(dir.socket());
+            ASSERT_GE(s, 0);
+            std::mt19937 random(2);
+            for (std::uint64_t i = 0; i < count; ++i) {
+                const auto m = message(2, i, random() % 3000);
+                const auto* p = reinterpret_cast<const std::uint8_t*>(m.data());
+                const auto f = ipc::test::uds::frame(std::vector<std::uint8_t>(p, p + m.size()));
+                ASSERT_TRUE(ipc::test::uds::write_all(s, f.data(), f.size()));
+                if (i % 1000 == 0) {
+                    const auto empty = ipc::test::uds::frame({});
+                    ASSERT_TRUE(ipc::test::uds::write_all(s, empty.data(), empty.size()));
+                }
+            }
+            ::close(s);
+        });
+        std::uint64_t next = 0;
+        std::uint64_t empties = 0;
+        bool ok = true;
+        const ipc::stream_handler check = [&](std::span<const std::byte> m,
+                                              const ipc::stream_peer&) {
+            if (m.empty()) {
+                ++empties;  // handed over, not skipped as the reference does
+                return ipc::result<void>{};
+            }
+            std::uint32_t w = 0;
+            std::uint64_t seq = 0;
+            ok = ok && intact(m, w, seq) && w == 2 && seq == next;
+            ++next;
+            return ipc::result<void>{};
+        };
+        for (int rounds = 0; next < count && rounds < 100'000; ++rounds) {
+            ASSERT_TRUE(reader->poll(100ms, check));
+        }
+        producing.join();
+        EXPECT_TRUE(ok);
+        EXPECT_EQ(next, count);
+        EXPECT_EQ(empties, (count + 999) / 1000);
+    }
+}
+
+// Four writers send while the reader is stopped and started again and again: for each writer,
+// what it offered is what the reader received plus what it reported dropped or failed, and
+// each writer's messages arrive in order.
+TEST(Stream, AReaderRestartedUnderLoadLosesNothingSilently) {
+    socket_dir dir;
+    const int restarts = 100 / static_cast<int>(ipc::test::stream_divisor);
+    constexpr int writers = 4;
+    std::atomic<bool> stop{false};
+    std::vector<std::uint64_t> offered(writers);
+    std::vector<ipc::stream_writer_stats> final_stats(writers);
+    std::vector<std::thread> sending;
+    for (int w = 0; w < writers; ++w) {
+        sending.emplace_back([&, w] {
+            auto o = fast_writer();
+            o.max_queue_messages = 256;
+            auto writer = ipc::stream_writer::open(dir.socket(), o);
+            ASSERT_TRUE(writer);
+            std::uint64_t seq = 0;
+            while (!stop) {
+                (void)writer->send(message(static_cast<std::uint32_t>(w), seq, 64 + seq % 500),
+                                   1ms);
+                ++seq;  // offered: a refusal is counted dropped
+            }
+            offered[static_cast<std::size_t>(w)] = seq;
+            (void)writer->stop(10s);
+            final_stats[static_cast<std::size_t>(w)] = writer->stats();
+        });
+    }
+    std::vector<std::uint64_t> received(writers);
+    std::vector<std::int64_t> last(writers, -1);
+    bool ordered = true;
+    const ipc::stream_handler check = [&](std::span<const std::byte> m, const ipc::stream_peer&) {
+        std::uint32_t w = 0;
+        std::uint64_t seq = 0;
+        if (!intact(m, w, seq) || w >= writers) {
+            ordered = false;
+            return ipc::result<void>{};
+        }
+        ordered = ordered && static_cast<std::int64_t>(seq) > last[w];
+        last[w] = static_cast<std::int64_t>(seq);
+        ++received[w];
+        return ipc::result<void>{};
+    };
+    for (int r = 0; r < restarts; ++r) {
+        auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+        ASSERT_TRUE(reader) << reader.error_value().message();
+        for (int i = 0; i < 20; ++i) {
+            ASSERT_TRUE(reader->poll(2ms, check));
+        }
+        reader->stop(check);
+    }
+    stop = true;
+    {  // the last reader takes what the writers drain at their stop
+        auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+        ASSERT_TRUE(reader);
+        std::atomic<int> done{0};
+        std::thread joining([&] {
+            for (auto& t : sending) {
+                t.join();
+            }
+            done = 1;
+        });
+        while (done == 0) {
+            ASSERT_TRUE(reader->poll(10ms, check));
+        }
+        joining.join();
+        reader->stop(check);
+    }
+    EXPECT_TRUE(ordered);
+    for (int w = 0; w < writers; ++w) {
+        const auto& st = final_stats[static_cast<std::size_t>(w)];
+        EXPECT_EQ(offered[w], received[w] + st.dropped + st.failed) << "writer " << w;
+        EXPECT_EQ(st.sent, received[w]) << "writer " << w;
+        EXPECT_GT(st.reconnects, 0u) << "writer " << w;
+    }
+}
+
+TEST(Stream, BadLengthsAndSilentWritersAreClosedAndCounted) {
+    socket_dir dir;
+    auto o = quiet_reader();
+    o.max_message = 1000;
+    o.idle_timeout = 200ms;
+    auto reader = ipc::stream_reader::listen(dir.socket(), o);
+    ASSERT_TRUE(reader);
+    const ipc::stream_handler none;
+    const int too_large = ipc::test::uds::connect_to(dir.socket());
+    const auto big = ipc::test::uds::frame(std::vector<std::uint8_t>(1001));
+    ASSERT_TRUE(ipc::test::uds::write_all(too_large, big.data(), 16));  // the length is enough
+    const int malformed = ipc::test::uds::connect_to(dir.socket());
+    const std::uint8_t eleven[11] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                     0x80, 0x80, 0x80, 0x80, 0x80};
+    ASSERT_TRUE(ipc::test::uds::write_all(malformed, eleven, sizeof eleven));
+    const int silent = ipc::test::uds::connect_to(dir.socket());
+    for (int rounds = 0;
+         rounds < 500 && (reader->stats().too_large == 0 || reader->stats().malformed == 0 ||
+                          reader->stats().idle_closed == 0);
+         ++rounds) {
+        ASSERT_TRUE(reader->poll(50ms, none));
+    }
+    const auto st = reader->stats();
+    EXPECT_EQ(st.too_large, 1u);
+    EXPECT_EQ(st.malformed, 1u);
+    EXPECT_EQ(st.idle_closed, 1u);
+    EXPECT_EQ(st.connections, 0u);
+    std::uint8_t byte = 0;
+    EXPECT_EQ(::read(silent, &byte, 1), 0) << "the silent writer was closed";
+    for (int fd : {too_large, malformed, silent}) {
+        ::close(fd);
+    }
+    // And it goes on: a good writer after them is served.
+    auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
+    ASSERT_TRUE(writer && writer->try_send(message(0, 0, 20)));
+    for (int rounds = 0; rounds < 100 && reader->stats().received == 0; ++rounds) {
+        ASSERT_TRUE(reader->poll(50ms, none));
+    }
+    EXPECT_EQ(reader->stats().received, 1u);
+}
+
+TEST(Stream, RefusesALiveReadersPathAndADirectoryOfAnotherUser) {
+    socket_dir dir;
+    auto first = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+    ASSERT_TRUE(first);
+    EXPECT_EQ(ipc::stream_reader::listen(dir.socket(), quiet_reader()).code(), errc::busy);
+    first->stop();
+    EXPECT_TRUE(ipc::stream_reader::listen(dir.socket(), quiet_reader()))
+        << "a stopped reader's path is free again";
+    const std::string fresh = dir.path + "/made/reader.sock";
+    ASSERT_TRUE(ipc::stream_reader::listen(fresh, quiet_reader()));
+    struct stat st {};
+    ASSERT_EQ(::stat((dir.path + "/made").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0750u) << "a missing directory is made 0750";
+    if (!ipc::test::can_act_as_other_user()) {
+        GTEST_SKIP() << ipc::test::other_user_skip_reason;
+    }
+    const std::string theirs = dir.path + "/theirs";
+    ASSERT_EQ(::mkdir(theirs.c_str(), 0755), 0);
+    ASSERT_EQ(::chown(theirs.c_str(), ipc::test::other_uid, ipc::test::other_uid), 0);
+    EXPECT_EQ(ipc::stream_reader::listen(theirs + "/reader.sock", quiet_reader()).code(),
+              errc::permission_denied);
+}
+
+TEST(Stream, RefusalsAreReportedAndCountedDropped) {
+    socket_dir dir;
+    auto o = fast_writer();
+    o.max_queue_messages = 2;
+    o.max_message = 100;
+    o.max_queue_bytes = 1000;
+    auto writer = ipc::stream_writer::open(dir.socket(), o);  // nobody listens
+    ASSERT_TRUE(writer);
+    EXPECT_EQ(writer->try_send(std::vector<std::byte>(101)).code(), errc::message_too_large);
+    EXPECT_TRUE(writer->try_send(std::vector<std::byte>(10)));
+    EXPECT_TRUE(writer->try_send(std::vector<std::byte>(10)));
+    EXPECT_EQ(writer->try_send(std::vector<std::byte>(10)).code(), errc::queue_full);
+    EXPECT_EQ(writer->send(std::vector<std::byte>(10), 1ms).code(), errc::timeout);
+    const auto report = writer->stop(10ms);
+    EXPECT_EQ(report.unsent_messages, 2u) << "what could not be sent is reported";
+    EXPECT_EQ(writer->try_send(std::vector<std::byte>(10)).code(), errc::closed);
+    const auto st = writer->stats();
+    EXPECT_EQ(st.dropped, 4u);
+    EXPECT_EQ(st.failed, 2u);
+    EXPECT_EQ(st.sent, 0u);
+}
+
+}  // namespace
