@@ -5,8 +5,11 @@
 #include "ipc/stream.hpp"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "ipc/inspect.hpp"
+#include "support/child_process.hpp"
 #include "support/other_user.hpp"
 #include "support/scale.hpp"
 #include "support/uds_frames.hpp"
@@ -351,6 +356,112 @@ TEST(Stream, RefusalsAreReportedAndCountedDropped) {
     EXPECT_EQ(st.dropped, 4u);
     EXPECT_EQ(st.failed, 2u);
     EXPECT_EQ(st.sent, 0u);
+}
+
+// Tools see a stream's connections through the control socket (which the reader opens): the
+// reader's side and the writer's, each with the messages and bytes it counted itself.
+TEST(Stream, ConnectionsAreVisibleWithTheirOwnCounts) {
+    socket_dir dir;
+    ipc::stream_reader_options o;
+    o.notify_systemd = false;
+    o.name = "visible";
+    auto reader = ipc::stream_reader::listen(dir.socket(), o);
+    ASSERT_TRUE(reader);
+    auto wo = fast_writer();
+    wo.name = "visible";
+    auto writer = ipc::stream_writer::open(dir.socket(), wo);
+    ASSERT_TRUE(writer);
+    for (std::uint64_t i = 0; i < 10; ++i) {
+        ASSERT_TRUE(writer->send(message(0, i, 100), 10s));
+    }
+    ASSERT_TRUE(writer->flush(10s));
+    const ipc::stream_handler none;
+    for (int rounds = 0; rounds < 100 && reader->stats().received < 10; ++rounds) {
+        ASSERT_TRUE(reader->poll(50ms, none));
+    }
+    const auto s = ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = "visible"});
+    int sides = 0;
+    for (const auto& c : s.connections) {
+        EXPECT_EQ(c.kind, ipc::inspect::channel_kind::stream);
+        EXPECT_EQ(c.peer_pid, ::getpid());
+        if (c.role == "reader") {
+            ++sides;
+            EXPECT_TRUE(c.inbound.found);
+            EXPECT_EQ(c.inbound.messages, 10u);
+            EXPECT_EQ(c.inbound.bytes, 1000u);
+        } else if (c.role == "writer") {
+            ++sides;
+            EXPECT_EQ(c.outbound.messages, 10u);
+        }
+    }
+    EXPECT_EQ(sides, 2) << ipc::inspect::to_json(s);
+    bool counted = false;
+    for (const auto& p : s.processes) {
+        for (const auto& e : p.endpoints) {
+            if (e.role == ipc::inspect::endpoint_role::writer &&
+                e.kind == ipc::inspect::channel_kind::stream) {
+                counted = e.connection_counters.connections == 1 &&
+                          e.connection_counters.connections_total == 1 && e.counters.sent == 10;
+            }
+        }
+    }
+    EXPECT_TRUE(counted) << "the writer's telemetry record counts its connection";
+}
+
+// Socket activation through Debian's systemd-socket-activate: it listens, and at the first
+// connection starts the reader with the socket as fd 3 (LISTEN_FDS=1, LISTEN_PID): the reader
+// takes it instead of making its own, and every message the writer sent arrives.
+TEST(StreamSystemd, ASocketActivatedReaderTakesSystemdsSocket) {
+    const char* activate = "/usr/bin/systemd-socket-activate";
+    if (::access(activate, X_OK) != 0) {
+        GTEST_SKIP() << "systemd-socket-activate is missing (Debian package systemd)";
+    }
+    socket_dir dir;
+    ipc::test::child_process systemd(
+        {activate, "--listen=" + dir.socket(), IPC_TEST_STREAM_PEER, "reader", dir.socket(), "50"});
+    auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
+    ASSERT_TRUE(writer);  // dials until the socket is there, then starts the reader by it
+    for (std::uint64_t i = 0; i < 50; ++i) {
+        ASSERT_TRUE(writer->send(message(0, i, 100), 10s));
+    }
+    ASSERT_TRUE(writer->flush(30s));
+    auto status = systemd.wait(std::chrono::seconds(30 * ipc::test::deadline_factor));
+    ASSERT_TRUE(status) << "the activated reader hung";
+    EXPECT_EQ(ipc::test::exit_code(*status), 0) << "3: could not listen, 4: messages missing";
+    EXPECT_EQ(writer->stats().reconnects, 0u) << "one connection, handed to the reader";
+}
+
+// With NOTIFY_SOCKET, the reader tells systemd READY=1 once it listens and STOPPING=1 when it
+// stops (sd_notify): checked on a datagram socket the test listens on.
+TEST(StreamSystemd, ReadinessAndStoppingAreNotified) {
+    socket_dir dir;
+    const std::string notify = dir.path + "/notify";
+    const int s = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, notify.c_str(), sizeof a.sun_path - 1);
+    ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ::setenv("NOTIFY_SOCKET", notify.c_str(), 1);
+    ipc::stream_reader_options o;
+    o.control = false;
+    auto reader = ipc::stream_reader::listen(dir.socket(), o);
+    ::unsetenv("NOTIFY_SOCKET");  // sd_notify reads it at each call: set for the reader's stop
+    ASSERT_TRUE(reader);
+    const auto next_datagram = [&] {
+        char buf[256] = {};
+        pollfd p{s, POLLIN, 0};
+        if (::poll(&p, 1, 10'000) != 1) {
+            return std::string();
+        }
+        const ssize_t n = ::recv(s, buf, sizeof buf - 1, 0);
+        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    };
+    EXPECT_EQ(next_datagram(), "READY=1");
+    ::setenv("NOTIFY_SOCKET", notify.c_str(), 1);
+    reader->stop();
+    ::unsetenv("NOTIFY_SOCKET");
+    EXPECT_EQ(next_datagram(), "STOPPING=1");
+    ::close(s);
 }
 
 }  // namespace
