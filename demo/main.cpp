@@ -6,6 +6,8 @@
 //                   [--protocol native|efdstream] [--child PROGRAM] [--name NAME]
 //   ipc-demo broker [--clients N] [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS]
 //                   [--name NAME]
+//   ipc-demo stream [--writers N] [--size BYTES] [--rate MSGS_PER_S] [--duration SECONDS]
+//                   [--path PATH] [--restart-reader-every SECONDS] [--name NAME]
 // Started with efdstream's child command line (-mode child ...), it is that child.
 // rate 0 = flat out, duration 0 = until interrupted; exits 0 after a clean stop.
 
@@ -19,6 +21,7 @@
 #include "duplex_demo.hpp"
 #include "ring_demo.hpp"
 #include "slots_demo.hpp"
+#include "stream_demo.hpp"
 
 namespace {
 
@@ -98,7 +101,34 @@ int main(int argc, char** argv) {
     auto* broker_client = app.add_subcommand("broker-client", "")->group("");  // hidden
     add_traffic_options(broker_client, o);
     add_pacing_options(broker_client, o);
+    auto* stream = app.add_subcommand(
+        "stream", "Writer processes send to a reader over a Unix socket; every message checked");
+    add_traffic_options(stream, o);
+    add_pacing_options(stream, o);
+    demo::stream_demo_options so;
+    stream->add_option("--writers", so.writers, "Writer processes")
+        ->check(CLI::Range(1u, 256u))
+        ->capture_default_str();
+    stream->add_option("--path", so.path,
+                       "The reader's socket (default /tmp/libipc-demo-<uid>/<name>.sock)");
+    stream
+        ->add_option("--restart-reader-every", so.restart_reader_every,
+                     "Seconds between reader restarts, to watch reconnects and retries (0: never)")
+        ->check(CLI::NonNegativeNumber);
+    auto* stream_writer = app.add_subcommand("stream-writer", "")->group("");  // hidden
+    add_traffic_options(stream_writer, o);
+    add_pacing_options(stream_writer, o);
+    std::string writer_path;
+    unsigned writer_index = 0;
+    stream_writer->add_option("--path", writer_path)->required();
+    stream_writer->add_option("--writer", writer_index);
     CLI11_PARSE(app, argc, argv);
+    if (*stream) {
+        return demo::run_stream_reader(o, so, self_exe().c_str());
+    }
+    if (*stream_writer) {
+        return demo::run_stream_writer(o, writer_path, writer_index);
+    }
     if (*broker) {
         return demo::run_broker_server(o, clients, self_exe().c_str());
     }

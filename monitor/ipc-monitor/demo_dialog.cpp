@@ -20,7 +20,7 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
     auto* form = new QFormLayout(this);
     channel_ = new QComboBox(this);
     channel_->addItems({QStringLiteral("ring"), QStringLiteral("slots"), QStringLiteral("duplex"),
-                        QStringLiteral("broker")});
+                        QStringLiteral("broker"), QStringLiteral("stream")});
     name_edit_ = new QLineEdit(this);
     name_edit_->setPlaceholderText(channel_name(QStringLiteral("ring")));
     rate_ = new QDoubleSpinBox(this);
@@ -51,7 +51,12 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
     clients_->setRange(1, 256);
     clients_->setValue(defaults.clients);
     clients_->setEnabled(false);
-    form->addRow(tr("Clients (broker only)"), clients_);
+    form->addRow(tr("Clients, writers (broker, stream)"), clients_);
+    restart_ = new QDoubleSpinBox(this);
+    restart_->setRange(0, 3600);
+    restart_->setSuffix(tr(" s (0: never)"));
+    restart_->setEnabled(false);
+    form->addRow(tr("Restart the reader every (stream)"), restart_);
     form->addRow(tr("Waiting side"), wait_);
     protocol_ = new QComboBox(this);
     protocol_->addItems({QStringLiteral("native"), QStringLiteral("efdstream")});
@@ -61,7 +66,9 @@ demo_dialog::demo_dialog(QWidget* parent) : QDialog(parent), demo_(new demo_proc
         name_edit_->setPlaceholderText(channel_name(channel));
         slots_->setEnabled(channel == QLatin1String("slots"));
         protocol_->setEnabled(channel == QLatin1String("duplex"));
-        clients_->setEnabled(channel == QLatin1String("broker"));
+        clients_->setEnabled(channel == QLatin1String("broker") ||
+                             channel == QLatin1String("stream"));
+        restart_->setEnabled(channel == QLatin1String("stream"));
     });
     slots_->setEnabled(false);
     auto* buttons = new QHBoxLayout;
@@ -98,6 +105,7 @@ demo_options demo_dialog::chosen() const {
     o.duration_s = duration_->value();
     o.slots = slots_->value();
     o.clients = clients_->value();
+    o.restart_reader_every_s = restart_->value();
     o.wait = wait_->currentText();
     o.protocol = protocol_->currentText();
     return o;

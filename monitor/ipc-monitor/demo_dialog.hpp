@@ -52,6 +52,7 @@ class demo_dialog : public QDialog {
     QDoubleSpinBox* duration_ = nullptr;
     QSpinBox* slots_ = nullptr;
     QSpinBox* clients_ = nullptr;
+    QDoubleSpinBox* restart_ = nullptr;
     QComboBox* wait_ = nullptr;
     QComboBox* protocol_ = nullptr;
     QPlainTextEdit* log_ = nullptr;

@@ -70,6 +70,11 @@ QStringList demo_process::arguments(const demo_options& o) {
     if (o.channel == QLatin1String("broker")) {
         args << QStringLiteral("--clients") << QString::number(o.clients);
     }
+    if (o.channel == QLatin1String("stream")) {
+        args << QStringLiteral("--writers") << QString::number(o.clients)
+             << QStringLiteral("--restart-reader-every")
+             << QString::number(o.restart_reader_every_s, 'g', 12);
+    }
     return args;
 }
 

@@ -9,13 +9,14 @@ namespace monitor {
 
 // Every option of `ipc-demo` (its --help): what the Launch demo dialog offers.
 struct demo_options {
-    QString channel = QStringLiteral("ring");     // ring, slots, duplex or broker
+    QString channel = QStringLiteral("ring");     // ring, slots, duplex, broker or stream
     QString name;                                 // channel name
     double rate = 20'000;                         // messages (calls) per second, 0: flat out
     int size = 256;                               // message size in bytes
     double duration_s = 0;                        // 0: until stopped
     int slots = 4;                                // slots only: slots and host threads
-    int clients = 4;                              // broker only: client processes
+    int clients = 4;                              // broker: client processes; stream: writers
+    double restart_reader_every_s = 0;            // stream only: 0: never
     QString wait = QStringLiteral("adaptive");    // spin, adaptive or blocking
     QString protocol = QStringLiteral("native");  // duplex only: native or efdstream
 };
@@ -31,7 +32,7 @@ class demo_process : public QObject {
 
     // The command line for `options`: `<channel> --name N --rate R --size S --wait W
     // --duration D`, and `--slots K` for slots, `--protocol P` for duplex, `--clients N` for
-    // broker.
+    // broker, `--writers N --restart-reader-every S` for stream.
     static QStringList arguments(const demo_options& options);
     // Starts ipc-demo with those arguments; false if it cannot.
     bool start(const demo_options& options);

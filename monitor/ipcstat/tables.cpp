@@ -74,14 +74,16 @@ void append_channels(std::string& out, const snapshot& s) {
     }
 }
 
-// A direction's messages, bytes and ring use, "-" each when its endpoint was not found.
+// A direction's messages, bytes and ring use, "-" each when its endpoint was not found (the ring
+// use also when it has no ring).
 std::string flow_text(const ipc::inspect::connection_flow& f) {
     if (!f.found) {
         return fmt::format("{:>10} {:>10} {:>10}", "-", "-", "-");
     }
-    return fmt::format("{:>10} {:>10} {:>10}", f.messages,
-                       units::format_bytes(static_cast<double>(f.bytes)),
-                       units::format_bytes(static_cast<double>(f.used_bytes)));
+    return fmt::format(
+        "{:>10} {:>10} {:>10}", f.messages, units::format_bytes(static_cast<double>(f.bytes)),
+        f.capacity_bytes == 0 ? std::string("-")  // no ring: a stream's
+                              : units::format_bytes(static_cast<double>(f.used_bytes)));
 }
 
 void append_connections(std::string& out, const snapshot& s) {

@@ -774,6 +774,10 @@ TEST(MonitorDemo, EveryOptionReachesTheCommandLineAndTheDialogOpensBeside) {
     o.channel = QStringLiteral("broker");
     o.clients = 6;
     EXPECT_TRUE(monitor::demo_process::arguments(o).join(' ').endsWith("--clients 6"));
+    o.channel = QStringLiteral("stream");
+    o.restart_reader_every_s = 2.5;
+    EXPECT_TRUE(monitor::demo_process::arguments(o).join(' ').endsWith(
+        "--writers 6 --restart-reader-every 2.5"));
     o.rate = 1'234'567;  // not "1.23457e+06"
     EXPECT_TRUE(monitor::demo_process::arguments(o).contains(QStringLiteral("1234567")));
     const QRect screen(0, 0, 1366, 768);

@@ -44,6 +44,8 @@ struct stream_writer_options {
     std::chrono::nanoseconds backoff_max = std::chrono::seconds(10);
     std::string name{};  // in telemetry and the control socket; empty: the path
     bool telemetry = true;
+    // Opens this process's control socket (ipc/control.hpp) so tools see the connection.
+    bool control = true;
 };
 
 struct stream_writer_stats {

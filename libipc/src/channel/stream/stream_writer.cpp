@@ -13,6 +13,7 @@
 #include "control/connection_registry.hpp"
 #include "core/stamp_clock.hpp"
 #include "ipc/clock.hpp"
+#include "ipc/control.hpp"
 #include "ipc/stream.hpp"
 #include "ipc/telemetry.hpp"
 
@@ -259,6 +260,9 @@ result<stream_writer> stream_writer::open(const std::string& path,
                  options.name.empty() ? path : options.name, path})) {
             s.counters = std::move(*e);
         }
+    }
+    if (options.control) {
+        (void)control::start();  // tools then see the connection; the writer works without it
     }
     s.sender = std::thread([&s] { s.run(); });
     return w;
