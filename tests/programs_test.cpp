@@ -193,6 +193,16 @@ TEST(Demo, BrokerClientsConnectByNameAndCheckEveryEcho) {
     EXPECT_NE(out.text.find("every client checked every echo"), std::string::npos) << out.text;
 }
 
+// The stream demo with its reader restarted under the writers: every message accounted for.
+TEST(Demo, StreamWritersSurviveReaderRestartsWithEveryMessageAccountedFor) {
+    const auto name = ipc::test::unique_name("stream");
+    const auto out = run(std::string(IPC_DEMO) + " stream --writers 2 --duration 1 --rate 2000 " +
+                         "--size 100 --restart-reader-every 0.3 --name " + name);
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    EXPECT_NE(out.text.find("every message accounted for"), std::string::npos) << out.text;
+    EXPECT_NE(out.text.find("reconnects"), std::string::npos) << out.text;
+}
+
 // Issue 8.14: a demo stopped before its child attached used to hang 19 times out of 20.
 TEST(Demo, StopsCleanlyWhateverTheMoment) {
     for (int run_index = 0; run_index < 20; ++run_index) {
