@@ -28,6 +28,9 @@ int run_duplex_child(int argc, char** argv);
 // broker round trips beside the raw atomic and eventfd round trips, throughput beside memcpy,
 // and round trips per second from 1, 4 and 16 clients beside plain Unix stream sockets.
 void add_broker_cases(std::vector<bench_case>& cases);
+// stream messages per second at 64 B, 1 KiB and 64 KiB beside a raw Unix-socket loop of the same
+// frames, and beside the ring.
+void add_stream_cases(std::vector<bench_case>& cases);
 // ipc-monitor's own CPU with 100 live endpoints, at 1 Hz and 10 Hz (when the monitor is built).
 void add_monitor_cases(std::vector<bench_case>& cases);
 
