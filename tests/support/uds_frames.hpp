@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "support/raw_socket.hpp"
+
 namespace ipc::test::uds {
 
 inline std::vector<std::uint8_t> frame(const std::vector<std::uint8_t>& payload) {
@@ -76,15 +78,7 @@ inline std::optional<std::vector<std::uint8_t>> read_frame(int fd, std::uint64_t
 }
 
 inline int connect_to(const std::string& path) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
+    return raw_connect(path, SOCK_STREAM);
 }
 
 inline int listen_at(const std::string& path) {
