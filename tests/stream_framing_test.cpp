@@ -117,6 +117,24 @@ TEST(StreamFraming, LengthsAboveTheMaximumAndMalformedOnesAreRefused) {
     }
 }
 
+// A length within the maximum, claimed with hardly any bytes behind it, costs no memory: the
+// buffer grows with the bytes that arrive (it used to grow to the claimed 10 MiB at once).
+TEST(StreamFraming, MemoryFollowsTheBytesSentNotTheLengthClaimed) {
+    frame_reader r(16 << 20);
+    std::byte head[ipc::varint::max_bytes];
+    const auto n = ipc::varint::encode(10 << 20, head);
+    auto space = r.space();
+    std::memcpy(space.data(), head, n);
+    r.filled(n + 1);
+    EXPECT_EQ(r.next().code(), errc::empty);
+    EXPECT_LE(r.space().size(), std::size_t{64 * 1024}) << "no 10 MiB for a 4-byte promise";
+    // Sent for real, the frame arrives whole, and the memory goes back after it.
+    const auto whole = framed(10 << 20, std::byte{3});
+    frame_reader big(16 << 20);
+    EXPECT_EQ(cut(big, whole, 1 << 20), std::vector<std::size_t>{std::size_t{10} << 20});
+    EXPECT_LE(big.space().size(), std::size_t{64 * 1024});
+}
+
 TEST(StreamFraming, TheQueueWrapsAndWritesAFrameAgainWholeAfterAFailure) {
     frame_queue q(4, 64);
     const std::vector<std::byte> payload(20, std::byte{9});

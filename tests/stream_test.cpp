@@ -108,7 +108,8 @@ TEST(Stream, WriterToReaderInOrderEveryByteChecked) {
             ASSERT_TRUE(reader->poll(0ns, check));
         }
     }
-    for (int rounds = 0; next < count && rounds < 10'000; ++rounds) {
+    const ipc::deadline until(std::chrono::seconds(60 * ipc::test::deadline_factor));
+    while (next < count && !until.passed(ipc::monotonic_ns())) {
         ASSERT_TRUE(reader->poll(100ms, check));
     }
     EXPECT_EQ(next, count);
@@ -135,8 +136,12 @@ TEST(Stream, InteroperatesWithTheSpecBothWays) {
                 ASSERT_TRUE(writer->send(message(1, i, random() % 3000), 10s));
             }
         });
+        pollfd waiting{listener, POLLIN, 0};
+        ASSERT_EQ(::poll(&waiting, 1, 30'000), 1) << "the writer never connected";
         const int s = ::accept(listener, nullptr, nullptr);
         ASSERT_GE(s, 0);
+        const timeval limit{30, 0};  // a reader that stops getting bytes fails, not hangs
+        ASSERT_EQ(::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit), 0);
         bool ok = true;
         for (std::uint64_t i = 0; i < count && ok; ++i) {
             const auto frame = ipc::test::uds::read_frame(s);
@@ -185,7 +190,8 @@ TEST(Stream, InteroperatesWithTheSpecBothWays) {
             ++next;
             return ipc::result<void>{};
         };
-        for (int rounds = 0; next < count && rounds < 100'000; ++rounds) {
+        const ipc::deadline until(std::chrono::seconds(120 * ipc::test::deadline_factor));
+        while (next < count && !until.passed(ipc::monotonic_ns())) {
             ASSERT_TRUE(reader->poll(100ms, check));
         }
         producing.join();
@@ -272,6 +278,51 @@ TEST(Stream, AReaderRestartedUnderLoadLosesNothingSilently) {
     }
 }
 
+// A writer still in the listener's backlog has written (its connect succeeded, the kernel took
+// its bytes, it counts them sent): a stop takes it from the backlog and hands its messages
+// over, instead of closing the listener on them.
+TEST(Stream, AStopDeliversWhatWritersInTheBacklogSent) {
+    socket_dir dir;
+    auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+    ASSERT_TRUE(reader);
+    auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
+    ASSERT_TRUE(writer);
+    for (std::uint64_t i = 0; i < 5; ++i) {
+        ASSERT_TRUE(writer->send(message(0, i, 100), 10s));
+    }
+    ASSERT_TRUE(writer->flush(10s)) << "sent while never accepted";
+    std::uint64_t got = 0;
+    reader->stop([&](std::span<const std::byte>, const ipc::stream_peer&) {
+        ++got;
+        return ipc::result<void>{};
+    });
+    EXPECT_EQ(got, 5u);
+    EXPECT_EQ(writer->stats().sent, 5u);
+}
+
+// send and flush with no deadline wait for the sender instead of spinning (a forever deadline
+// used to overflow the wait into a negative one).
+TEST(Stream, SendAndFlushWithoutADeadline) {
+    socket_dir dir;
+    auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+    ASSERT_TRUE(reader);
+    auto o = fast_writer();
+    o.max_queue_messages = 4;
+    auto writer = ipc::stream_writer::open(dir.socket(), o);
+    ASSERT_TRUE(writer);
+    std::thread reading([&] {
+        for (int rounds = 0; rounds < 1000 && reader->stats().received < 100; ++rounds) {
+            (void)reader->poll(10ms, {});
+        }
+    });
+    for (std::uint64_t i = 0; i < 100; ++i) {
+        ASSERT_TRUE(writer->send(message(0, i, 1000), ipc::forever));
+    }
+    EXPECT_TRUE(writer->flush(ipc::forever));
+    reading.join();
+    EXPECT_EQ(reader->stats().received, 100u);
+}
+
 TEST(Stream, BadLengthsAndSilentWritersAreClosedAndCounted) {
     socket_dir dir;
     auto o = quiet_reader();
@@ -300,6 +351,8 @@ TEST(Stream, BadLengthsAndSilentWritersAreClosedAndCounted) {
     EXPECT_EQ(st.idle_closed, 1u);
     EXPECT_EQ(st.connections, 0u);
     std::uint8_t byte = 0;
+    pollfd closed{silent, POLLIN, 0};
+    ASSERT_EQ(::poll(&closed, 1, 10'000), 1);
     EXPECT_EQ(::read(silent, &byte, 1), 0) << "the silent writer was closed";
     for (int fd : {too_large, malformed, silent}) {
         ::close(fd);

@@ -13,9 +13,13 @@
 // as failed. The reader is driven by its caller: poll() accepts, reads and calls the handler
 // for each message, on the caller's thread; wait_fd() nests it in an event loop.
 //
-// A reader's stop() is graceful: it shuts every connection for reading, so that writers' next
-// writes fail and are retried elsewhere, and hands the handler everything already written to
-// it. A writer's message counted as sent is then received, across reader restarts.
+// A reader's stop() is graceful: it takes the writers still in its backlog, shuts every
+// connection for reading, so that writers' next writes fail and are retried elsewhere, and
+// hands the handler everything already written to it (a stop without a handler counts those
+// messages received and drops them). A writer's message counted as sent is then received,
+// across reader restarts. Order is kept per writer across graceful restarts; after a write
+// timeout against a reader that is slow but alive, the frames still in the old connection may
+// be handled after newer ones on the new connection.
 
 #include <sys/types.h>
 

@@ -16,32 +16,30 @@ constexpr std::size_t initial_buffer = 64 * 1024;
 frame_reader::frame_reader(std::uint64_t max_message)
     : max_message_(max_message), buffer_(initial_buffer) {}
 
-// Moves what is held to the front, and grows the buffer to hold a whole frame of `frame` bytes
-// (already checked against the maximum).
-void frame_reader::make_room(std::size_t frame) {
+// Moves what is held to the front of the buffer.
+void frame_reader::compact() noexcept {
     if (begin_ > 0) {
         std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
     }
-    if (frame > buffer_.size()) {
-        buffer_.resize(std::max(frame, buffer_.size() * 2));
-    }
 }
 
 std::span<std::byte> frame_reader::space() {
+    spare_ = {};
     if (end_ == buffer_.size()) {
-        make_room(0);
+        compact();
     }
     if (end_ == buffer_.size()) {
-        // Only a partial length can fill the buffer without next() having grown it: at most
-        // varint::max_bytes, far below its size.
-        make_room(buffer_.size() + 1);
+        // Full of one unfinished frame: grow as its bytes arrive (doubling, up to what it
+        // needs), so that memory follows what a writer sent, not what its length claimed.
+        buffer_.resize(std::min(buffer_.size() * 2, std::max(wanted_, buffer_.size() + 1)));
     }
     return std::span(buffer_).subspan(end_);
 }
 
 result<std::span<const std::byte>> frame_reader::next() {
+    spare_ = {};
     const auto held = std::span<const std::byte>(buffer_).subspan(begin_, end_ - begin_);
     auto length = varint::decode(held);
     if (!length) {
@@ -52,14 +50,21 @@ result<std::span<const std::byte>> frame_reader::next() {
     }
     const std::size_t frame = length->length + static_cast<std::size_t>(length->value);
     if (held.size() < frame) {
+        wanted_ = frame;
         if (begin_ + frame > buffer_.size()) {
-            make_room(frame);
+            compact();
         }
         return error{errc::empty, "the frame is not complete yet"};
     }
     begin_ += frame;
     if (begin_ == end_) {
         begin_ = end_ = 0;
+        if (buffer_.size() > 4 * initial_buffer) {
+            // A large frame is done: its memory goes back at the next call (the frame handed
+            // out lives in it until then; a moved vector keeps its storage).
+            spare_ = std::move(buffer_);
+            buffer_ = std::vector<std::byte>(initial_buffer);
+        }
     }
     return held.subspan(length->length, static_cast<std::size_t>(length->value));
 }

@@ -1,8 +1,8 @@
 #pragma once
 // Cuts one connection's byte stream into frames (internal): uvarint length, then that many
-// bytes. Bytes go into a buffer that starts at 64 KiB and grows only for a frame whose length
-// was read and found within the maximum, never for what a length merely claims; frames are
-// handed out in place.
+// bytes. Bytes go into a buffer that starts at 64 KiB and grows, doubling, only as the bytes of
+// a frame whose length is within the maximum arrive (memory follows what was sent, not what a
+// length claims), and shrinks back once a large frame is done; frames are handed out in place.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,10 +31,12 @@ class frame_reader {
     std::size_t pending() const noexcept { return end_ - begin_; }
 
   private:
-    void make_room(std::size_t frame);
+    void compact() noexcept;
 
     std::uint64_t max_message_;
     std::vector<std::byte> buffer_;
+    std::vector<std::byte> spare_;  // a large frame's buffer, until its frame was handled
+    std::size_t wanted_ = 0;        // bytes the unfinished frame needs
     std::size_t begin_ = 0;  // the next frame's first byte
     std::size_t end_ = 0;    // one past the last byte read
 };

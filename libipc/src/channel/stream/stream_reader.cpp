@@ -62,37 +62,64 @@ struct stream_reader::state {
     telemetry::endpoint counters;
     const detail::stamp_clock clock = detail::process_stamp_clock();
 
-    result<void> accept_waiting();
+    bool accepting = true;  // the listener is in the epoll set
+    void listen_for_more(bool more);
+    // Takes writers from the backlog (`all`: every one, whatever the limits: at stop).
+    result<void> accept_waiting(bool all = false);
     turn read_from(connection& c, const stream_handler& handler, std::size_t& handled);
     turn handle_frames(connection& c, const stream_handler& handler, std::size_t& handled);
     void close(std::size_t index);
-    void close_idle(std::uint64_t now);
+    void close_idle(std::uint64_t now, const stream_handler& handler, std::size_t& handled);
+    void drain_and_close(std::size_t index, const stream_handler& handler, std::size_t& handled);
     std::uint64_t next_idle_ns() const;
 };
 
-result<void> stream_reader::state::accept_waiting() {
-    for (int taken = 0; taken < batch; ++taken) {
+// Stops or resumes accepting: at max_connections, or out of descriptors, writers wait in the
+// backlog (what they already sent waits with them) instead of being accepted and closed, which
+// would throw away bytes they count sent.
+void stream_reader::state::listen_for_more(bool more) {
+    if (more == accepting || !listener.socket.valid()) {
+        return;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    (void)::epoll_ctl(epoll.get(), more ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listener.socket.get(),
+                      &ev);
+    accepting = more;
+}
+
+result<void> stream_reader::state::accept_waiting(bool all) {
+    for (int taken = 0; all || taken < batch; ++taken) {
+        if (!all && stats.connections >= options.max_connections) {
+            ++stats.refused;  // counted once per pause: the writers wait
+            counters.on_dropped();
+            listen_for_more(false);
+            return {};
+        }
         unique_fd s{
             ::accept4(listener.socket.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)};
         if (!s.valid()) {
-            if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) {
-                accept_errors_in_a_row = errno == ECONNABORTED ? accept_errors_in_a_row : 0;
+            if (errno == ECONNABORTED || errno == EINTR) {
+                continue;  // that writer left before it was taken
+            }
+            if (errno == EAGAIN) {
+                accept_errors_in_a_row = 0;
                 return {};
             }
             ++stats.accept_errors;
             counters.on_failed();
-            if (++accept_errors_in_a_row > options.max_accept_errors) {
-                return system_error("accepting writers failed too often in a row");
+            if (errno == EMFILE || errno == ENFILE) {
+                listen_for_more(false);  // until a connection closes: not the listener's fault
+                return {};
+            }
+            if (all || ++accept_errors_in_a_row > options.max_accept_errors) {
+                return all ? result<void>{}
+                           : system_error("accepting writers failed too often in a row");
             }
             std::this_thread::sleep_for(options.accept_backoff);  // as the reference: a pause
             return {};
         }
         accept_errors_in_a_row = 0;
-        if (stats.connections >= options.max_connections) {
-            ++stats.refused;
-            counters.on_dropped();
-            continue;  // closed at once: the writer reconnects later
-        }
         const auto creds = unix_socket::peer_credentials(s.get());
         auto c = std::make_unique<connection>(
             std::move(s), options.max_message,
@@ -183,16 +210,33 @@ void stream_reader::state::close(std::size_t index) {
     connections[index].reset();
     --stats.connections;
     counters.on_disconnected();
+    listen_for_more(true);
 }
 
-void stream_reader::state::close_idle(std::uint64_t now) {
+void stream_reader::state::close_idle(std::uint64_t now, const stream_handler& handler,
+                                      std::size_t& handled) {
     const auto idle = static_cast<std::uint64_t>(options.idle_timeout.count());
     for (std::size_t i = 0; i < connections.size(); ++i) {
         if (connections[i] != nullptr && now - connections[i]->last_read_ns >= idle) {
             ++stats.idle_closed;
-            close(i);
+            drain_and_close(i, handler, handled);  // what came just now is not thrown away
         }
     }
+}
+
+// Shuts the connection for reading (the writer's next write fails, and is retried at another
+// connection), hands over every whole message already written to it, and closes it.
+void stream_reader::state::drain_and_close(std::size_t index, const stream_handler& handler,
+                                           std::size_t& handled) {
+    if (connections[index] == nullptr) {
+        return;
+    }
+    if (::shutdown(connections[index]->socket.get(), SHUT_RD) == 0) {
+        // Shut for reading, the stream ends (a read of 0) once what was written is read.
+        while (read_from(*connections[index], handler, handled) == turn::more) {
+        }
+    }
+    close(index);
 }
 
 // When the next connection would be idle too long (UINT64_MAX: none open).
@@ -298,7 +342,7 @@ result<std::size_t> stream_reader::poll(std::chrono::nanoseconds timeout,
             }
         }
         now = monotonic_ns();
-        s.close_idle(now);
+        s.close_idle(now, handler, handled);
         if (handled > 0 || until.passed(now)) {
             return handled;
         }
@@ -317,25 +361,25 @@ void stream_reader::stop(const stream_handler& handler) {
     if (s.options.notify_systemd) {
         detail::notify_systemd("STOPPING=1");
     }
-    (void)::epoll_ctl(s.epoll.get(), EPOLL_CTL_DEL, s.listener.socket.get(), nullptr);
-    s.listener.socket.reset();
+    std::size_t handled = 0;
     if (!s.listener.activated) {
+        // No new writer gets in (a connect is refused once the listener is shut for reading),
+        // and those already in the backlog, which may have written, are taken to be drained.
         (void)::unlink(s.path.c_str());
+        (void)::shutdown(s.listener.socket.get(), SHUT_RD);
+        (void)s.accept_waiting(true);
     }
-    // Shut for reading first, every one: a writer's next write then fails and is retried at
-    // the next reader, and what it wrote before is still here to be read to its end.
+    // systemd's socket is left as it is: systemd keeps its backlog for the next reader.
+    s.listen_for_more(false);
+    s.listener.socket.reset();
+    // Every connection shut for reading first, so that writers stop adding to any of them.
     for (auto& c : s.connections) {
         if (c != nullptr) {
             (void)::shutdown(c->socket.get(), SHUT_RD);
         }
     }
-    std::size_t handled = 0;
     for (std::size_t i = 0; i < s.connections.size(); ++i) {
-        // Shut for reading, the stream ends (a read of 0) once what was written is read.
-        while (s.connections[i] != nullptr &&
-               s.read_from(*s.connections[i], handler, handled) == turn::more) {
-        }
-        s.close(i);
+        s.drain_and_close(i, handler, handled);
     }
     s.epoll.reset();
     s.counters.close();

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string>
 
 #include "ipc/unix_socket.hpp"
 
@@ -52,15 +53,21 @@ result<void> check_directory(const std::string& path) {
 }  // namespace
 
 result<stream_listener> listen_for_stream(const std::string& path) {
+    // The spec takes LISTEN_FDS alone when LISTEN_PID is not set; sd_listen_fds insists on it,
+    // so it is set to this process first (only when LISTEN_FDS is there to be taken).
+    if (std::getenv("LISTEN_FDS") != nullptr && std::getenv("LISTEN_PID") == nullptr) {
+        (void)::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    }
     const int passed = ::sd_listen_fds(1);
     if (passed < 0) {
         return error{errc::system, "LISTEN_FDS cannot be read", -passed};
     }
     if (passed > 0) {
+        // The spec's socket is fd 3; any others systemd passed are left as they are.
         const int fd = SD_LISTEN_FDS_START;
-        if (passed != 1 || ::sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) {
+        if (::sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) {
             return error{errc::invalid_argument,
-                         "systemd passed something else than one listening Unix stream socket"};
+                         "systemd's fd 3 is not a listening Unix stream socket"};
         }
         return stream_listener{unique_fd(fd), path, true};
     }

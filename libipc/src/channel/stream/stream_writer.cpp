@@ -22,6 +22,16 @@ namespace ipc {
 namespace {
 
 constexpr std::uint64_t largest_message = std::uint64_t{1} << 30;
+// The longest single sleep of the sending thread: so that a stop is seen this soon whatever
+// write_timeout and backoff_max are (time passing notifies no condition variable).
+constexpr std::uint64_t sender_slice_ns = 100'000'000;
+
+// How long to wait on a condition variable for `until`: never negative, and a `forever`
+// deadline (whose remaining time would overflow a signed duration) waits in hour-long slices.
+std::chrono::nanoseconds wait_span(const deadline& until) {
+    return std::chrono::nanoseconds(
+        std::min<std::uint64_t>(until.remaining_ns(monotonic_ns()), 3'600'000'000'000));
+}
 
 result<void> check(const std::string& path, const stream_writer_options& o) {
     if (path.empty() || path.size() >= 108) {
@@ -65,6 +75,7 @@ struct stream_writer::state {
     const detail::stamp_clock clock = detail::process_stamp_clock();  // telemetry's stamps
     detail::connection_traffic traffic;
     std::thread sender;
+    std::mutex join_lock;
 
     result<void> enqueue(std::span<const std::byte> message, std::chrono::nanoseconds timeout);
     void refuse() {
@@ -76,6 +87,7 @@ struct stream_writer::state {
     unique_fd dial(std::chrono::nanoseconds& backoff, bool& made_before);
     // Writes what is queued until the queue is empty or a write fails; false on failure.
     bool write_queued(int socket);
+    bool writable_in_time(int socket);
     bool give_up_now() const {
         return !accepting && (queue.messages() == 0 || monotonic_ns() >= stop_deadline_ns);
     }
@@ -95,9 +107,13 @@ result<void> stream_writer::state::enqueue(std::span<const std::byte> message,
     if (!queue.has_room(message.size())) {
         const deadline until(timeout);
         while (accepting && !queue.has_room(message.size()) && !until.passed(monotonic_ns())) {
-            room.wait_for(guard, std::chrono::nanoseconds(until.remaining_ns(monotonic_ns())));
+            room.wait_for(guard, wait_span(until));
         }
-        if (!accepting || !queue.has_room(message.size())) {
+        if (!accepting) {
+            refuse();
+            return error{errc::closed, "the stream writer was stopped"};
+        }
+        if (!queue.has_room(message.size())) {
             refuse();
             return until.immediate() ? error{errc::queue_full, "the stream writer's queue is full"}
                                      : error{errc::timeout, "no room in the queue in time"};
@@ -130,13 +146,38 @@ unique_fd stream_writer::state::dial(std::chrono::nanoseconds& backoff, bool& ma
             backoff = options.backoff_initial;
             return std::move(*s);
         }
+        // The backoff, in slices, so that a stop's deadline is kept.
+        const deadline retry(backoff);
         std::unique_lock guard(lock);
-        const auto until = std::chrono::steady_clock::now() + backoff;
-        work.wait_until(guard, until, [&] { return give_up_now(); });
+        while (!give_up_now() && !retry.passed(monotonic_ns())) {
+            work.wait_for(guard,
+                          std::min(wait_span(retry), std::chrono::nanoseconds(sender_slice_ns)));
+        }
         if (give_up_now()) {
             return {};
         }
-        backoff = std::min(backoff * 2, options.backoff_max);
+        backoff = backoff > options.backoff_max / 2 ? options.backoff_max : backoff * 2;
+    }
+}
+
+// Whether `socket` can take bytes within write_timeout (false also when a stop's deadline
+// passed first, or the socket failed).
+bool stream_writer::state::writable_in_time(int socket) {
+    const deadline until(options.write_timeout);
+    for (;;) {
+        const std::uint64_t left = std::min(until.remaining_ns(monotonic_ns()), sender_slice_ns);
+        pollfd p{socket, POLLOUT, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>((left + 999'999) / 1'000'000));
+        if (ready == 1) {
+            return (p.revents & POLLOUT) != 0;
+        }
+        if (ready < 0 && errno != EINTR) {
+            return false;
+        }
+        std::lock_guard guard(lock);
+        if (until.passed(monotonic_ns()) || give_up_now()) {
+            return false;
+        }
     }
 }
 
@@ -152,11 +193,11 @@ bool stream_writer::state::write_queued(int socket) {
             }
             parts = queue.unwritten(iov);
         }
-        // The bytes named by iov stay put: callers only append past them.
-        pollfd p{socket, POLLOUT, 0};
-        const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(options.write_timeout);
-        if (::poll(&p, 1, static_cast<int>(std::min<long long>(wait_ms.count(), 1 << 30))) != 1) {
-            return false;  // no progress within the write deadline (or a poll error)
+        // The bytes named by iov stay put: callers only append past them. The write deadline
+        // is waited out in slices, so that a stop is kept to its own deadline.
+        if (!writable_in_time(socket)) {
+            std::lock_guard guard(lock);
+            return give_up_now();  // stopped (everything else left is counted failed) or failed
         }
         msghdr msg{};
         msg.msg_iov = iov;
@@ -212,8 +253,7 @@ void stream_writer::state::run() {
         }
         // The reader went away or stalled: the frame it was in is written again, whole, on
         // the next connection (the reader drops a partial frame with its connection).
-        queue.rewind();
-        if (queue.messages() > 0) {
+        if (queue.rewind()) {  // begun on the lost connection: written again whole
             ++stats.retried;
             counters.on_retried();
         }
@@ -290,8 +330,10 @@ result<void> stream_writer::flush(std::chrono::nanoseconds timeout) {
     std::unique_lock guard(state_->lock);
     const deadline until(timeout);
     while (state_->queue.messages() > 0 && !state_->finished && !until.passed(monotonic_ns())) {
-        state_->emptied.wait_for(guard,
-                                 std::chrono::nanoseconds(until.remaining_ns(monotonic_ns())));
+        state_->emptied.wait_for(guard, wait_span(until));
+    }
+    if (state_->finished && state_->unsent.unsent_messages > 0) {
+        return error{errc::closed, "the writer stopped with messages it could not send"};
     }
     if (state_->queue.messages() > 0) {
         return error{errc::timeout, "messages are still queued"};
@@ -316,10 +358,14 @@ stream_writer::stop_report stream_writer::stop(std::chrono::nanoseconds timeout)
         s.work.notify_all();
         s.room.notify_all();
     }
-    if (s.sender.joinable()) {
-        s.sender.join();
+    {
+        const std::lock_guard once(s.join_lock);  // two stops at once join the thread once
+        if (s.sender.joinable()) {
+            s.sender.join();
+        }
     }
     std::lock_guard guard(s.lock);
+    s.counters.close();
     return s.unsent;
 }
 
