@@ -247,7 +247,13 @@ TEST(Stream, AReaderRestartedUnderLoadLosesNothingSilently) {
     for (int r = 0; r < restarts; ++r) {
         auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
         ASSERT_TRUE(reader) << reader.error_value().message();
-        for (int i = 0; i < 20; ++i) {
+        // Each reader serves until a writer got through to it (so that every restart is one the
+        // writers must reconnect across, however slow a sanitizer makes them), then a little.
+        const std::uint64_t before = reader->stats().connections_total;
+        const ipc::deadline until(30s);
+        for (int i = 0; i < 20 || (reader->stats().connections_total == before &&
+                                   !until.passed(ipc::monotonic_ns()));
+             ++i) {
             ASSERT_TRUE(reader->poll(2ms, check));
         }
         reader->stop(check);
