@@ -37,8 +37,8 @@ class frame_reader {
     std::vector<std::byte> buffer_;
     std::vector<std::byte> spare_;  // a large frame's buffer, until its frame was handled
     std::size_t wanted_ = 0;        // bytes the unfinished frame needs
-    std::size_t begin_ = 0;  // the next frame's first byte
-    std::size_t end_ = 0;    // one past the last byte read
+    std::size_t begin_ = 0;         // the next frame's first byte
+    std::size_t end_ = 0;           // one past the last byte read
 };
 
 }  // namespace ipc::detail

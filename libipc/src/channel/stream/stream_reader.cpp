@@ -321,10 +321,9 @@ result<std::size_t> stream_reader::poll(std::chrono::nanoseconds timeout,
         std::uint64_t now = monotonic_ns();
         const std::uint64_t wake =
             std::min(until.remaining_ns(now), s.next_idle_ns() > now ? s.next_idle_ns() - now : 0);
+        // A forever deadline waits in slices of 1 << 30 ms (12 days): never a negative wait.
         const int wait_ms =
-            timeout == forever && wake == UINT64_MAX
-                ? -1
-                : static_cast<int>(std::min<std::uint64_t>((wake + 999'999) / 1'000'000, 1 << 30));
+            static_cast<int>(std::min<std::uint64_t>(wake / 1'000'000 + 1, 1 << 30));
         epoll_event events[batch];
         const int n = ::epoll_wait(s.epoll.get(), events, batch, wait_ms);
         if (n < 0 && errno != EINTR) {
