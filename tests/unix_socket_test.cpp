@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "ipc/unix_socket.hpp"
 #include "support/names.hpp"
@@ -151,6 +153,50 @@ TEST(UnixSocket, PathsAndLeftoverSocketFiles) {
     ::unlink(path.c_str());
     auto abstract = us::listen("@" + ipc::test::unique_name("abstract"));
     EXPECT_TRUE(abstract);
+}
+
+// A live listener whose backlog is full is still live: taking its path is refused at once (the
+// probe used to be a blocking connect, which waits while the backlog is full: forever).
+TEST(UnixSocket, AListenerWithAFullBacklogKeepsItsPath) {
+    const auto path = socket_path("full-backlog");
+    auto live = us::listen(path, us::kind::stream, 0);
+    ASSERT_TRUE(live);
+    std::vector<ipc::unique_fd> waiting;
+    for (int i = 0; i < 64; ++i) {
+        auto c = us::connect_now(path);
+        if (!c) {
+            ASSERT_EQ(c.code(), errc::busy) << c.error_value().message();
+            break;
+        }
+        waiting.push_back(std::move(*c));
+    }
+    ASSERT_EQ(us::connect_now(path).code(), errc::busy) << "the backlog is full";
+    EXPECT_EQ(us::listen(path).code(), errc::already_exists);
+    ::unlink(path.c_str());
+}
+
+// The socket file has the mode asked for whatever the umask: narrowed under a umask of 0,
+// widened past one of 077 when asked.
+TEST(UnixSocket, TheSocketFileHasTheModeAskedFor) {
+    const mode_t old = ::umask(0);
+    for (const mode_t mode : {mode_t{0600}, mode_t{0666}}) {
+        const auto path = socket_path("mode");
+        auto l = us::listen(path, us::kind::stream, 4, mode);
+        ASSERT_TRUE(l);
+        struct stat st {};
+        ASSERT_EQ(::stat(path.c_str(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, mode);
+        ::unlink(path.c_str());
+    }
+    ::umask(077);
+    const auto path = socket_path("mode-umask");
+    auto l = us::listen(path, us::kind::stream, 4, 0666);
+    ASSERT_TRUE(l);
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0666u) << "widened past the umask when asked";
+    ::unlink(path.c_str());
+    ::umask(old);
 }
 
 }  // namespace

@@ -29,12 +29,15 @@ enum class kind : std::uint8_t {
 // Most descriptors one message may carry (the kernel's SCM_MAX_FD is 253).
 inline constexpr std::size_t max_fds_per_message = 64;
 
-// Binds and listens. A socket file left at `path` by a listener that is gone (connecting to it
-// is refused) and owned by this user is replaced; anything else there gives already_exists.
+// Binds and listens. The socket file has exactly `mode`, whatever the umask, and is never more
+// open than that, not even for a moment (the mode is set on the socket before it is bound). A
+// socket file left at `path` by a listener that is gone (connecting to it is refused at once)
+// and owned by this user is replaced; anything else there gives already_exists.
 // Two processes replacing the same dead listener's file at once may both succeed, one of them
 // on a file the other removed: callers that can race serialise on a lock of their own.
 // invalid_argument for a path longer than a socket address holds (107 bytes).
-result<unique_fd> listen(const std::string& path, kind k = kind::stream, int backlog = 64);
+result<unique_fd> listen(const std::string& path, kind k = kind::stream, int backlog = 64,
+                         mode_t mode = 0600);
 // Connects: not_found when nothing is there, peer_gone when nobody listens any more. Like
 // connect(2) on a Unix stream socket it waits while the listener's backlog is full.
 result<unique_fd> connect(const std::string& path, kind k = kind::stream);

@@ -131,11 +131,11 @@ class control_thread {
                 return ok.error_value();
             }
         }
-        auto listener = unix_socket::listen(*path, unix_socket::kind::stream, 16);
+        // 0600 whatever the umask: only this user may ask.
+        auto listener = unix_socket::listen(*path, unix_socket::kind::stream, 16, 0600);
         if (!listener) {
             return listener.error_value();
         }
-        (void)::chmod(path->c_str(), 0600);  // whatever the umask: only this user may ask
         stop_ = unique_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
         if (!stop_.valid()) {
             ::unlink(path->c_str());

@@ -98,7 +98,7 @@ bool abandoned_socket_file(const std::string& path, kind k) {
         st.st_uid != ::geteuid()) {
         return false;
     }
-    auto probe = connect(path, k);
+    auto probe = connect_with(path, k, SOCK_NONBLOCK);  // a full backlog is a live listener
     return !probe && probe.code() == errc::peer_gone;
 }
 
@@ -127,7 +127,7 @@ void close_all(msghdr& msg) {
 
 }  // namespace
 
-result<unique_fd> listen(const std::string& path, kind k, int backlog) {
+result<unique_fd> listen(const std::string& path, kind k, int backlog, mode_t mode) {
     auto a = address_of(path);
     if (!a) {
         return a.error_value();
@@ -137,9 +137,13 @@ result<unique_fd> listen(const std::string& path, kind k, int backlog) {
         if (!fd) {
             return fd;
         }
+        // bind makes the file with the socket's mode less the umask: born no more open than
+        // `mode`, then given exactly `mode`.
+        (void)::fchmod(fd->get(), mode);
         if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&a->un), a->length) == 0) {
-            if (::listen(fd->get(), backlog) != 0) {
-                const error e = system_error("listen failed");
+            if ((path.front() != '@' && ::chmod(path.c_str(), mode) != 0) ||
+                ::listen(fd->get(), backlog) != 0) {
+                const error e = system_error("setting the socket's mode or listening failed");
                 if (path.front() != '@') {
                     ::unlink(path.c_str());
                 }

@@ -177,16 +177,16 @@ result<broker_server> broker_server::listen(const std::string& name,
     if (auto sizes = create_memfd_ring(detail::eventfd_ring_options(options)); !sizes) {
         return sizes.error_value();  // sizes no ring can have, refused before listening
     }
-    auto listener = unix_socket::listen(*path, unix_socket::kind::seqpacket);
+    // Socket files are 0600 whatever the umask; 0666 when others are allowed (SO_PEERCRED
+    // decides whom the server keeps), in a directory they may pass through.
+    auto listener =
+        unix_socket::listen(*path, unix_socket::kind::seqpacket, 64, shared ? 0666 : 0600);
     if (!listener) {
         return listener.code() == errc::already_exists
                    ? error{errc::busy, "a live broker server already listens on this name"}
                    : listener.error_value();
     }
-    // Socket files are 0600 whatever the umask; 0666 when others are allowed (SO_PEERCRED
-    // decides whom the server keeps), in a directory they may pass through.
-    if (::chmod(path->c_str(), shared ? 0666 : 0600) != 0 ||
-        (shared && !options.dir.empty() && ::chmod(options.dir.c_str(), 0711) != 0)) {
+    if (shared && !options.dir.empty() && ::chmod(options.dir.c_str(), 0711) != 0) {
         ::unlink(path->c_str());
         return system_error("setting the broker socket's permissions failed");
     }
