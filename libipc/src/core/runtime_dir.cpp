@@ -17,21 +17,25 @@ bool owned_and_closed(const struct stat& st, mode_t forbidden) {
 
 }  // namespace
 
-result<void> ensure_private_dir(const std::string& dir, bool traversable) {
-    if (::mkdir(dir.c_str(), traversable ? 0711 : 0700) != 0 && errno != EEXIST) {
+result<void> ensure_own_dir(const std::string& dir, mode_t mode, mode_t forbidden) {
+    if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
         return system_error("creating the socket directory failed");
     }
     struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0) {
         return system_error("the socket directory cannot be examined");
     }
-    const mode_t passing = traversable ? S_IXGRP | S_IXOTH : 0;
-    if (!owned_and_closed(st, (S_IRWXG | S_IRWXO) & ~passing)) {
+    if (!owned_and_closed(st, forbidden)) {
         return error{errc::permission_denied,
-                     "the socket directory is not a directory of this user's, private to it"}
+                     "the socket directory is not a directory of this user's, closed to others"}
             .with_subject("owner uid", st.st_uid);
     }
     return {};
+}
+
+result<void> ensure_private_dir(const std::string& dir, bool traversable) {
+    const mode_t passing = traversable ? S_IXGRP | S_IXOTH : 0;
+    return ensure_own_dir(dir, traversable ? 0711 : 0700, (S_IRWXG | S_IRWXO) & ~passing);
 }
 
 result<std::string> runtime_dir() {

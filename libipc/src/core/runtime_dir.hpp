@@ -1,6 +1,8 @@
 #pragma once
 // Where this user's sockets go (internal): broker servers' and, later, control sockets.
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "ipc/error.hpp"
@@ -20,5 +22,9 @@ result<std::string> dir_or_runtime(const std::string& dir);
 // group or others (with `traversable`, group and others may pass through it, to reach a socket
 // of theirs to connect to, but not list or write it); created 0700 (0711) when missing.
 result<void> ensure_private_dir(const std::string& dir, bool traversable = false);
+
+// `dir`, made with `mode` when missing (its parent must exist), as a directory (not a link)
+// owned by this user with none of the `forbidden` mode bits.
+result<void> ensure_own_dir(const std::string& dir, mode_t mode, mode_t forbidden);
 
 }  // namespace ipc::detail

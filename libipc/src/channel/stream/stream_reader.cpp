@@ -271,6 +271,9 @@ result<stream_reader> stream_reader::listen(const std::string& path,
         return error{errc::invalid_argument,
                      "max_message (1 B to 1 GiB), idle_timeout and max_connections must be set"};
     }
+    if (path.empty()) {
+        return error{errc::invalid_argument, "the socket path is empty"};
+    }
     auto listener = detail::listen_for_stream(path);
     if (!listener) {
         return listener.error_value();
@@ -364,7 +367,9 @@ void stream_reader::stop(const stream_handler& handler) {
     if (!s.listener.activated) {
         // No new writer gets in (a connect is refused once the listener is shut for reading),
         // and those already in the backlog, which may have written, are taken to be drained.
-        (void)::unlink(s.path.c_str());
+        if (s.path.front() != '@') {  // an abstract name goes with its socket
+            (void)::unlink(s.path.c_str());
+        }
         (void)::shutdown(s.listener.socket.get(), SHUT_RD);
         (void)s.accept_waiting(true);
     }

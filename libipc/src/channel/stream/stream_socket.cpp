@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/runtime_dir.hpp"
 #include "ipc/unix_socket.hpp"
 
 namespace ipc::detail {
@@ -16,10 +17,11 @@ namespace ipc::detail {
 namespace {
 
 // The uds-ipc spec: with RUNTIME_DIRECTORY (systemd's RuntimeDirectory=, possibly a
-// colon-separated list: the first) the socket lives there under the path's base name.
+// colon-separated list: the first) the socket lives there under the path's base name. An
+// abstract name ('@') has no file to place.
 std::string placed(const std::string& path) {
     const char* runtime = std::getenv("RUNTIME_DIRECTORY");
-    if (runtime == nullptr || *runtime == '\0') {
+    if (runtime == nullptr || *runtime == '\0' || path.front() == '@') {
         return path;
     }
     std::string dir(runtime);
@@ -28,26 +30,19 @@ std::string placed(const std::string& path) {
     return dir + "/" + (slash == std::string::npos ? path : path.substr(slash + 1));
 }
 
-// The socket's directory: made 0750 when missing; otherwise it must be a directory (not a link)
-// of this user's that others may not write (another user's would let them replace the socket).
+// The socket's directory, and any of its parents that are missing, made 0750 (as the reference
+// does); the directory must then be this user's and writable by it alone (another user's would
+// let them replace the socket).
 result<void> check_directory(const std::string& path) {
     const auto slash = path.rfind('/');
-    if (slash == std::string::npos || slash == 0) {
-        return {};  // the working directory, or /: the caller's choice
+    if (path.front() == '@' || slash == std::string::npos || slash == 0) {
+        return {};  // abstract, the working directory, or /: nothing to make
     }
     const std::string dir = path.substr(0, slash);
-    if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
-        return system_error("making the socket's directory failed");
+    for (auto at = dir.find('/', 1); at != std::string::npos; at = dir.find('/', at + 1)) {
+        (void)::mkdir(dir.substr(0, at).c_str(), 0750);  // the parents: EEXIST mostly
     }
-    struct stat st {};
-    if (::lstat(dir.c_str(), &st) != 0) {
-        return system_error("the socket's directory cannot be examined");
-    }
-    if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0) {
-        return error{errc::permission_denied,
-                     "the socket's directory must be this user's and writable by it alone"};
-    }
-    return {};
+    return ensure_own_dir(dir, 0750, S_IWGRP | S_IWOTH);
 }
 
 }  // namespace
@@ -75,16 +70,13 @@ result<stream_listener> listen_for_stream(const std::string& path) {
     if (auto ok = check_directory(l.path); !ok) {
         return ok.error_value();
     }
-    auto s = unix_socket::listen(l.path);
+    auto s = unix_socket::listen(l.path, unix_socket::kind::stream, 64, 0600);
     if (!s) {
         if (s.code() == errc::already_exists) {
             return error{errc::busy,
                          "a live reader listens on the socket, or something else is there"};
         }
         return s.error_value();
-    }
-    if (::chmod(l.path.c_str(), 0600) != 0) {  // whatever the umask
-        return system_error("making the socket 0600 failed");
     }
     l.socket = std::move(*s);
     return l;
