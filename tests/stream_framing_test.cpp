@@ -166,7 +166,38 @@ TEST(StreamFraming, TheQueueWrapsAndWritesAFrameAgainWholeAfterAFailure) {
     frame_reader r(64);
     EXPECT_EQ(cut(r, wire, 7).size(), 20u) << "every frame whole on the wire, once";
     EXPECT_FALSE(q.has_room(100)) << "a frame larger than the ring never fits";
-    EXPECT_FALSE(q.could_fit(100));
+}
+
+// A caller writing a large frame itself queues it unfilled (its bytes are on their way from
+// the caller's buffer) and fills in the rest only if it must leave it to the sender: the
+// frame then goes out whole, from where the kernel stopped, before what was queued behind it.
+TEST(StreamFraming, AnUnfilledFrameIsFilledInPlaceAcrossTheWrap) {
+    frame_queue q(4, 64);
+    std::vector<std::byte> one(30);
+    std::vector<std::byte> two(10, std::byte{0x22});
+    for (std::size_t i = 0; i < one.size(); ++i) {
+        one[i] = std::byte(i);
+    }
+    q.push(std::vector<std::byte>(40), 0);  // moves the ring's tail past its middle
+    q.consume(41, [](const auto&) {});
+    const std::uint64_t at = q.push_unfilled(one.size(), 0);
+    q.push(two, 0);  // queued behind it while the caller writes
+    q.consume(13, [](const auto&) {});
+    q.fill(at, one);
+    std::vector<std::byte> wire = framed(30, std::byte{0});
+    std::memcpy(wire.data() + 1, one.data(), one.size());
+    wire.erase(wire.begin(), wire.begin() + 13);
+    const auto more = framed(10, std::byte{0x22});
+    wire.insert(wire.end(), more.begin(), more.end());
+    iovec iov[2];
+    const std::size_t parts = q.unwritten(iov);
+    std::vector<std::byte> rest;
+    for (std::size_t i = 0; i < parts; ++i) {
+        const auto* p = static_cast<const std::byte*>(iov[i].iov_base);
+        rest.insert(rest.end(), p, p + iov[i].iov_len);
+    }
+    EXPECT_EQ(parts, 2u) << "the unfilled frame straddles the ring's end";
+    EXPECT_EQ(rest, wire);
 }
 
 }  // namespace

@@ -6,7 +6,11 @@
 //
 // A writer queues messages (a bounded queue, allocated once) and one background thread per
 // writer dials the reader, with backoff, and writes everything queued in one sendmsg. A
-// message is "sent" once the kernel took all of its bytes; a write that fails (the reader went
+// message of 16 KiB or more that finds nothing queued ahead of it is written by its caller,
+// straight from the caller's buffer (no copy, no hand-over to the thread), waiting for the
+// socket no longer than the caller's timeout; what the kernel has not taken by then is queued
+// for the thread, which carries on from there. A message is "sent" once the kernel took all
+// of its bytes; a write that fails (the reader went
 // away) closes the connection, and the frame it was in the middle of is written again, whole,
 // first on the next one. Nothing is lost silently: a message the queue refuses is reported to
 // the caller and counted as dropped, and what stop() could not send is reported and counted
@@ -120,8 +124,10 @@ struct stream_reader_options {
     // gives up with the last one.
     std::uint32_t max_accept_errors = 10;
     std::chrono::nanoseconds accept_backoff = std::chrono::milliseconds(100);
-    std::uint32_t max_connections = 1024;  // more are closed at once (counted)
-    std::string name{};                    // in telemetry and the control socket; empty: the path
+    // At this many connections the reader stops accepting until one closes: more writers wait
+    // in the listener's backlog (each pause counted as refused).
+    std::uint32_t max_connections = 1024;
+    std::string name{};  // in telemetry and the control socket; empty: the path
     bool telemetry = true;
     // Opens this process's control socket (ipc/control.hpp) so tools see the connections.
     bool control = true;

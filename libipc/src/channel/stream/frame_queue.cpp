@@ -14,32 +14,38 @@ std::size_t frame_queue::frame_size(std::size_t payload) noexcept {
     return varint::encoded_size(payload) + payload;
 }
 
-bool frame_queue::could_fit(std::size_t payload) const noexcept {
-    return !metas_.empty() && frame_size(payload) <= bytes_.size();
-}
-
 bool frame_queue::has_room(std::size_t payload) const noexcept {
     return messages_ < metas_.size() && frame_size(payload) <= bytes_.size() - bytes();
 }
 
-void frame_queue::copy_in(const std::byte* data, std::size_t n) noexcept {
-    const std::size_t at = tail_ % bytes_.size();
-    const std::size_t first = std::min(n, bytes_.size() - at);
-    std::memcpy(bytes_.data() + at, data, first);
+void frame_queue::copy_in(std::uint64_t at, const std::byte* data, std::size_t n) noexcept {
+    const std::size_t from = at % bytes_.size();
+    const std::size_t first = std::min(n, bytes_.size() - from);
+    std::memcpy(bytes_.data() + from, data, first);
     std::memcpy(bytes_.data(), data + first, n - first);
-    tail_ += n;
+}
+
+std::uint64_t frame_queue::push_unfilled(std::size_t payload_bytes,
+                                         std::uint64_t enqueued_ns) noexcept {
+    std::byte length[varint::max_bytes];
+    const std::size_t n = varint::encode(payload_bytes, length);
+    copy_in(tail_, length, n);
+    const std::uint64_t at = tail_ + n;
+    tail_ = at + payload_bytes;
+    metas_[(meta_head_ + messages_) % metas_.size()] = {n + payload_bytes, payload_bytes,
+                                                        enqueued_ns};
+    ++messages_;
+    return at;
+}
+
+void frame_queue::fill(std::uint64_t at, std::span<const std::byte> payload) noexcept {
+    if (!payload.empty()) {
+        copy_in(at, payload.data(), payload.size());
+    }
 }
 
 void frame_queue::push(std::span<const std::byte> payload, std::uint64_t enqueued_ns) noexcept {
-    std::byte length[varint::max_bytes];
-    const std::size_t n = varint::encode(payload.size(), length);
-    copy_in(length, n);
-    if (!payload.empty()) {
-        copy_in(payload.data(), payload.size());
-    }
-    metas_[(meta_head_ + messages_) % metas_.size()] = {n + payload.size(), payload.size(),
-                                                        enqueued_ns};
-    ++messages_;
+    fill(push_unfilled(payload.size(), enqueued_ns), payload);
 }
 
 std::size_t frame_queue::unwritten(iovec (&out)[2]) const noexcept {

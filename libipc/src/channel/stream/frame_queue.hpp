@@ -23,10 +23,13 @@ class frame_queue {
     static std::size_t frame_size(std::size_t payload) noexcept;
     // Whether a frame of `payload` bytes fits now (messages and bytes).
     bool has_room(std::size_t payload) const noexcept;
-    // Whether it could ever fit (it is not larger than the whole queue).
-    bool could_fit(std::size_t payload) const noexcept;
     // Appends the frame; has_room(payload.size()) must hold.
     void push(std::span<const std::byte> payload, std::uint64_t enqueued_ns) noexcept;
+    // Appends a frame of `payload_bytes` whose payload is not copied (yet): for a caller that
+    // writes it to the socket itself, from its own buffer. Returns where the payload goes, for
+    // fill(), should the caller have to leave the rest of it to the queue after all.
+    std::uint64_t push_unfilled(std::size_t payload_bytes, std::uint64_t enqueued_ns) noexcept;
+    void fill(std::uint64_t at, std::span<const std::byte> payload) noexcept;
 
     // What is left to write: from the head frame's first unwritten byte to the end, as at most
     // two iovecs (the ring wraps). Empty when nothing is queued.
@@ -68,7 +71,7 @@ class frame_queue {
         std::uint64_t enqueued_ns;
     };
     void pop() noexcept;
-    void copy_in(const std::byte* data, std::size_t n) noexcept;
+    void copy_in(std::uint64_t at, const std::byte* data, std::size_t n) noexcept;
 
     std::vector<std::byte> bytes_;  // the ring of frames
     std::vector<meta> metas_;

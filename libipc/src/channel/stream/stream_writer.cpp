@@ -1,5 +1,8 @@
 // A stream writer (ipc/stream.hpp): callers queue frames under a mutex; one thread per writer
 // dials with backoff and writes everything queued in one sendmsg, each write with a deadline.
+// A large message that finds nothing queued ahead of it is written by its caller, straight from
+// the caller's buffer: a copy and a hand-over to the sending thread saved where they cost more
+// than the syscall that batching would save.
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,6 +19,7 @@
 #include "ipc/control.hpp"
 #include "ipc/stream.hpp"
 #include "ipc/telemetry.hpp"
+#include "ipc/varint.hpp"
 
 namespace ipc {
 
@@ -25,12 +29,29 @@ constexpr std::uint64_t largest_message = std::uint64_t{1} << 30;
 // The longest single sleep of the sending thread: so that a stop is seen this soon whatever
 // write_timeout and backoff_max are (time passing notifies no condition variable).
 constexpr std::uint64_t sender_slice_ns = 100'000'000;
+// From this size a caller writes its message itself when nothing is queued ahead of it (below
+// it, batching small frames into one sendmsg is worth more than the copy).
+constexpr std::size_t direct_write_min = 16 * 1024;
 
 // How long to wait on a condition variable for `until`: never negative, and a `forever`
 // deadline (whose remaining time would overflow a signed duration) waits in hour-long slices.
 std::chrono::nanoseconds wait_span(const deadline& until) {
     return std::chrono::nanoseconds(
         std::min<std::uint64_t>(until.remaining_ns(monotonic_ns()), 3'600'000'000'000));
+}
+
+// One non-blocking sendmsg of a frame's bytes from `done` on: its length, then its payload.
+ssize_t send_rest(int to, std::span<const std::byte> head, std::span<const std::byte> payload,
+                  std::size_t done) {
+    const std::size_t in_head = std::min(done, head.size());
+    const std::size_t in_payload = done - in_head;
+    iovec iov[2] = {
+        {const_cast<std::byte*>(head.data() + in_head), head.size() - in_head},
+        {const_cast<std::byte*>(payload.data() + in_payload), payload.size() - in_payload}};
+    msghdr msg{};
+    msg.msg_iov = in_head < head.size() ? iov : iov + 1;
+    msg.msg_iovlen = in_head < head.size() ? 2 : 1;
+    return ::sendmsg(to, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 result<void> check(const std::string& path, const stream_writer_options& o) {
@@ -65,6 +86,9 @@ struct stream_writer::state {
     detail::frame_queue queue;
     stream_writer_stats stats;
     bool accepting = true;               // false once stop() began
+    int socket = -1;                     // the sender's connection while it has one
+    bool caller_writing = false;         // a caller writes the head frame itself, on `socket`
+    bool caller_write_failed = false;    // ... and the connection failed under it
     std::uint64_t stop_deadline_ns = 0;  // while stopping: when to give up
     bool finished = false;               // the sender is done
     stop_report unsent;                  // what the sender gave up at the end
@@ -78,6 +102,14 @@ struct stream_writer::state {
     std::mutex join_lock;
 
     result<void> enqueue(std::span<const std::byte> message, std::chrono::nanoseconds timeout);
+    bool may_write_directly(std::size_t payload) const {
+        return payload >= direct_write_min && socket >= 0 && queue.messages() == 0 &&
+               !caller_writing && !caller_write_failed;
+    }
+    void write_directly(std::unique_lock<std::mutex>& guard, std::span<const std::byte> message,
+                        const deadline& until);
+    // Counts `n` bytes of the queue's head as written: frames done leave it.
+    void written(std::size_t n);
     void refuse() {
         ++stats.dropped;
         counters.on_dropped();
@@ -87,7 +119,9 @@ struct stream_writer::state {
     unique_fd dial(std::chrono::nanoseconds& backoff, bool& made_before);
     // Writes what is queued until the queue is empty or a write fails; false on failure.
     bool write_queued(int socket);
-    bool writable_in_time(int socket);
+    // Whether `socket` can take bytes before `until` (false also when a stop's deadline passed
+    // first, or the socket failed).
+    bool writable_in_time(int to, const deadline& until);
     bool give_up_now() const {
         return !accepting && (queue.messages() == 0 || monotonic_ns() >= stop_deadline_ns);
     }
@@ -119,12 +153,63 @@ result<void> stream_writer::state::enqueue(std::span<const std::byte> message,
                                      : error{errc::timeout, "no room in the queue in time"};
         }
     }
+    if (may_write_directly(message.size())) {
+        write_directly(guard, message, deadline(timeout));
+        return {};
+    }
     queue.push(message, clock.now());
     stats.queued = queue.messages();
     stats.queued_max = std::max(stats.queued_max, stats.queued);
     counters.set_queue_depth(stats.queued);
     work.notify_one();
     return {};
+}
+
+// The message is queued unfilled, so that it keeps its place (frames queued meanwhile go after
+// it, and a stop counts it), and written from the caller's buffer while the sender waits. The
+// caller waits for the socket no longer than its own timeout allows; what the kernel has not
+// taken by then is copied into the queue for the sender, which goes on from there.
+void stream_writer::state::write_directly(std::unique_lock<std::mutex>& guard,
+                                          std::span<const std::byte> message,
+                                          const deadline& until) {
+    const std::uint64_t at = queue.push_unfilled(message.size(), clock.now());
+    stats.queued_max = std::max<std::uint64_t>(stats.queued_max, 1);
+    caller_writing = true;
+    const int to = socket;
+    guard.unlock();
+    std::byte head[varint::max_bytes];
+    const std::size_t head_bytes = varint::encode(message.size(), head);
+    const std::size_t frame = head_bytes + message.size();
+    const deadline write_limit(options.write_timeout);
+    const deadline& wait_limit =
+        until.remaining_ns(monotonic_ns()) < write_limit.remaining_ns(monotonic_ns()) ? until
+                                                                                      : write_limit;
+    std::size_t done = 0;
+    bool failed = false;
+    while (done < frame) {
+        const ssize_t n = send_rest(to, std::span(head, head_bytes), message, done);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n == 0 || errno != EAGAIN) {
+            failed = true;
+            break;
+        } else if (!writable_in_time(to, wait_limit)) {
+            failed = write_limit.passed(monotonic_ns());  // else: the sender takes over
+            break;
+        }
+    }
+    guard.lock();
+    if (done < frame) {
+        queue.fill(at, message);
+    }
+    written(done);
+    caller_writing = false;
+    caller_write_failed = failed;
+    if (queue.messages() > 0 || failed || !accepting) {
+        work.notify_all();  // only then: waking the sender for nothing costs a context switch
+    }
 }
 
 unique_fd stream_writer::state::dial(std::chrono::nanoseconds& backoff, bool& made_before) {
@@ -160,13 +245,10 @@ unique_fd stream_writer::state::dial(std::chrono::nanoseconds& backoff, bool& ma
     }
 }
 
-// Whether `socket` can take bytes within write_timeout (false also when a stop's deadline
-// passed first, or the socket failed).
-bool stream_writer::state::writable_in_time(int socket) {
-    const deadline until(options.write_timeout);
+bool stream_writer::state::writable_in_time(int to, const deadline& until) {
     for (;;) {
         const std::uint64_t left = std::min(until.remaining_ns(monotonic_ns()), sender_slice_ns);
-        pollfd p{socket, POLLOUT, 0};
+        pollfd p{to, POLLOUT, 0};
         const int ready = ::poll(&p, 1, static_cast<int>((left + 999'999) / 1'000'000));
         if (ready == 1) {
             return (p.revents & POLLOUT) != 0;
@@ -187,7 +269,14 @@ bool stream_writer::state::write_queued(int socket) {
         std::size_t parts;
         {
             std::unique_lock guard(lock);
-            work.wait(guard, [&] { return queue.messages() > 0 || !accepting; });
+            // A caller writing to the socket has it to itself until it is done.
+            work.wait(guard, [&] {
+                return !caller_writing &&
+                       (queue.messages() > 0 || !accepting || caller_write_failed);
+            });
+            if (caller_write_failed) {
+                return false;
+            }
             if (give_up_now()) {
                 return true;
             }
@@ -195,7 +284,7 @@ bool stream_writer::state::write_queued(int socket) {
         }
         // The bytes named by iov stay put: callers only append past them. The write deadline
         // is waited out in slices, so that a stop is kept to its own deadline.
-        if (!writable_in_time(socket)) {
+        if (!writable_in_time(socket, deadline(options.write_timeout))) {
             std::lock_guard guard(lock);
             return give_up_now();  // stopped (everything else left is counted failed) or failed
         }
@@ -210,21 +299,25 @@ bool stream_writer::state::write_queued(int socket) {
             return false;
         }
         std::lock_guard guard(lock);
-        const std::uint64_t now = clock.now();
-        queue.consume(static_cast<std::size_t>(n), [&](const auto& frame) {
-            ++stats.sent;
-            traffic.messages_out.fetch_add(1, std::memory_order_relaxed);
-            traffic.bytes_out.fetch_add(frame.payload_bytes, std::memory_order_relaxed);
-            counters.on_sent(frame.payload_bytes, now);
-            // The writer's latency: from enqueue to the kernel taking the frame's last byte.
-            counters.on_round_trip(clock.elapsed_ns(frame.enqueued_ns, now));
-        });
-        stats.queued = queue.messages();
-        counters.set_queue_depth(stats.queued);
-        room.notify_all();
-        if (queue.messages() == 0) {
-            emptied.notify_all();
-        }
+        written(static_cast<std::size_t>(n));
+    }
+}
+
+void stream_writer::state::written(std::size_t n) {
+    const std::uint64_t now = clock.now();
+    queue.consume(n, [&](const auto& frame) {
+        ++stats.sent;
+        traffic.messages_out.fetch_add(1, std::memory_order_relaxed);
+        traffic.bytes_out.fetch_add(frame.payload_bytes, std::memory_order_relaxed);
+        counters.on_sent(frame.payload_bytes, now);
+        // The writer's latency: from enqueue to the kernel taking the frame's last byte.
+        counters.on_round_trip(clock.elapsed_ns(frame.enqueued_ns, now));
+    });
+    stats.queued = queue.messages();
+    counters.set_queue_depth(stats.queued);
+    room.notify_all();
+    if (queue.messages() == 0) {
+        emptied.notify_all();
     }
 }
 
@@ -243,10 +336,13 @@ void stream_writer::state::run() {
         {
             std::lock_guard guard(lock);
             stats.connected = true;
+            this->socket = socket.get();
         }
         const bool ok = write_queued(socket.get());
         std::lock_guard guard(lock);
         stats.connected = false;
+        this->socket = -1;  // no caller writes on it: write_queued returns only then
+        caller_write_failed = false;
         counters.on_disconnected();
         if (ok) {
             break;  // stopped with everything sent, or at the stop deadline
