@@ -204,6 +204,19 @@ TEST(Demo, StreamWritersSurviveReaderRestartsWithEveryMessageAccountedFor) {
         << "every writer reconnected after a restart\n"
         << out.text;
     EXPECT_NE(out.text.find(", 0 damaged or out of order"), std::string::npos) << out.text;
+    // What the writers counted sent is what the reader got: nothing vanished in between.
+    const std::regex sent_line(R"(ipc-demo writer \d+: offered \d+, sent (\d+))");
+    std::uint64_t sent = 0;
+    int writers = 0;
+    for (std::sregex_iterator m(out.text.begin(), out.text.end(), sent_line), end; m != end;
+         ++m, ++writers) {
+        sent += std::stoull((*m)[1]);
+    }
+    std::smatch received;
+    ASSERT_TRUE(std::regex_search(out.text, received, std::regex(R"((\d+) messages received)")))
+        << out.text;
+    EXPECT_EQ(writers, 2) << out.text;
+    EXPECT_EQ(std::stoull(received[1]), sent) << out.text;
 }
 
 // Issue 8.14: a demo stopped before its child attached used to hang 19 times out of 20.

@@ -103,7 +103,9 @@ TEST(Stream, WriterToReaderInOrderEveryByteChecked) {
         return ipc::result<void>{};
     };
     for (std::uint64_t i = 0; i < count; ++i) {
-        ASSERT_TRUE(writer->send(message(0, i, random() % 2000), 10s));
+        // Every eighth message large: the caller writes those itself when nothing is queued.
+        const std::size_t size = i % 8 == 7 ? 16 * 1024 + random() % 60'000 : random() % 2000;
+        ASSERT_TRUE(writer->send(message(0, i, size), 10s));
         if (i % 64 == 0) {
             ASSERT_TRUE(reader->poll(0ns, check));
         }
@@ -220,8 +222,11 @@ TEST(Stream, AReaderRestartedUnderLoadLosesNothingSilently) {
             ASSERT_TRUE(writer);
             std::uint64_t seq = 0;
             while (!stop) {
-                (void)writer->send(message(static_cast<std::uint32_t>(w), seq, 64 + seq % 500),
-                                   1ms);
+                // The last writer's messages are large: written by the caller itself, and
+                // left to the sender mid-frame when the socket is full or gone.
+                const std::size_t size =
+                    w == writers - 1 ? 16 * 1024 + seq % 30'000 : 64 + seq % 500;
+                (void)writer->send(message(static_cast<std::uint32_t>(w), seq, size), 1ms);
                 ++seq;  // offered: a refusal is counted dropped
             }
             offered[static_cast<std::size_t>(w)] = seq;
@@ -309,6 +314,47 @@ TEST(Stream, AStopDeliversWhatWritersInTheBacklogSent) {
     EXPECT_EQ(writer->stats().sent, 5u);
 }
 
+// stop(0) against a reader that takes nothing: the writer gives up at once, even with a caller
+// in the middle of writing a large message itself, and reports what it could not send; what
+// it counted sent is what the reader gets.
+TEST(Stream, AStopAtOnceAgainstAStalledReaderReportsWhatWasLeft) {
+    socket_dir dir;
+    auto reader = ipc::stream_reader::listen(dir.socket(), quiet_reader());
+    ASSERT_TRUE(reader);
+    auto o = fast_writer();
+    o.max_queue_bytes = 1 << 20;
+    o.max_message = 64 * 1024 + 12;
+    auto writer = ipc::stream_writer::open(dir.socket(), o);
+    ASSERT_TRUE(writer);
+    const auto big = message(0, 0, 64 * 1024);
+    std::uint64_t accepted = 0;
+    const ipc::deadline until(30s);
+    while (writer->try_send(big) && !until.passed(ipc::monotonic_ns())) {
+        ++accepted;  // until the kernel's buffer and then the queue are full
+    }
+    ASSERT_GT(accepted, 0u);
+    std::atomic<bool> blocked_send_returned{false};
+    std::thread caller([&] {
+        (void)writer->send(big, ipc::forever);  // waits for room: stop ends that wait
+        blocked_send_returned = true;
+    });
+    const auto report = writer->stop(0ns);
+    caller.join();
+    EXPECT_TRUE(blocked_send_returned);
+    const auto st = writer->stats();
+    EXPECT_GT(report.unsent_messages, 0u) << "a reader that takes nothing leaves messages unsent";
+    EXPECT_EQ(st.failed, report.unsent_messages);
+    EXPECT_EQ(st.sent + st.failed + st.dropped, accepted + 1 + 1) << "nothing lost silently";
+    std::uint64_t got = 0;
+    reader->stop([&](std::span<const std::byte> m, const ipc::stream_peer&) {
+        std::uint32_t w = 0;
+        std::uint64_t seq = 0;
+        got += intact(m, w, seq) ? 1 : 0;
+        return ipc::result<void>{};
+    });
+    EXPECT_EQ(got, st.sent);
+}
+
 // send and flush with no deadline wait for the sender instead of spinning (a forever deadline
 // used to overflow the wait into a negative one).
 TEST(Stream, SendAndFlushWithoutADeadline) {
@@ -375,19 +421,146 @@ TEST(Stream, BadLengthsAndSilentWritersAreClosedAndCounted) {
     EXPECT_EQ(reader->stats().received, 1u);
 }
 
+// At max_connections the reader stops accepting: the writers past it wait in the backlog with
+// what they sent (refused once per pause, counted), and get in as others leave.
+TEST(Stream, AtMaxConnectionsWritersWaitTheirTurn) {
+    socket_dir dir;
+    auto o = quiet_reader();
+    o.max_connections = 2;
+    auto reader = ipc::stream_reader::listen(dir.socket(), o);
+    ASSERT_TRUE(reader);
+    constexpr int writers = 5;
+    std::vector<ipc::stream_writer> w;
+    for (int i = 0; i < writers; ++i) {
+        auto opened = ipc::stream_writer::open(dir.socket(), fast_writer());
+        ASSERT_TRUE(opened);
+        w.push_back(std::move(*opened));
+        ASSERT_TRUE(w.back().send(message(static_cast<std::uint32_t>(i), 0, 100), 10s));
+    }
+    std::uint64_t most = 0;
+    std::vector<bool> arrived(writers, false);
+    const ipc::stream_handler note = [&](std::span<const std::byte> m, const ipc::stream_peer&) {
+        std::uint32_t from = 0;
+        std::uint64_t seq = 0;
+        if (intact(m, from, seq) && from < writers) {
+            arrived[from] = true;
+        }
+        most = std::max(most, reader->stats().connections);
+        return ipc::result<void>{};
+    };
+    // Each writer, once its message is in, leaves: room for the next.
+    const ipc::deadline until(std::chrono::seconds(60 * ipc::test::deadline_factor));
+    while (reader->stats().received < writers && !until.passed(ipc::monotonic_ns())) {
+        ASSERT_TRUE(reader->poll(20ms, note));
+        for (int i = 0; i < writers; ++i) {
+            if (arrived[i]) {
+                (void)w[i].stop(10s);  // once: later stops find it stopped
+            }
+        }
+    }
+    EXPECT_EQ(reader->stats().received, static_cast<std::uint64_t>(writers));
+    EXPECT_LE(most, 2u) << "never more than max_connections at once";
+    EXPECT_GT(reader->stats().refused, 0u) << "the pause is counted";
+    EXPECT_EQ(reader->stats().connections_total, static_cast<std::uint64_t>(writers));
+}
+
+// Hundreds of connections that send garbage, half a length, or nothing, beside one honest
+// writer: each bad one is closed and counted, the honest one's messages all arrive.
+TEST(Stream, ManyHostileConnectionsCostOnlyThemselves) {
+    socket_dir dir;
+    auto o = quiet_reader();
+    o.max_message = 4096;
+    o.idle_timeout = 500ms;
+    auto reader = ipc::stream_reader::listen(dir.socket(), o);
+    ASSERT_TRUE(reader);
+    auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
+    ASSERT_TRUE(writer);
+    std::uint64_t next = 0;
+    bool in_order = true;
+    const ipc::stream_handler check = [&](std::span<const std::byte> m, const ipc::stream_peer&) {
+        std::uint32_t w = 0;
+        std::uint64_t seq = 0;
+        if (m.size() == 200 && intact(m, w, seq) && w == 0) {  // the honest writer's
+            in_order = in_order && seq == next++;
+        }
+        return ipc::result<void>{};
+    };
+    std::mt19937 random(11);
+    std::vector<int> hostile;
+    constexpr int count = 300;
+    for (int i = 0; i < count; ++i) {
+        const int s = ipc::test::uds::connect_to(dir.socket());
+        ASSERT_GE(s, 0);
+        std::vector<std::uint8_t> junk;
+        switch (i % 3) {
+            case 0:  // a length far above the maximum
+                junk = {0xff, 0xff, 0xff, 0xff, 0x0f};
+                break;
+            case 1:  // noise: malformed, too large, or frames of random bytes
+                junk.resize(1 + random() % 64);
+                for (auto& b : junk) {
+                    b = static_cast<std::uint8_t>(random());
+                }
+                break;
+            default:  // half a length, then silence
+                junk = {0x80};
+                break;
+        }
+        ASSERT_TRUE(ipc::test::uds::write_all(s, junk.data(), junk.size()));
+        hostile.push_back(s);
+        ASSERT_TRUE(writer->try_send(message(0, static_cast<std::uint64_t>(i), 200)));
+        ASSERT_TRUE(reader->poll(0ns, check));
+    }
+    const ipc::deadline until(std::chrono::seconds(60 * ipc::test::deadline_factor));
+    while ((next < count || reader->stats().connections > 1) &&
+           !until.passed(ipc::monotonic_ns())) {
+        ASSERT_TRUE(reader->poll(50ms, check));
+    }
+    EXPECT_EQ(next, static_cast<std::uint64_t>(count));
+    EXPECT_TRUE(in_order);
+    const auto st = reader->stats();
+    EXPECT_GE(st.too_large + st.malformed + st.idle_closed, static_cast<std::uint64_t>(count));
+    int closed = 0;
+    for (int s : hostile) {
+        std::uint8_t byte = 0;
+        pollfd p{s, POLLIN, 0};
+        closed += ::poll(&p, 1, 0) == 1 && ::read(s, &byte, 1) == 0 ? 1 : 0;
+        ::close(s);
+    }
+    EXPECT_EQ(closed, count) << "the reader closed every hostile connection";
+}
+
+// An abstract name ('@'): no file, no directory, and nothing removed at stop.
+TEST(Stream, AnAbstractNameNeedsNoFile) {
+    const std::string name = "@libipc-stream-test-" + std::to_string(::getpid());
+    auto reader = ipc::stream_reader::listen(name, quiet_reader());
+    ASSERT_TRUE(reader) << reader.error_value().message();
+    auto writer = ipc::stream_writer::open(name, fast_writer());
+    ASSERT_TRUE(writer && writer->send(message(0, 0, 10), 10s));
+    for (int rounds = 0; rounds < 100 && reader->stats().received == 0; ++rounds) {
+        ASSERT_TRUE(reader->poll(50ms, {}));
+    }
+    EXPECT_EQ(reader->stats().received, 1u);
+    reader->stop();
+    EXPECT_TRUE(ipc::stream_reader::listen(name, quiet_reader())) << "free again after stop";
+}
+
 TEST(Stream, RefusesALiveReadersPathAndADirectoryOfAnotherUser) {
     socket_dir dir;
+    EXPECT_EQ(ipc::stream_reader::listen("", quiet_reader()).code(), errc::invalid_argument);
     auto first = ipc::stream_reader::listen(dir.socket(), quiet_reader());
     ASSERT_TRUE(first);
     EXPECT_EQ(ipc::stream_reader::listen(dir.socket(), quiet_reader()).code(), errc::busy);
     first->stop();
     EXPECT_TRUE(ipc::stream_reader::listen(dir.socket(), quiet_reader()))
         << "a stopped reader's path is free again";
-    const std::string fresh = dir.path + "/made/reader.sock";
+    const std::string fresh = dir.path + "/made/deeper/reader.sock";
     ASSERT_TRUE(ipc::stream_reader::listen(fresh, quiet_reader()));
-    struct stat st {};
-    ASSERT_EQ(::stat((dir.path + "/made").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0750u) << "a missing directory is made 0750";
+    for (const char* made : {"/made", "/made/deeper"}) {
+        struct stat st {};
+        ASSERT_EQ(::stat((dir.path + made).c_str(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, 0750u) << "a missing directory is made 0750: " << made;
+    }
     if (!ipc::test::can_act_as_other_user()) {
         GTEST_SKIP() << ipc::test::other_user_skip_reason;
     }
@@ -470,17 +643,25 @@ TEST(Stream, ConnectionsAreVisibleWithTheirOwnCounts) {
     EXPECT_TRUE(counted) << "the writer's telemetry record counts its connection";
 }
 
+constexpr const char* socket_activate = "/usr/bin/systemd-socket-activate";
+
 // Socket activation through Debian's systemd-socket-activate: it listens, and at the first
 // connection starts the reader with the socket as fd 3 (LISTEN_FDS=1, LISTEN_PID): the reader
-// takes it instead of making its own, and every message the writer sent arrives.
-TEST(StreamSystemd, ASocketActivatedReaderTakesSystemdsSocket) {
-    const char* activate = "/usr/bin/systemd-socket-activate";
-    if (::access(activate, X_OK) != 0) {
-        GTEST_SKIP() << "systemd-socket-activate is missing (Debian package systemd)";
-    }
+// takes it instead of making its own, and every message the writer sent arrives. With a second
+// socket passed (LISTEN_FDS=2), the reader takes fd 3 and leaves fd 4 alone.
+void run_activated_reader(bool with_second_socket) {
     socket_dir dir;
-    ipc::test::child_process systemd(
-        {activate, "--listen=" + dir.socket(), IPC_TEST_STREAM_PEER, "reader", dir.socket(), "50"});
+    std::vector<std::string> argv{socket_activate, "--listen=" + dir.socket()};
+    if (with_second_socket) {
+        argv.push_back("--listen=" + dir.path + "/other.sock");
+    }
+    for (const char* a : {IPC_TEST_STREAM_PEER, "reader"}) {
+        argv.emplace_back(a);
+    }
+    for (const std::string& a : {dir.socket(), std::string("50"), std::string("activated")}) {
+        argv.push_back(a);
+    }
+    ipc::test::child_process systemd(argv);
     auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
     ASSERT_TRUE(writer);  // dials until the socket is there, then starts the reader by it
     for (std::uint64_t i = 0; i < 50; ++i) {
@@ -489,8 +670,40 @@ TEST(StreamSystemd, ASocketActivatedReaderTakesSystemdsSocket) {
     ASSERT_TRUE(writer->flush(30s));
     auto status = systemd.wait(std::chrono::seconds(30 * ipc::test::deadline_factor));
     ASSERT_TRUE(status) << "the activated reader hung";
-    EXPECT_EQ(ipc::test::exit_code(*status), 0) << "3: could not listen, 4: messages missing";
+    EXPECT_EQ(ipc::test::exit_code(*status), 0)
+        << "3: could not listen, 4: messages missing, 5: not activated, 6: fd 4 closed";
     EXPECT_EQ(writer->stats().reconnects, 0u) << "one connection, handed to the reader";
+}
+
+TEST(StreamSystemd, ASocketActivatedReaderTakesSystemdsSocket) {
+    if (::access(socket_activate, X_OK) != 0) {
+        GTEST_SKIP() << "systemd-socket-activate is missing (Debian package systemd)";
+    }
+    run_activated_reader(false);
+}
+
+TEST(StreamSystemd, WithTwoSocketsPassedTheReaderTakesFd3AndLeavesTheOther) {
+    if (::access(socket_activate, X_OK) != 0) {
+        GTEST_SKIP() << "systemd-socket-activate is missing (Debian package systemd)";
+    }
+    run_activated_reader(true);
+}
+
+// RUNTIME_DIRECTORY (systemd's RuntimeDirectory=, a colon-separated list) places the socket in
+// its first directory under the given path's base name, as the spec says.
+TEST(StreamSystemd, RuntimeDirectoryPlacesTheSocket) {
+    socket_dir dir;
+    ::setenv("RUNTIME_DIRECTORY", (dir.path + ":/nonexistent").c_str(), 1);
+    auto reader = ipc::stream_reader::listen("/nonexistent/elsewhere/r.sock", quiet_reader());
+    ::unsetenv("RUNTIME_DIRECTORY");
+    ASSERT_TRUE(reader) << reader.error_value().message();
+    EXPECT_EQ(reader->path(), dir.path + "/r.sock");
+    auto writer = ipc::stream_writer::open(dir.path + "/r.sock", fast_writer());
+    ASSERT_TRUE(writer && writer->send(message(0, 0, 10), 10s));
+    for (int rounds = 0; rounds < 100 && reader->stats().received == 0; ++rounds) {
+        ASSERT_TRUE(reader->poll(50ms, {}));
+    }
+    EXPECT_EQ(reader->stats().received, 1u);
 }
 
 // With NOTIFY_SOCKET, the reader tells systemd READY=1 once it listens and STOPPING=1 when it

@@ -1,8 +1,12 @@
 // A stream reader in a process of its own, for the tests that start it the way systemd does:
-//   stream_peer reader PATH COUNT
+//   stream_peer reader PATH COUNT [activated]
 // listens at PATH (systemd's socket when LISTEN_FDS says so), takes COUNT messages, stops, and
 // prints "activated=<0|1> received=<n>". Exit 0 when all COUNT came; 2 on bad usage; 3 when it
-// could not listen; 4 when the messages stopped coming.
+// could not listen; 4 when the messages stopped coming. With `activated`: 5 when the reader
+// made a socket of its own instead of taking systemd's, 6 when it closed one of the other
+// sockets systemd passed (fd 4 on), which are not its to take.
+
+#include <fcntl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,11 +16,14 @@
 
 int main(int argc, char** argv) {
     using namespace std::chrono_literals;
-    if (argc != 4 || std::string(argv[1]) != "reader") {
-        std::fputs("usage: stream_peer reader PATH COUNT\n", stderr);
+    const bool expect_activation = argc == 5 && std::string(argv[4]) == "activated";
+    if ((argc != 4 && !expect_activation) || std::string(argv[1]) != "reader") {
+        std::fputs("usage: stream_peer reader PATH COUNT [activated]\n", stderr);
         return 2;
     }
     const auto count = std::strtoull(argv[3], nullptr, 10);
+    const char* listen_fds = std::getenv("LISTEN_FDS");  // the reader unsets it
+    const int passed = listen_fds != nullptr ? std::atoi(listen_fds) : 0;
     ipc::stream_reader_options o;
     o.control = false;
     auto reader = ipc::stream_reader::listen(argv[2], o);
@@ -33,5 +40,16 @@ int main(int argc, char** argv) {
     const auto st = reader->stats();
     std::printf("activated=%d received=%llu\n", st.activated ? 1 : 0,
                 static_cast<unsigned long long>(st.received));
-    return st.received == count ? 0 : 4;
+    if (st.received != count) {
+        return 4;
+    }
+    if (expect_activation && !st.activated) {
+        return 5;
+    }
+    for (int fd = 4; expect_activation && fd < 3 + passed; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0) {
+            return 6;
+        }
+    }
+    return 0;
 }
