@@ -593,6 +593,26 @@ TEST(Stream, RefusalsAreReportedAndCountedDropped) {
     EXPECT_EQ(st.sent, 0u);
 }
 
+// A large message that finds the queue full waits for it to empty (to be written from the
+// caller's buffer), but no longer than its own timeout, and is refused then if still no room.
+TEST(Stream, ALargeMessageWithoutRoomWaitsOnlyItsTimeout) {
+    socket_dir dir;
+    auto o = fast_writer();
+    o.max_queue_bytes = 1 << 20;
+    o.max_message = 64 * 1024;
+    auto writer = ipc::stream_writer::open(dir.socket(), o);  // nobody listens
+    ASSERT_TRUE(writer);
+    const std::vector<std::byte> big(64 * 1024);
+    std::uint64_t queued = 0;
+    while (writer->try_send(big)) {
+        ++queued;
+    }
+    EXPECT_EQ(queued, (1u << 20) / (64 * 1024 + 3));
+    EXPECT_EQ(writer->send(big, 20ms).code(), errc::timeout);
+    EXPECT_EQ(writer->stats().dropped, 2u);
+    EXPECT_EQ(writer->stop(0ns).unsent_messages, queued);
+}
+
 // Tools see a stream's connections through the control socket (which the reader opens): the
 // reader's side and the writer's, each with the messages and bytes it counted itself.
 TEST(Stream, ConnectionsAreVisibleWithTheirOwnCounts) {

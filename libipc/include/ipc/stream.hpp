@@ -9,8 +9,9 @@
 // message of 16 KiB or more that finds nothing queued ahead of it is written by its caller,
 // straight from the caller's buffer (no copy, no hand-over to the thread), waiting for the
 // socket no longer than the caller's timeout; what the kernel has not taken by then is queued
-// for the thread, which carries on from there. A message is "sent" once the kernel took all
-// of its bytes; a write that fails (the reader went
+// for the thread, which carries on from there (and such a message that finds the queue full
+// waits for it to empty, not just for room, so that a flat-out writer stays on this path). A
+// message is "sent" once the kernel took all of its bytes; a write that fails (the reader went
 // away) closes the connection, and the frame it was in the middle of is written again, whole,
 // first on the next one. Nothing is lost silently: a message the queue refuses is reported to
 // the caller and counted as dropped, and what stop() could not send is reported and counted
@@ -83,7 +84,8 @@ class stream_writer {
     // message_too_large above max_message, closed after stop(); each refusal counted dropped.
     // Any thread may call it.
     result<void> try_send(std::span<const std::byte> message);
-    // The same, waiting up to `timeout` for room (timeout, then counted dropped).
+    // The same, waiting up to `timeout` for room (timeout, then counted dropped); a message of
+    // 16 KiB or more waits for the queue to empty, and takes room at its timeout if there is.
     result<void> send(std::span<const std::byte> message, std::chrono::nanoseconds timeout);
 
     // Waits up to `timeout` until everything queued is sent (timeout otherwise).

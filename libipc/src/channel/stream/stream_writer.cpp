@@ -138,10 +138,16 @@ result<void> stream_writer::state::enqueue(std::span<const std::byte> message,
         refuse();
         return error{errc::message_too_large, "the message is longer than max_message"};
     }
+    const deadline until(timeout);
     if (!queue.has_room(message.size())) {
-        const deadline until(timeout);
-        while (accepting && !queue.has_room(message.size()) && !until.passed(monotonic_ns())) {
-            room.wait_for(guard, wait_span(until));
+        // A large message waits for the queue to empty rather than for room, so that it is
+        // written from the caller's buffer and the writer stays on that path (a flat-out writer
+        // otherwise keeps the queue full and copies every message into it); at its timeout it
+        // takes room if there is some by then.
+        const bool large = message.size() >= direct_write_min;
+        while (accepting && !(large ? queue.messages() == 0 : queue.has_room(message.size())) &&
+               !until.passed(monotonic_ns())) {
+            (large ? emptied : room).wait_for(guard, wait_span(until));
         }
         if (!accepting) {
             refuse();
@@ -154,7 +160,7 @@ result<void> stream_writer::state::enqueue(std::span<const std::byte> message,
         }
     }
     if (may_write_directly(message.size())) {
-        write_directly(guard, message, deadline(timeout));
+        write_directly(guard, message, until);
         return {};
     }
     queue.push(message, clock.now());
@@ -453,6 +459,7 @@ stream_writer::stop_report stream_writer::stop(std::chrono::nanoseconds timeout)
         }
         s.work.notify_all();
         s.room.notify_all();
+        s.emptied.notify_all();
     }
     {
         const std::lock_guard once(s.join_lock);  // two stops at once join the thread once
