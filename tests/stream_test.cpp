@@ -378,12 +378,18 @@ TEST(Stream, SendAndFlushWithoutADeadline) {
     EXPECT_EQ(reader->stats().received, 100u);
 }
 
+// A reader that closes connections with a length above `max_message` or idle for `idle`.
+ipc::result<ipc::stream_reader> strict_reader(const socket_dir& dir, std::uint64_t max_message,
+                                              std::chrono::milliseconds idle) {
+    auto o = quiet_reader();
+    o.max_message = max_message;
+    o.idle_timeout = idle;
+    return ipc::stream_reader::listen(dir.socket(), o);
+}
+
 TEST(Stream, BadLengthsAndSilentWritersAreClosedAndCounted) {
     socket_dir dir;
-    auto o = quiet_reader();
-    o.max_message = 1000;
-    o.idle_timeout = 200ms;
-    auto reader = ipc::stream_reader::listen(dir.socket(), o);
+    auto reader = strict_reader(dir, 1000, 200ms);
     ASSERT_TRUE(reader);
     const ipc::stream_handler none;
     const int too_large = ipc::test::uds::connect_to(dir.socket());
@@ -468,10 +474,7 @@ TEST(Stream, AtMaxConnectionsWritersWaitTheirTurn) {
 // writer: each bad one is closed and counted, the honest one's messages all arrive.
 TEST(Stream, ManyHostileConnectionsCostOnlyThemselves) {
     socket_dir dir;
-    auto o = quiet_reader();
-    o.max_message = 4096;
-    o.idle_timeout = 500ms;
-    auto reader = ipc::stream_reader::listen(dir.socket(), o);
+    auto reader = strict_reader(dir, 4096, 500ms);
     ASSERT_TRUE(reader);
     auto writer = ipc::stream_writer::open(dir.socket(), fast_writer());
     ASSERT_TRUE(writer);
