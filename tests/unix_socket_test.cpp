@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -175,10 +176,34 @@ TEST(UnixSocket, AListenerWithAFullBacklogKeepsItsPath) {
     ::unlink(path.c_str());
 }
 
+// What listen relies on for "never wider than asked, not even for a moment": bind makes the
+// file with the socket's own mode less the umask, so a mode set on the socket before bind is
+// the file's from its first instant (checked here with no chmod after).
+TEST(UnixSocket, BindMakesTheFileWithTheSocketsMode) {
+    const auto path = socket_path("born");
+    const mode_t old = ::umask(0);
+    const int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    const bool made =
+        ::fchmod(s, 0600) == 0 && ::bind(s, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+    ::umask(old);
+    struct stat st {};
+    const bool stated = ::stat(path.c_str(), &st) == 0;
+    ::close(s);
+    ::unlink(path.c_str());
+    ASSERT_TRUE(made && stated);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
 // The socket file has the mode asked for whatever the umask: narrowed under a umask of 0,
 // widened past one of 077 when asked.
 TEST(UnixSocket, TheSocketFileHasTheModeAskedFor) {
-    const mode_t old = ::umask(0);
+    struct umask_restored {
+        mode_t old = ::umask(0);
+        ~umask_restored() { ::umask(old); }
+    } keep;
     for (const mode_t mode : {mode_t{0600}, mode_t{0666}}) {
         const auto path = socket_path("mode");
         auto l = us::listen(path, us::kind::stream, 4, mode);
@@ -196,7 +221,6 @@ TEST(UnixSocket, TheSocketFileHasTheModeAskedFor) {
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0666u) << "widened past the umask when asked";
     ::unlink(path.c_str());
-    ::umask(old);
 }
 
 }  // namespace

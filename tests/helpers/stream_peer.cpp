@@ -6,11 +6,12 @@
 // made a socket of its own instead of taking systemd's, 6 when it closed one of the other
 // sockets systemd passed (fd 4 on), which are not its to take.
 
-#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "ipc/stream.hpp"
 
@@ -24,6 +25,13 @@ int main(int argc, char** argv) {
     const auto count = std::strtoull(argv[3], nullptr, 10);
     const char* listen_fds = std::getenv("LISTEN_FDS");  // the reader unsets it
     const int passed = listen_fds != nullptr ? std::atoi(listen_fds) : 0;
+    // The other sockets systemd passed, by identity: a number reused for another file after
+    // the reader closed one would pass a mere "is it open".
+    std::vector<ino_t> others;
+    for (int fd = 4; fd < 3 + passed; ++fd) {
+        struct stat st {};
+        others.push_back(::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) ? st.st_ino : 0);
+    }
     ipc::stream_reader_options o;
     o.control = false;
     auto reader = ipc::stream_reader::listen(argv[2], o);
@@ -47,7 +55,9 @@ int main(int argc, char** argv) {
         return 5;
     }
     for (int fd = 4; expect_activation && fd < 3 + passed; ++fd) {
-        if (::fcntl(fd, F_GETFD) < 0) {
+        struct stat st {};
+        const ino_t before = others[static_cast<std::size_t>(fd - 4)];
+        if (before == 0 || ::fstat(fd, &st) != 0 || st.st_ino != before) {
             return 6;
         }
     }

@@ -7,10 +7,11 @@
 // A writer queues messages (a bounded queue, allocated once) and one background thread per
 // writer dials the reader, with backoff, and writes everything queued in one sendmsg. A
 // message of 16 KiB or more that finds nothing queued ahead of it is written by its caller,
-// straight from the caller's buffer (no copy, no hand-over to the thread), waiting for the
-// socket no longer than the caller's timeout; what the kernel has not taken by then is queued
-// for the thread, which carries on from there (and such a message that finds the queue full
-// waits for it to empty, not just for room, so that a flat-out writer stays on this path). A
+// straight from the caller's buffer (no copy, no hand-over to the thread), waiting for a full
+// socket at most 1 ms (never past the caller's timeout); what the kernel has not taken by then
+// is queued for the thread, which carries on from there (and such a message that finds the
+// queue full waits up to 10 ms for it to empty, not just for room, so that a flat-out writer
+// stays on this path). A
 // message is "sent" once the kernel took all of its bytes; a write that fails (the reader went
 // away) closes the connection, and the frame it was in the middle of is written again, whole,
 // first on the next one. Nothing is lost silently: a message the queue refuses is reported to
@@ -85,7 +86,7 @@ class stream_writer {
     // Any thread may call it.
     result<void> try_send(std::span<const std::byte> message);
     // The same, waiting up to `timeout` for room (timeout, then counted dropped); a message of
-    // 16 KiB or more waits for the queue to empty, and takes room at its timeout if there is.
+    // 16 KiB or more waits up to 10 ms of it for the queue to empty, then for room.
     result<void> send(std::span<const std::byte> message, std::chrono::nanoseconds timeout);
 
     // Waits up to `timeout` until everything queued is sent (timeout otherwise).

@@ -139,7 +139,9 @@ result<unique_fd> listen(const std::string& path, kind k, int backlog, mode_t mo
         }
         // bind makes the file with the socket's mode less the umask: born no more open than
         // `mode`, then given exactly `mode`.
-        (void)::fchmod(fd->get(), mode);
+        if (::fchmod(fd->get(), mode) != 0) {
+            return system_error("setting the socket's mode failed");
+        }
         if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&a->un), a->length) == 0) {
             if ((path.front() != '@' && ::chmod(path.c_str(), mode) != 0) ||
                 ::listen(fd->get(), backlog) != 0) {

@@ -3,8 +3,9 @@
 // back to back in a byte ring allocated once, and each frame's size and enqueue time in a
 // second ring, so that queuing allocates nothing and the sender hands the kernel every queued
 // byte in one sendmsg of at most two iovecs. Not thread-safe: the writer guards it with its
-// mutex, and sends from the bytes outside it (producers only ever append past them, and a
-// frame's bytes stay until the whole frame is written).
+// mutex, and sends from the bytes outside it (producers only ever append past them, or fill
+// in an unfilled frame while the sender is kept off the socket, and a frame's bytes stay until
+// the whole frame is written).
 
 #include <sys/uio.h>
 

@@ -32,6 +32,14 @@ constexpr std::uint64_t sender_slice_ns = 100'000'000;
 // From this size a caller writes its message itself when nothing is queued ahead of it (below
 // it, batching small frames into one sendmsg is worth more than the copy).
 constexpr std::size_t direct_write_min = 16 * 1024;
+// How long a caller writing its message itself waits for a full socket before it leaves the
+// rest to the sender: long enough for a reader that keeps up to take what is there, short
+// enough that a caller who is also the reader (or holds it up) is never stalled by it.
+constexpr std::uint64_t direct_wait_ns = 1'000'000;
+// How long a large message that finds the queue full waits for it to empty before it settles
+// for room: a flat-out writer's full queue (16 MiB at a few GB/s) empties well within it, and
+// a writer whose other threads keep the queue busy delays its large messages no longer.
+constexpr std::uint64_t empty_wait_ns = 10'000'000;
 
 // How long to wait on a condition variable for `until`: never negative, and a `forever`
 // deadline (whose remaining time would overflow a signed duration) waits in hour-long slices.
@@ -108,6 +116,13 @@ struct stream_writer::state {
     }
     void write_directly(std::unique_lock<std::mutex>& guard, std::span<const std::byte> message,
                         const deadline& until);
+    void wait_for_room(std::unique_lock<std::mutex>& guard, std::size_t payload,
+                       const deadline& until);
+    void note_queued() {
+        stats.queued = queue.messages();
+        stats.queued_max = std::max(stats.queued_max, stats.queued);
+        counters.set_queue_depth(stats.queued);
+    }
     // Counts `n` bytes of the queue's head as written: frames done leave it.
     void written(std::size_t n);
     void refuse() {
@@ -140,15 +155,7 @@ result<void> stream_writer::state::enqueue(std::span<const std::byte> message,
     }
     const deadline until(timeout);
     if (!queue.has_room(message.size())) {
-        // A large message waits for the queue to empty rather than for room, so that it is
-        // written from the caller's buffer and the writer stays on that path (a flat-out writer
-        // otherwise keeps the queue full and copies every message into it); at its timeout it
-        // takes room if there is some by then.
-        const bool large = message.size() >= direct_write_min;
-        while (accepting && !(large ? queue.messages() == 0 : queue.has_room(message.size())) &&
-               !until.passed(monotonic_ns())) {
-            (large ? emptied : room).wait_for(guard, wait_span(until));
-        }
+        wait_for_room(guard, message.size(), until);
         if (!accepting) {
             refuse();
             return error{errc::closed, "the stream writer was stopped"};
@@ -164,34 +171,52 @@ result<void> stream_writer::state::enqueue(std::span<const std::byte> message,
         return {};
     }
     queue.push(message, clock.now());
-    stats.queued = queue.messages();
-    stats.queued_max = std::max(stats.queued_max, stats.queued);
-    counters.set_queue_depth(stats.queued);
+    note_queued();
     work.notify_one();
     return {};
 }
 
+// A large message waits for the queue to empty (for a while, and while connected) rather than
+// for room, so that it is then written from the caller's buffer: a writer sending flat out
+// otherwise keeps the queue full and copies every message into it. Past that while, room.
+void stream_writer::state::wait_for_room(std::unique_lock<std::mutex>& guard, std::size_t payload,
+                                         const deadline& until) {
+    const bool large = payload >= direct_write_min;
+    const deadline emptying{std::chrono::nanoseconds(empty_wait_ns)};
+    for (std::uint64_t now = monotonic_ns(); accepting && !until.passed(now);
+         now = monotonic_ns()) {
+        if (large && socket >= 0 && !emptying.passed(now)) {
+            if (queue.messages() == 0) {
+                return;
+            }
+            emptied.wait_for(guard, std::min(wait_span(until), wait_span(emptying)));
+        } else {
+            if (queue.has_room(payload)) {
+                return;
+            }
+            room.wait_for(guard, wait_span(until));
+        }
+    }
+}
+
 // The message is queued unfilled, so that it keeps its place (frames queued meanwhile go after
 // it, and a stop counts it), and written from the caller's buffer while the sender waits. The
-// caller waits for the socket no longer than its own timeout allows; what the kernel has not
-// taken by then is copied into the queue for the sender, which goes on from there.
+// caller waits for a full socket at most direct_wait_ns (and never past its own timeout); what
+// the kernel has not taken by then is copied into the queue for the sender, which goes on from
+// there under write_timeout. Only a socket error fails the connection here.
 void stream_writer::state::write_directly(std::unique_lock<std::mutex>& guard,
                                           std::span<const std::byte> message,
                                           const deadline& until) {
     const std::uint64_t at = queue.push_unfilled(message.size(), clock.now());
-    stats.queued_max = std::max<std::uint64_t>(stats.queued_max, 1);
+    note_queued();
     caller_writing = true;
     const int to = socket;
     guard.unlock();
     std::byte head[varint::max_bytes];
     const std::size_t head_bytes = varint::encode(message.size(), head);
     const std::size_t frame = head_bytes + message.size();
-    const deadline write_limit(options.write_timeout);
-    const deadline& wait_limit =
-        until.remaining_ns(monotonic_ns()) < write_limit.remaining_ns(monotonic_ns()) ? until
-                                                                                      : write_limit;
     std::size_t done = 0;
-    bool failed = false;
+    bool failed = false;  // only by the socket's own error: write_timeout is the sender's
     while (done < frame) {
         const ssize_t n = send_rest(to, std::span(head, head_bytes), message, done);
         if (n > 0) {
@@ -201,9 +226,10 @@ void stream_writer::state::write_directly(std::unique_lock<std::mutex>& guard,
         } else if (n == 0 || errno != EAGAIN) {
             failed = true;
             break;
-        } else if (!writable_in_time(to, wait_limit)) {
-            failed = write_limit.passed(monotonic_ns());  // else: the sender takes over
-            break;
+        } else if (const deadline wait(std::chrono::nanoseconds(
+                       std::min(direct_wait_ns, until.remaining_ns(monotonic_ns()))));
+                   !writable_in_time(to, wait)) {
+            break;  // the sender takes over from here
         }
     }
     guard.lock();
@@ -288,7 +314,8 @@ bool stream_writer::state::write_queued(int socket) {
             }
             parts = queue.unwritten(iov);
         }
-        // The bytes named by iov stay put: callers only append past them. The write deadline
+        // The bytes named by iov stay put: callers only append past them (a caller fills in a
+        // frame only while it holds the socket, and so this thread off it). The write deadline
         // is waited out in slices, so that a stop is kept to its own deadline.
         if (!writable_in_time(socket, deadline(options.write_timeout))) {
             std::lock_guard guard(lock);
