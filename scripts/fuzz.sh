@@ -13,7 +13,7 @@ if ((${#targets[@]} == 0)); then
   targets=(fuzz_inspect fuzz_open)
 fi
 
-./scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+./scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
   -DIPC_FUZZ=ON -DIPC_BUILD_TESTS=OFF -DIPC_BUILD_PROGRAMS=OFF
 
 for target in "${targets[@]}"; do

@@ -37,6 +37,8 @@ std::string_view to_string(channel_kind k) noexcept {
             return "broker";
         case channel_kind::stream:
             return "stream";
+        case channel_kind::zipc:
+            return "zipc";
         case channel_kind::unknown:
             break;
     }

@@ -45,6 +45,8 @@ channel_kind kind_of(std::uint16_t kind) {
             return channel_kind::broker;
         case layout::channel_kind::stream:
             return channel_kind::stream;
+        case layout::channel_kind::zipc:
+            return channel_kind::zipc;
     }
     return channel_kind::unknown;
 }

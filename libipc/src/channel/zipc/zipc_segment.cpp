@@ -1,0 +1,88 @@
+#include "channel/zipc/zipc_segment.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ipc/detail/atomic.hpp"
+#include "ipc/shm.hpp"
+
+namespace ipc::detail::zipc {
+
+namespace {
+
+result<void> check_name(const std::string& name) {
+    if (name.size() < 2 || name.size() > max_name_length || name.front() != '/' ||
+        name.find('/', 1) != std::string::npos || name.find('\0') != std::string::npos) {
+        return error{errc::invalid_argument,
+                     "a ZIPC name is '/' and then 1 to 38 characters without another '/'"};
+    }
+    return {};
+}
+
+// The object: opened if there, else made (0600, as the reference makes it); a side that lost
+// the race to make it opens the winner's.
+result<unique_fd> open_or_create(const std::string& name, std::size_t size) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (auto fd = shm::open(name, access::read_write); fd || fd.code() != errc::not_found) {
+            return fd;
+        }
+        if (auto fd = shm::create(name, size, 0600); fd || fd.code() != errc::already_exists) {
+            return fd;
+        }
+    }
+    return error{errc::busy, "the ZIPC object came and went while opening it"};
+}
+
+}  // namespace
+
+result<segment> open_segment(const std::string& name, std::uint32_t slots,
+                             std::uint32_t message_size) {
+    if (auto ok = check_name(name); !ok) {
+        return ok.error_value();
+    }
+    const auto shape = geometry_of(slots, message_size);
+    if (!shape) {
+        return error{errc::invalid_argument, "ZIPC needs at least 2 slots of at least 1 byte"};
+    }
+    segment s;
+    s.shape = *shape;
+    auto fd = open_or_create(name, shape->object_bytes);
+    if (!fd) {
+        return fd.error_value();
+    }
+    s.fd = std::move(*fd);
+    if (auto owner = shm::check_owner(s.fd.get()); !owner) {
+        return owner.error_value();
+    }
+    struct stat st {};
+    if (::fstat(s.fd.get(), &st) != 0) {
+        return system_error("the ZIPC object cannot be examined");
+    }
+    s.device = st.st_dev;
+    s.inode = st.st_ino;
+    const auto size = static_cast<std::size_t>(st.st_size);
+    // Both sides size the object (the reference does): one made by the other side an instant
+    // ago may still be empty. One already sized for another geometry is not ours to change.
+    if (size == 0 && ::ftruncate(s.fd.get(), static_cast<off_t>(shape->object_bytes)) != 0) {
+        return system_error("sizing the ZIPC object failed");
+    }
+    if (size != 0 && size < shape->mapped_bytes) {
+        return error{errc::invalid_argument,
+                     "the ZIPC object is smaller than these slots need: made with other sizes"};
+    }
+    auto map = ipc::mapping::map(s.fd.get(), shape->mapped_bytes, access::read_write);
+    if (!map) {
+        return map.error_value();
+    }
+    s.map = std::move(*map);
+    // As the reference: head and tail reset only while the flag is not yet set, then the flag
+    // (release, so that a side that sees it sees the reset indices).
+    if (load(s.init_flag(), std::memory_order_acquire) != init_magic) {
+        store(s.head(), std::uint32_t{0}, std::memory_order_relaxed);
+        store(s.tail(), std::uint32_t{0}, std::memory_order_relaxed);
+        store(s.init_flag(), init_magic, std::memory_order_release);
+    }
+    return s;
+}
+
+}  // namespace ipc::detail::zipc

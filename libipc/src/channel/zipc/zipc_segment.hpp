@@ -1,0 +1,48 @@
+#pragma once
+// A ZIPC object opened by one of its two sides (internal): found or made in the shm directory
+// (either side may come first, as with the reference's O_CREAT), sized, mapped, checked, and
+// initialised when its flag is not yet set.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "channel/zipc/zipc_layout.hpp"
+#include "ipc/error.hpp"
+#include "ipc/fd.hpp"
+#include "ipc/mapping.hpp"
+
+namespace ipc::detail::zipc {
+
+struct segment {
+    unique_fd fd;
+    ipc::mapping map;
+    geometry shape{};
+    dev_t device = 0;  // the object's identity, to find the processes that map it
+    ino_t inode = 0;
+
+    std::uint32_t& head() const noexcept { return word(head_offset); }
+    std::uint32_t& tail() const noexcept { return word(tail_offset); }
+    std::uint64_t& length(std::uint32_t slot) const noexcept {
+        return *reinterpret_cast<std::uint64_t*>(map.data() + lengths_offset + 8 * slot);
+    }
+    std::byte* slot(std::uint32_t i) const noexcept { return map.data() + shape.slot_offset(i); }
+    std::int32_t& init_flag() const noexcept {
+        return *reinterpret_cast<std::int32_t*>(map.data() + shape.flag_offset);
+    }
+
+  private:
+    std::uint32_t& word(std::size_t offset) const noexcept {
+        return *reinterpret_cast<std::uint32_t*>(map.data() + offset);
+    }
+};
+
+// invalid_argument for a name the format does not allow ('/' then 1..38 characters, no other
+// '/') or sizes it cannot hold; wrong_kind, permission_denied for an object that is not a
+// regular file of this user's; invalid_argument when the object is too small for this
+// geometry (made by a side with other sizes).
+result<segment> open_segment(const std::string& name, std::uint32_t slots,
+                             std::uint32_t message_size);
+
+}  // namespace ipc::detail::zipc
