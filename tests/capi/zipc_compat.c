@@ -41,6 +41,7 @@ int main(void) {
     CHECK(!zipc_send(&tx, big, sizeof big)); /* longer than a slot: refused */
     uint8_t* got = (uint8_t*)1;
     CHECK(zipc_receive(&rx, &got) == 0 && got == NULL); /* nothing there */
+    got = (uint8_t*)1;
     CHECK(zipc_receive_blocking(&rx, &got, 5) == 0 && got == NULL);
     for (int i = 0; i < 7; ++i) {
         CHECK(zipc_send(&tx, (const uint8_t*)&i, sizeof i));
@@ -48,18 +49,22 @@ int main(void) {
     CHECK(!zipc_send(&tx, (const uint8_t*)"x", 1)); /* full: 7 of 8 slots */
     CHECK(zipc_send(&tx, NULL, 0) == false);
 
-    /* A received message keeps its slot until the next receive: the queue stays full. */
+    /* A received message stays put until the next receive: the sender fills every other slot
+     * (the spare one is the one just read) and then finds the ring full. */
     int value = -1;
     CHECK(zipc_receive(&rx, &got) == sizeof value);
-    memcpy(&value, got, sizeof value);
-    CHECK(value == 0);
+    const uint8_t* held = got;
+    const int next = 7;
+    CHECK(zipc_send(&tx, (const uint8_t*)&next, sizeof next));
     CHECK(!zipc_send(&tx, (const uint8_t*)"x", 1));
+    memcpy(&value, held, sizeof value);
+    CHECK(value == 0);
     for (int n = 1; n <= 1000; ++n) {
         CHECK(zipc_receive_blocking(&rx, &got, 1000) == sizeof value && got != NULL);
         memcpy(&value, got, sizeof value);
         CHECK(value == n);
-        const int next = n + 6;
-        CHECK(zipc_send(&tx, (const uint8_t*)&next, sizeof next));
+        const int later = n + 7;
+        CHECK(zipc_send(&tx, (const uint8_t*)&later, sizeof later));
     }
     CHECK(zipc_send(&tx, NULL, 0) == false); /* still full: 7 waiting */
     while (zipc_receive(&rx, &got) != 0) {
@@ -72,7 +77,8 @@ int main(void) {
     CHECK(tx.queue == NULL && rx.queue == NULL);
     CHECK(!zipc_send(&tx, (const uint8_t*)"x", 1));
     CHECK(zipc_receive(&rx, &got) == 0 && got == NULL);
-    zipc_destroy(&tx); /* twice: a no-op */
+    zipc_destroy(&tx);                             /* twice: a no-op */
+    CHECK(access(zipc_shm_path(name), F_OK) == 0); /* the path names the object */
     zipc_unlink(name);
     CHECK(access(zipc_shm_path(name), F_OK) != 0);
     puts("zipc_compat: every check held");

@@ -2,7 +2,8 @@
  * (ZipcContext by value, queue == NULL on failure with the reason on stderr, zipc_send
  * returning false with nothing written, the received pointer valid until the next receive),
  * so that a C program written to the reference relinks against libipc unchanged: compile it
- * with -I<includedir>/ipc (it includes "zipc.h") and link -lipc. Underneath are
+ * with -I<includedir>/ipc (it includes "zipc.h") and link -lipc -lsystemd -lstdc++ (libipc
+ * is a static C++ library). Underneath are
  * ipc::zipc_sender and ipc::zipc_receiver (ipc/zipc.hpp): the same checks, libipc's telemetry,
  * and a blocking receive that also ends when the sender has gone.
  *

@@ -11,9 +11,10 @@
 // bounds); counters in libipc's telemetry (kind zipc). The format records no process ids, so a
 // waiting side learns that its peer is gone from /proc: once another process was seen mapping
 // the object, a wait that finds none left returns peer_gone (looked at every
-// peer_check_interval; a peer of another user is never seen, and such a wait then ends only
-// at its timeout). The consumer never wakes the producer in this format: a sender waiting for
-// room polls (sleeps of at most 100 us).
+// peer_check_interval and when the peer's work is first seen; a peer /proc does not show,
+// another user's or root's, is never found, and such a wait then ends only at its timeout). The
+// consumer never wakes the producer in this format: a sender waiting for room polls (sleeps of at
+// most 100 us).
 
 #include <chrono>
 #include <cstdint>
@@ -80,9 +81,10 @@ class zipc_receiver {
 
     static result<zipc_receiver> open(const std::string& name, const zipc_options& options = {});
 
-    // The next message, in its slot: valid until the next receive (the slot is given back to
-    // the sender only then, as the reference's newer receiver does). empty when there is none;
-    // corrupt when its length is above M (that slot is skipped) or the indices are out of range.
+    // The next message, in its slot: untouched until the next receive (its slot is given back
+    // at once, but the ring's spare slot is always the one just read). empty when there is
+    // none; corrupt when its length is above M (that slot is skipped) or the indices are out
+    // of range (counted).
     result<std::span<const std::byte>> try_receive();
     // The same, waiting up to `timeout`: timeout, or peer_gone once the sender is gone and
     // everything it sent was taken.

@@ -1,6 +1,6 @@
 // The ZIPC C API (ipc/zipc.h) over ipc::zipc_sender and ipc::zipc_receiver. Nothing thrown
-// crosses into C: every entry point catches, reports on stderr as the reference does, and
-// returns its failure value.
+// crosses into C: every entry point that calls into C++ catches everything and returns its
+// failure value.
 
 #include "ipc/zipc.h"
 
@@ -42,8 +42,9 @@ ZipcContext create(const char* name, std::uint32_t slots, std::uint32_t size,
         c.queue = reinterpret_cast<ZipcQueue*>(base);
         c.buffers = base + shape.slots_offset;
         c.init_flag = reinterpret_cast<std::int32_t*>(base + shape.flag_offset);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "zipc: %s\n", e.what());
+    } catch (...) {
+        std::fputs("zipc: out of memory\n", stderr);
+        c.queue = nullptr;
     }
     return c;
 }
@@ -91,7 +92,7 @@ void zipc_unlink(const char* name) {
     if (name != nullptr) {
         try {
             (void)ipc::shm::unlink(name);
-        } catch (const std::exception&) {  // nothing to report: the reference returns nothing
+        } catch (...) {  // nothing to report: the reference returns nothing
         }
     }
 }
@@ -101,8 +102,12 @@ bool zipc_send(ZipcContext* sender, const uint8_t* message, size_t message_size)
     if (s == nullptr || (message == nullptr && message_size > 0)) {
         return false;
     }
-    return static_cast<bool>(
-        s->try_send(std::span(reinterpret_cast<const std::byte*>(message), message_size)));
+    try {
+        return static_cast<bool>(
+            s->try_send(std::span(reinterpret_cast<const std::byte*>(message), message_size)));
+    } catch (...) {  // an error's message that could not be allocated
+        return false;
+    }
 }
 
 uint32_t zipc_receive(ZipcContext* receiver, uint8_t** message) {
@@ -111,7 +116,11 @@ uint32_t zipc_receive(ZipcContext* receiver, uint8_t** message) {
         return 0;
     }
     *message = nullptr;
-    return r != nullptr ? handed_out(r->try_receive(), message) : 0;
+    try {
+        return r != nullptr ? handed_out(r->try_receive(), message) : 0;
+    } catch (...) {
+        return 0;
+    }
 }
 
 uint32_t zipc_receive_blocking(ZipcContext* receiver, uint8_t** message, uint16_t timeout_millis) {
@@ -120,17 +129,26 @@ uint32_t zipc_receive_blocking(ZipcContext* receiver, uint8_t** message, uint16_
         return 0;
     }
     *message = nullptr;
-    return r != nullptr ? handed_out(r->receive(std::chrono::milliseconds(timeout_millis)), message)
-                        : 0;
+    try {
+        return r != nullptr
+                   ? handed_out(r->receive(std::chrono::milliseconds(timeout_millis)), message)
+                   : 0;
+    } catch (...) {
+        return 0;
+    }
 }
 
 char* zipc_shm_path(const char* name) {
     static thread_local char path[4096];
     path[0] = '\0';
-    if (name != nullptr && name[0] == '/' && name[1] != '\0' &&
-        std::strlen(name) <= ipc::detail::zipc::max_name_length &&
-        std::strchr(name + 1, '/') == nullptr) {
-        std::snprintf(path, sizeof path, "%s%s", ipc::shm::directory().c_str(), name);
+    try {
+        if (name != nullptr && name[0] == '/' && name[1] != '\0' &&
+            std::strlen(name) <= ipc::detail::zipc::max_name_length &&
+            std::strchr(name + 1, '/') == nullptr) {
+            std::snprintf(path, sizeof path, "%s%s", ipc::shm::directory().c_str(), name);
+        }
+    } catch (...) {
+        path[0] = '\0';
     }
     return path;
 }

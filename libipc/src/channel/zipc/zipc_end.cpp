@@ -1,6 +1,7 @@
 #include "channel/zipc/zipc_end.hpp"
 
 #include "core/object_users.hpp"
+#include "ipc/clock.hpp"
 #include "ipc/shm.hpp"
 
 namespace ipc::detail::zipc {
@@ -15,6 +16,15 @@ error end::peer_check() noexcept {
                      : error{};
 }
 
+void end::note_work() noexcept {
+    const std::uint64_t now = monotonic_ns();
+    if (!peer_seen &&
+        now - last_look_ns >= static_cast<std::uint64_t>(options.peer_check_interval.count())) {
+        last_look_ns = now;
+        (void)peer_check();
+    }
+}
+
 result<end> open_end(const std::string& name, const zipc_options& options,
                      layout::endpoint_role role) {
     if (options.peer_check_interval <= std::chrono::nanoseconds(0)) {
@@ -24,7 +34,7 @@ result<end> open_end(const std::string& name, const zipc_options& options,
     if (!seg) {
         return seg.error_value();
     }
-    end e{std::move(*seg), options, {}, process_stamp_clock(), {}, false};
+    end e{std::move(*seg), options, {}, process_stamp_clock(), {}, false, 0};
     (void)e.peer_check();  // a peer already there is one whose going counts
     if (options.telemetry) {
         const std::string region = shm::directory() + name;

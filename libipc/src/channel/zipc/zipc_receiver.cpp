@@ -1,6 +1,7 @@
-// ZIPC receiver (ipc/zipc.hpp): hands out each message in its slot and gives the slot back at
-// the next receive; sleeps on the tail word between slices of under a second, as the format's
-// futex protocol has it.
+// ZIPC receiver (ipc/zipc.hpp): hands out each message in its slot, giving the slot back at
+// once as the spec's consumer does (the ring's one spare slot is the one just read, so the
+// sender cannot reach it before the next receive); sleeps on the tail word between slices of
+// under a second, as the format's futex protocol has it.
 
 #include "channel/zipc/zipc_end.hpp"
 #include "ipc/detail/atomic.hpp"
@@ -29,42 +30,32 @@ struct tail_bell {
 }  // namespace
 
 struct zipc_receiver::state : detail::zipc::end {
-    bool holding = false;  // the slot at head is the caller's until the next receive
     result<std::span<const std::byte>> attempt() noexcept;
-    void give_back(std::uint32_t head) noexcept {
-        // Release: the sender that sees the new head may overwrite the slot, and must not
-        // before this side's reads of it are done.
-        detail::store(seg.head(), (head + 1) % seg.shape.slots, std::memory_order_release);
-        holding = false;
+    error corrupt(const char* what) noexcept {
+        ++stats.corrupt;
+        counters.on_failed();
+        return error{errc::corrupt, what};
     }
 };
 
 result<std::span<const std::byte>> zipc_receiver::state::attempt() noexcept {
-    std::uint32_t head = detail::load(seg.head(), std::memory_order_relaxed);  // ours alone
-    if (!in_range(head)) {
-        return error{errc::corrupt, "the ZIPC head index is out of range"};
-    }
-    if (holding) {
-        give_back(head);
-        head = (head + 1) % seg.shape.slots;
-    }
+    const std::uint32_t head = detail::load(seg.head(), std::memory_order_relaxed);  // ours
     // Acquire: the slot and length the sender wrote before it moved tail past them.
     const std::uint32_t tail = detail::load(seg.tail(), std::memory_order_acquire);
-    if (!in_range(tail)) {
-        return error{errc::corrupt, "the ZIPC tail index is out of range"};
+    if (!in_range(head) || !in_range(tail)) {
+        return corrupt("the ZIPC indices are out of range");
     }
     if (tail == head) {
         return error{errc::empty, "the ZIPC ring is empty"};
     }
     const std::uint64_t length = detail::load(seg.length(head), std::memory_order_relaxed);
+    // Release: the sender that sees the new head may reuse the slot before this one (the spare
+    // slot), never this one until head moves again.
+    detail::store(seg.head(), (head + 1) % seg.shape.slots, std::memory_order_release);
     if (length > seg.shape.message_size) {
-        give_back(head);  // skipped: the next message is still good
-        ++stats.corrupt;
-        counters.on_failed();
-        return error{errc::corrupt, "a ZIPC message's length is above the slot size"};
+        return corrupt("a ZIPC message's length is above the slot size");  // that slot skipped
     }
-    holding = true;
-    peer_seen = true;
+    note_work();
     ++stats.received;
     counters.on_received_at(length, clock.now());
     return std::span<const std::byte>(seg.slot(head), static_cast<std::size_t>(length));
@@ -119,9 +110,6 @@ void* zipc_receiver::base() const noexcept {
 
 void zipc_receiver::close() noexcept {
     if (state_) {
-        if (state_->holding) {  // the caller is done with it: otherwise it would come again
-            state_->give_back(detail::load(state_->seg.head(), std::memory_order_relaxed));
-        }
         state_->counters.close();
         state_.reset();
     }

@@ -1,5 +1,6 @@
 #include "channel/zipc/zipc_segment.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,9 +67,17 @@ result<segment> open_segment(const std::string& name, std::uint32_t slots,
     if (size == 0 && ::ftruncate(s.fd.get(), static_cast<off_t>(shape->object_bytes)) != 0) {
         return system_error("sizing the ZIPC object failed");
     }
-    if (size != 0 && size < shape->mapped_bytes) {
+    // Only the sizes these slots give (with or without the reference's 128 spare bytes): an
+    // object of other slots has another layout, and its maker would resize it under us.
+    if (size != 0 && size != shape->mapped_bytes && size != shape->object_bytes) {
         return error{errc::invalid_argument,
-                     "the ZIPC object is smaller than these slots need: made with other sizes"};
+                     "the ZIPC object's size is not these slots': made with other sizes"};
+    }
+    // Its pages taken now, as the reference does: a full shm directory fails here, not as a
+    // SIGBUS in a later send.
+    if (const int rc = ::posix_fallocate(s.fd.get(), 0, static_cast<off_t>(shape->mapped_bytes));
+        rc != 0) {
+        return error{errc::system, "no room in the shm directory for the ZIPC object", rc};
     }
     auto map = ipc::mapping::map(s.fd.get(), shape->mapped_bytes, access::read_write);
     if (!map) {
@@ -77,10 +86,10 @@ result<segment> open_segment(const std::string& name, std::uint32_t slots,
     s.map = std::move(*map);
     // As the reference: head and tail reset only while the flag is not yet set, then the flag
     // (release, so that a side that sees it sees the reset indices).
-    if (load(s.init_flag(), std::memory_order_acquire) != init_magic) {
+    if (s.init_flag() != init_magic) {
         store(s.head(), std::uint32_t{0}, std::memory_order_relaxed);
         store(s.tail(), std::uint32_t{0}, std::memory_order_relaxed);
-        store(s.init_flag(), init_magic, std::memory_order_release);
+        s.set_init_flag(init_magic);
     }
     return s;
 }

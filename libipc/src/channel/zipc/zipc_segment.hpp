@@ -5,7 +5,9 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "channel/zipc/zipc_layout.hpp"
@@ -25,11 +27,21 @@ struct segment {
     std::uint32_t& head() const noexcept { return word(head_offset); }
     std::uint32_t& tail() const noexcept { return word(tail_offset); }
     std::uint64_t& length(std::uint32_t slot) const noexcept {
-        return *reinterpret_cast<std::uint64_t*>(map.data() + lengths_offset + 8 * slot);
+        return *reinterpret_cast<std::uint64_t*>(map.data() + lengths_offset +
+                                                 8 * std::size_t{slot});
     }
     std::byte* slot(std::uint32_t i) const noexcept { return map.data() + shape.slot_offset(i); }
-    std::int32_t& init_flag() const noexcept {
-        return *reinterpret_cast<std::int32_t*>(map.data() + shape.flag_offset);
+    // The flag sits right after the slots, 4-aligned only when M * Q is: read and written as
+    // bytes, ordered by fences (an atomic access to a misaligned word is undefined).
+    std::int32_t init_flag() const noexcept {
+        std::int32_t v;
+        std::memcpy(&v, map.data() + shape.flag_offset, sizeof v);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        return v;
+    }
+    void set_init_flag(std::int32_t v) const noexcept {
+        std::atomic_thread_fence(std::memory_order_release);
+        std::memcpy(map.data() + shape.flag_offset, &v, sizeof v);
     }
 
   private:

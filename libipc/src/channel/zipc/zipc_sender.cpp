@@ -41,14 +41,19 @@ result<void> zipc_sender::state::attempt(std::span<const std::byte> message) noe
     const std::uint32_t tail = detail::load(seg.tail(), std::memory_order_relaxed);
     const std::uint32_t head = detail::load(seg.head(), std::memory_order_acquire);
     if (!in_range(tail) || !in_range(head)) {
+        counters.on_failed();
         return error{errc::corrupt, "the ZIPC indices are out of range"};
     }
-    peer_seen = peer_seen || head != first_head;  // a receiver gave slots back
+    if (head != first_head) {
+        note_work();  // a receiver gave slots back
+    }
     const std::uint32_t next = (tail + 1) % seg.shape.slots;
     if (next == head) {
         return error{errc::queue_full, "the ZIPC ring is full"};
     }
-    std::memcpy(seg.slot(tail), message.data(), message.size());
+    if (!message.empty()) {  // a zero-length message may come with no buffer at all
+        std::memcpy(seg.slot(tail), message.data(), message.size());
+    }
     detail::store(seg.length(tail), std::uint64_t{message.size()}, std::memory_order_relaxed);
     // Release: the receiver that sees the new tail sees the slot and its length.
     detail::store(seg.tail(), next, std::memory_order_release);
