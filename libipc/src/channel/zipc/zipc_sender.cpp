@@ -40,8 +40,7 @@ result<void> zipc_sender::state::attempt(std::span<const std::byte> message) noe
     // freed, so that the copy below cannot overwrite a slot it still reads.
     const std::uint32_t tail = detail::load(seg.tail(), std::memory_order_relaxed);
     const std::uint32_t head = detail::load(seg.head(), std::memory_order_acquire);
-    if (!in_range(tail) || !in_range(head)) {
-        counters.on_failed();
+    if (!in_range(tail) || !in_range(head)) {  // counted dropped by send(), as every refusal
         return error{errc::corrupt, "the ZIPC indices are out of range"};
     }
     if (head != first_head) {
