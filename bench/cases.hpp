@@ -31,6 +31,9 @@ void add_broker_cases(std::vector<bench_case>& cases);
 // stream messages per second at 64 B, 1 KiB and 64 KiB beside a raw Unix-socket loop of the same
 // frames, and beside the ring.
 void add_stream_cases(std::vector<bench_case>& cases);
+// The seed formats beside libipc's own: ZIPC's 64 B ping-pong and throughput beside the ring's,
+// SimpleIPC's 64 B call round trip beside slots' and the raw atomic round trip.
+void add_foreign_cases(std::vector<bench_case>& cases);
 // ipc-monitor's own CPU with 100 live endpoints, at 1 Hz and 10 Hz (when the monitor is built).
 void add_monitor_cases(std::vector<bench_case>& cases);
 

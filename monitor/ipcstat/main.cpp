@@ -95,8 +95,8 @@ int run_remove_stale(const std::string& dir, const ipc::inspect::snapshot_filter
 void add_filters(CLI::App& app, ipc::inspect::snapshot_filter& f) {
     app.add_option("--name", f.name, "Only channels whose name contains TEXT");
     app.add_option("--kind", f.kind, "Only this channel kind")
-        ->check(
-            CLI::IsMember({"ring", "slots", "duplex", "broker", "stream", "zipc", "telemetry"}));
+        ->check(CLI::IsMember(
+            {"ring", "slots", "duplex", "broker", "stream", "zipc", "simpleipc", "telemetry"}));
     app.add_option("--pid", f.pid, "Only this process (and channels it is attached to)")
         ->check(CLI::PositiveNumber);
 }

@@ -34,7 +34,16 @@ std::string printable(std::string_view text);
 // What the snapshot's records are, as enums; only exporters and views turn them into text
 // (to_string), with the names docs/SNAPSHOT.md lists.
 enum class segment_kind : std::uint8_t { unknown, telemetry, ring, slots };
-enum class channel_kind : std::uint8_t { unknown, ring, slots, duplex, broker, stream, zipc };
+enum class channel_kind : std::uint8_t {
+    unknown,
+    ring,
+    slots,
+    duplex,
+    broker,
+    stream,
+    zipc,
+    simpleipc
+};
 enum class endpoint_role : std::uint8_t {
     unknown,
     writer,

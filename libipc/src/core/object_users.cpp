@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ipc/clock.hpp"
+
 namespace ipc::detail {
 
 namespace {
@@ -55,6 +57,24 @@ object_users users_of(dev_t device, ino_t inode) noexcept {
     }
     ::closedir(proc);
     return users;
+}
+
+error mapper_watch::check() noexcept {
+    const object_users users = users_of(device_, inode_);
+    if (users.other_processes > 0 || users.own_mappings > own_ends_) {
+        seen_ = true;
+        return {};
+    }
+    return seen_ ? error{errc::peer_gone, "no other process maps the shared object any more"}
+                 : error{};
+}
+
+void mapper_watch::note_work() noexcept {
+    const std::uint64_t now = monotonic_ns();
+    if (!seen_ && now - last_look_ns_ >= interval_ns_) {
+        last_look_ns_ = now;
+        (void)check();
+    }
 }
 
 }  // namespace ipc::detail

@@ -39,6 +39,8 @@ std::string_view to_string(channel_kind k) noexcept {
             return "stream";
         case channel_kind::zipc:
             return "zipc";
+        case channel_kind::simpleipc:
+            return "simpleipc";
         case channel_kind::unknown:
             break;
     }

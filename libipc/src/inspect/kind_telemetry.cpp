@@ -47,6 +47,8 @@ channel_kind kind_of(std::uint16_t kind) {
             return channel_kind::stream;
         case layout::channel_kind::zipc:
             return channel_kind::zipc;
+        case layout::channel_kind::simpleipc:
+            return channel_kind::simpleipc;
     }
     return channel_kind::unknown;
 }

@@ -29,7 +29,8 @@ enum class channel_kind : std::uint16_t {
     duplex = 3,
     broker = 4,
     stream = 5,
-    zipc = 6,  // a ZIPC-format ring's end (ipc/zipc.hpp)
+    zipc = 6,       // a ZIPC-format ring's end (ipc/zipc.hpp)
+    simpleipc = 7,  // a SimpleIPC-format host or guest (ipc/simpleipc.hpp)
 };
 
 enum class endpoint_role : std::uint16_t {

@@ -8,13 +8,12 @@
 #include <cerrno>
 #include <climits>
 #include <memory>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "channel/slots/slots_segment.hpp"
 #include "core/line_allocator.hpp"
 #include "core/stamp_clock.hpp"
+#include "core/worker_threads.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/shm.hpp"
@@ -365,29 +364,13 @@ result<void> slots_guest::serve(const slots_handler& handler) {
     }
     auto& s = *state_;
     std::vector<result<void>> outcomes(s.workers.size());
-    std::vector<std::thread> threads;
     const auto work = [&](std::size_t k) {
         outcomes[k] = run_worker(s, s.workers[k], handler);
         // One worker ending (shutdown, host gone) ends them all.
         s.stop.store(true, memory_order_relaxed);
         wake_workers(s);
     };
-    bool started = true;
-    for (std::size_t k = 1; k < s.workers.size() && started; ++k) {
-        try {
-            threads.emplace_back(work, k);
-        } catch (const std::system_error&) {
-            started = false;
-        }
-    }
-    if (started) {
-        work(0);
-    } else {
-        stop();
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    const bool started = detail::run_workers(s.workers.size(), work, [this] { stop(); });
     // A guest that no longer serves must not look like one: calls to its slots would wait for
     // answers that never come.
     s.give_up_slots();

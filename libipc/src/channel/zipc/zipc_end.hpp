@@ -5,6 +5,7 @@
 #include <string>
 
 #include "channel/zipc/zipc_segment.hpp"
+#include "core/object_users.hpp"
 #include "core/stamp_clock.hpp"
 #include "ipc/telemetry.hpp"
 #include "ipc/zipc.hpp"
@@ -17,17 +18,12 @@ struct end {
     telemetry::endpoint counters;
     const stamp_clock clock = process_stamp_clock();
     zipc_stats stats;
-    // A peer was found mapping the object: only then does finding none mean it is gone (a
-    // peer that /proc does not show, root's or another namespace's, is never taken for gone).
-    bool peer_seen = false;
-    std::uint64_t last_look_ns = 0;
+    // The other side: another process that maps the object, or a second end in this one.
+    mapper_watch peer;
 
-    // ok while the peer may still act: another process maps the object (or a second end of
-    // this one does), or there never was a peer.
-    error peer_check() noexcept;
-    // The peer's work was seen (a message arrived, a slot was given back): looks for it in
-    // /proc while it surely lives, at most once a peer_check_interval until found.
-    void note_work() noexcept;
+    error peer_check() noexcept { return peer.check(); }
+    // The peer's work was seen (a message arrived, a slot was given back).
+    void note_work() noexcept { peer.note_work(); }
     // Indices read from the object are within its slots.
     bool in_range(std::uint32_t index) const noexcept { return index < seg.shape.slots; }
 };

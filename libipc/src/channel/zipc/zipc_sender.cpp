@@ -3,32 +3,14 @@
 // FUTEX_WAIT is woken only this way).
 
 #include <cstring>
-#include <ctime>
 
 #include "channel/zipc/zipc_end.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/futex.hpp"
+#include "sync/polling_bell.hpp"
 #include "sync/wait_loop.hpp"
 
 namespace ipc {
-
-namespace {
-
-// The receiver never wakes the sender in this format: a sender waiting for room sleeps a
-// short while and looks again.
-struct polling_bell {
-    static constexpr std::uint64_t slice_ns = 100'000;
-    std::uint32_t announce() const noexcept { return 0; }
-    void sleep(std::uint32_t, std::uint64_t timeout_ns) const noexcept {
-        const std::uint64_t ns = std::min(timeout_ns, slice_ns);
-        const timespec ts{0, static_cast<long>(ns)};
-        ::nanosleep(&ts, nullptr);
-    }
-    void end() const noexcept {}
-    bool wakes_for_peer() const noexcept { return false; }
-};
-
-}  // namespace
 
 struct zipc_sender::state : detail::zipc::end {
     std::uint32_t first_head = 0;  // head when this sender opened: a move means a receiver
@@ -101,7 +83,7 @@ result<void> zipc_sender::send(std::span<const std::byte> message,
                  : detail::wait_loop(
                        s.options.strategy, until,
                        static_cast<std::uint64_t>(s.options.peer_check_interval.count()),
-                       errc::queue_full, [&] { return s.attempt(message); }, polling_bell{},
+                       errc::queue_full, [&] { return s.attempt(message); }, detail::polling_bell{},
                        [&] { return s.peer_check(); });
     if (!r) {
         ++s.stats.dropped;
