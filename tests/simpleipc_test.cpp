@@ -24,6 +24,7 @@
 #include "ipc/shm.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
+#include "support/reference_messages.hpp"
 #include "support/scale.hpp"
 
 namespace {
@@ -37,19 +38,10 @@ constexpr std::uint32_t slots = 4;
 constexpr std::uint32_t slot_size = 1024;
 constexpr std::uint32_t half = si::half_of(slot_size);
 
-// The reference helper's requests: n, then bytes that follow from n, of a length from n; the
-// answer to one is each byte plus one.
-std::size_t length_for(std::uint64_t n) {
-    return 8 + (n * 7919) % (half - 7);
-}
-
+// The reference helper's requests (support/reference_messages.hpp); the answer to one is each
+// byte plus one.
 std::vector<std::byte> request(std::uint64_t n) {
-    std::vector<std::byte> m(length_for(n));
-    std::memcpy(m.data(), &n, 8);
-    for (std::size_t i = 8; i < m.size(); ++i) {
-        m[i] = static_cast<std::byte>((n * 31 + i) & 0xff);
-    }
-    return m;
+    return ipc::test::reference_message(n, half);
 }
 
 bool answers(std::span<const std::byte> response, std::span<const std::byte> req) {
@@ -68,8 +60,8 @@ bool answers(std::span<const std::byte> response, std::span<const std::byte> req
 ipc::result<std::size_t> plus_one(std::span<const std::byte> req, std::span<std::byte> response,
                                   std::atomic<std::uint64_t>& damaged) {
     std::uint64_t n = 0;
-    if (req.size() < 8 || (std::memcpy(&n, req.data(), 8), req.size() != length_for(n)) ||
-        !std::equal(req.begin(), req.end(), request(n).begin())) {
+    if (req.size() < 8 ||
+        (std::memcpy(&n, req.data(), 8), !ipc::test::is_reference_message(req, n, half))) {
         damaged.fetch_add(1);
     }
     for (std::size_t i = 0; i < req.size(); ++i) {

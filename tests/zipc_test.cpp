@@ -18,6 +18,7 @@
 #include "ipc/shm.hpp"
 #include "support/child_process.hpp"
 #include "support/names.hpp"
+#include "support/reference_messages.hpp"
 #include "support/scale.hpp"
 
 namespace {
@@ -29,22 +30,12 @@ using ipc::test::child_process;
 constexpr std::uint32_t slots = 64;
 constexpr std::uint32_t size = 256;
 
-// The reference helper's messages: n, then bytes that follow from n, of a length from n.
-std::size_t length_for(std::uint64_t n) {
-    return 8 + (n * 7919) % (size - 7);
-}
-
 std::vector<std::byte> message(std::uint64_t n) {
-    std::vector<std::byte> m(length_for(n));
-    std::memcpy(m.data(), &n, 8);
-    for (std::size_t i = 8; i < m.size(); ++i) {
-        m[i] = static_cast<std::byte>((n * 31 + i) & 0xff);
-    }
-    return m;
+    return ipc::test::reference_message(n, size);
 }
 
 bool intact(std::span<const std::byte> m, std::uint64_t n) {
-    return m.size() == length_for(n) && std::equal(m.begin(), m.end(), message(n).begin());
+    return ipc::test::is_reference_message(m, n, size);
 }
 
 struct zipc_name {

@@ -17,25 +17,6 @@ namespace {
 // Room for the semaphores' "sem." and "_slot_1023_resp" within NAME_MAX.
 constexpr std::size_t max_name_length = 200;
 
-result<void> check_name(const std::string& name) {
-    if (name.size() < 2 || name.size() > max_name_length || name.front() != '/' ||
-        name.find('/', 1) != std::string::npos || name.find('\0') != std::string::npos) {
-        return error{errc::invalid_argument,
-                     "a SimpleIPC name is '/' and then 1 to 199 characters without another '/'"};
-    }
-    return {};
-}
-
-result<void> identify(segment& s) {
-    struct stat st {};
-    if (::fstat(s.fd.get(), &st) != 0) {
-        return system_error("the SimpleIPC object cannot be examined");
-    }
-    s.device = st.st_dev;
-    s.inode = st.st_ino;
-    return {};
-}
-
 // A leftover object: replaced when nobody maps it any more, else not ours to take.
 result<void> clear_leftover(const std::string& name) {
     auto fd = shm::open(name, access::read_only);
@@ -117,7 +98,10 @@ std::string semaphore_name(const std::string& name, std::uint32_t slot, bool res
 
 result<segment> create_segment(const std::string& name, std::uint32_t slots,
                                std::uint32_t slot_size, mode_t mode) {
-    if (auto ok = check_name(name); !ok) {
+    if (auto ok = check_foreign_name(
+            name, max_name_length,
+            "a SimpleIPC name is '/' and then 1 to 199 characters without another '/'");
+        !ok) {
         return ok.error_value();
     }
     const auto shape = geometry_of(slots, slot_size);
@@ -147,7 +131,7 @@ result<segment> create_segment(const std::string& name, std::uint32_t slots,
     if (auto published = shm::publish(s.fd.get(), name); !published) {
         return published.error_value();
     }
-    if (auto identified = identify(s); !identified) {
+    if (auto identified = s.identify(); !identified) {
         return identified.error_value();
     }
     return s;
@@ -155,7 +139,10 @@ result<segment> create_segment(const std::string& name, std::uint32_t slots,
 
 result<segment> open_segment(const std::string& name, std::span<const uid_t> trusted_owners,
                              std::chrono::milliseconds timeout) {
-    if (auto ok = check_name(name); !ok) {
+    if (auto ok = check_foreign_name(
+            name, max_name_length,
+            "a SimpleIPC name is '/' and then 1 to 199 characters without another '/'");
+        !ok) {
         return ok.error_value();
     }
     const deadline until(std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
@@ -186,7 +173,7 @@ result<segment> open_segment(const std::string& name, std::span<const uid_t> tru
         return map.error_value();
     }
     s.map = std::move(*map);
-    if (auto identified = identify(s); !identified) {
+    if (auto identified = s.identify(); !identified) {
         return identified.error_value();
     }
     for (std::uint32_t i = 0; i < s.shape.slots * 2; ++i) {

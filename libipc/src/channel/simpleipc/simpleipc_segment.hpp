@@ -12,18 +12,13 @@
 
 #include "channel/simpleipc/simpleipc_layout.hpp"
 #include "ipc/error.hpp"
-#include "ipc/fd.hpp"
-#include "ipc/mapping.hpp"
+#include "region/foreign_object.hpp"
 #include "sync/named_semaphore.hpp"
 
 namespace ipc::detail::simpleipc {
 
-struct segment {
-    unique_fd fd;
-    ipc::mapping map;
+struct segment : foreign_object {
     geometry shape{};
-    dev_t device = 0;  // the object's identity, to find the processes that map it
-    ino_t inode = 0;
     std::vector<named_semaphore> request_ready;   // per slot: "/name_slot_<i>"
     std::vector<named_semaphore> response_ready;  // per slot: "/name_slot_<i>_resp"
 

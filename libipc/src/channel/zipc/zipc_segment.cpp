@@ -11,15 +11,6 @@ namespace ipc::detail::zipc {
 
 namespace {
 
-result<void> check_name(const std::string& name) {
-    if (name.size() < 2 || name.size() > max_name_length || name.front() != '/' ||
-        name.find('/', 1) != std::string::npos || name.find('\0') != std::string::npos) {
-        return error{errc::invalid_argument,
-                     "a ZIPC name is '/' and then 1 to 38 characters without another '/'"};
-    }
-    return {};
-}
-
 // The object: opened if there, else made (0600, as the reference makes it); a side that lost
 // the race to make it opens the winner's.
 result<unique_fd> open_or_create(const std::string& name, std::size_t size) {
@@ -38,7 +29,10 @@ result<unique_fd> open_or_create(const std::string& name, std::size_t size) {
 
 result<segment> open_segment(const std::string& name, std::uint32_t slots,
                              std::uint32_t message_size) {
-    if (auto ok = check_name(name); !ok) {
+    if (auto ok = check_foreign_name(
+            name, max_name_length,
+            "a ZIPC name is '/' and then 1 to 38 characters without another '/'");
+        !ok) {
         return ok.error_value();
     }
     const auto shape = geometry_of(slots, message_size);
@@ -55,13 +49,14 @@ result<segment> open_segment(const std::string& name, std::uint32_t slots,
     if (auto owner = shm::check_owner(s.fd.get()); !owner) {
         return owner.error_value();
     }
-    struct stat st {};
-    if (::fstat(s.fd.get(), &st) != 0) {
-        return system_error("the ZIPC object cannot be examined");
+    if (auto identified = s.identify(); !identified) {
+        return identified.error_value();
     }
-    s.device = st.st_dev;
-    s.inode = st.st_ino;
-    const auto size = static_cast<std::size_t>(st.st_size);
+    auto size_now = shm::size_of(s.fd.get());
+    if (!size_now) {
+        return size_now.error_value();
+    }
+    const std::size_t size = *size_now;
     // Both sides size the object (the reference does): one made by the other side an instant
     // ago may still be empty. One already sized for another geometry is not ours to change.
     if (size == 0 && ::ftruncate(s.fd.get(), static_cast<off_t>(shape->object_bytes)) != 0) {

@@ -12,17 +12,12 @@
 
 #include "channel/zipc/zipc_layout.hpp"
 #include "ipc/error.hpp"
-#include "ipc/fd.hpp"
-#include "ipc/mapping.hpp"
+#include "region/foreign_object.hpp"
 
 namespace ipc::detail::zipc {
 
-struct segment {
-    unique_fd fd;
-    ipc::mapping map;
+struct segment : foreign_object {
     geometry shape{};
-    dev_t device = 0;  // the object's identity, to find the processes that map it
-    ino_t inode = 0;
 
     std::uint32_t& head() const noexcept { return word(head_offset); }
     std::uint32_t& tail() const noexcept { return word(tail_offset); }
