@@ -36,7 +36,27 @@ shot() {
   wait
 }
 
+# The seed formats' programs, as the tests' spec-only peers play them (no libipc code): a
+# SimpleIPC host and guest and a ZIPC sender and receiver, beside a libipc ring; the SimpleIPC
+# slots selected (another program's channel: its shared state only).
+foreign_shot() {
+  local file=$1 peers=./build/tests
+  "$peers/simpleipc_reference" host legacy-pricing 8 4096 100000000 >/dev/null 2>&1 &
+  "$peers/simpleipc_reference" guest legacy-pricing >/dev/null 2>&1 &
+  "$peers/zipc_reference" receive /zig-feed 64 256 1000000000 >/dev/null 2>&1 &
+  "$peers/zipc_reference" send /zig-feed 64 256 1000000000 >/dev/null 2>&1 &
+  "$demo" ring --name orders --rate 20000 --size 256 --duration 12 >/dev/null &
+  sleep 1
+  XDG_CONFIG_HOME="$config" QT_QPA_PLATFORM="offscreen:configfile=$config/screen.json" \
+    "$monitor" --screenshot "$file" --after 8 --select legacy-pricing --interval 250
+  pkill -f "simpleipc_reference (host|guest) legacy-pricing" || true
+  pkill -f "zipc_reference (send|receive) /zig-feed" || true
+  wait
+  rm -f /dev/shm/legacy-pricing /dev/shm/zig-feed /dev/shm/sem.legacy-pricing_slot_*
+}
+
 shot resources/screenshot-ring.png market-data
 shot resources/screenshot-slots.png pricing
 shot resources/screenshot-duplex.png worker
 shot resources/screenshot-broker.png orders-hub --role server
+foreign_shot resources/screenshot-foreign.png

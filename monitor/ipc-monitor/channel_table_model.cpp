@@ -55,11 +55,13 @@ QString used_text(const ipc::inspect::channel_info& c) {
 
 constexpr column_heading headings[channel_table_model::column_count] = {
     {"Channel", "The channel's name"},
-    {"Kind", "ring, slots, duplex, broker"},
+    {"Kind", "ring, slots, duplex, broker, stream; zipc and simpleipc for other programs' formats"},
     {"Ends", "Its ends and their pids"},
     {"Health",
      "ok, idle, backpressure, dropping, peer dead, stale or corrupt (hover a row for why)"},
-    {"Msgs/s", "Messages (or calls) per second, averaged over the last second"},
+    {"Msgs/s",
+     "Messages (or calls) per second, averaged over the last second (n/a: nobody counts them, "
+     "as for another program's ZIPC or SimpleIPC channel)"},
     {"Bytes/s", "Payload bytes per second, averaged over the last second"},
     {"Dropped",
      "Messages refused or given up, each reported to its caller: dark red once non-zero, "
@@ -165,6 +167,13 @@ QVariant channel_table_model::data(const QModelIndex& index, int role) const {
 
 QVariant channel_table_model::display(const row& r, int column, bool sorting) const {
     const auto& c = r.info;
+    // No endpoint counts for it (another program's format): no rates or drops to show, rather
+    // than zeros that would say it is idle.
+    const bool counted = !r.endpoint_key.isEmpty();
+    if (!counted && !sorting &&
+        (column == col_rate || column == col_bytes || column == col_dropped)) {
+        return QStringLiteral("n/a");
+    }
     switch (column) {
         case col_name:
             return text(c.name);

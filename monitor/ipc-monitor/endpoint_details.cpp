@@ -93,7 +93,9 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     info->addWidget(title_);
     info->addLayout(health_row);
     // Plain labels in a grid, not a rich-text table: a refresh then lays out no document.
-    auto* counters = new QGridLayout;
+    counters_box_ = new QWidget(content);
+    auto* counters = new QGridLayout(counters_box_);
+    counters->setContentsMargins(0, 0, 0, 0);
     counters->setHorizontalSpacing(12);
     counters->setVerticalSpacing(1);
     const QString names[counter_count] = {
@@ -108,7 +110,7 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
         }
     }
     counters->setColumnStretch(3, 1);
-    info->addLayout(counters);
+    info->addWidget(counters_box_);
 
     ring_box_ = new QGroupBox(tr("Ring occupancy"), content);
     auto* ring_layout = new QVBoxLayout(ring_box_);
@@ -133,7 +135,8 @@ endpoint_details::endpoint_details(QWidget* parent) : QWidget(parent) {
     bytes_.base = 1024;
     latency_.label = nanoseconds;
     latency_.log_scale = true;
-    auto* chart_column = new QWidget(split);
+    charts_column_ = new QWidget(split);
+    auto* chart_column = charts_column_;
     auto* charts = new QGridLayout(chart_column);
     charts->setContentsMargins(0, 0, 0, 0);
     charts->addWidget(make_chart(tr("Messages/s (1 s average)"), {QString()}, messages_), 0, 0);
@@ -254,6 +257,8 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
         shown_key_ = key;
     }
     pages_->setCurrentIndex(1);
+    counters_box_->show();
+    charts_column_->show();
     title_->setText(
         tr("%1 — %2 %3 in %4 (pid %5)")
             .arg(text(e.name), text(to_string(e.kind)), text(to_string(e.role)), text(p.program))
@@ -272,8 +277,34 @@ void endpoint_details::show_endpoint(const ipc::inspect::snapshot& s,
         show_latency_state(e);
         show_histogram(e);
     }
-    show_channel(s, e);
+    show_channel(s, e.segment);
     show_connections(p, e);
+}
+
+void endpoint_details::show_channel_only(const ipc::inspect::snapshot& s,
+                                         const ipc::inspect::channel_info& c) {
+    const QString key = QStringLiteral("channel:") + text(c.segment);
+    if (key != shown_key_) {
+        show_nothing();
+        shown_key_ = key;
+    }
+    pages_->setCurrentIndex(1);
+    const bool foreign = c.kind == ipc::inspect::channel_kind::zipc ||
+                         c.kind == ipc::inspect::channel_kind::simpleipc;
+    title_->setText(foreign ? tr("%1 — %2, another program's format (no libipc endpoint: its "
+                                 "shared state only)")
+                                  .arg(text(c.name), text(to_string(c.kind)))
+                            : tr("%1 — %2 (no endpoint in this snapshot)")
+                                  .arg(text(c.name), text(to_string(c.kind))));
+    if (c.health.state != shown_health_ || health_icon_->pixmap().isNull()) {
+        shown_health_ = c.health.state;
+        health_icon_->setPixmap(health_icon(c.health.state).pixmap(12, 12));
+    }
+    health_->setText(health_text(c.health));
+    // Nobody counts for such a channel: no counters, no charts.
+    counters_box_->hide();
+    charts_column_->hide();
+    show_channel(s, c.segment);
 }
 
 // The window's points, at their age: the time axis stays put ("60 s ago" to "now") and only
@@ -485,40 +516,56 @@ void endpoint_details::show_connections(const ipc::inspect::process_info& p,
     connections_box_->show();
 }
 
-void endpoint_details::show_channel(const ipc::inspect::snapshot& s,
-                                    const ipc::inspect::endpoint_info& e) {
+void endpoint_details::show_ring(const ipc::inspect::ring_info& r) {
+    ring_box_->show();
+    if (!r.error.empty()) {
+        occupancy_->show_fraction(0, tr("unknown"));
+        ring_text_->setText(tr("ring state unavailable: %1").arg(text(r.error)));
+        return;
+    }
+    occupancy_->show_fraction(
+        r.capacity == 0 ? 0
+                        : static_cast<double>(r.occupancy_bytes) / static_cast<double>(r.capacity),
+        tr("%1 of %2").arg(bytes(r.occupancy_bytes), bytes(r.capacity)));
+    if (r.kind == ipc::inspect::channel_kind::zipc) {
+        ring_text_->setText(tr("%1 messages waiting now · slots of %2 · head %3, tail %4")
+                                .arg(r.occupancy_messages)
+                                .arg(bytes(r.max_message))
+                                .arg(r.read_index)
+                                .arg(r.write_index));
+        return;
+    }
+    ring_text_->setText(
+        tr("%1 messages waiting now · high-water mark %2 · writer %3%4 · reader %5%6")
+            .arg(r.occupancy_messages)
+            .arg(bytes(r.occupancy_hwm_bytes))
+            .arg(r.writer.pid)
+            .arg(r.writer.sleeping ? tr(" (sleeping)") : QString())
+            .arg(r.reader.pid)
+            .arg(r.reader.sleeping ? tr(" (sleeping)") : QString()));
+}
+
+void endpoint_details::show_channel(const ipc::inspect::snapshot& s, const std::string& segment) {
     ring_box_->hide();
     slots_box_->hide();
     for (const auto& r : s.rings) {
-        if (r.segment != e.segment) {
-            continue;
+        if (r.segment == segment) {
+            show_ring(r);
         }
-        ring_box_->show();
-        if (!r.error.empty()) {
-            occupancy_->show_fraction(0, tr("unknown"));
-            ring_text_->setText(tr("ring state unavailable: %1").arg(text(r.error)));
-            continue;
-        }
-        occupancy_->show_fraction(r.capacity == 0 ? 0
-                                                  : static_cast<double>(r.occupancy_bytes) /
-                                                        static_cast<double>(r.capacity),
-                                  tr("%1 of %2").arg(bytes(r.occupancy_bytes), bytes(r.capacity)));
-        ring_text_->setText(
-            tr("%1 messages waiting now · high-water mark %2 · writer %3%4 · reader %5%6")
-                .arg(r.occupancy_messages)
-                .arg(bytes(r.occupancy_hwm_bytes))
-                .arg(r.writer.pid)
-                .arg(r.writer.sleeping ? tr(" (sleeping)") : QString())
-                .arg(r.reader.pid)
-                .arg(r.reader.sleeping ? tr(" (sleeping)") : QString()));
     }
     for (const auto& g : s.slots) {
-        if (g.segment == e.segment) {
-            slots_box_->setTitle(tr("Slots: %1 × %2 requests, %3 responses, %4 refused · darker "
-                                    "fill: time busy")
-                                     .arg(g.slot_count)
-                                     .arg(bytes(g.request_capacity), bytes(g.response_capacity))
-                                     .arg(g.calls_refused));
+        if (g.segment == segment) {
+            slots_box_->setTitle(
+                g.kind == ipc::inspect::channel_kind::simpleipc
+                    ? tr("SimpleIPC slots: %1 × %2 each way · states only (the format keeps no "
+                         "counters)")
+                          .arg(g.slot_count)
+                          .arg(bytes(g.request_capacity))
+                    : tr("Slots: %1 × %2 requests, %3 responses, %4 refused · darker "
+                         "fill: time busy")
+                          .arg(g.slot_count)
+                          .arg(bytes(g.request_capacity), bytes(g.response_capacity))
+                          .arg(g.calls_refused));
             grid_->show_slots(g, s.taken_ns);
             slots_box_->show();
         }

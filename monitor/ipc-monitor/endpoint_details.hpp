@@ -39,6 +39,9 @@ class endpoint_details : public QWidget {
     void show_endpoint(const ipc::inspect::snapshot& s, const ipc::inspect::process_info& p,
                        const ipc::inspect::endpoint_info& e, const QString& key,
                        const traffic_history& history);
+    // A channel no endpoint of this snapshot stands for (another program's ZIPC ring or
+    // SimpleIPC slots, found by their layout): its shared state only.
+    void show_channel_only(const ipc::inspect::snapshot& s, const ipc::inspect::channel_info& c);
     void show_nothing();
     // The connection_table_model whose rows a broker endpoint's details list.
     void set_connections(QAbstractItemModel* connections);
@@ -66,12 +69,15 @@ class endpoint_details : public QWidget {
                        const ipc::inspect::endpoint_rates& rates);
     void show_latency_state(const ipc::inspect::endpoint_info& e);
     void show_histogram(const ipc::inspect::endpoint_info& e);
-    void show_channel(const ipc::inspect::snapshot& s, const ipc::inspect::endpoint_info& e);
+    void show_channel(const ipc::inspect::snapshot& s, const std::string& segment);
+    void show_ring(const ipc::inspect::ring_info& r);
     void show_connections(const ipc::inspect::process_info& p,
                           const ipc::inspect::endpoint_info& e);
 
     QStackedWidget* pages_ = nullptr;
     QLabel* title_ = nullptr;
+    QWidget* counters_box_ = nullptr;  // hidden for a channel nobody counts for
+    QWidget* charts_column_ = nullptr;
     QLabel* health_icon_ = nullptr;
     QLabel* health_ = nullptr;
     ipc::inspect::health_state shown_health_ = ipc::inspect::health_state::ok;

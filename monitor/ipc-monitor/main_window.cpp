@@ -36,6 +36,7 @@
 #include "occupancy_bar.hpp"
 #include "stale_dialog.hpp"
 #include "status_strip.hpp"
+#include "text.hpp"
 
 // The icon and other resources are compiled into the static ipc_monitor_ui, which nothing else
 // references: initialise them by hand (at global scope, as Q_INIT_RESOURCE requires).
@@ -407,17 +408,32 @@ void main_window::show_selection() {
     const auto* e = model_->endpoint_at(source);
     const auto* p = model_->process_at(source);
     if (e == nullptr || p == nullptr) {
-        details_->show_nothing();
+        show_channel_only();
         return;
     }
     details_->show_endpoint(latest_, *p, *e, key, history_);
+}
+
+// A channel row that no endpoint stands for (another program's format): its shared state.
+void main_window::show_channel_only() {
+    const QModelIndex current = channel_view_->currentIndex();
+    if (tabs_->currentIndex() == channels_tab && current.isValid()) {
+        const QString segment = current.data(channel_table_model::segment_role).toString();
+        for (const auto& c : latest_.channels) {
+            if (text(c.segment) == segment) {
+                details_->show_channel_only(latest_, c);
+                return;
+            }
+        }
+    }
+    details_->show_nothing();
 }
 
 void main_window::show_stale() {
     const int before = stale_->count();
     stale_->clear();
     for (const auto& seg : latest_.segments) {
-        if (seg.stale || !seg.error.empty()) {
+        if (!is_foreign(seg.kind) && (seg.stale || !seg.error.empty())) {
             stale_->addItem(QStringLiteral("%1 — %2%3")
                                 .arg(QString::fromStdString(seg.name),
                                      stale_dialog::leftover(latest_, seg),
@@ -514,6 +530,21 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
                 channel_view_->setCurrentIndex(channel);
             } else if (!pinned_tab_) {
                 show_tab(processes_tab);  // an endpoint of no channel (a broker server's own)
+            }
+            return true;
+        }
+    }
+    return role.isEmpty() && select_channel_only(name);
+}
+
+// A channel no endpoint stands for (another program's format), by its name.
+bool main_window::select_channel_only(const QString& name) {
+    for (const auto& c : latest_.channels) {
+        const QModelIndex row = channel_proxy_->mapFromSource(channels_->find(text(c.segment)));
+        if (text(c.name) == name && row.isValid()) {
+            channel_view_->setCurrentIndex(row);
+            if (!pinned_tab_) {
+                show_tab(channels_tab);
             }
             return true;
         }

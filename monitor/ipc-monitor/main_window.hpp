@@ -86,6 +86,8 @@ class main_window : public QMainWindow {
     QWidget* build_connection_view();
     void build_actions();
     void show_selection();
+    void show_channel_only();
+    bool select_channel_only(const QString& name);
     void show_stale();
     void ask_export();
     void ask_remove_stale();

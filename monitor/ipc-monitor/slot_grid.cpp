@@ -192,6 +192,15 @@ QString slot_grid::tooltip_text(int slot) const {
         return {};
     }
     const auto& s = slots_.slots[static_cast<std::size_t>(slot)];
+    if (slots_.kind == ipc::inspect::channel_kind::simpleipc) {  // the format's words only
+        return tr("slot %1: %2\nrequest %3, message id %4\nhost %5, guest %6")
+            .arg(slot)
+            .arg(state_shown(s).replace('_', ' '))
+            .arg(text(units::format_bytes(static_cast<double>(s.request_length))))
+            .arg(s.message_id)
+            .arg(s.host_sleeping ? tr("sleeping") : tr("active"),
+                 s.guest.sleeping ? tr("sleeping") : tr("active"));
+    }
     const auto& c = s.counters;
     const load l = static_cast<std::size_t>(slot) < loads_.size()
                        ? loads_[static_cast<std::size_t>(slot)]

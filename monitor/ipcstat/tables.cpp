@@ -66,10 +66,10 @@ std::string used_text(const ipc::inspect::channel_info& c) {
 }
 
 void append_channels(std::string& out, const snapshot& s) {
-    out += fmt::format("\nCHANNELS\n{:<24} {:<6} {:<34} {:>20} {:>8} {}\n", "NAME", "KIND", "ENDS",
+    out += fmt::format("\nCHANNELS\n{:<24} {:<9} {:<34} {:>20} {:>8} {}\n", "NAME", "KIND", "ENDS",
                        "USED", "WAITING", "HEALTH");
     for (const auto& c : s.channels) {
-        out += fmt::format("{:<24} {:<6} {:<34} {:>20} {:>8} {}\n", c.name, to_string(c.kind),
+        out += fmt::format("{:<24} {:<9} {:<34} {:>20} {:>8} {}\n", c.name, to_string(c.kind),
                            ends_text(c), used_text(c), c.waiting, health_text(c.health));
     }
 }
@@ -134,15 +134,15 @@ void append_endpoints(std::string& out, const snapshot& s) {
 }
 
 void append_rings(std::string& out, const snapshot& s) {
-    out += fmt::format("\nRINGS\n{:<24} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", "NAME",
-                       "CAPACITY", "USED", "HWM", "WRITER", "READER", "STALE");
+    out += fmt::format("\nRINGS\n{:<24} {:<5} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", "NAME",
+                       "KIND", "CAPACITY", "USED", "HWM", "WRITER", "READER", "STALE");
     for (const auto& r : s.rings) {
         if (!r.error.empty()) {
-            out += fmt::format("{:<24} {}\n", r.name, r.error);
+            out += fmt::format("{:<24} {:<5} {}\n", r.name, to_string(r.kind), r.error);
             continue;
         }
-        out += fmt::format("{:<24} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", r.name,
-                           units::format_bytes(static_cast<double>(r.capacity)),
+        out += fmt::format("{:<24} {:<5} {:>10} {:>10} {:>10} {:>8} {:>8} {:>6}\n", r.name,
+                           to_string(r.kind), units::format_bytes(static_cast<double>(r.capacity)),
                            units::format_bytes(static_cast<double>(r.occupancy_bytes)),
                            units::format_bytes(static_cast<double>(r.occupancy_hwm_bytes)),
                            r.writer.pid, r.reader.pid, r.stale ? "yes" : "no");
@@ -150,9 +150,9 @@ void append_rings(std::string& out, const snapshot& s) {
 }
 
 void append_slots(std::string& out, const snapshot& s) {
-    out +=
-        fmt::format("\nSLOTS\n{:<24} {:>5} {:>8} {:>8} {:>10} {:>10} {:>8} {:>6} {:<24}\n", "NAME",
-                    "SLOTS", "HOST", "GUESTS", "CALLS", "COMPLETED", "TIMEOUTS", "STALE", "STATES");
+    out += fmt::format("\nSLOTS\n{:<24} {:<9} {:>5} {:>8} {:>8} {:>10} {:>10} {:>8} {:>6} {:<24}\n",
+                       "NAME", "KIND", "SLOTS", "HOST", "GUESTS", "CALLS", "COMPLETED", "TIMEOUTS",
+                       "STALE", "STATES");
     for (const auto& group : s.slots) {
         std::uint64_t calls = 0, completed = 0, timeouts = 0;
         std::size_t guests = 0;
@@ -164,9 +164,9 @@ void append_slots(std::string& out, const snapshot& s) {
             guests += slot.guest.alive ? 1 : 0;
             states += slot_state_letter(slot);
         }
-        out += fmt::format("{:<24} {:>5} {:>8} {:>8} {:>10} {:>10} {:>8} {:>6} {:<24}\n",
-                           group.name, group.slot_count, group.host.pid, guests, calls, completed,
-                           timeouts, group.stale ? "yes" : "no", states);
+        out += fmt::format("{:<24} {:<9} {:>5} {:>8} {:>8} {:>10} {:>10} {:>8} {:>6} {:<24}\n",
+                           group.name, to_string(group.kind), group.slot_count, group.host.pid,
+                           guests, calls, completed, timeouts, group.stale ? "yes" : "no", states);
     }
 }
 

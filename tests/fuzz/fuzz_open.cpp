@@ -1,6 +1,6 @@
-// libFuzzer target: ring and slots opens over a hostile segment, and what an end then does with
-// it (read every message, send one, take slots). Errors are fine; a crash, a hang or an access
-// outside the mapping is a bug.
+// libFuzzer target: ring, slots, ZIPC and SimpleIPC opens over a hostile segment, and what an end
+// then does with it (read every message, send one, take slots). Errors are fine; a crash, a hang or
+// an access outside the mapping is a bug.
 
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +43,35 @@ void use_slots() {
     (void)ipc::slots_host::open(ipc::fuzz::channel, h);
 }
 
+// A ZIPC receiver and sender of the template's geometry over the hostile object: every
+// length and index they read is checked.
+void use_zipc() {
+    ipc::zipc_options o;
+    o.slots = 8;
+    o.message_size = 64;
+    o.telemetry = false;
+    if (auto r = ipc::zipc_receiver::open(ipc::fuzz::object_of(ipc::fuzz::kind::zipc), o)) {
+        for (int i = 0; i < 16; ++i) {
+            (void)r->try_receive();
+        }
+    }
+    if (auto s = ipc::zipc_sender::open(ipc::fuzz::object_of(ipc::fuzz::kind::zipc), o)) {
+        const std::vector<std::byte> message(40);
+        for (int i = 0; i < 8; ++i) {
+            (void)s->try_send(message);
+        }
+    }
+}
+
+// A SimpleIPC guest's open checks the hostile header against the object's size (its
+// semaphores are gone with the template's host, so it ends there).
+void use_simpleipc() {
+    ipc::simpleipc_options o;
+    o.host_timeout = std::chrono::milliseconds(0);
+    o.telemetry = false;
+    (void)ipc::simpleipc_guest::open(ipc::fuzz::object_of(ipc::fuzz::kind::simpleipc), o);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -52,6 +81,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         use_ring();
     } else if (k == ipc::fuzz::kind::slots) {
         use_slots();
+    } else if (k == ipc::fuzz::kind::zipc) {
+        use_zipc();
+    } else if (k == ipc::fuzz::kind::simpleipc) {
+        use_simpleipc();
     }
     return 0;
 }

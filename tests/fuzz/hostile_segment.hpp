@@ -2,10 +2,10 @@
 // What both fuzz targets share: real segments of each kind, made once by libipc itself in a
 // private shm directory, and a fuzz input that turns one of them hostile.
 //
-// Input: byte 0 picks the kind (telemetry, ring, slots); byte 1 bit 0 truncates the segment to
-// a size taken from bytes 2..5; the rest is a list of patches [u32 offset][u8 length][bytes],
-// offsets taken modulo the segment's size. Starting from real segments lets the fuzzer reach the
-// checks past the header instead of failing on the magic number.
+// Input: byte 0 picks the kind (telemetry, ring, slots, and the foreign ZIPC and SimpleIPC); byte 1
+// bit 0 truncates the segment to a size taken from bytes 2..5; the rest is a list of patches [u32
+// offset][u8 length][bytes], offsets taken modulo the segment's size. Starting from real segments
+// lets the fuzzer reach the checks past the header instead of failing on the magic number.
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,14 +20,16 @@
 #include "ipc/fd.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
+#include "ipc/simpleipc.hpp"
 #include "ipc/slots.hpp"
 #include "ipc/telemetry.hpp"
+#include "ipc/zipc.hpp"
 
 namespace ipc::fuzz {
 
 inline const char* const channel = "fuzz";
 
-enum class kind : std::uint8_t { telemetry, ring, slots, count };
+enum class kind : std::uint8_t { telemetry, ring, slots, zipc, simpleipc, count };
 
 inline std::string object_of(kind k) {
     switch (k) {
@@ -35,6 +37,10 @@ inline std::string object_of(kind k) {
             return telemetry::segment_object_name(::getpid());
         case kind::ring:
             return shm::object_name("ring", channel);
+        case kind::zipc:
+            return "/fuzz-zipc";
+        case kind::simpleipc:
+            return "/fuzz-simpleipc";
         default:
             return shm::object_name("slots", channel);
     }
@@ -49,14 +55,14 @@ inline std::vector<std::byte> read_whole(const std::string& object) {
     return bytes;
 }
 
-// The three templates, made on first use in a private directory that IPC_SHM_DIR names (set
+// The templates, made on first use in a private directory that IPC_SHM_DIR names (set
 // before libipc reads it).
 inline const std::vector<std::byte>& template_of(kind k) {
     static const std::vector<std::vector<std::byte>> templates = [] {
         static char dir[] = "/tmp/libipc-fuzz-XXXXXX";
         ::setenv("IPC_SHM_DIR", ::mkdtemp(dir), 1);
         std::atexit([] {
-            for (auto k : {kind::telemetry, kind::ring, kind::slots}) {
+            for (auto k : {kind::telemetry, kind::ring, kind::slots, kind::zipc, kind::simpleipc}) {
                 (void)shm::unlink(object_of(k));
             }
             ::rmdir(dir);
@@ -77,10 +83,25 @@ inline const std::vector<std::byte>& template_of(kind k) {
         so.request_capacity = 64;
         so.response_capacity = 64;
         (void)slots_host::open(channel, so);
+        zipc_options zo;
+        zo.slots = 8;
+        zo.message_size = 64;
+        zo.telemetry = false;
+        if (auto z = zipc_sender::open(object_of(kind::zipc), zo)) {
+            for (int i = 0; i < 3; ++i) {
+                (void)z->try_send(std::as_bytes(std::span("message", 7)));
+            }
+        }
         std::vector<std::vector<std::byte>> t;
-        for (auto k : {kind::telemetry, kind::ring, kind::slots}) {
+        for (auto k : {kind::telemetry, kind::ring, kind::slots, kind::zipc}) {
             t.push_back(read_whole(object_of(k)));
         }
+        simpleipc_options io;
+        io.slots = 3;
+        io.slot_size = 256;
+        io.telemetry = false;
+        auto host = simpleipc_host::open(object_of(kind::simpleipc), io);
+        t.push_back(read_whole(object_of(kind::simpleipc)));  // before close() removes it
         return t;
     }();
     return templates[static_cast<std::size_t>(k)];

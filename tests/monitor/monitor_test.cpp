@@ -36,6 +36,7 @@
 #include "endpoint_tree_model.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/shm.hpp"
+#include "ipc/simpleipc.hpp"
 #include "ipc/telemetry.hpp"
 #include "main_window.hpp"
 #include "slot_grid.hpp"
@@ -281,6 +282,40 @@ TEST(MonitorWindow, SelectsAnEndpointOnceItAppears) {
     auto* tree = window.findChild<QTreeView*>();
     ASSERT_NE(tree, nullptr);
     EXPECT_EQ(tree->currentIndex().data().toString(), QString::fromStdString(name));
+}
+
+// Another program's SimpleIPC slots (here libipc's host with telemetry off: no endpoint at all)
+// are a channel of kind simpleipc; selected, its slot grid shows each slot's state, and its
+// rates say n/a rather than an idle 0/s.
+TEST(MonitorWindow, AForeignChannelShowsItsSlotsWithoutAnEndpoint) {
+    const auto bare = ipc::test::unique_name("legacy").substr(0, 30);
+    ipc::simpleipc_options o;
+    o.slots = 5;
+    o.slot_size = 256;
+    o.telemetry = false;
+    auto host = ipc::simpleipc_host::open("/" + bare, o);
+    ASSERT_TRUE(host);
+    std::vector<std::byte> response(128);
+    ASSERT_EQ(
+        host->call_on(2, std::vector<std::byte>(9), response, std::chrono::milliseconds(1)).code(),
+        ipc::errc::timeout);  // no guest: its request stays posted
+    monitor::main_window window(false);
+    window.select_when_it_appears(QString::fromStdString(bare), QString());
+    window.refresh();
+    EXPECT_FALSE(window.selection_pending());
+    EXPECT_FALSE(window.details()->showing_nothing());
+    auto* grid = window.details()->findChild<monitor::slot_grid*>();
+    ASSERT_NE(grid, nullptr);
+    EXPECT_TRUE(grid->isVisibleTo(window.details()));
+    EXPECT_NE(grid->tooltip_text(2).indexOf(QStringLiteral("request ready")), -1)
+        << grid->tooltip_text(2).toStdString();
+    EXPECT_NE(grid->tooltip_text(1).indexOf(QStringLiteral("free")), -1);
+    const QModelIndex row = window.channel_view()->currentIndex();
+    EXPECT_EQ(row.siblingAtColumn(monitor::channel_table_model::col_kind).data().toString(),
+              QStringLiteral("simpleipc"));
+    EXPECT_EQ(row.siblingAtColumn(monitor::channel_table_model::col_rate).data().toString(),
+              QStringLiteral("n/a"));
+    host->close();
 }
 
 QAction* action_named(QWidget& window, const QString& text) {

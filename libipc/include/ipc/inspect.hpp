@@ -33,7 +33,12 @@ std::string printable(std::string_view text);
 
 // What the snapshot's records are, as enums; only exporters and views turn them into text
 // (to_string), with the names docs/SNAPSHOT.md lists.
-enum class segment_kind : std::uint8_t { unknown, telemetry, ring, slots };
+// zipc and simpleipc: another program's format, recognised by its layout (no libipc header).
+enum class segment_kind : std::uint8_t { unknown, telemetry, ring, slots, zipc, simpleipc };
+// Another program's object: listed and decoded, never stale (removable) nor removed by libipc.
+constexpr bool is_foreign(segment_kind k) noexcept {
+    return k == segment_kind::zipc || k == segment_kind::simpleipc;
+}
 enum class channel_kind : std::uint8_t {
     unknown,
     ring,
@@ -164,6 +169,9 @@ struct end_info {
 };
 
 struct ring_info {
+    // ring, or zipc for a ZIPC object (then the indices are slot numbers, capacity is
+    // (Q - 1) * M bytes, max_message is M, and there are no counts or ends).
+    channel_kind kind = channel_kind::ring;
     std::string name;     // channel name
     std::string segment;  // object name, or "memfd:<inode>" for a ring over a memfd
     // Why the ring's state could not be read (a memfd whose holder's /proc/<pid>/fd this
@@ -205,8 +213,9 @@ struct slot_info {
     slot_state state = slot_state::free;
     std::uint64_t request_id = 0;
     std::uint32_t request_length = 0;
-    bool abandoned = false;  // a call gave up before its response; the slot waits for it
-    end_info guest;          // sleeping: the worker serving this slot announced a sleep
+    bool abandoned = false;        // a call gave up before its response; the slot waits for it
+    std::uint32_t message_id = 0;  // SimpleIPC's msgId (NORMAL 0, HEARTBEAT 1 and 2, SHUTDOWN 3)
+    end_info guest;                // sleeping: the worker serving this slot announced a sleep
     bool host_sleeping = false;
     slot_counters counters;
     std::vector<std::uint64_t> latency_buckets;  // round trips, histogram::bucket_count entries
@@ -214,6 +223,9 @@ struct slot_info {
 };
 
 struct slots_info {
+    // slots, or simpleipc for a SimpleIPC object (then only the states, request lengths,
+    // message ids and sleeping flags are known: no counters, ids or ends).
+    channel_kind kind = channel_kind::slots;
     std::string name;     // channel name
     std::string segment;  // object name
     std::uint32_t slot_count = 0;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string_view>
 
+#include "inspect/foreign.hpp"
 #include "inspect/inspect_support.hpp"
 #include "inspect/kinds.hpp"
 #include "ipc/clock.hpp"
@@ -84,19 +85,60 @@ segment_entry examine(const std::string& dir, const std::string& name, snapshot*
     return e;
 }
 
+// Another program's object, when it matches one of the formats inspect knows exactly; nullopt
+// for anything else (most of the shm directory: those are not ours to list).
+std::optional<segment_entry> examine_foreign(const std::string& dir, const std::string& name,
+                                             snapshot* sink) {
+    auto copy = detail::segment_copy::open(dir, name, detail::foreign_prefix);
+    if (!copy || copy->copied() < detail::foreign_prefix) {
+        return std::nullopt;  // not readable by this user, or too small for any format
+    }
+    for (const auto* format : detail::foreign_formats()) {
+        if (auto decoded = format->recognise(*copy, name, sink)) {
+            segment_entry e;
+            e.name = printable(name);
+            e.raw_name = name;
+            e.kind = format->kind;
+            e.size = copy->file_size();
+            // Never stale (removable): not libipc's object. Its channel says whether anybody
+            // maps it (health stale).
+            if (!*decoded) {
+                e.error = decoded->error_value().message();
+            }
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
+// POSIX named semaphores share the directory ("sem.<name>"): never segments.
+bool foreign_candidate(std::string_view name) {
+    return !name.starts_with(shm::segment_prefix) && !name.starts_with("sem.") && name != "." &&
+           name != "..";
+}
+
 std::vector<segment_entry> scan(const std::string& dir, snapshot* sink) {
     std::vector<std::string> names;
+    std::vector<std::string> others;
     if (std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir); d) {
         while (const dirent* ent = ::readdir(d.get())) {
             if (std::string_view(ent->d_name).starts_with(shm::segment_prefix)) {
                 names.emplace_back(ent->d_name);
+            } else if (foreign_candidate(ent->d_name)) {
+                others.emplace_back(ent->d_name);
             }
         }
     }
     std::sort(names.begin(), names.end());
+    std::sort(others.begin(), others.end());
     std::vector<segment_entry> found;
     for (const auto& name : names) {
         found.push_back(examine(dir, name, sink));
+    }
+    for (const auto& name : others) {
+        if (auto e = examine_foreign(dir, name, sink)) {
+            found.push_back(std::move(*e));
+        }
     }
     return found;
 }
@@ -145,6 +187,9 @@ std::vector<segment_entry> remove_stale_among(const std::string& dir,
                                               std::vector<segment_entry> candidates) {
     std::vector<segment_entry> outcome;
     for (auto& seg : candidates) {
+        if (is_foreign(seg.kind)) {
+            continue;  // another program's object: never libipc's to remove, nor to report
+        }
         if (!seg.stale) {
             if (!seg.error.empty()) {
                 seg.error = "kept, not known to be stale: " + seg.error;

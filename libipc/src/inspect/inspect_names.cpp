@@ -12,6 +12,10 @@ std::string_view to_string(segment_kind k) noexcept {
             return "ring";
         case segment_kind::slots:
             return "slots";
+        case segment_kind::zipc:
+            return "zipc";
+        case segment_kind::simpleipc:
+            return "simpleipc";
         case segment_kind::unknown:
             break;
     }

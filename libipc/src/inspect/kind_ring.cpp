@@ -101,8 +101,10 @@ bool any_end_alive(const detail::segment_copy& copy) {
 
 void ring_channels(const snapshot& s, std::vector<channel_info>& out) {
     for (const auto& r : s.rings) {
-        channel_info c = detail::channel_of(channel_kind::ring, r.name, r.segment, r.stale);
-        c.ends = {{endpoint_role::writer, r.writer}, {endpoint_role::reader, r.reader}};
+        channel_info c = detail::channel_of(r.kind, r.name, r.segment, r.stale);
+        if (r.kind == channel_kind::ring) {  // a ZIPC ring records no ends
+            c.ends = {{endpoint_role::writer, r.writer}, {endpoint_role::reader, r.reader}};
+        }
         c.one_way = true;
         c.used = r.occupancy_bytes;
         c.capacity = r.capacity;
@@ -115,7 +117,8 @@ void ring_channels(const snapshot& s, std::vector<channel_info>& out) {
 }
 
 json ring_json(const ring_info& r) {
-    return {{"name", r.name},
+    return {{"kind", to_string(r.kind)},
+            {"name", r.name},
             {"segment", r.segment},
             {"capacity", r.capacity},
             {"max_message", r.max_message},

@@ -219,11 +219,16 @@ void add_guest(channel_info& c, const end_info& guest) {
 
 void slots_channels(const snapshot& s, std::vector<channel_info>& out) {
     for (const auto& g : s.slots) {
-        channel_info c = detail::channel_of(channel_kind::slots, g.name, g.segment, g.stale);
-        c.ends = {{endpoint_role::host, g.host}};
+        channel_info c = detail::channel_of(g.kind, g.name, g.segment, g.stale);
+        const bool records_ends = g.kind == channel_kind::slots;  // SimpleIPC records none
+        if (records_ends) {
+            c.ends = {{endpoint_role::host, g.host}};
+        }
         c.capacity = g.slot_count;
         for (const auto& slot : g.slots) {
-            add_guest(c, slot.guest);
+            if (records_ends) {
+                add_guest(c, slot.guest);
+            }
             c.used += slot.state != slot_state::free ? 1 : 0;
             c.waiting +=
                 slot.state == slot_state::request_ready || slot.state == slot_state::serving;
@@ -243,6 +248,7 @@ json slot_json(const slot_info& s) {
             {"state", to_string(s.state)},
             {"request_id", s.request_id},
             {"request_length", s.request_length},
+            {"message_id", s.message_id},
             {"abandoned", s.abandoned},
             {"guest", detail::end_json(s.guest)},
             {"host_sleeping", s.host_sleeping},
@@ -264,7 +270,8 @@ json slots_json(const slots_info& s) {
     for (const auto& slot : s.slots) {
         slots.push_back(slot_json(slot));
     }
-    return {{"name", s.name},
+    return {{"kind", to_string(s.kind)},
+            {"name", s.name},
             {"segment", s.segment},
             {"slot_count", s.slot_count},
             {"request_capacity", s.request_capacity},

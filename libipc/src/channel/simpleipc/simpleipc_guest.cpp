@@ -167,7 +167,7 @@ result<simpleipc_guest> simpleipc_guest::open(const std::string& name,
             if (auto t = telemetry::endpoint::open(
                     {layout::channel_kind::simpleipc, layout::endpoint_role::guest,
                      options.telemetry_name.empty() ? name : options.telemetry_name,
-                     shm::directory() + name})) {
+                     name})) {
                 w.counters = std::move(*t);
             }
         }

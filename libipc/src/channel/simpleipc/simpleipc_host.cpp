@@ -265,7 +265,7 @@ result<simpleipc_host> simpleipc_host::open(const std::string& name,
         if (auto t = telemetry::endpoint::open(
                 {layout::channel_kind::simpleipc, layout::endpoint_role::host,
                  options.telemetry_name.empty() ? name : options.telemetry_name,
-                 shm::directory() + name})) {
+                 name})) {
             s->counters = std::move(*t);
         }
     }

@@ -17,7 +17,7 @@ result<end> open_end(const std::string& name, const zipc_options& options,
     end e{std::move(*seg), options, {}, process_stamp_clock(), {}, peer};
     (void)e.peer_check();  // a peer already there is one whose going counts
     if (options.telemetry) {
-        const std::string region = shm::directory() + name;
+        const std::string& region = name;  // as a named ring's: the object's name
         if (auto t = telemetry::endpoint::open(
                 {layout::channel_kind::zipc, role,
                  options.telemetry_name.empty() ? name : options.telemetry_name, region})) {
