@@ -15,6 +15,7 @@ packages=(
   libqt6opengl6-dev                  # Qt6Charts's CMake config needs Qt6OpenGL's
   libqt6svg6                         # the SVG image plugin, for the monitor's icon
   libgl-dev                          # Qt6::Gui's CMake config looks for OpenGL headers
+  golang-go python3                  # the C API's Go (cgo) and Python (ctypes) examples, run by the tests
 )
 
 missing=()

@@ -186,6 +186,7 @@ result<ring_attachment> finish_attach(ring_attachment att, detail::named_segment
     att.created = seg.created;
     att.fd = std::move(seg.fd);
     att.map = std::move(seg.map);
+    att.claimed = writer ? &control.writer : &control.reader;  // from here, att gives it back
     att.control = &control;
     att.data = att.map.data() + layout::ring_segment_data_offset;
     att.keep_segment = o.keep_segment;
@@ -328,11 +329,11 @@ result<ring_attachment> attach_named_ring(std::string_view name, const ring_opti
     ring_attachment att;
     att.name = std::string(name);
     att.object = shm::object_name("ring", name);
+    const std::string region = att.object;  // before the claim: nothing allocates after it
     auto seg = attach_ring(att.object, *capacity, o, writer);
     if (!seg) {
         return seg.error_value();
     }
-    const std::string region = att.object;
     return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, region);
 }
 
@@ -357,21 +358,22 @@ result<ring_attachment> adopt_ring(std::string_view name, ring_fds fds, const ri
     if (auto ok = check_geometry(*seg, *capacity, o); !ok) {
         return ok.error_value();
     }
-    if (auto claimed =
-            detail::claim_end(writer ? control_of(*seg).writer : control_of(*seg).reader);
-        !claimed) {
-        return claimed.error_value();
-    }
     ring_attachment att;
     att.name = std::string(name);
-    att.data_ready = std::move(fds.data_ready);
-    att.space_ready = std::move(fds.space_ready);
-    att.peer_process = std::move(fds.peer_process);
     // Where an observer finds the region: this process's fd (it keeps it while the end is
     // open), and the inode that both ends share, to check that the fd still is this region.
     const std::string locator = "memfd:" + std::to_string(::getpid()) + "/" +
                                 std::to_string(seg->fd.get()) + "#" +
                                 (known ? std::to_string(st.st_ino) : std::string("?"));
+    // Claimed last: nothing allocates between the claim and the attachment that gives it back.
+    if (auto claimed =
+            detail::claim_end(writer ? control_of(*seg).writer : control_of(*seg).reader);
+        !claimed) {
+        return claimed.error_value();
+    }
+    att.data_ready = std::move(fds.data_ready);
+    att.space_ready = std::move(fds.space_ready);
+    att.peer_process = std::move(fds.peer_process);
     return finish_attach(std::move(att), std::move(*seg), *capacity, o, writer, locator, kind);
 }
 

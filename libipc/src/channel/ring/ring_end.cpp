@@ -27,13 +27,23 @@ ring_attachment::ring_attachment(ring_attachment&& other) noexcept
       wait(other.wait),
       counters(std::move(other.counters)),
       telemetry_error(other.telemetry_error),
+      claimed(std::exchange(other.claimed, nullptr)),
       control(std::exchange(other.control, nullptr)),
       data(std::exchange(other.data, nullptr)),
       geometry(other.geometry),
       start(other.start) {}
 
+ring_attachment::~ring_attachment() {
+    if (claimed != nullptr) {
+        release_end(*claimed);
+    }
+}
+
 ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     if (this != &other) {
+        if (claimed != nullptr) {
+            release_end(*claimed);
+        }
         fd = std::move(other.fd);
         map = std::move(other.map);
         data_ready = std::move(other.data_ready);
@@ -47,6 +57,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
         wait = other.wait;
         counters = std::move(other.counters);
         telemetry_error = other.telemetry_error;
+        claimed = std::exchange(other.claimed, nullptr);
         control = std::exchange(other.control, nullptr);
         data = std::exchange(other.data, nullptr);
         geometry = other.geometry;
@@ -58,6 +69,7 @@ ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
 void ring_attachment::detach(layout::end_holder& mine, const layout::end_holder& peer,
                              doorbell& peer_bell, bool remove_name) noexcept {
     release_end(mine);
+    claimed = nullptr;
     peer_bell.ring_always();  // a sleeping peer notices now, not at its next liveness check
     if (remove_name && !keep_segment && !object.empty()) {
         // Removed unless a newcomer claimed an end meanwhile (its pid replaces the holder's;

@@ -37,6 +37,9 @@ struct ring_attachment {
     ring_attachment() noexcept = default;
     ring_attachment(ring_attachment&& other) noexcept;
     ring_attachment& operator=(ring_attachment&& other) noexcept;
+    // Gives the claimed end back unless detach() did: an open that fails after its claim
+    // (an allocation that throws, a start that fails) never leaves the end held by a live pid.
+    ~ring_attachment();
 
     unique_fd fd;
     mapping map;
@@ -51,6 +54,9 @@ struct ring_attachment {
     wait_strategy wait = wait_strategy::adaptive;
     telemetry::endpoint counters;
     error telemetry_error;  // why counters is empty although telemetry was wanted
+    // The end this attachment claimed, in `map`; set once map holds the mapping, cleared when
+    // released.
+    layout::end_holder* claimed = nullptr;
     layout::ring_control* control = nullptr;
     std::byte* data = nullptr;
     // Validated once at attach; never re-read from the shared (untrusted) control block.
