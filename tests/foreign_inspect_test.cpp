@@ -125,8 +125,42 @@ TEST(ForeignInspect, SimpleIpcSlotsAreDecodedWithTheirStates) {
     host->close();
 }
 
-// Another program's objects are never libipc's to remove, stale or not.
+std::vector<std::byte> zipc_bytes(std::uint32_t slots, std::uint32_t size, std::uint32_t head,
+                                  std::uint32_t tail, std::uint64_t length) {
+    std::vector<std::byte> b(128 + std::size_t{slots} * (8 + size) + 4 + 128);
+    std::memcpy(b.data(), &head, 4);
+    std::memcpy(b.data() + 64, &tail, 4);
+    for (std::uint32_t i = 0; i < slots; ++i) {
+        std::memcpy(b.data() + 128 + 8 * i, &length, 8);
+    }
+    const std::int32_t magic = 0x5a495043;
+    std::memcpy(b.data() + b.size() - 132, &magic, 4);
+    return b;
+}
+
+// Another program's objects are never libipc's to remove, stale or not, and one listed with an
+// error is not reported as a broken segment left in place either.
 TEST(ForeignInspect, RemoveStaleLeavesForeignObjectsAlone) {
+    object_name broken;
+    {
+        auto fd = ipc::shm::create(broken.name, 0, 0600);
+        ASSERT_TRUE(fd);
+        const auto bytes = zipc_bytes(8, 64, 2, 900, 10);  // an index past its slots
+        ASSERT_EQ(::pwrite(fd->get(), bytes.data(), bytes.size(), 0),
+                  static_cast<ssize_t>(bytes.size()));
+    }
+    const auto listed = ipc::inspect::discover();
+    const auto* bad = entry(listed, broken.bare);
+    ASSERT_NE(bad, nullptr);
+    EXPECT_FALSE(bad->error.empty());
+    EXPECT_TRUE(ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(),
+                                           std::vector<std::string>{broken.bare})
+                    .empty())
+        << "not reported as kept";
+    EXPECT_TRUE(ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(),
+                                           ipc::inspect::snapshot_filter{.name = broken.bare})
+                    .empty());
+
     object_name n;
     {
         ipc::zipc_options o;
@@ -168,19 +202,6 @@ class ForeignLookAlikes : public ::testing::Test {
     }
     std::string dir_;
 };
-
-std::vector<std::byte> zipc_bytes(std::uint32_t slots, std::uint32_t size, std::uint32_t head,
-                                  std::uint32_t tail, std::uint64_t length) {
-    std::vector<std::byte> b(128 + std::size_t{slots} * (8 + size) + 4 + 128);
-    std::memcpy(b.data(), &head, 4);
-    std::memcpy(b.data() + 64, &tail, 4);
-    for (std::uint32_t i = 0; i < slots; ++i) {
-        std::memcpy(b.data() + 128 + 8 * i, &length, 8);
-    }
-    const std::int32_t magic = 0x5a495043;
-    std::memcpy(b.data() + b.size() - 132, &magic, 4);
-    return b;
-}
 
 std::vector<std::byte> simpleipc_bytes(std::uint32_t slots, std::uint32_t size,
                                        std::uint32_t state) {

@@ -147,19 +147,24 @@ TEST(SimpleIpc, TheSpecsHostToALibipcGuest) {
     EXPECT_EQ(ipc::test::exit_code(*status), 0) << "4: a damaged response, 5: stalled";
 }
 
-// The reference guest answers ten calls, then takes the eleventh and never answers: killed then,
-// the host's call (no timeout) ends with peer_gone.
+// The reference guest answers ten calls, then takes the eleventh and never answers (it makes a
+// marker file once it has): killed then, the host's call (no timeout) ends with peer_gone.
 TEST(SimpleIpc, AGuestKilledMidCallEndsTheCall) {
     simpleipc_name n;
     auto host = ipc::simpleipc_host::open(n.name, options());
     ASSERT_TRUE(host);
-    child_process guest({IPC_TEST_SIMPLEIPC_REFERENCE, "guest", n.bare, "10"});
+    const std::string marker = "/tmp/" + n.bare + ".taken";
+    child_process guest({IPC_TEST_SIMPLEIPC_REFERENCE, "guest", n.bare, "10", marker});
     std::vector<std::byte> response(half);
     for (std::uint64_t i = 0; i < 10; ++i) {
         ASSERT_TRUE(host->call(request(i), response, 30s)) << i;
     }
     auto stalled =
         std::async(std::launch::async, [&] { return host->call(request(10), response).code(); });
+    struct stat st {};
+    ASSERT_TRUE(ipc::test::eventually([&] { return ::stat(marker.c_str(), &st) == 0; }, 30s))
+        << "the guest never took the call";
+    ::unlink(marker.c_str());
     guest.kill(SIGKILL);
     ASSERT_TRUE(guest.wait(30s));
     ASSERT_EQ(stalled.wait_for(60s), std::future_status::ready) << "the call waits forever";
@@ -298,6 +303,108 @@ TEST(SimpleIpc, SizesAndHeadersOutOfRangeAreRefused) {
     ::munmap(base, shape.object_bytes);
     guest->stop();
     serving.join();
+}
+
+// A slot's state changed under a call (here by the test, as a hostile process could) ends that
+// call with corrupt, and leaves no mark that would let a later call take another's answer: the
+// slot is free, the next call uses it, and while that call's answer waits for it, a third
+// call finds the slot taken (before the fix, a stale "abandoned" mark let it take the answer).
+TEST(SimpleIpc, AStateChangedUnderACallLetsNoOtherCallTakeAnAnswer) {
+    simpleipc_name n;
+    auto o = options();
+    o.slots = 1;
+    o.strategy = ipc::wait_strategy::blocking;
+    o.telemetry = false;
+    auto host = ipc::simpleipc_host::open(n.name, o);
+    ASSERT_TRUE(host);
+    auto fd = ipc::shm::open(n.name, ipc::access::read_write);
+    ASSERT_TRUE(fd);
+    const auto shape = *si::geometry_of(1, slot_size);
+    auto* base = static_cast<std::byte*>(
+        ::mmap(nullptr, shape.object_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd->get(), 0));
+    ASSERT_NE(base, MAP_FAILED);
+    auto word = [&](std::size_t offset) {
+        return reinterpret_cast<std::uint32_t*>(base + shape.slot_offset(0) + offset);
+    };
+    auto state_is = [&](std::uint32_t s) {
+        return __atomic_load_n(word(si::state_offset), __ATOMIC_SEQ_CST) == s;
+    };
+    std::vector<std::byte> response(half);
+    auto first = std::async(std::launch::async,
+                            [&] { return host->call(request(0), response, 30s).code(); });
+    ASSERT_TRUE(ipc::test::eventually([&] { return state_is(si::req_ready); }, 30s));
+    __atomic_store_n(word(si::state_offset), std::uint32_t{si::free}, __ATOMIC_SEQ_CST);
+    EXPECT_EQ(first.get(), errc::corrupt);
+
+    std::vector<std::byte> second_response(half);
+    auto second = std::async(std::launch::async,
+                             [&] { return host->call(request(1), second_response, 30s); });
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] {
+            return state_is(si::req_ready) &&
+                   __atomic_load_n(word(si::host_state_offset), __ATOMIC_SEQ_CST) == si::waiting;
+        },
+        30s));
+    *reinterpret_cast<std::int32_t*>(word(si::resp_size_offset)) = 0;
+    __atomic_store_n(word(si::state_offset), std::uint32_t{si::resp_ready}, __ATOMIC_SEQ_CST);
+    std::vector<std::byte> third_response(half);
+    EXPECT_EQ(host->call(request(2), third_response, 0ms).code(), errc::busy);
+    EXPECT_EQ(host->stats().late, 0u);
+    sem_t* wake = ::sem_open((n.name + "_slot_0_resp").c_str(), 0);
+    ASSERT_NE(wake, SEM_FAILED);
+    ::sem_post(wake);
+    ::sem_close(wake);
+    EXPECT_TRUE(second.get()) << "the second call keeps its own answer";
+    ::munmap(base, shape.object_bytes);
+}
+
+// A guest opens a slot's semaphore only as the checked file: one planted empty, or as a link,
+// is refused, never mapped (an empty one would fault).
+TEST(SimpleIpc, AGuestRefusesPlantedSemaphoreFiles) {
+    simpleipc_name n;
+    auto host = ipc::simpleipc_host::open(n.name, options());
+    ASSERT_TRUE(host);
+    const std::string file = "/dev/shm/sem." + n.bare + "_slot_1";
+    ASSERT_EQ(::unlink(file.c_str()), 0);
+    const int fd = ::open(file.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    auto o = options();
+    o.host_timeout = 0ms;
+    EXPECT_EQ(ipc::simpleipc_guest::open(n.name, o).code(), errc::wrong_kind) << "an empty file";
+    ASSERT_EQ(::unlink(file.c_str()), 0);
+    ASSERT_EQ(::symlink(("/dev/shm/sem." + n.bare + "_slot_0").c_str(), file.c_str()), 0);
+    EXPECT_EQ(ipc::simpleipc_guest::open(n.name, o).code(), errc::wrong_kind) << "a link";
+}
+
+// A response size beyond its half, from a guest, is corrupt: never a read out of bounds.
+TEST(SimpleIpc, AResponseSizeBeyondItsHalfIsCorrupt) {
+    simpleipc_name n;
+    auto o = options();
+    o.slots = 1;
+    o.telemetry = false;
+    auto host = ipc::simpleipc_host::open(n.name, o);
+    ASSERT_TRUE(host);
+    auto fd = ipc::shm::open(n.name, ipc::access::read_write);
+    ASSERT_TRUE(fd);
+    const auto shape = *si::geometry_of(1, slot_size);
+    auto* base = static_cast<std::byte*>(
+        ::mmap(nullptr, shape.object_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd->get(), 0));
+    ASSERT_NE(base, MAP_FAILED);
+    auto word = [&](std::size_t offset) {
+        return reinterpret_cast<std::uint32_t*>(base + shape.slot_offset(0) + offset);
+    };
+    std::vector<std::byte> response(half);
+    auto call = std::async(std::launch::async,
+                           [&] { return host->call(request(0), response, 30s).code(); });
+    ASSERT_TRUE(ipc::test::eventually(
+        [&] { return __atomic_load_n(word(si::state_offset), __ATOMIC_SEQ_CST) == si::req_ready; },
+        30s));
+    *reinterpret_cast<std::int32_t*>(word(si::resp_size_offset)) = -static_cast<int>(half) - 1;
+    __atomic_store_n(word(si::state_offset), std::uint32_t{si::resp_ready}, __ATOMIC_SEQ_CST);
+    EXPECT_EQ(call.get(), errc::corrupt);
+    EXPECT_EQ(host->stats().corrupt, 1u);
+    ::munmap(base, shape.object_bytes);
 }
 
 TEST(SimpleIpc, AHostRefusesAnObjectAnotherProcessMaps) {

@@ -1,6 +1,7 @@
-// Allocation failure inside the C API: every entry point reports IPC_OUT_OF_MEMORY (or
-// succeeds), never lets std::bad_alloc unwind into C, never terminates. Each call is repeated
-// with its first, second, third... allocation failing, until one needs no more than that.
+// Allocation failure inside the C API: the opens (where the allocations are) report
+// IPC_OUT_OF_MEMORY or succeed, never let std::bad_alloc unwind into C, never terminate, and
+// leave nothing claimed. Each open is repeated with its first, second, third... allocation
+// failing, until one needs no more than that.
 
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <new>
 #include <string>
 
+#include "ipc/inspect.hpp"
 #include "ipc/ipc.h"
 
 namespace {
@@ -90,32 +92,37 @@ int main() {
                       return s;
                   }) &&
          ok;
-    ok = survives("ipc_ring_reader_open", [&] {
-             ipc_ring_reader* r = nullptr;
-             const ipc_status s = ipc_ring_reader_open(name.c_str(), nullptr, &r);
-             ipc_ring_reader_close(r);
-             return s;
-         }) &&
+    ok = survives("ipc_ring_reader_open",
+                  [&] {
+                      ipc_ring_reader* r = nullptr;
+                      const ipc_status s = ipc_ring_reader_open(name.c_str(), nullptr, &r);
+                      ipc_ring_reader_close(r);
+                      return s;
+                  }) &&
          ok;
-    ok = survives("ipc_broker_listen", [&] {
-             ipc_broker* b = nullptr;
-             const ipc_status s = ipc_broker_listen(name.c_str(), nullptr, &b);
-             ipc_broker_close(b);
-             return s;
-         }) &&
+    ok = survives("ipc_broker_listen",
+                  [&] {
+                      ipc_broker* b = nullptr;
+                      const ipc_status s = ipc_broker_listen(name.c_str(), nullptr, &b);
+                      ipc_broker_close(b);
+                      return s;
+                  }) &&
          ok;
     const std::string path = "/tmp/" + name + "/s.sock";
-    ok = survives("ipc_stream_writer_open", [&] {
-             ipc_stream_writer* w = nullptr;
-             const ipc_status s = ipc_stream_writer_open(path.c_str(), nullptr, &w);
-             ipc_stream_writer_close(w, 0, nullptr);
-             return s;
-         }) &&
+    ok = survives("ipc_stream_writer_open",
+                  [&] {
+                      ipc_stream_writer* w = nullptr;
+                      const ipc_status s = ipc_stream_writer_open(path.c_str(), nullptr, &w);
+                      ipc_stream_writer_close(w, 0, nullptr);
+                      return s;
+                  }) &&
          ok;
     allocations_left = 0;
     const bool reported = ipc_inspect_snapshot_json(nullptr, nullptr) == IPC_INVALID_ARGUMENT &&
                           ipc_last_status() == IPC_INVALID_ARGUMENT;
     allocations_left = -1;
+    // An open that failed after making its segment leaves it stale (nothing claimed): removed.
+    (void)ipc::inspect::remove_stale(ipc::inspect::default_shm_dir(), {.name = name});
     std::puts(ok && reported ? "capi_alloc_test: every failure reported"
                              : "capi_alloc_test: FAILED");
     return ok && reported ? 0 : 1;

@@ -1,7 +1,7 @@
 /* A SimpleIPC peer written from ../shared/specs/simpleipc.md alone, in C11 with raw atomics,
  * shm_open/mmap, POSIX named semaphores and pthreads, and no libipc code, for the interop tests:
  *   simpleipc_reference host  NAME SLOTS SLOTSIZE COUNT
- *   simpleipc_reference guest NAME [STALL_AFTER]
+ *   simpleipc_reference guest NAME [STALL_AFTER [MARKER]]
  * NAME has no leading slash: the segment is "/NAME", the semaphores "/NAME_slot_<i>" and
  * "/NAME_slot_<i>_resp"; nothing is ever unlinked. The host sends one HEARTBEAT_REQ per slot,
  * COUNT NORMAL calls from one thread per slot (call n on slot n % SLOTS), then SHUTDOWN on each
@@ -9,7 +9,8 @@
  * of 8 + (n * 7919) % (half - 7), end-aligned (negative reqSize) when n % 3 == 1. The guest
  * checks it and answers every byte + 1, end-aligned when n % 4 == 2; the host checks that. The
  * guest prints "served N" once every worker got SHUTDOWN; with STALL_AFTER, the first NORMAL
- * request arriving after STALL_AFTER answers is never answered.
+ * request arriving after STALL_AFTER answers is never answered, and the file MARKER (when given)
+ * is made once that request is taken, for a test to know the call is under way.
  * Exit 0 ok; 2 bad usage; 3 shm or semaphore failure; 4 a damaged message; 5 no progress for
  * 10 s (host); 6 the segment /dev/shm/NAME disappeared (guest). */
 #define _GNU_SOURCE
@@ -60,6 +61,7 @@ static struct {
 
 static uint64_t host_count;
 static long long stall_after = -1;
+static const char* stall_marker = NULL;
 static atomic_ullong served;
 static atomic_int stalled;
 
@@ -131,7 +133,8 @@ static void await_state(uint32_t i, uint32_t want, int host) {
         if (host && now_ms() - start > 10000) {
             fail(5, "slot %u: no state %u for 10 s", i, want);
         }
-        if (!host && timed_out && segment_gone()) {
+        /* The state again once the segment is gone: a host posts before it unlinks. */
+        if (!host && timed_out && segment_gone() && atomic_load(&s->state) != want) {
             fail(6, "segment /dev/shm/%s is gone", ex.name);
         }
     }
@@ -250,6 +253,12 @@ static void* guest_worker(void* arg) {
         } else {
             if (stall_after >= 0 && atomic_load(&served) >= (unsigned long long)stall_after &&
                 !atomic_exchange(&stalled, 1)) {
+                if (stall_marker != NULL) {
+                    const int fd = open(stall_marker, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+                    if (fd >= 0) {
+                        close(fd);
+                    }
+                }
                 while (!segment_gone()) { /* never answer; leave once the test is over */
                     usleep(100 * 1000);
                 }
@@ -384,7 +393,7 @@ static int parse_u64(const char* s, uint64_t* out) {
 static int usage(void) {
     fputs(
         "usage: simpleipc_reference host NAME SLOTS SLOTSIZE COUNT\n"
-        "       simpleipc_reference guest NAME [STALL_AFTER]\n",
+        "       simpleipc_reference guest NAME [STALL_AFTER [MARKER]]\n",
         stderr);
     return 2;
 }
@@ -403,11 +412,12 @@ int main(int argc, char** argv) {
         }
         ex.slots = (uint32_t)a;
         ex.slot_size = (uint32_t)b;
-    } else if (strcmp(argv[1], "guest") == 0 && (argc == 3 || argc == 4)) {
-        if (argc == 4 && (parse_u64(argv[3], &a) || a > INT64_MAX)) {
+    } else if (strcmp(argv[1], "guest") == 0 && argc >= 3 && argc <= 5) {
+        if (argc >= 4 && (parse_u64(argv[3], &a) || a > INT64_MAX)) {
             return usage();
         }
-        stall_after = argc == 4 ? (long long)a : -1;
+        stall_after = argc >= 4 ? (long long)a : -1;
+        stall_marker = argc == 5 ? argv[4] : NULL;
         guest_attach();
     } else {
         return usage();

@@ -72,7 +72,7 @@ class simpleipc_host {
     simpleipc_host& operator=(simpleipc_host&&) noexcept;
     ~simpleipc_host();
 
-    // Makes "/name" (a '/' and 1 to 200 characters without another) and its semaphores afresh.
+    // Makes "/name" (a '/' and 1 to 184 characters without another) and its semaphores afresh.
     // A leftover object of this user's that no other process maps is replaced; busy when some
     // process still maps it.
     static result<simpleipc_host> open(const std::string& name,

@@ -1,6 +1,7 @@
 // The C API's channels (ipc/ipc.h): a duplex parent or child, or a broker connection, each a
 // pair of rings (ipc::duplex_end) behind one handle type.
 
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -153,17 +154,14 @@ ipc_status ipc_channel_receive(ipc_channel* channel, void* buffer, size_t capaci
 }
 
 void ipc_channel_close(ipc_channel* channel, int* exit_code) {
+    const std::unique_ptr<ipc_channel> owned(channel);  // freed whatever happens below
     guarded_void([&] {
-        if (channel == nullptr) {
-            return;
-        }
-        if (auto* parent = std::get_if<ipc::duplex_parent>(&channel->end)) {
+        if (auto* parent = owned ? std::get_if<ipc::duplex_parent>(&owned->end) : nullptr) {
             const int code = exit_code_of(parent->close());
             if (exit_code != nullptr) {
                 *exit_code = code;
             }
         }
-        delete channel;
     });
 }
 

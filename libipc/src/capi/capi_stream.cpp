@@ -1,6 +1,8 @@
 // The C API's streams (ipc/ipc.h) over ipc::stream_writer and ipc::stream_reader, the reader's
 // handler a C function with its context.
 
+#include <memory>
+
 #include "capi/capi_support.hpp"
 #include "ipc/stream.hpp"
 
@@ -96,15 +98,14 @@ ipc_status ipc_stream_flush(ipc_stream_writer* writer, int64_t timeout_ns) {
 }
 
 void ipc_stream_writer_close(ipc_stream_writer* writer, int64_t timeout_ns, uint64_t* unsent) {
+    const std::unique_ptr<ipc_stream_writer> owned(writer);  // freed whatever happens below
     guarded_void([&] {
-        if (writer == nullptr) {
-            return;
+        if (owned) {
+            const auto report = owned->end.stop(timeout_of(timeout_ns));
+            if (unsent != nullptr) {
+                *unsent = report.unsent_messages;
+            }
         }
-        const auto report = writer->end.stop(timeout_of(timeout_ns));
-        if (unsent != nullptr) {
-            *unsent = report.unsent_messages;
-        }
-        delete writer;
     });
 }
 
@@ -142,12 +143,11 @@ ipc_status ipc_stream_poll(ipc_stream_reader* reader, int64_t timeout_ns,
 
 void ipc_stream_reader_close(ipc_stream_reader* reader, ipc_message_handler handler,
                              void* context) {
+    const std::unique_ptr<ipc_stream_reader> owned(reader);  // freed whatever happens below
     guarded_void([&] {
-        if (reader == nullptr) {
-            return;
+        if (owned) {
+            owned->end.stop(handler_of(handler, context));
         }
-        reader->end.stop(handler_of(handler, context));
-        delete reader;
     });
 }
 

@@ -3,7 +3,6 @@
 // thread of its own, all joined before it returns.
 
 #include <cstddef>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -14,11 +13,12 @@ namespace ipc::detail {
 template <class Work, class Abort>
 bool run_workers(std::size_t count, const Work& work, const Abort& abort) {
     std::vector<std::thread> threads;
+    threads.reserve(count);  // before any thread runs: no allocation while one is joinable
     bool started = true;
     for (std::size_t k = 1; k < count && started; ++k) {
         try {
             threads.emplace_back(work, k);
-        } catch (const std::system_error&) {
+        } catch (...) {  // std::system_error, or bad_alloc for the thread's state
             started = false;
         }
     }

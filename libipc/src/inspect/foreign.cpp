@@ -8,7 +8,9 @@
 namespace ipc::inspect::detail {
 
 const std::vector<const foreign_parts*>& foreign_formats() {
-    static const std::vector<const foreign_parts*> all = {&zipc_parts(), &simpleipc_parts()};
+    // SimpleIPC first: its header matches exactly, where ZIPC's flag is four bytes at an offset
+    // that, in a SimpleIPC object, lies in the last slot's payload.
+    static const std::vector<const foreign_parts*> all = {&simpleipc_parts(), &zipc_parts()};
     return all;
 }
 

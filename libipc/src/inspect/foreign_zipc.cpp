@@ -2,9 +2,10 @@
 // it, decoded as a ring of kind zipc: occupancy in messages and bytes, and the slot size.
 //
 // The format records neither its slot count Q nor its slot size M, only an object of
-// 128 + Q * (8 + M) + 4 (+ 128) bytes. Inspect takes the power-of-two pair that size allows (the
-// usual choice, and unique when M >= 16), else the only pair whose indices and lengths are
-// consistent; an object several pairs fit is listed as ZIPC with an error saying so.
+// 128 + Q * (8 + M) + 4 (+ 128) bytes. Inspect takes the power-of-two pair that size allows
+// with the largest M (the usual choice; M of 1, 2 and 4 share their sizes with M of 16, 32 and
+// 64 at Q / 2, Q / 4 and Q / 8, and are read as those), else the only pair whose indices and
+// lengths are consistent; an object several pairs fit is listed as ZIPC with an error.
 
 #include <algorithm>
 #include <bit>
@@ -22,8 +23,10 @@ namespace zl = ipc::detail::zipc;
 
 // Larger slot counts are not looked for: their lengths alone would be megabytes to copy.
 constexpr std::uint64_t max_slots = std::uint64_t{1} << 20;
-// Pairs checked for consistency before the object is called ambiguous.
+// Pairs checked for consistency before the object is called ambiguous, and the waiting
+// messages' lengths read across them: a hostile object costs a snapshot at most 8 MiB of reads.
 constexpr std::size_t max_pairs = 64;
+constexpr std::uint64_t max_lengths_read = std::uint64_t{1} << 20;
 
 struct shape {
     std::uint32_t slots;
@@ -58,8 +61,9 @@ std::vector<shape> shapes_for(std::uint64_t area) {
 }
 
 // The ring as these Q and M read it: indices in range and each waiting message's length within
-// M (read from the object; never more than Q lengths).
-std::optional<ring_info> read_as(const segment_copy& copy, const shape& s) {
+// M. Only the waiting messages' lengths are read (at most two runs: they may wrap).
+std::optional<ring_info> read_as(const segment_copy& copy, const shape& s,
+                                 std::uint64_t& lengths_left) {
     std::uint32_t head = 0;
     std::uint32_t tail = 0;
     std::memcpy(&head, copy.data() + zl::head_offset, 4);
@@ -74,12 +78,19 @@ std::optional<ring_info> read_as(const segment_copy& copy, const shape& s) {
     r.read_index = head;
     r.write_index = tail;
     r.occupancy_messages = (tail + s.slots - head) % s.slots;
-    std::vector<std::uint64_t> lengths(s.slots);
-    if (!copy.read(zl::lengths_offset, lengths.data(), 8 * std::size_t{s.slots})) {
+    if (r.occupancy_messages > lengths_left) {
+        lengths_left = 0;
         return std::nullopt;
     }
-    for (std::uint32_t k = 0; k < r.occupancy_messages; ++k) {
-        const std::uint64_t length = lengths[(head + k) % s.slots];
+    lengths_left -= r.occupancy_messages;
+    std::vector<std::uint64_t> lengths(r.occupancy_messages);
+    const std::size_t first_run = std::min<std::size_t>(lengths.size(), s.slots - head);
+    if (!copy.read(zl::lengths_offset + 8 * std::size_t{head}, lengths.data(), 8 * first_run) ||
+        !copy.read(zl::lengths_offset, lengths.data() + first_run,
+                   8 * (lengths.size() - first_run))) {
+        return std::nullopt;
+    }
+    for (const std::uint64_t length : lengths) {
         if (length > s.message_size) {
             return std::nullopt;
         }
@@ -117,8 +128,10 @@ std::optional<result<bool>> recognise(segment_copy& copy, const std::string& obj
     }
     std::optional<ring_info> chosen;
     std::size_t consistent = 0;
-    for (std::size_t i = 0; i < shapes.size() && i < max_pairs; ++i) {
-        auto r = read_as(copy, shapes[i]);
+    // Two consistent pairs settle it (ambiguous); the lengths read are bounded in all.
+    std::uint64_t lengths_left = max_lengths_read;
+    for (std::size_t i = 0; i < shapes.size() && i < max_pairs && consistent < 2; ++i) {
+        auto r = read_as(copy, shapes[i], lengths_left);
         if (r && i == 0 && std::has_single_bit(shapes[i].slots) &&
             std::has_single_bit(shapes[i].message_size)) {
             chosen = std::move(r);

@@ -1,6 +1,7 @@
 #include "sync/named_semaphore.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <ctime>
 #include <utility>
 
+#include "ipc/fd.hpp"
 #include "ipc/shm.hpp"
 
 namespace ipc::detail {
@@ -28,44 +30,59 @@ result<void> check_name(const std::string& name) {
     return {};
 }
 
-// The file of an existing semaphore, examined through an fd opened without following links
-// and without blocking: what sem_open will map.
-result<struct stat> examine(const std::string& name, std::span<const uid_t> trusted_owners) {
-    const int fd = ::open(file_of(name).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
+// The file of an existing semaphore, opened without following links and without blocking,
+// and checked: a regular file of a trusted owner, of a semaphore's size.
+struct checked_file {
+    unique_fd fd;
+    struct stat st {};
+};
+
+result<checked_file> open_checked(const std::string& name, std::span<const uid_t> trusted_owners) {
+    checked_file f;
+    f.fd.reset(::open(file_of(name).c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!f.fd.valid()) {
         if (errno == ENOENT) {
             return error{errc::not_found, "no such semaphore", errno};
         }
         return errno == ELOOP ? error{errc::wrong_kind, "the semaphore is a link", errno}
                               : system_error("the semaphore cannot be opened");
     }
-    struct stat st {};
-    const bool examined = ::fstat(fd, &st) == 0;
-    const auto owner = shm::check_owner(fd, trusted_owners);
-    ::close(fd);
-    if (!examined) {
+    if (::fstat(f.fd.get(), &f.st) != 0) {
         return system_error("the semaphore cannot be examined");
     }
-    if (!owner) {
+    if (auto owner = shm::check_owner(f.fd.get(), trusted_owners); !owner) {
         return owner.error_value();
     }
-    if (!S_ISREG(st.st_mode) || static_cast<std::size_t>(st.st_size) < sizeof(sem_t)) {
+    if (!S_ISREG(f.st.st_mode) || static_cast<std::size_t>(f.st.st_size) < sizeof(sem_t)) {
         return error{errc::wrong_kind, "not a semaphore's file"};
     }
-    return st;
+    return f;
 }
 
 }  // namespace
 
 named_semaphore::named_semaphore(named_semaphore&& other) noexcept
-    : sem_(std::exchange(other.sem_, nullptr)), device_(other.device_), inode_(other.inode_) {}
+    : sem_(std::exchange(other.sem_, nullptr)),
+      mapped_(other.mapped_),
+      device_(other.device_),
+      inode_(other.inode_) {}
+
+void named_semaphore::release() noexcept {
+    if (sem_ != nullptr) {
+        if (mapped_) {
+            ::munmap(sem_, sizeof(sem_t));
+        } else {
+            ::sem_close(sem_);
+        }
+        sem_ = nullptr;
+    }
+}
 
 named_semaphore& named_semaphore::operator=(named_semaphore&& other) noexcept {
     if (this != &other) {
-        if (sem_ != nullptr) {
-            ::sem_close(sem_);
-        }
+        release();
         sem_ = std::exchange(other.sem_, nullptr);
+        mapped_ = other.mapped_;
         device_ = other.device_;
         inode_ = other.inode_;
     }
@@ -73,9 +90,7 @@ named_semaphore& named_semaphore::operator=(named_semaphore&& other) noexcept {
 }
 
 named_semaphore::~named_semaphore() {
-    if (sem_ != nullptr) {
-        ::sem_close(sem_);
-    }
+    release();
 }
 
 result<named_semaphore> named_semaphore::create(const std::string& name, mode_t mode) {
@@ -93,12 +108,12 @@ result<named_semaphore> named_semaphore::create(const std::string& name, mode_t 
                    ? error{errc::busy, "another process made the semaphore meanwhile", errno}
                    : system_error("creating the semaphore failed");
     }
-    auto st = examine(name, {});
-    if (!st) {
-        return st.error_value();
+    auto f = open_checked(name, {});
+    if (!f) {
+        return f.error_value();
     }
-    s.device_ = st->st_dev;
-    s.inode_ = st->st_ino;
+    s.device_ = f->st.st_dev;
+    s.inode_ = f->st.st_ino;
     return s;
 }
 
@@ -107,19 +122,21 @@ result<named_semaphore> named_semaphore::open(const std::string& name,
     if (auto ok = check_name(name); !ok) {
         return ok.error_value();
     }
-    auto st = examine(name, trusted_owners);
-    if (!st) {
-        return st.error_value();
+    // Mapped from the file just checked, not opened again by name (sem_open would): a name
+    // unlinked and planted again meanwhile cannot hand this process another file.
+    auto f = open_checked(name, trusted_owners);
+    if (!f) {
+        return f.error_value();
+    }
+    void* at = ::mmap(nullptr, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, f->fd.get(), 0);
+    if (at == MAP_FAILED) {
+        return system_error("mapping the semaphore failed");
     }
     named_semaphore s;
-    s.sem_ = ::sem_open(name.c_str(), 0);
-    if (s.sem_ == SEM_FAILED) {
-        s.sem_ = nullptr;
-        return errno == ENOENT ? error{errc::not_found, "no such semaphore", errno}
-                               : system_error("opening the semaphore failed");
-    }
-    s.device_ = st->st_dev;
-    s.inode_ = st->st_ino;
+    s.sem_ = static_cast<sem_t*>(at);
+    s.mapped_ = true;
+    s.device_ = f->st.st_dev;
+    s.inode_ = f->st.st_ino;
     return s;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // A POSIX named semaphore (internal), as formats that wake with them use (SimpleIPC's per-slot
-// semaphores). glibc keeps one in /dev/shm as "sem.<name>"; the directory is world-writable, so
-// an existing one is opened only after its file is checked (a regular file of a trusted owner
-// and of a semaphore's size: sem_open maps it without looking, and a short file would fault).
+// semaphores). glibc keeps one in /dev/shm as "sem.<name>", a file holding a process-shared
+// sem_t; the directory is world-writable, so an existing one is opened as a file, checked (a
+// regular file of a trusted owner and of a semaphore's size: a short one would fault), and that
+// very file mapped, rather than reopened by name through sem_open.
 // Such a wake is only ever a hint here: waiters wait in slices and look at the shared state
 // again, so a semaphore that a stranger posts or drains costs time, never correctness.
 
@@ -47,7 +48,10 @@ class named_semaphore {
     bool is_open() const noexcept { return sem_ != nullptr; }
 
   private:
+    void release() noexcept;
+
     sem_t* sem_ = nullptr;
+    bool mapped_ = false;  // opened: this process's mapping of the checked file; made: sem_open's
     dev_t device_ = 0;
     ino_t inode_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "channel/ring/ring_end.hpp"
 
 #include <poll.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <utility>
@@ -33,17 +34,22 @@ ring_attachment::ring_attachment(ring_attachment&& other) noexcept
       geometry(other.geometry),
       start(other.start) {}
 
-ring_attachment::~ring_attachment() {
-    if (claimed != nullptr) {
+// Only while this process still holds it: an end released elsewhere may have a new holder.
+void ring_attachment::give_back_claim() noexcept {
+    if (claimed != nullptr &&
+        layout::owner_pid(load(claimed->owner, std::memory_order_acquire)) == ::getpid()) {
         release_end(*claimed);
     }
+    claimed = nullptr;
+}
+
+ring_attachment::~ring_attachment() {
+    give_back_claim();
 }
 
 ring_attachment& ring_attachment::operator=(ring_attachment&& other) noexcept {
     if (this != &other) {
-        if (claimed != nullptr) {
-            release_end(*claimed);
-        }
+        give_back_claim();
         fd = std::move(other.fd);
         map = std::move(other.map);
         data_ready = std::move(other.data_ready);

@@ -40,6 +40,7 @@ struct ring_attachment {
     // Gives the claimed end back unless detach() did: an open that fails after its claim
     // (an allocation that throws, a start that fails) never leaves the end held by a live pid.
     ~ring_attachment();
+    void give_back_claim() noexcept;
 
     unique_fd fd;
     mapping map;

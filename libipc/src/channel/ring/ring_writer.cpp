@@ -30,6 +30,7 @@ ring_writer_end::ring_writer_end(ring_attachment att, const ring_options& o) noe
 result<void> ring_writer_end::start() noexcept {
     if (auto ok = producer_.recover(); !ok) {
         release_end(att_.control->writer);
+        att_.claimed = nullptr;  // released: the attachment must not release it again
         att_.control = nullptr;  // the end is not ours any more: close() must not touch it
         return ok.error_value();
     }

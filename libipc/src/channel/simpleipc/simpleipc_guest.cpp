@@ -4,17 +4,20 @@
 // host wrote before it) it answers, writes the response, its size and id, and publishes
 // RESP_READY. Only the host frees a slot.
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <cerrno>
 #include <memory>
+#include <mutex>
 
 #include "channel/simpleipc/simpleipc_segment.hpp"
 #include "channel/simpleipc/simpleipc_wake.hpp"
 #include "core/object_users.hpp"
 #include "core/stamp_clock.hpp"
 #include "core/worker_threads.hpp"
+#include "ipc/clock.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/shm.hpp"
 #include "ipc/simpleipc.hpp"
@@ -30,22 +33,29 @@ namespace detail {
 // Each worker's on its own cache lines: they sit side by side and count on every request.
 struct alignas(64) simpleipc_worker {
     std::uint32_t slot = 0;
-    mapper_watch host;  // the host maps the object (so do other guests: see host_check)
     telemetry::endpoint counters;
     simpleipc_stats stats;  // written by this worker only (bump), read by stats() (load)
 };
 
 struct simpleipc_guest_state {
     std::string name;
+    std::string object_path;  // where the host's object is named, to see it go
     si::segment seg;
     simpleipc_options options;
     const stamp_clock clock = process_stamp_clock();
     std::vector<simpleipc_worker> workers;
     std::atomic<bool> stop{false};
 
+    // The host maps the object (so do other guests: see host_check). One look at /proc serves
+    // every worker for a peer_check_interval.
+    std::mutex watch_lock;
+    mapper_watch host;
+    std::uint64_t last_look_ns = 0;
+    error last_verdict;
+
     result<void> serve_slot(simpleipc_worker& w, const slots_handler& handler);
     void respond(simpleipc_worker& w, const slots_handler& handler) noexcept;
-    error host_check(simpleipc_worker& w) noexcept;
+    error host_check() noexcept;
     void wake_all() noexcept {
         for (auto& sem : seg.request_ready) {
             sem.post();
@@ -56,14 +66,21 @@ struct simpleipc_guest_state {
 // The host is gone when it unlinked the object (a libipc host's close) or when no other process
 // maps it any more. Other guests map it too, so a reference host that died while another
 // guest still runs is not noticed: such a worker waits until stop().
-error simpleipc_guest_state::host_check(simpleipc_worker& w) noexcept {
+error simpleipc_guest_state::host_check() noexcept {
     struct stat st {};
-    const std::string path = shm::directory() + name;
-    if (::stat(path.c_str(), &st) != 0 ? errno == ENOENT
-                                       : st.st_dev != seg.device || st.st_ino != seg.inode) {
+    if (::fstatat(AT_FDCWD, object_path.c_str(), &st, 0) != 0
+            ? errno == ENOENT
+            : st.st_dev != seg.device || st.st_ino != seg.inode) {
         return error{errc::peer_gone, "the SimpleIPC host removed its object"};
     }
-    return w.host.check();
+    const std::lock_guard hold(watch_lock);
+    const std::uint64_t now = monotonic_ns();
+    if (last_look_ns == 0 ||
+        now - last_look_ns >= static_cast<std::uint64_t>(options.peer_check_interval.count())) {
+        last_look_ns = now;
+        last_verdict = host.check();
+    }
+    return last_verdict;
 }
 
 void simpleipc_guest_state::respond(simpleipc_worker& w, const slots_handler& handler) noexcept {
@@ -124,7 +141,7 @@ result<void> simpleipc_guest_state::serve_slot(simpleipc_worker& w, const slots_
                            errc::empty, ready,
                            si::semaphore_bell{&seg.field(w.slot, si::guest_state_offset),
                                               &seg.request_ready[w.slot]},
-                           [&] { return host_check(w); });
+                           [&] { return host_check(); });
         if (!r) {
             return r.code() == errc::closed ? result<void>{} : r;
         }
@@ -155,19 +172,19 @@ result<simpleipc_guest> simpleipc_guest::open(const std::string& name,
     }
     auto s = std::make_unique<detail::simpleipc_guest_state>();
     s->name = name;
+    s->object_path = shm::directory() + name;
     s->seg = std::move(*seg);
     s->options = options;
+    s->host = detail::mapper_watch(s->seg.device, s->seg.inode, options.peer_check_interval);
+    (void)s->host.check();  // the host that made the object maps it now
     s->workers = std::vector<detail::simpleipc_worker>(s->seg.shape.slots);
     for (std::uint32_t i = 0; i < s->seg.shape.slots; ++i) {
         auto& w = s->workers[i];
         w.slot = i;
-        w.host = detail::mapper_watch(s->seg.device, s->seg.inode, options.peer_check_interval);
-        (void)w.host.check();  // the host that made the object maps it now
         if (options.telemetry) {
             if (auto t = telemetry::endpoint::open(
                     {layout::channel_kind::simpleipc, layout::endpoint_role::guest,
-                     options.telemetry_name.empty() ? name : options.telemetry_name,
-                     name})) {
+                     options.telemetry_name.empty() ? name : options.telemetry_name, name})) {
                 w.counters = std::move(*t);
             }
         }

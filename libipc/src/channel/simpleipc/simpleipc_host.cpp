@@ -36,11 +36,18 @@ struct simpleipc_host_state {
     std::atomic<std::uint32_t> next_slot{0};
     const stamp_clock clock = process_stamp_clock();
 
-    mutable std::mutex lock;  // what follows: shared by the calling threads
-    mapper_watch any_guest;   // a guest maps the object
+    // Tells the guests to stop (SHUTDOWN on every free slot) and removes the semaphores and
+    // the object, however the host ends: close(), destruction, a move over it.
+    ~simpleipc_host_state();
+
+    // The peer watches, shared by the calling threads; looking scans /proc, so not under
+    // `lock`, which every completed call takes.
+    std::mutex watch_lock;
+    mapper_watch any_guest;  // a guest maps the object
     // The guest serving slot i maps its request semaphore (a guest in this process shares this
     // process's one mapping of it, and is then watched through the object only).
     std::vector<mapper_watch> slot_guest;
+    mutable std::mutex lock;  // the counters, shared by the calling threads
     telemetry::endpoint counters;
     simpleipc_stats stats;
 
@@ -67,6 +74,7 @@ struct simpleipc_host_state {
 bool simpleipc_host_state::claim(std::uint32_t slot) noexcept {
     std::uint32_t expected = si::free;
     if (compare_exchange(field(slot, si::state_offset), expected, std::uint32_t{si::busy})) {
+        abandoned[slot].store(false, std::memory_order_relaxed);  // a free slot awaits no answer
         return true;
     }
     // The answer to a call that gave up: taken over, discarded, counted.
@@ -110,7 +118,7 @@ result<std::uint32_t> simpleipc_host_state::claim_within(std::optional<std::uint
                                  if (slot) {
                                      return guest_check(*slot);
                                  }
-                                 const std::lock_guard hold(lock);
+                                 const std::lock_guard hold(watch_lock);
                                  return any_guest.check();
                              });
     return r ? r : count_failure(r.error_value(), r.code() == errc::busy);
@@ -154,8 +162,18 @@ result<std::size_t> simpleipc_host_state::answer(std::uint32_t slot, si::message
     return r;
 }
 
+simpleipc_host_state::~simpleipc_host_state() {
+    for (std::uint32_t i = 0; i < seg.shape.slots; ++i) {
+        if (claim(i)) {
+            post(i, {}, si::shutdown);
+        }
+    }
+    si::remove_segment(name, seg);
+    counters.close();
+}
+
 error simpleipc_host_state::guest_check(std::uint32_t slot) noexcept {
-    const std::lock_guard hold(lock);
+    const std::lock_guard hold(watch_lock);
     if (const error e = slot_guest[slot].check(); e.code() != errc::ok) {
         return error{errc::peer_gone, "the guest serving this SimpleIPC slot is gone"};
     }
@@ -201,7 +219,10 @@ result<std::size_t> simpleipc_host_state::exchange(std::uint32_t slot,
         [&] { return guest_check(slot); });
     if (!waited) {
         // The slot stays taken until its answer comes (a guest may still be running the call).
-        abandoned[slot].store(true, std::memory_order_release);
+        // Not after corrupt: the state is no longer this call's, and no answer of it will come.
+        if (waited.code() != errc::corrupt) {
+            abandoned[slot].store(true, std::memory_order_release);
+        }
         return count_failure(waited.error_value(), false);
     }
     auto r = answer(slot, id, response);
@@ -209,10 +230,13 @@ result<std::size_t> simpleipc_host_state::exchange(std::uint32_t slot,
         return count_failure(r.error_value(), false);
     }
     const std::uint64_t now = clock.now();
+    {
+        // The guest surely lived a moment ago: found now, its going is noticed later.
+        const std::lock_guard watching(watch_lock);
+        slot_guest[slot].note_work();
+        any_guest.note_work();
+    }
     const std::lock_guard hold(lock);
-    // The guest surely lived a moment ago: found now, its going is noticed later.
-    slot_guest[slot].note_work();
-    any_guest.note_work();
     ++stats.calls;
     counters.on_sent(request.size(), sent);
     counters.on_received(*r, now, clock.elapsed_ns(sent, now));
@@ -254,9 +278,10 @@ result<simpleipc_host> simpleipc_host::open(const std::string& name,
     }
     auto s = std::make_unique<detail::simpleipc_host_state>();
     s->name = name;
+    // Before the segment: the state's destructor, which removes the segment, claims slots.
+    s->abandoned = std::make_unique<std::atomic<bool>[]>(seg->shape.slots);
     s->seg = std::move(*seg);
     s->options = options;
-    s->abandoned = std::make_unique<std::atomic<bool>[]>(s->seg.shape.slots);
     s->any_guest = detail::mapper_watch(s->seg.device, s->seg.inode, options.peer_check_interval);
     for (const auto& sem : s->seg.request_ready) {
         s->slot_guest.emplace_back(sem.device(), sem.inode(), options.peer_check_interval);
@@ -264,8 +289,7 @@ result<simpleipc_host> simpleipc_host::open(const std::string& name,
     if (options.telemetry) {
         if (auto t = telemetry::endpoint::open(
                 {layout::channel_kind::simpleipc, layout::endpoint_role::host,
-                 options.telemetry_name.empty() ? name : options.telemetry_name,
-                 name})) {
+                 options.telemetry_name.empty() ? name : options.telemetry_name, name})) {
             s->counters = std::move(*t);
         }
     }
@@ -340,17 +364,6 @@ simpleipc_stats simpleipc_host::stats() const noexcept {
 }
 
 void simpleipc_host::close() noexcept {
-    if (!state_) {
-        return;
-    }
-    auto& s = *state_;
-    for (std::uint32_t i = 0; i < s.seg.shape.slots; ++i) {
-        if (s.claim(i)) {
-            s.post(i, {}, si::shutdown);
-        }
-    }
-    si::remove_segment(s.name, s.seg);
-    s.counters.close();
     state_.reset();
 }
 

@@ -14,8 +14,8 @@ namespace ipc::detail::simpleipc {
 
 namespace {
 
-// Room for the semaphores' "sem." and "_slot_1023_resp" within NAME_MAX.
-constexpr std::size_t max_name_length = 200;
+// Room for "_slot_1023_resp" within the semaphores' names (named_semaphore: 200).
+constexpr std::size_t max_name_length = 185;
 
 // A leftover object: replaced when nobody maps it any more, else not ours to take.
 result<void> clear_leftover(const std::string& name) {
@@ -43,19 +43,28 @@ result<void> make_semaphores(segment& s, const std::string& name, mode_t mode) {
         if (!request) {
             return request.error_value();
         }
+        s.request_ready.push_back(std::move(*request));
         auto response = named_semaphore::create(semaphore_name(name, i, true), mode);
         if (!response) {
             return response.error_value();
         }
-        s.request_ready.push_back(std::move(*request));
         s.response_ready.push_back(std::move(*response));
     }
     return {};
 }
 
+// All but the slot count, which says the object is ready (mark_ready): a guest that finds it
+// 0 waits (the spec's hosts name the object before they write it, too).
 void write_header(const segment& s) {
-    const std::uint32_t words[4] = {s.shape.slots, s.shape.slot_size, 0, s.shape.half};
-    std::memcpy(s.map.data(), words, sizeof words);
+    const std::uint32_t words[3] = {s.shape.slot_size, 0, s.shape.half};
+    std::memcpy(s.map.data() + slot_size_offset, words, sizeof words);
+}
+
+// Release: a guest that reads the slot count reads the rest of the header and the semaphores'
+// existence before it.
+void mark_ready(const segment& s) {
+    store(*reinterpret_cast<std::uint32_t*>(s.map.data() + num_slots_offset), s.shape.slots,
+          std::memory_order_release);
 }
 
 void pause_briefly() {
@@ -77,7 +86,7 @@ result<geometry> read_header(int fd) {
     if (::pread(fd, words, sizeof words, 0) != static_cast<ssize_t>(sizeof words)) {
         return system_error("the SimpleIPC header cannot be read");
     }
-    if (words[0] == 0) {
+    if (words[0] == 0 || words[1] == 0) {
         return error{errc::not_ready, "the SimpleIPC header is not written yet"};
     }
     const auto shape = geometry_of(words[0], words[1]);
@@ -100,7 +109,7 @@ result<segment> create_segment(const std::string& name, std::uint32_t slots,
                                std::uint32_t slot_size, mode_t mode) {
     if (auto ok = check_foreign_name(
             name, max_name_length,
-            "a SimpleIPC name is '/' and then 1 to 199 characters without another '/'");
+            "a SimpleIPC name is '/' and then 1 to 184 characters without another '/'");
         !ok) {
         return ok.error_value();
     }
@@ -114,9 +123,6 @@ result<segment> create_segment(const std::string& name, std::uint32_t slots,
     }
     segment s;
     s.shape = *shape;
-    if (auto made = make_semaphores(s, name, mode); !made) {
-        return made.error_value();
-    }
     auto fd = shm::create_unnamed(shape->object_bytes, mode);
     if (!fd) {
         return fd.error_value();
@@ -128,12 +134,21 @@ result<segment> create_segment(const std::string& name, std::uint32_t slots,
     }
     s.map = std::move(*map);
     write_header(s);
+    // The name first, exclusively: a host that loses a race to it has touched no semaphore.
     if (auto published = shm::publish(s.fd.get(), name); !published) {
-        return published.error_value();
+        return published.code() == errc::already_exists
+                   ? error{errc::busy, "another SimpleIPC host made the object meanwhile"}
+                   : published.error_value();
     }
-    if (auto identified = s.identify(); !identified) {
-        return identified.error_value();
+    if (auto made = s.identify(); !made) {
+        remove_segment(name, s);
+        return made.error_value();
     }
+    if (auto made = make_semaphores(s, name, mode); !made) {
+        remove_segment(name, s);
+        return made.error_value();
+    }
+    mark_ready(s);
     return s;
 }
 
@@ -141,7 +156,7 @@ result<segment> open_segment(const std::string& name, std::span<const uid_t> tru
                              std::chrono::milliseconds timeout) {
     if (auto ok = check_foreign_name(
             name, max_name_length,
-            "a SimpleIPC name is '/' and then 1 to 199 characters without another '/'");
+            "a SimpleIPC name is '/' and then 1 to 184 characters without another '/'");
         !ok) {
         return ok.error_value();
     }
@@ -192,7 +207,7 @@ result<segment> open_segment(const std::string& name, std::span<const uid_t> tru
 }
 
 void remove_segment(const std::string& name, const segment& seg) noexcept {
-    for (std::uint32_t i = 0; i < seg.request_ready.size(); ++i) {
+    for (std::uint32_t i = 0; i < seg.shape.slots; ++i) {
         (void)named_semaphore::unlink(semaphore_name(name, i, false));
         (void)named_semaphore::unlink(semaphore_name(name, i, true));
     }

@@ -37,9 +37,10 @@ struct segment : foreign_object {
 // "/name_slot_<i>", or "/name_slot_<i>_resp".
 std::string semaphore_name(const std::string& name, std::uint32_t slot, bool response);
 
-// The host's: the semaphores made afresh, then the object, published whole (made unnamed,
-// header written, then named), so a guest never sees a half-made one. A leftover object of
-// this user's that no other process maps is replaced; busy when one does.
+// The host's: the object made unnamed with its header, named (exclusively: busy when another
+// host won), then the semaphores made afresh, then the slot count written, which tells guests
+// it is ready. A leftover object of this user's that no other process maps is replaced; busy
+// when one does. A failure after naming removes what was made.
 result<segment> create_segment(const std::string& name, std::uint32_t slots,
                                std::uint32_t slot_size, mode_t mode);
 
