@@ -48,13 +48,19 @@ const ipc::inspect::segment_entry* entry(const std::vector<ipc::inspect::segment
     return it == all.end() ? nullptr : &*it;
 }
 
+// A sender of Q slots of M bytes, uncounted (a sender that counts would also list an endpoint).
+ipc::result<ipc::zipc_sender> zipc_sender(const std::string& name, std::uint32_t slots,
+                                          std::uint32_t size) {
+    ipc::zipc_options o;
+    o.slots = slots;
+    o.message_size = size;
+    o.telemetry = false;
+    return ipc::zipc_sender::open(name, o);
+}
+
 TEST(ForeignInspect, AZipcRingIsDecodedAsARingOfKindZipc) {
     object_name n;
-    ipc::zipc_options o;
-    o.slots = 64;
-    o.message_size = 256;
-    o.telemetry = false;
-    auto sender = ipc::zipc_sender::open(n.name, o);
+    auto sender = zipc_sender(n.name, 64, 256);
     ASSERT_TRUE(sender);
     for (std::size_t length : {10u, 20u, 30u}) {
         ASSERT_TRUE(sender->try_send(std::vector<std::byte>(length)));
@@ -82,11 +88,7 @@ TEST(ForeignInspect, AZipcRingIsDecodedAsARingOfKindZipc) {
 // with every pair that does, so inspect says it cannot tell rather than guess.
 TEST(ForeignInspect, AZipcRingWhoseGeometryItsSizeDoesNotTellIsListedWithAnError) {
     object_name n;
-    ipc::zipc_options o;
-    o.slots = 3;
-    o.message_size = 100;
-    o.telemetry = false;
-    auto sender = ipc::zipc_sender::open(n.name, o);
+    auto sender = zipc_sender(n.name, 3, 100);
     ASSERT_TRUE(sender);
     const auto s = ipc::inspect::take_snapshot(ipc::inspect::default_shm_dir(), false);
     EXPECT_EQ(find(s.rings, n.bare), nullptr);
@@ -162,11 +164,7 @@ TEST(ForeignInspect, RemoveStaleLeavesForeignObjectsAlone) {
                     .empty());
 
     object_name n;
-    {
-        ipc::zipc_options o;
-        o.telemetry = false;
-        ASSERT_TRUE(ipc::zipc_sender::open(n.name, o));
-    }  // nobody maps it now
+    { ASSERT_TRUE(zipc_sender(n.name, 64, 1024)); }  // nobody maps it now
     const auto s = ipc::inspect::take_snapshot(ipc::inspect::default_shm_dir(), false);
     const auto* e = entry(s.segments, n.bare);
     ASSERT_NE(e, nullptr);

@@ -91,6 +91,34 @@ ipc::simpleipc_options options() {
     return o;
 }
 
+// The host's object mapped by the test, to change its slot 0 as a hostile process could.
+struct mapped_object {
+    mapped_object(const std::string& name, std::uint32_t slot_count)
+        : shape(*si::geometry_of(slot_count, slot_size)) {
+        if (auto fd = ipc::shm::open(name, ipc::access::read_write)) {
+            void* at = ::mmap(nullptr, shape.object_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+                              fd->get(), 0);
+            base = at == MAP_FAILED ? nullptr : static_cast<std::byte*>(at);
+        }
+    }
+    ~mapped_object() {
+        if (base != nullptr) {
+        }
+    }
+    std::uint32_t* word(std::size_t offset) const {
+        return reinterpret_cast<std::uint32_t*>(base + shape.slot_offset(0) + offset);
+    }
+    bool state_is(std::uint32_t state) const {
+        return __atomic_load_n(word(si::state_offset), __ATOMIC_SEQ_CST) == state;
+    }
+    void set_state(std::uint32_t state) const {
+        __atomic_store_n(word(si::state_offset), state, __ATOMIC_SEQ_CST);
+    }
+
+    si::geometry shape;
+    std::byte* base = nullptr;
+};
+
 const std::uint64_t count = 100'000 / ipc::test::stream_divisor;
 
 // Calls from one thread per slot, request n on thread n % slots, each checked.
@@ -267,40 +295,35 @@ TEST(SimpleIpc, SizesAndHeadersOutOfRangeAreRefused) {
     ASSERT_TRUE(host && guest);
     std::thread serving(
         [&] { (void)guest->serve([](auto, auto) -> ipc::result<std::size_t> { return 0; }); });
-    auto fd = ipc::shm::open(n.name, ipc::access::read_write);
-    ASSERT_TRUE(fd);
-    const auto shape = *si::geometry_of(slots, slot_size);
-    auto* base = static_cast<std::byte*>(
-        ::mmap(nullptr, shape.object_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd->get(), 0));
-    ASSERT_NE(base, MAP_FAILED);
-    auto word = [&](std::size_t offset) {
-        return reinterpret_cast<std::uint32_t*>(base + shape.slot_offset(0) + offset);
-    };
-    __atomic_store_n(word(si::state_offset), std::uint32_t{si::busy}, __ATOMIC_SEQ_CST);
-    *reinterpret_cast<std::int32_t*>(word(si::req_size_offset)) = INT32_MIN;
-    *word(si::msg_id_offset) = si::normal;
-    __atomic_store_n(word(si::state_offset), std::uint32_t{si::req_ready}, __ATOMIC_SEQ_CST);
+    const mapped_object object(n.name, slots);
+    ASSERT_NE(object.base, nullptr);
+    object.set_state(si::busy);
+    *reinterpret_cast<std::int32_t*>(object.word(si::req_size_offset)) = INT32_MIN;
+    *object.word(si::msg_id_offset) = si::normal;
+    object.set_state(si::req_ready);
     sem_t* wake = ::sem_open((n.name + "_slot_0").c_str(), 0);
     ::sem_post(wake);
     ::sem_close(wake);
     ASSERT_TRUE(ipc::test::eventually(
-        [&] { return __atomic_load_n(word(si::state_offset), __ATOMIC_SEQ_CST) == si::resp_ready; },
+        [&] {
+            return __atomic_load_n(object.word(si::state_offset), __ATOMIC_SEQ_CST) ==
+                   si::resp_ready;
+        },
         30s));
-    EXPECT_EQ(*word(si::msg_id_offset), ipc::simpleipc_guest::handler_failed_id);
+    EXPECT_EQ(*object.word(si::msg_id_offset), ipc::simpleipc_guest::handler_failed_id);
     EXPECT_EQ(guest->stats().corrupt, 1u);
-    __atomic_store_n(word(si::state_offset), std::uint32_t{si::free}, __ATOMIC_SEQ_CST);
+    object.set_state(si::free);
 
     // A second guest, with the header's slot count wild: refused.
     const std::uint32_t wild = 1u << 30;
-    std::memcpy(base + si::num_slots_offset, &wild, 4);
+    std::memcpy(object.base + si::num_slots_offset, &wild, 4);
     auto o = options();
     o.host_timeout = 0ms;
     EXPECT_EQ(ipc::simpleipc_guest::open(n.name, o).code(), errc::corrupt);
     const std::uint32_t big = 1u << 20;  // in range, but the object is too small for it
-    std::memcpy(base + si::num_slots_offset, &slots, 4);
-    std::memcpy(base + si::slot_size_offset, &big, 4);
+    std::memcpy(object.base + si::num_slots_offset, &slots, 4);
+    std::memcpy(object.base + si::slot_size_offset, &big, 4);
     EXPECT_EQ(ipc::simpleipc_guest::open(n.name, o).code(), errc::not_ready);
-    ::munmap(base, shape.object_bytes);
     guest->stop();
     serving.join();
 }
@@ -317,23 +340,13 @@ TEST(SimpleIpc, AStateChangedUnderACallLetsNoOtherCallTakeAnAnswer) {
     o.telemetry = false;
     auto host = ipc::simpleipc_host::open(n.name, o);
     ASSERT_TRUE(host);
-    auto fd = ipc::shm::open(n.name, ipc::access::read_write);
-    ASSERT_TRUE(fd);
-    const auto shape = *si::geometry_of(1, slot_size);
-    auto* base = static_cast<std::byte*>(
-        ::mmap(nullptr, shape.object_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd->get(), 0));
-    ASSERT_NE(base, MAP_FAILED);
-    auto word = [&](std::size_t offset) {
-        return reinterpret_cast<std::uint32_t*>(base + shape.slot_offset(0) + offset);
-    };
-    auto state_is = [&](std::uint32_t s) {
-        return __atomic_load_n(word(si::state_offset), __ATOMIC_SEQ_CST) == s;
-    };
+    const mapped_object object(n.name, 1);
+    ASSERT_NE(object.base, nullptr);
     std::vector<std::byte> response(half);
     auto first = std::async(std::launch::async,
                             [&] { return host->call(request(0), response, 30s).code(); });
-    ASSERT_TRUE(ipc::test::eventually([&] { return state_is(si::req_ready); }, 30s));
-    __atomic_store_n(word(si::state_offset), std::uint32_t{si::free}, __ATOMIC_SEQ_CST);
+    ASSERT_TRUE(ipc::test::eventually([&] { return object.state_is(si::req_ready); }, 30s));
+    object.set_state(si::free);
     EXPECT_EQ(first.get(), errc::corrupt);
 
     std::vector<std::byte> second_response(half);
@@ -341,12 +354,13 @@ TEST(SimpleIpc, AStateChangedUnderACallLetsNoOtherCallTakeAnAnswer) {
                              [&] { return host->call(request(1), second_response, 30s); });
     ASSERT_TRUE(ipc::test::eventually(
         [&] {
-            return state_is(si::req_ready) &&
-                   __atomic_load_n(word(si::host_state_offset), __ATOMIC_SEQ_CST) == si::waiting;
+            return object.state_is(si::req_ready) &&
+                   __atomic_load_n(object.word(si::host_state_offset), __ATOMIC_SEQ_CST) ==
+                       si::waiting;
         },
         30s));
-    *reinterpret_cast<std::int32_t*>(word(si::resp_size_offset)) = 0;
-    __atomic_store_n(word(si::state_offset), std::uint32_t{si::resp_ready}, __ATOMIC_SEQ_CST);
+    *reinterpret_cast<std::int32_t*>(object.word(si::resp_size_offset)) = 0;
+    object.set_state(si::resp_ready);
     std::vector<std::byte> third_response(half);
     EXPECT_EQ(host->call(request(2), third_response, 0ms).code(), errc::busy);
     EXPECT_EQ(host->stats().late, 0u);
@@ -355,7 +369,6 @@ TEST(SimpleIpc, AStateChangedUnderACallLetsNoOtherCallTakeAnAnswer) {
     ::sem_post(wake);
     ::sem_close(wake);
     EXPECT_TRUE(second.get()) << "the second call keeps its own answer";
-    ::munmap(base, shape.object_bytes);
 }
 
 // A guest opens a slot's semaphore only as the checked file: one planted empty, or as a link,
@@ -385,26 +398,22 @@ TEST(SimpleIpc, AResponseSizeBeyondItsHalfIsCorrupt) {
     o.telemetry = false;
     auto host = ipc::simpleipc_host::open(n.name, o);
     ASSERT_TRUE(host);
-    auto fd = ipc::shm::open(n.name, ipc::access::read_write);
-    ASSERT_TRUE(fd);
-    const auto shape = *si::geometry_of(1, slot_size);
-    auto* base = static_cast<std::byte*>(
-        ::mmap(nullptr, shape.object_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd->get(), 0));
-    ASSERT_NE(base, MAP_FAILED);
-    auto word = [&](std::size_t offset) {
-        return reinterpret_cast<std::uint32_t*>(base + shape.slot_offset(0) + offset);
-    };
+    const mapped_object object(n.name, 1);
+    ASSERT_NE(object.base, nullptr);
     std::vector<std::byte> response(half);
     auto call = std::async(std::launch::async,
                            [&] { return host->call(request(0), response, 30s).code(); });
     ASSERT_TRUE(ipc::test::eventually(
-        [&] { return __atomic_load_n(word(si::state_offset), __ATOMIC_SEQ_CST) == si::req_ready; },
+        [&] {
+            return __atomic_load_n(object.word(si::state_offset), __ATOMIC_SEQ_CST) ==
+                   si::req_ready;
+        },
         30s));
-    *reinterpret_cast<std::int32_t*>(word(si::resp_size_offset)) = -static_cast<int>(half) - 1;
-    __atomic_store_n(word(si::state_offset), std::uint32_t{si::resp_ready}, __ATOMIC_SEQ_CST);
+    *reinterpret_cast<std::int32_t*>(object.word(si::resp_size_offset)) =
+        -static_cast<int>(half) - 1;
+    object.set_state(si::resp_ready);
     EXPECT_EQ(call.get(), errc::corrupt);
     EXPECT_EQ(host->stats().corrupt, 1u);
-    ::munmap(base, shape.object_bytes);
 }
 
 TEST(SimpleIpc, AHostRefusesAnObjectAnotherProcessMaps) {

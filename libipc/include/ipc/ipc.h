@@ -12,7 +12,8 @@
  *
  * Timeouts are in nanoseconds: 0 tries once without waiting, IPC_FOREVER waits without end.
  * Configurations are zero-initialised structs: a field left 0 takes libipc's default; pass
- * NULL for all defaults.
+ * NULL for all defaults. Their enumerated fields are ints (enum types from a C caller may hold
+ * any value; one that is none of the enumeration's is refused with IPC_INVALID_ARGUMENT).
  *
  * Link: -lipc -lsystemd -lstdc++ -lpthread (libipc is a static C++ library); pkg-config ipc
  * gives these; with CMake, find_package(ipc) and a project that enables CXX for the link. */
@@ -59,8 +60,9 @@ typedef enum ipc_status {
  * message stays valid until this thread's next call into the API. */
 ipc_status ipc_last_status(void);
 const char* ipc_last_error(void);
-/* A status's fixed name ("queue_full"); "unknown" for a value that is none. */
-const char* ipc_status_name(ipc_status status);
+/* A status's fixed name ("queue_full"); "unknown" for a value that is none. (An int, not an
+ * ipc_status: a value outside the enumeration is not one in C++.) */
+const char* ipc_status_name(int status);
 /* Frees what the API allocated for the caller (ipc_inspect_snapshot_json's text). */
 void ipc_free(void* memory);
 
@@ -77,7 +79,7 @@ typedef enum ipc_wait {
 typedef struct ipc_ring_config {
     uint32_t max_message; /* 0: 64 KiB */
     uint64_t capacity;    /* bytes of the ring; 0: from max_message */
-    ipc_wait wait;
+    int wait;             /* an ipc_wait */
     unsigned flags;
 } ipc_ring_config;
 
@@ -107,7 +109,7 @@ typedef struct ipc_slots_config {
     uint32_t slots;             /* 0: 4 */
     uint32_t request_capacity;  /* 0: 4096 */
     uint32_t response_capacity; /* 0: 4096 */
-    ipc_wait wait;
+    int wait;                   /* an ipc_wait */
     unsigned flags;
 } ipc_slots_config;
 
@@ -115,7 +117,7 @@ typedef struct ipc_guest_config {
     uint32_t max_slots;       /* 0: every slot no live guest serves */
     uint32_t workers;         /* 0: one per slot */
     uint32_t host_timeout_ms; /* how long open waits for the host; 0: 2000 */
-    ipc_wait wait;
+    int wait;                 /* an ipc_wait */
     unsigned flags;
 } ipc_guest_config;
 

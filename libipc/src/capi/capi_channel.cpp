@@ -40,15 +40,6 @@ ipc::result<Options> channel_options_of(const ipc_ring_config* config) {
     return o;
 }
 
-template <class End>
-ipc_status hand_out(ipc::result<End> made, ipc_channel** channel) {
-    if (!made) {
-        return fail(made.error_value());
-    }
-    *channel = new ipc_channel{std::move(*made)};
-    return IPC_OK;
-}
-
 int exit_code_of(const ipc::result<ipc::exit_status>& status) {
     if (!status) {
         return -1;
@@ -63,58 +54,36 @@ extern "C" {
 ipc_status ipc_duplex_spawn(const char* program, const char* const* argv,
                             const ipc_ring_config* config, ipc_channel** channel) {
     return guarded([&] {
-        if (program == nullptr || argv == nullptr || argv[0] == nullptr || channel == nullptr) {
-            return missing("no program, no argv[0] or no handle to fill");
-        }
-        auto o = channel_options_of<ipc::duplex_options>(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        std::vector<std::string> args;
-        for (const char* const* a = argv; *a != nullptr; ++a) {
-            args.emplace_back(*a);
-        }
-        return hand_out(ipc::duplex_parent::spawn(program, args, *o), channel);
+        const bool given = program != nullptr && argv != nullptr && argv[0] != nullptr;
+        return open_handle(given, channel, channel_options_of<ipc::duplex_options>(config),
+                           [&](const auto& o) {
+                               std::vector<std::string> args;
+                               for (const char* const* a = argv; *a != nullptr; ++a) {
+                                   args.emplace_back(*a);
+                               }
+                               return ipc::duplex_parent::spawn(program, args, o);
+                           });
     });
 }
 
 ipc_status ipc_duplex_inherit(const ipc_ring_config* config, ipc_channel** channel) {
     return guarded([&] {
-        if (channel == nullptr) {
-            return missing("no handle to fill");
-        }
-        auto o = channel_options_of<ipc::duplex_options>(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        return hand_out(ipc::duplex_child::inherit(*o), channel);
+        return open_handle(true, channel, channel_options_of<ipc::duplex_options>(config),
+                           [&](const auto& o) { return ipc::duplex_child::inherit(o); });
     });
 }
 
 ipc_status ipc_broker_listen(const char* name, const ipc_ring_config* config, ipc_broker** broker) {
     return guarded([&] {
-        if (name == nullptr || broker == nullptr) {
-            return missing("no name or no handle to fill");
-        }
-        auto o = channel_options_of<ipc::broker_options>(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        auto server = ipc::broker_server::listen(name, *o);
-        if (!server) {
-            return fail(server.error_value());
-        }
-        *broker = new ipc_broker{std::move(*server)};
-        return IPC_OK;
+        return open_handle(name != nullptr, broker, channel_options_of<ipc::broker_options>(config),
+                           [&](const auto& o) { return ipc::broker_server::listen(name, o); });
     });
 }
 
 ipc_status ipc_broker_accept(ipc_broker* broker, int64_t timeout_ns, ipc_channel** channel) {
     return guarded([&] {
-        if (broker == nullptr || channel == nullptr) {
-            return missing("no broker or no handle to fill");
-        }
-        return hand_out(broker->server.accept(timeout_of(timeout_ns)), channel);
+        return open_handle(broker != nullptr, channel, ipc::result<int64_t>{timeout_ns},
+                           [&](int64_t ns) { return broker->server.accept(timeout_of(ns)); });
     });
 }
 
@@ -125,14 +94,10 @@ void ipc_broker_close(ipc_broker* broker) {
 ipc_status ipc_broker_connect(const char* name, const ipc_ring_config* config, int64_t timeout_ns,
                               ipc_channel** channel) {
     return guarded([&] {
-        if (name == nullptr || channel == nullptr) {
-            return missing("no name or no handle to fill");
-        }
-        auto o = channel_options_of<ipc::broker_options>(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        return hand_out(ipc::broker_client::connect(name, *o, timeout_of(timeout_ns)), channel);
+        return open_handle(name != nullptr, channel,
+                           channel_options_of<ipc::broker_options>(config), [&](const auto& o) {
+                               return ipc::broker_client::connect(name, o, timeout_of(timeout_ns));
+                           });
     });
 }
 

@@ -50,7 +50,7 @@ const char* ipc_last_error(void) {
     return last_message;
 }
 
-const char* ipc_status_name(ipc_status status) {
+const char* ipc_status_name(int status) {
     if (status == IPC_OUT_OF_MEMORY) {
         return "out_of_memory";
     }

@@ -69,19 +69,8 @@ extern "C" {
 ipc_status ipc_ring_writer_open(const char* name, const ipc_ring_config* config,
                                 ipc_ring_writer** writer) {
     return guarded([&] {
-        if (name == nullptr || writer == nullptr) {
-            return missing("no name or no handle to fill");
-        }
-        auto o = ring_options_of(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        auto w = ipc::ring_writer::open(name, *o);
-        if (!w) {
-            return fail(w.error_value());
-        }
-        *writer = new ipc_ring_writer{std::move(*w)};
-        return IPC_OK;
+        return open_handle(name != nullptr, writer, ring_options_of(config),
+                           [&](const auto& o) { return ipc::ring_writer::open(name, o); });
     });
 }
 
@@ -100,19 +89,8 @@ void ipc_ring_writer_close(ipc_ring_writer* writer) {
 ipc_status ipc_ring_reader_open(const char* name, const ipc_ring_config* config,
                                 ipc_ring_reader** reader) {
     return guarded([&] {
-        if (name == nullptr || reader == nullptr) {
-            return missing("no name or no handle to fill");
-        }
-        auto o = ring_options_of(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        auto r = ipc::ring_reader::open(name, *o);
-        if (!r) {
-            return fail(r.error_value());
-        }
-        *reader = new ipc_ring_reader{std::move(*r)};
-        return IPC_OK;
+        return open_handle(name != nullptr, reader, ring_options_of(config),
+                           [&](const auto& o) { return ipc::ring_reader::open(name, o); });
     });
 }
 

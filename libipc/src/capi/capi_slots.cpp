@@ -57,19 +57,8 @@ extern "C" {
 ipc_status ipc_slots_host_open(const char* name, const ipc_slots_config* config,
                                ipc_slots_host** host) {
     return guarded([&] {
-        if (name == nullptr || host == nullptr) {
-            return missing("no name or no handle to fill");
-        }
-        auto o = host_options_of(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        auto h = ipc::slots_host::open(name, *o);
-        if (!h) {
-            return fail(h.error_value());
-        }
-        *host = new ipc_slots_host{std::move(*h)};
-        return IPC_OK;
+        return open_handle(name != nullptr, host, host_options_of(config),
+                           [&](const auto& o) { return ipc::slots_host::open(name, o); });
     });
 }
 
@@ -100,19 +89,8 @@ void ipc_slots_host_close(ipc_slots_host* host) {
 ipc_status ipc_slots_guest_open(const char* name, const ipc_guest_config* config,
                                 ipc_slots_guest** guest) {
     return guarded([&] {
-        if (name == nullptr || guest == nullptr) {
-            return missing("no name or no handle to fill");
-        }
-        auto o = guest_options_of(config);
-        if (!o) {
-            return fail(o.error_value());
-        }
-        auto g = ipc::slots_guest::open(name, *o);
-        if (!g) {
-            return fail(g.error_value());
-        }
-        *guest = new ipc_slots_guest{std::move(*g)};
-        return IPC_OK;
+        return open_handle(name != nullptr, guest, guest_options_of(config),
+                           [&](const auto& o) { return ipc::slots_guest::open(name, o); });
     });
 }
 

@@ -18,29 +18,32 @@ namespace {
 
 using namespace ipc::capi;
 
-bool flags_known(const ipc_stream_config* config) {
-    return config == nullptr || (config->flags & ~known_flags) == 0;
-}
-
-ipc::stream_writer_options writer_options_of(const ipc_stream_config* config) {
+ipc::result<ipc::stream_writer_options> writer_options_of(const ipc_stream_config* config) {
     ipc::stream_writer_options o;
-    if (config != nullptr) {
-        o.max_message = config->max_message != 0 ? config->max_message : o.max_message;
-        o.max_queue_messages =
-            config->max_queue_messages != 0 ? config->max_queue_messages : o.max_queue_messages;
-        o.max_queue_bytes =
-            config->max_queue_bytes != 0 ? config->max_queue_bytes : o.max_queue_bytes;
-        o.telemetry = telemetry_of(config->flags);
+    if (config == nullptr) {
+        return o;
     }
+    if ((config->flags & ~known_flags) != 0) {
+        return ipc::error{ipc::errc::invalid_argument, "an unknown flag"};
+    }
+    o.max_message = config->max_message != 0 ? config->max_message : o.max_message;
+    o.max_queue_messages =
+        config->max_queue_messages != 0 ? config->max_queue_messages : o.max_queue_messages;
+    o.max_queue_bytes = config->max_queue_bytes != 0 ? config->max_queue_bytes : o.max_queue_bytes;
+    o.telemetry = telemetry_of(config->flags);
     return o;
 }
 
-ipc::stream_reader_options reader_options_of(const ipc_stream_config* config) {
+ipc::result<ipc::stream_reader_options> reader_options_of(const ipc_stream_config* config) {
     ipc::stream_reader_options o;
-    if (config != nullptr) {
-        o.max_message = config->max_message != 0 ? config->max_message : o.max_message;
-        o.telemetry = telemetry_of(config->flags);
+    if (config == nullptr) {
+        return o;
     }
+    if ((config->flags & ~known_flags) != 0) {
+        return ipc::error{ipc::errc::invalid_argument, "an unknown flag"};
+    }
+    o.max_message = config->max_message != 0 ? config->max_message : o.max_message;
+    o.telemetry = telemetry_of(config->flags);
     return o;
 }
 
@@ -66,15 +69,8 @@ extern "C" {
 ipc_status ipc_stream_writer_open(const char* path, const ipc_stream_config* config,
                                   ipc_stream_writer** writer) {
     return guarded([&] {
-        if (path == nullptr || writer == nullptr || !flags_known(config)) {
-            return missing("no path, no handle to fill, or an unknown flag");
-        }
-        auto w = ipc::stream_writer::open(path, writer_options_of(config));
-        if (!w) {
-            return fail(w.error_value());
-        }
-        *writer = new ipc_stream_writer{std::move(*w)};
-        return IPC_OK;
+        return open_handle(path != nullptr, writer, writer_options_of(config),
+                           [&](const auto& o) { return ipc::stream_writer::open(path, o); });
     });
 }
 
@@ -112,15 +108,8 @@ void ipc_stream_writer_close(ipc_stream_writer* writer, int64_t timeout_ns, uint
 ipc_status ipc_stream_reader_listen(const char* path, const ipc_stream_config* config,
                                     ipc_stream_reader** reader) {
     return guarded([&] {
-        if (path == nullptr || reader == nullptr || !flags_known(config)) {
-            return missing("no path, no handle to fill, or an unknown flag");
-        }
-        auto r = ipc::stream_reader::listen(path, reader_options_of(config));
-        if (!r) {
-            return fail(r.error_value());
-        }
-        *reader = new ipc_stream_reader{std::move(*r)};
-        return IPC_OK;
+        return open_handle(path != nullptr, reader, reader_options_of(config),
+                           [&](const auto& o) { return ipc::stream_reader::listen(path, o); });
     });
 }
 

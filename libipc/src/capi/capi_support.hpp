@@ -50,13 +50,32 @@ inline ipc_status missing(const char* what) noexcept {
     return fail(IPC_INVALID_ARGUMENT, what);
 }
 
+// The body of every function that makes a handle: its name (or whatever it needs) given and a
+// handle to fill, the options converted, the C++ end opened and handed out in a new handle;
+// each failure recorded.
+template <class Handle, class Options, class Open>
+ipc_status open_handle(bool given, Handle** out, const result<Options>& options, Open&& open) {
+    if (!given || out == nullptr) {
+        return missing("no name or no handle to fill");
+    }
+    if (!options) {
+        return fail(options.error_value());
+    }
+    auto end = open(*options);
+    if (!end) {
+        return fail(end.error_value());
+    }
+    *out = new Handle{std::move(*end)};
+    return IPC_OK;
+}
+
 // IPC_FOREVER waits without end; 0 or less tries once.
 inline std::chrono::nanoseconds timeout_of(std::int64_t ns) noexcept {
     return ns == IPC_FOREVER ? forever : std::chrono::nanoseconds(ns < 0 ? 0 : ns);
 }
 
 // false for a value that is none of ipc_wait's.
-inline bool wait_of(ipc_wait w, wait_strategy& out) noexcept {
+inline bool wait_of(int w, wait_strategy& out) noexcept {
     switch (w) {
         case IPC_WAIT_ADAPTIVE:
             out = wait_strategy::adaptive;
