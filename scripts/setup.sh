@@ -16,6 +16,9 @@ packages=(
   libqt6svg6                         # the SVG image plugin, for the monitor's icon
   libgl-dev                          # Qt6::Gui's CMake config looks for OpenGL headers
   golang-go python3                  # the C API's Go (cgo) and Python (ctypes) examples, run by the tests
+  libcpp-httplib-dev                 # ipcstat serve: HTTP(S) for /metrics and /snapshot
+  python3-prometheus-client          # the serve tests parse /metrics with Prometheus's own parser
+  prometheus                         # the serve tests have a real Prometheus scrape it
 )
 
 missing=()

@@ -4,6 +4,7 @@
 //   ipcstat [filters] snapshot --format json|csv|prometheus [--pretty]
 //                              [--table endpoints|connections]
 //   ipcstat remove-stale [--yes]
+//   ipcstat [filters] serve [--listen HOST:PORT] [--token-file FILE] [--tls-cert PEM --tls-key PEM]
 // Exit codes: 0 success; 1 an operation failed (--shm-dir is not a directory, or remove-stale
 // left a stale or broken segment in place, each listed with the reason); 2
 // nothing to report (no libipc segment matched, with --require); 3 stale segments exist and
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "ipc/inspect.hpp"
+#include "ipcstat/serve.hpp"
 #include "ipcstat/tables.hpp"
 
 namespace {
@@ -92,6 +94,56 @@ int run_remove_stale(const std::string& dir, const ipc::inspect::snapshot_filter
     return rc;
 }
 
+// "HOST:PORT" (the host may be empty: all addresses); false when it is not one.
+bool split_listen(const std::string& listen, std::string& host, int& port) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+        return false;
+    }
+    try {
+        std::size_t used = 0;
+        port = std::stoi(listen.substr(colon + 1), &used);
+        host = listen.substr(0, colon);
+        return used == listen.size() - colon - 1 && port >= 0 && port <= 65535;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+int run_serve(const std::string& listen, const std::string& token_file, ipcstat::serve_options o,
+              const std::string& dir, const ipc::inspect::snapshot_filter& f) {
+    if (!split_listen(listen, o.host, o.port)) {
+        std::fprintf(stderr, "ipcstat: --listen wants HOST:PORT, not %s\n", listen.c_str());
+        return static_cast<int>(CLI::ExitCodes::ValidationError);
+    }
+    if (o.host.empty()) {
+        o.host = "0.0.0.0";
+    }
+    if (o.certificate.empty() != o.private_key.empty()) {
+        std::fputs("ipcstat: --tls-cert and --tls-key go together\n", stderr);
+        return static_cast<int>(CLI::ExitCodes::ValidationError);
+    }
+    if (!token_file.empty()) {
+        std::FILE* file = std::fopen(token_file.c_str(), "re");
+        char line[4096] = "";
+        const bool read = file != nullptr && std::fgets(line, sizeof line, file) != nullptr;
+        if (file != nullptr) {
+            std::fclose(file);
+        }
+        o.token = line;
+        while (!o.token.empty() && (o.token.back() == '\n' || o.token.back() == '\r')) {
+            o.token.pop_back();
+        }
+        if (!read || o.token.empty()) {
+            std::fputs("ipcstat: the token file holds no token\n", stderr);
+            return exit_failed;
+        }
+    }
+    o.dir = dir;
+    o.filter = f;
+    return ipcstat::run_serve(o);
+}
+
 void add_filters(CLI::App& app, ipc::inspect::snapshot_filter& f) {
     app.add_option("--name", f.name, "Only channels whose name contains TEXT");
     app.add_option("--kind", f.kind, "Only this channel kind")
@@ -138,6 +190,24 @@ int main(int argc, char** argv) {
     bool confirmed = false;
     remove->add_flag("--yes", confirmed, "Really remove them (without it: only list them)");
 
+    auto* serve = app.add_subcommand("serve", "Serve /metrics, /snapshot and /healthz over HTTP");
+    ipcstat::serve_options serving;
+    std::string listen = "127.0.0.1:9464";
+    serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any, printed)")
+        ->capture_default_str();
+    std::string token_file;
+    serve
+        ->add_option("--token-file", token_file,
+                     "Require \"Authorization: Bearer <the file's first line>\"")
+        ->check(CLI::ExistingFile);
+    serve->add_option("--tls-cert", serving.certificate, "Serve HTTPS with this PEM certificate")
+        ->check(CLI::ExistingFile);
+    serve->add_option("--tls-key", serving.private_key, "... and this PEM private key")
+        ->check(CLI::ExistingFile);
+    serve->add_option("--workers", serving.workers, "Requests served at once")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+
     CLI11_PARSE(app, argc, argv);
     if (table_option->count() > 0 && format != "csv") {
         std::fputs("ipcstat: --table goes with --format csv\n", stderr);
@@ -156,6 +226,9 @@ int main(int argc, char** argv) {
     }
     if (*remove) {
         return run_remove_stale(dir, filter, confirmed);
+    }
+    if (*serve) {
+        return run_serve(listen, token_file, serving, dir, filter);
     }
     const auto snap = take(dir, filter);
     if (require && snap.segments.empty() && snap.processes.empty()) {

@@ -1,0 +1,110 @@
+#include "ipcstat/serve.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include <httplib.h>
+
+namespace ipcstat {
+
+namespace {
+
+constexpr const char* prometheus_type = "text/plain; version=0.0.4; charset=utf-8";
+// GET carries no body: anything past this is refused.
+constexpr std::size_t max_body = 1024;
+
+// The token compared in time that does not depend on where it differs.
+bool authorised(const httplib::Request& request, const std::string& token) {
+    if (token.empty()) {
+        return true;
+    }
+    const std::string given = request.get_header_value("Authorization");
+    const std::string wanted = "Bearer " + token;
+    unsigned char difference = given.size() == wanted.size() ? 0 : 1;
+    for (std::size_t i = 0; i < given.size() && i < wanted.size(); ++i) {
+        difference |= static_cast<unsigned char>(given[i] ^ wanted[i]);
+    }
+    return difference == 0;
+}
+
+std::unique_ptr<httplib::Server> make_server(const serve_options& o) {
+    if (!o.certificate.empty() || !o.private_key.empty()) {
+        return std::make_unique<httplib::SSLServer>(o.certificate.c_str(), o.private_key.c_str());
+    }
+    return std::make_unique<httplib::Server>();
+}
+
+void add_routes(httplib::Server& server, const serve_options& o) {
+    const auto snapshot = [o] {
+        auto s = ipc::inspect::filtered(ipc::inspect::take_snapshot(o.dir), o.filter);
+        ipc::inspect::judge_health(s, nullptr);
+        return s;
+    };
+    server.set_pre_routing_handler(
+        [o](const httplib::Request& request, httplib::Response& response) {
+            if (authorised(request, o.token)) {
+                return httplib::Server::HandlerResponse::Unhandled;
+            }
+            response.status = 401;
+            response.set_header("WWW-Authenticate", "Bearer");
+            response.set_content("unauthorised\n", "text/plain");
+            return httplib::Server::HandlerResponse::Handled;
+        });
+    server.Get("/metrics", [snapshot](const httplib::Request&, httplib::Response& response) {
+        response.set_content(ipc::inspect::to_prometheus(snapshot()), prometheus_type);
+    });
+    server.Get("/snapshot", [snapshot](const httplib::Request&, httplib::Response& response) {
+        response.set_content(ipc::inspect::to_json(snapshot()), "application/json");
+    });
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+        response.set_content("ok\n", "text/plain");
+    });
+}
+
+}  // namespace
+
+int run_serve(const serve_options& o) {
+    // SIGINT and SIGTERM are taken by a thread of their own (sigwait), which stops the server:
+    // a signal handler may not.
+    sigset_t stopping;
+    sigemptyset(&stopping);
+    sigaddset(&stopping, SIGINT);
+    sigaddset(&stopping, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopping, nullptr);
+
+    auto server = make_server(o);
+    if (!server->is_valid()) {
+        std::fputs("ipcstat: the TLS certificate or key cannot be used\n", stderr);
+        return 1;
+    }
+    server->new_task_queue = [n = o.workers] { return new httplib::ThreadPool(n); };
+    server->set_read_timeout(o.io_timeout);
+    server->set_write_timeout(o.io_timeout);
+    server->set_keep_alive_timeout(o.io_timeout.count());
+    server->set_payload_max_length(max_body);
+    add_routes(*server, o);
+    const int port = o.port == 0 ? server->bind_to_any_port(o.host)
+                                 : (server->bind_to_port(o.host, o.port) ? o.port : -1);
+    if (port < 0) {
+        std::fprintf(stderr, "ipcstat: cannot listen on %s:%d\n", o.host.c_str(), o.port);
+        return 1;
+    }
+    std::printf("ipcstat: serving %s://%s:%d\n", o.certificate.empty() ? "http" : "https",
+                o.host.c_str(), port);
+    std::fflush(stdout);
+    std::thread stopper([&] {
+        int signal = 0;
+        sigwait(&stopping, &signal);
+        server->stop();
+    });
+    server->listen_after_bind();
+    pthread_kill(stopper.native_handle(), SIGTERM);  // ended otherwise: let the stopper go
+    stopper.join();
+    return 0;
+}
+
+}  // namespace ipcstat

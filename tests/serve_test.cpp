@@ -1,0 +1,236 @@
+// ipcstat serve, run for real: /metrics (parsed with Prometheus's own parser where Debian's
+// python3-prometheus-client is installed), /snapshot (the same content as `ipcstat snapshot`),
+// /healthz; a bearer token; concurrent scrapes beside clients that trickle or send too much.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+
+#include "ipc/ring.hpp"
+#include "support/child_process.hpp"
+#include "support/names.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A port free a moment ago (the server binds it right after).
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+struct server {
+    int port = free_port();
+    ipc::test::child_process process;
+
+    // `globals` go before the subcommand (filters), `extra` after it.
+    explicit server(std::vector<std::string> extra = {}, std::vector<std::string> globals = {})
+        : process([&] {
+              std::vector<std::string> argv = {IPCSTAT};
+              argv.insert(argv.end(), globals.begin(), globals.end());
+              argv.insert(argv.end(), {"serve", "--listen", "127.0.0.1:" + std::to_string(port)});
+              argv.insert(argv.end(), extra.begin(), extra.end());
+              return argv;
+          }()) {}
+
+    httplib::Client client() const {
+        httplib::Client c("127.0.0.1", port);
+        c.set_connection_timeout(10s);
+        c.set_read_timeout(30s);
+        return c;
+    }
+    // Waits until it answers /healthz (whatever the status).
+    bool ready() const {
+        return ipc::test::eventually([&] { return static_cast<bool>(client().Get("/healthz")); },
+                                     30s);
+    }
+};
+
+// What Prometheus's own text parser says of `body`; nullopt when the parser is not installed.
+// Debian's python3 first: the package is Debian's, and a python3 earlier in PATH may lack it.
+std::optional<bool> prometheus_parses(const std::string& body) {
+    std::string python;
+    for (const char* candidate : {"/usr/bin/python3", "python3"}) {
+        const std::string probe =
+            std::string(candidate) + " -c 'import prometheus_client' >/dev/null 2>&1";
+        if (python.empty() && std::system(probe.c_str()) == 0) {
+            python = candidate;
+        }
+    }
+    if (python.empty()) {
+        return std::nullopt;
+    }
+    const std::string file = "/tmp/" + ipc::test::unique_name("metrics") + ".txt";
+    std::ofstream(file) << body;
+    const std::string command =
+        python +
+        " -c 'import sys; from prometheus_client.parser import "
+        "text_string_to_metric_families as parse; list(parse(open(sys.argv[1]).read()))' " +
+        file;
+    const bool parsed = std::system(command.c_str()) == 0;
+    ::unlink(file.c_str());
+    return parsed;
+}
+
+struct live_ring {
+    std::string name = ipc::test::unique_name("served");
+    ipc::ring_writer writer = *ipc::ring_writer::open(name);
+    ipc::ring_reader reader = *ipc::ring_reader::open(name);
+};
+
+TEST(Serve, MetricsSnapshotAndHealthz) {
+    live_ring ring;
+    ASSERT_TRUE(ring.writer.try_send(std::as_bytes(std::span("hello", 5))));
+    server s;
+    ASSERT_TRUE(s.ready());
+    auto c = s.client();
+    auto metrics = c.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->status, 200);
+    EXPECT_EQ(metrics->get_header_value("Content-Type"),
+              "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_NE(metrics->body.find("libipc_endpoint_messages_sent_total"), std::string::npos);
+    EXPECT_NE(metrics->body.find(ring.name), std::string::npos);
+    if (const auto parsed = prometheus_parses(metrics->body)) {
+        EXPECT_TRUE(*parsed) << "Prometheus's parser refused the exposition";
+    } else {
+        std::puts("(python3-prometheus-client is not installed: the exposition was not parsed)");
+    }
+    auto snapshot = c.Get("/snapshot");
+    ASSERT_TRUE(snapshot);
+    EXPECT_EQ(snapshot->status, 200);
+    const auto json = nlohmann::json::parse(snapshot->body);
+    EXPECT_EQ(json["schema"], "libipc.snapshot/1");
+    bool found = false;
+    for (const auto& r : json["rings"]) {
+        found = found || r["name"] == ring.name;
+    }
+    EXPECT_TRUE(found);
+    auto health = c.Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->body, "ok\n");
+    auto missing = c.Get("/nothing-here");
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 404);
+}
+
+// /snapshot has what `ipcstat snapshot --format json` has (an idle ring: nothing changes between
+// the two).
+TEST(Serve, SnapshotIsWhatIpcstatSnapshotPrints) {
+    live_ring ring;
+    server s({}, {"--name", ring.name});
+    ASSERT_TRUE(s.ready());
+    auto served = s.client().Get("/snapshot");
+    ASSERT_TRUE(served);
+    const std::string command = std::string(IPCSTAT) + " --name " + ring.name + " snapshot";
+    std::FILE* p = ::popen(command.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string printed;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, p)) > 0;) {
+        printed.append(buffer, n);
+    }
+    ASSERT_EQ(::pclose(p), 0);
+    auto a = nlohmann::json::parse(served->body);
+    auto b = nlohmann::json::parse(printed);
+    for (auto* j : {&a, &b}) {
+        j->erase("taken_ns");
+        j->erase("taken_realtime_ns");
+        for (auto& process : (*j)["processes"]) {
+            process.erase("heartbeat_ns");
+        }
+    }
+    EXPECT_EQ(a["rings"], b["rings"]);
+    EXPECT_EQ(a["channels"], b["channels"]);
+    EXPECT_EQ(a["processes"], b["processes"]);
+}
+
+TEST(Serve, ABearerTokenIsRequiredWhenGiven) {
+    const std::string file = "/tmp/" + ipc::test::unique_name("token");
+    std::ofstream(file) << "s3cret\n";
+    server s({"--token-file", file});
+    ASSERT_TRUE(s.ready());
+    auto c = s.client();
+    auto refused = c.Get("/metrics");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 401);
+    c.set_bearer_token_auth("wrong!");
+    EXPECT_EQ(c.Get("/metrics")->status, 401);
+    c.set_bearer_token_auth("s3cret");
+    EXPECT_EQ(c.Get("/metrics")->status, 200);
+    ::unlink(file.c_str());
+}
+
+// Clients that trickle a request one byte a second, or send headers past the limit, hold no
+// more than their own worker: ten concurrent scrapes meanwhile all get their metrics.
+TEST(Serve, SlowAndOversizedClientsDoNotBlockScrapes) {
+    live_ring ring;
+    server s;
+    ASSERT_TRUE(s.ready());
+    std::atomic<bool> done{false};
+    std::vector<std::thread> abusers;
+    for (int i = 0; i < 4; ++i) {
+        abusers.emplace_back([&] {
+            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(static_cast<std::uint16_t>(s.port));
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+                const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+                for (std::size_t k = 0; k < request.size() && !done; ++k) {
+                    (void)::send(fd, &request[k], 1, MSG_NOSIGNAL);
+                    std::this_thread::sleep_for(1s);  // the client's pace, not a synchronisation
+                }
+            }
+            ::close(fd);
+        });
+    }
+    const std::string huge(64 * 1024, 'x');
+    auto oversized = s.client().Get("/metrics", {{"X-Padding", huge}});
+    EXPECT_TRUE(!oversized || oversized->status >= 400) << "headers past the limit refused";
+    std::atomic<int> served{0};
+    std::vector<std::thread> scrapers;
+    for (int i = 0; i < 10; ++i) {
+        scrapers.emplace_back([&] {
+            auto r = s.client().Get("/metrics");
+            served += r && r->status == 200 && r->body.find(ring.name) != std::string::npos;
+        });
+    }
+    for (auto& t : scrapers) {
+        t.join();
+    }
+    EXPECT_EQ(served.load(), 10);
+    done = true;
+    for (auto& t : abusers) {
+        t.join();
+    }
+}
+
+TEST(Serve, RefusesABadListenAddress) {
+    const std::string command = std::string(IPCSTAT) + " serve --listen nowhere 2>/dev/null";
+    EXPECT_NE(std::system(command.c_str()), 0);
+}
+
+}  // namespace
