@@ -101,8 +101,11 @@ struct mapped_object {
             base = at == MAP_FAILED ? nullptr : static_cast<std::byte*>(at);
         }
     }
+    mapped_object(const mapped_object&) = delete;
+    mapped_object& operator=(const mapped_object&) = delete;
     ~mapped_object() {
         if (base != nullptr) {
+            ::munmap(base, shape.object_bytes);
         }
     }
     std::uint32_t* word(std::size_t offset) const {

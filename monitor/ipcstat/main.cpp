@@ -9,6 +9,7 @@
 // left a stale or broken segment in place, each listed with the reason); 2
 // nothing to report (no libipc segment matched, with --require); 3 stale segments exist and
 // remove-stale was not confirmed with --yes; 100 and above: bad usage (CLI11's parse errors).
+// serve: 0 once SIGINT or SIGTERM stopped it; 1 when it could not listen or stopped accepting.
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,20 +95,20 @@ int run_remove_stale(const std::string& dir, const ipc::inspect::snapshot_filter
     return rc;
 }
 
-// "HOST:PORT" (the host may be empty: all addresses); false when it is not one.
+// "HOST:PORT" or "[IPv6]:PORT" (an empty host: every IPv4 address); false when it is not one.
 bool split_listen(const std::string& listen, std::string& host, int& port) {
     const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) {
+    const std::string digits = colon == std::string::npos ? "" : listen.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
         return false;
     }
-    try {
-        std::size_t used = 0;
-        port = std::stoi(listen.substr(colon + 1), &used);
-        host = listen.substr(0, colon);
-        return used == listen.size() - colon - 1 && port >= 0 && port <= 65535;
-    } catch (const std::exception&) {
-        return false;
+    port = std::stoi(digits);
+    host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
     }
+    return port <= 65535;
 }
 
 int run_serve(const std::string& listen, const std::string& token_file, ipcstat::serve_options o,

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -17,7 +19,8 @@ constexpr const char* prometheus_type = "text/plain; version=0.0.4; charset=utf-
 // GET carries no body: anything past this is refused.
 constexpr std::size_t max_body = 1024;
 
-// The token compared in time that does not depend on where it differs.
+// The token compared in a time that depends only on the token's own length, never on the
+// given value or where it differs.
 bool authorised(const httplib::Request& request, const std::string& token) {
     if (token.empty()) {
         return true;
@@ -25,10 +28,19 @@ bool authorised(const httplib::Request& request, const std::string& token) {
     const std::string given = request.get_header_value("Authorization");
     const std::string wanted = "Bearer " + token;
     unsigned char difference = given.size() == wanted.size() ? 0 : 1;
-    for (std::size_t i = 0; i < given.size() && i < wanted.size(); ++i) {
-        difference |= static_cast<unsigned char>(given[i] ^ wanted[i]);
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        const char g = given.empty() ? '\0' : given[i % given.size()];
+        difference |= static_cast<unsigned char>(g ^ wanted[i]);
     }
     return difference == 0;
+}
+
+// Only GET (and HEAD) without a body: anything else is refused before cpp-httplib would read
+// a body (a chunked or length-less one has no size limit there).
+bool acceptable(const httplib::Request& request) {
+    const std::string length = request.get_header_value("Content-Length");
+    return (request.method == "GET" || request.method == "HEAD") &&
+           !request.has_header("Transfer-Encoding") && (length.empty() || length == "0");
 }
 
 std::unique_ptr<httplib::Server> make_server(const serve_options& o) {
@@ -46,6 +58,12 @@ void add_routes(httplib::Server& server, const serve_options& o) {
     };
     server.set_pre_routing_handler(
         [o](const httplib::Request& request, httplib::Response& response) {
+            if (!acceptable(request)) {
+                response.status = 405;
+                response.set_header("Allow", "GET, HEAD");
+                response.set_header("Connection", "close");
+                return httplib::Server::HandlerResponse::Handled;
+            }
             if (authorised(request, o.token)) {
                 return httplib::Server::HandlerResponse::Unhandled;
             }
@@ -96,14 +114,28 @@ int run_serve(const serve_options& o) {
     std::printf("ipcstat: serving %s://%s:%d\n", o.certificate.empty() ? "http" : "https",
                 o.host.c_str(), port);
     std::fflush(stdout);
+    std::atomic<bool> over{false};
+    std::atomic<bool> signalled{false};
     std::thread stopper([&] {
         int signal = 0;
         sigwait(&stopping, &signal);
-        server->stop();
+        signalled = true;
+        // stop() acts only once the server runs: a signal that came before it did is not lost.
+        while (!over) {
+            server->stop();
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
     });
-    server->listen_after_bind();
-    pthread_kill(stopper.native_handle(), SIGTERM);  // ended otherwise: let the stopper go
+    const bool served = server->listen_after_bind();
+    over = true;
+    if (!signalled) {
+        pthread_kill(stopper.native_handle(), SIGTERM);  // ended otherwise: let the stopper go
+    }
     stopper.join();
+    if (!served && !signalled) {
+        std::fputs("ipcstat: the server stopped accepting connections\n", stderr);
+        return 1;
+    }
     return 0;
 }
 

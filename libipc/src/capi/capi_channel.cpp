@@ -55,14 +55,16 @@ ipc_status ipc_duplex_spawn(const char* program, const char* const* argv,
                             const ipc_ring_config* config, ipc_channel** channel) {
     return guarded([&] {
         const bool given = program != nullptr && argv != nullptr && argv[0] != nullptr;
-        return open_handle(given, channel, channel_options_of<ipc::duplex_options>(config),
-                           [&](const auto& o) {
-                               std::vector<std::string> args;
-                               for (const char* const* a = argv; *a != nullptr; ++a) {
-                                   args.emplace_back(*a);
-                               }
-                               return ipc::duplex_parent::spawn(program, args, o);
-                           });
+        return open_handle(
+            given, channel, channel_options_of<ipc::duplex_options>(config),
+            [&](const auto& o) {
+                std::vector<std::string> args;
+                for (const char* const* a = argv; *a != nullptr; ++a) {
+                    args.emplace_back(*a);
+                }
+                return ipc::duplex_parent::spawn(program, args, o);
+            },
+            "no program, no argv[0] or no handle to fill");
     });
 }
 
@@ -82,8 +84,10 @@ ipc_status ipc_broker_listen(const char* name, const ipc_ring_config* config, ip
 
 ipc_status ipc_broker_accept(ipc_broker* broker, int64_t timeout_ns, ipc_channel** channel) {
     return guarded([&] {
-        return open_handle(broker != nullptr, channel, ipc::result<int64_t>{timeout_ns},
-                           [&](int64_t ns) { return broker->server.accept(timeout_of(ns)); });
+        return open_handle(
+            broker != nullptr, channel, ipc::result<int64_t>{timeout_ns},
+            [&](int64_t ns) { return broker->server.accept(timeout_of(ns)); },
+            "no broker or no handle to fill");
     });
 }
 

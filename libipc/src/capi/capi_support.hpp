@@ -54,9 +54,10 @@ inline ipc_status missing(const char* what) noexcept {
 // handle to fill, the options converted, the C++ end opened and handed out in a new handle;
 // each failure recorded.
 template <class Handle, class Options, class Open>
-ipc_status open_handle(bool given, Handle** out, const result<Options>& options, Open&& open) {
+ipc_status open_handle(bool given, Handle** out, const result<Options>& options, Open&& open,
+                       const char* what_is_missing = "no name or no handle to fill") {
     if (!given || out == nullptr) {
-        return missing("no name or no handle to fill");
+        return missing(what_is_missing);
     }
     if (!options) {
         return fail(options.error_value());
