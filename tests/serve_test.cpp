@@ -130,8 +130,6 @@ TEST(Serve, MetricsSnapshotAndHealthz) {
     EXPECT_EQ(missing->status, 404);
 }
 
-// /snapshot has what `ipcstat snapshot --format json` has (an idle ring: nothing changes between
-// the two).
 TEST(Serve, MetricsParseWithPrometheusOwnParser) {
     live_ring ring;
     server s;
@@ -170,6 +168,8 @@ TEST(Serve, SigtermEndsItWithZero) {
     EXPECT_EQ(ipc::test::exit_code(*status), 0);
 }
 
+// /snapshot has what `ipcstat snapshot --format json` has (an idle ring: nothing changes between
+// the two).
 TEST(Serve, SnapshotIsWhatIpcstatSnapshotPrints) {
     live_ring ring;
     server s({}, {"--name", ring.name});

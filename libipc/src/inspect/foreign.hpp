@@ -30,8 +30,8 @@ const foreign_parts& simpleipc_parts();  // foreign_simpleipc.cpp
 
 const std::vector<const foreign_parts*>& foreign_formats();
 
-// Whether no process maps the object any more (this one included): only for objects of this user, whose mappers /proc
-// shows (another user's is never called stale).
+// Whether no process maps the object any more (this one included): only for objects of this user,
+// whose mappers /proc shows (another user's is never called stale).
 bool unmapped(const segment_copy& copy);
 
 }  // namespace ipc::inspect::detail

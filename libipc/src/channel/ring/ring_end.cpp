@@ -1,8 +1,8 @@
 #include "channel/ring/ring_end.hpp"
 
 #include <poll.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <utility>
 
