@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -21,55 +22,19 @@
 
 #include "ipc/ring.hpp"
 #include "support/child_process.hpp"
+#include "support/ipcstat_server.hpp"
 #include "support/names.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-// A port free a moment ago (the server binds it right after).
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
+using server = ipc::test::ipcstat_server;
 
-struct server {
-    int port = free_port();
-    ipc::test::child_process process;
-
-    // `globals` go before the subcommand (filters), `extra` after it.
-    explicit server(std::vector<std::string> extra = {}, std::vector<std::string> globals = {})
-        : process([&] {
-              std::vector<std::string> argv = {IPCSTAT};
-              argv.insert(argv.end(), globals.begin(), globals.end());
-              argv.insert(argv.end(), {"serve", "--listen", "127.0.0.1:" + std::to_string(port)});
-              argv.insert(argv.end(), extra.begin(), extra.end());
-              return argv;
-          }()) {}
-
-    httplib::Client client() const {
-        httplib::Client c("127.0.0.1", port);
-        c.set_connection_timeout(10s);
-        c.set_read_timeout(30s);
-        return c;
-    }
-    // Waits until it answers /healthz (whatever the status).
-    bool ready() const {
-        return ipc::test::eventually([&] { return static_cast<bool>(client().Get("/healthz")); },
-                                     30s);
-    }
-};
-
-// What Prometheus's own text parser says of `body`; nullopt when the parser is not installed.
-// Debian's python3 first: the package is Debian's, and a python3 earlier in PATH may lack it.
-std::optional<bool> prometheus_parses(const std::string& body) {
+// Whether Prometheus's own text parser accepts every one of `bodies`; nullopt when the parser is
+// not installed. Debian's python3 first: the package is Debian's, and a python3 earlier in PATH
+// may lack it.
+std::optional<bool> prometheus_parses(const std::vector<std::string>& bodies) {
     std::string python;
     for (const char* candidate : {"/usr/bin/python3", "python3"}) {
         const std::string probe =
@@ -81,15 +46,20 @@ std::optional<bool> prometheus_parses(const std::string& body) {
     if (python.empty()) {
         return std::nullopt;
     }
-    const std::string file = "/tmp/" + ipc::test::unique_name("metrics") + ".txt";
-    std::ofstream(file) << body;
-    const std::string command =
-        python +
-        " -c 'import sys; from prometheus_client.parser import "
-        "text_string_to_metric_families as parse; list(parse(open(sys.argv[1]).read()))' " +
-        file;
+    std::vector<std::string> files;
+    std::string command = python +
+                          " -c 'import sys; from prometheus_client.parser import "
+                          "text_string_to_metric_families as parse; "
+                          "[list(parse(open(f).read())) for f in sys.argv[1:]]'";
+    for (const auto& body : bodies) {
+        files.push_back("/tmp/" + ipc::test::unique_name("metrics") + ".txt");
+        std::ofstream(files.back()) << body;
+        command += " " + files.back();
+    }
     const bool parsed = std::system(command.c_str()) == 0;
-    ::unlink(file.c_str());
+    for (const auto& file : files) {
+        ::unlink(file.c_str());
+    }
     return parsed;
 }
 
@@ -136,11 +106,55 @@ TEST(Serve, MetricsParseWithPrometheusOwnParser) {
     ASSERT_TRUE(s.ready());
     auto metrics = s.client().Get("/metrics");
     ASSERT_TRUE(metrics);
-    const auto parsed = prometheus_parses(metrics->body);
+    const auto parsed = prometheus_parses({metrics->body});
     if (!parsed) {
         GTEST_SKIP() << "python3-prometheus-client is not installed: nothing to parse with";
     }
     EXPECT_TRUE(*parsed) << "Prometheus's parser refused the exposition";
+}
+
+// Scrapes from several clients at once while rings are created and removed under them: every
+// scrape answers, and every body parses.
+TEST(Serve, ConcurrentScrapesWhileEndpointsComeAndGo) {
+    live_ring steady;
+    server s;
+    ASSERT_TRUE(s.ready());
+    std::atomic<bool> done{false};
+    std::atomic<int> rings_made{0};
+    std::thread churn([&] {
+        while (!done) {
+            live_ring ring;
+            (void)ring.writer.try_send(std::as_bytes(std::span("churn", 5)));
+            ++rings_made;
+        }
+    });
+    std::mutex mutex;
+    std::vector<std::string> bodies;
+    std::vector<std::thread> scrapers;
+    for (int i = 0; i < 4; ++i) {
+        scrapers.emplace_back([&] {
+            for (int k = 0; k < 10; ++k) {
+                auto r = s.client().Get("/metrics");
+                const std::lock_guard lock(mutex);
+                bodies.push_back(r && r->status == 200 ? r->body : "no answer\n");
+            }
+        });
+    }
+    for (auto& t : scrapers) {
+        t.join();
+    }
+    done = true;
+    churn.join();
+    EXPECT_GT(rings_made.load(), 0);
+    ASSERT_EQ(bodies.size(), 40u);
+    for (const auto& body : bodies) {
+        EXPECT_NE(body.find(steady.name), std::string::npos) << body;
+    }
+    const auto parsed = prometheus_parses(bodies);
+    if (!parsed) {
+        GTEST_SKIP() << "python3-prometheus-client is not installed: nothing to parse with";
+    }
+    EXPECT_TRUE(*parsed) << "Prometheus's parser refused a scrape taken during the churn";
 }
 
 // Only GET and HEAD without a body: a POST, or a chunked body, is refused before it is read.

@@ -38,9 +38,11 @@ int exit_code(int status);
 // The same for a child_process's end.
 int exit_code(const exit_status& status);
 
-// Polls `condition` until true or `timeout` passes (checking every millisecond).
+// Polls `condition` until true or `timeout` passes, checking every `every` (a millisecond by
+// default; longer where each check costs a request to another program).
 template <class Condition>
-bool eventually(Condition&& condition, std::chrono::milliseconds timeout);
+bool eventually(Condition&& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds every = std::chrono::milliseconds(1));
 
 }  // namespace ipc::test
 

@@ -6,13 +6,14 @@
 namespace ipc::test {
 
 template <class Condition>
-bool eventually(Condition&& condition, std::chrono::milliseconds timeout) {
+bool eventually(Condition&& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds every) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (!condition()) {
         if (std::chrono::steady_clock::now() >= until) {
             return false;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(every);
     }
     return true;
 }
