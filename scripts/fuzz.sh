@@ -10,7 +10,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(fuzz_inspect fuzz_open)
+  targets=(fuzz_inspect fuzz_open fuzz_snapshot_json)
 fi
 
 ./scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
@@ -19,6 +19,9 @@ fi
 for target in "${targets[@]}"; do
   corpus=build-fuzz/corpus/$target
   mkdir -p "$corpus"
+  if [[ -d tests/fuzz/seeds/$target ]]; then
+    cp -n tests/fuzz/seeds/"$target"/* "$corpus"/
+  fi
   echo "fuzz: $target for ${seconds}s"
   (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "./tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <numeric>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -194,6 +195,86 @@ TEST(Export, PrometheusEscapesLabelValues) {
     EXPECT_NE(text.find(R"(program="a\"b\\c\nd")"), std::string::npos) << text;
     const auto samples = parse_prometheus(text);
     ASSERT_FALSE(samples.empty());
+}
+
+// A snapshot with a little of everything: a live ring that measured latencies, and a slots
+// group, a connection and a broken segment written by hand.
+ipc::inspect::snapshot everything(const busy_ring& ring) {
+    auto s = ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = ring.name});
+    ipc::inspect::slots_info group;
+    group.name = "calls";
+    group.segment = "libipc-slots-calls";
+    group.slot_count = 1;
+    group.host = {42, ipc::inspect::end_state::attached, true, true};
+    ipc::inspect::slot_info slot;
+    slot.state = ipc::inspect::slot_state::serving;
+    slot.counters.calls = 9;
+    slot.latency_buckets.assign(ipc::histogram::bucket_count, 0);
+    slot.latency_buckets.back() = 2;  // the unbounded bucket, whose bound is null
+    slot.latency = {2, 7, 8, 9, 10, 11};
+    group.slots.push_back(slot);
+    s.slots.push_back(group);
+    ipc::inspect::connection_info c;
+    c.pid = 42;
+    c.id = 3;
+    c.kind = ipc::inspect::channel_kind::stream;
+    c.name = "feed";
+    c.role = "server";
+    c.inbound = {1, 2, 3, 4, true};
+    s.connections.push_back(c);
+    s.segments.push_back(
+        {"libipc-ring-\\x1Bodd", ipc::inspect::segment_kind::ring, 7, 4096, true, "bad magic", ""});
+    return s;
+}
+
+// Another host's snapshot, read back from the JSON that `ipcstat serve` sends, is the same
+// snapshot: written again, it is the same document.
+TEST(SnapshotJson, ReadsBackWhatItWrote) {
+    busy_ring ring(50);
+    const auto s = everything(ring);
+    ASSERT_FALSE(s.processes.empty());
+    const auto& endpoints = s.processes[0].endpoints;
+    const auto timed = std::find_if(endpoints.begin(), endpoints.end(),
+                                    [](const auto& e) { return e.latency.count > 0; });
+    ASSERT_NE(timed, endpoints.end()) << "the reader timed its messages";
+    const std::string text = ipc::inspect::to_json(s);
+    const auto back = ipc::inspect::from_json(text);
+    ASSERT_TRUE(back) << back.error_value().message();
+    EXPECT_EQ(ipc::inspect::to_json(*back), text);
+    // What the monitor computes from two of them needs the counters the document holds.
+    const auto& e =
+        back->processes[0].endpoints[static_cast<std::size_t>(timed - endpoints.begin())];
+    EXPECT_EQ(e.counters.latency_count, e.latency.count);
+    EXPECT_EQ(e.latency_buckets.size(), ipc::histogram::bucket_count);
+    EXPECT_TRUE(back->segments.back().raw_name.empty()) << "another host's name opens nothing";
+}
+
+// The document is untrusted: anything that is not a snapshot is an error, members of the wrong
+// type read as zero, and strings come back printable.
+TEST(SnapshotJson, RefusesWhatIsNotASnapshotAndTamesWhatIs) {
+    for (const char* bad : {"", "garbage", "[]", "{}", R"({"schema":"other/1"})", "{\"schema\":"}) {
+        const auto s = ipc::inspect::from_json(bad);
+        ASSERT_FALSE(s) << bad;
+        EXPECT_EQ(s.error_value().code(), ipc::errc::corrupt);
+    }
+    const auto s = ipc::inspect::from_json(R"({"schema":"libipc.snapshot/1","taken_ns":"soon",
+        "processes":[{"pid":"x","program":"evil\u001b[2J","endpoints":7},3],
+        "rings":{"not":"a list"},
+        "slots":[{"slots":[{"latency":{"buckets":[{"le_ns":5,"count":1},{"le_ns":-1},
+                                                  {"le_ns":1e300,"count":2},"x"]}}]}],
+        "channels":[{"ends":[null]}]})");
+    ASSERT_TRUE(s) << s.error_value().message();
+    EXPECT_EQ(s->taken_ns, 0u);
+    ASSERT_EQ(s->processes.size(), 2u);
+    EXPECT_EQ(s->processes[0].pid, 0);
+    EXPECT_EQ(s->processes[0].program, "evil\\x1b[2J");
+    EXPECT_TRUE(s->processes[0].endpoints.empty());
+    EXPECT_TRUE(s->rings.empty());
+    const auto& buckets = s->slots.at(0).slots.at(0).latency_buckets;
+    ASSERT_EQ(buckets.size(), ipc::histogram::bucket_count);
+    EXPECT_EQ(buckets[5], 1u);  // le_ns 5 is bucket 5's bound; the others are no bucket's
+    EXPECT_EQ(std::accumulate(buckets.begin(), buckets.end(), std::uint64_t{0}), 1u);
+    EXPECT_EQ(s->channels.at(0).ends.at(0).end.state, ipc::inspect::end_state::invalid);
 }
 
 // ipcstat watch and the monitor show the latency of each interval: only the samples taken

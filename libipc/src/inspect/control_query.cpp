@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/runtime_dir.hpp"
+#include "inspect/json_fields.hpp"
 #include "inspect/kinds.hpp"
 #include "ipc/clock.hpp"
 #include "ipc/inspect.hpp"
@@ -23,6 +24,7 @@ namespace ipc::inspect {
 
 namespace {
 
+using detail::field;
 using nlohmann::json;
 
 constexpr std::size_t max_answer = 1 << 20;
@@ -76,20 +78,6 @@ result<std::string> ask(const std::string& path, const deadline& until) {
     return answer;
 }
 
-template <class T>
-T field(const json& j, const char* key, T fallback = {}) {
-    const auto it = j.find(key);
-    if (it == j.end()) {
-        return fallback;
-    }
-    if constexpr (std::is_same_v<T, std::string>) {
-        return it->is_string() ? it->template get<std::string>() : fallback;
-    } else {
-        return it->is_number_integer() || it->is_number_unsigned() ? it->template get<T>()
-                                                                   : fallback;
-    }
-}
-
 // A direction a connection without rings counts itself ({"messages":M,"bytes":B}); not found
 // when the answer has none (a broker's: joined from its rings instead).
 connection_flow counted_flow(const json& c, const char* key) {
@@ -129,14 +117,14 @@ result<std::vector<connection_info>> parse_answer(const std::string& text, std::
         info.id = field<std::uint64_t>(c, "id");
         // Absent in an answer of a libipc before streams: it had broker connections only.
         info.kind = kind_named(field<std::string>(c, "kind", "broker"));
-        info.name = printable(field<std::string>(c, "name"));
-        info.role = printable(field<std::string>(c, "role"));
+        info.name = field<std::string>(c, "name");
+        info.role = field<std::string>(c, "role");
         info.peer_pid = field<std::int32_t>(c, "peer_pid");
         info.peer_uid = field<std::uint32_t>(c, "peer_uid");
         info.peer_gid = field<std::uint32_t>(c, "peer_gid");
         info.since_ns = field<std::uint64_t>(c, "since_ns");
-        info.inbound_segment = printable(field<std::string>(c, "inbound_segment"));
-        info.outbound_segment = printable(field<std::string>(c, "outbound_segment"));
+        info.inbound_segment = field<std::string>(c, "inbound_segment");
+        info.outbound_segment = field<std::string>(c, "outbound_segment");
         info.max_message = field<std::uint32_t>(c, "max_message");
         info.capacity = field<std::uint64_t>(c, "capacity");
         info.inbound = counted_flow(c, "inbound");

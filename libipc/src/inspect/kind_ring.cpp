@@ -9,6 +9,7 @@
 #include "channel/ring/ring_spec.hpp"
 #include "channel/ring/spsc_ring.hpp"
 #include "inspect/export_parts.hpp"
+#include "inspect/json_fields.hpp"
 #include "inspect/kinds.hpp"
 
 namespace ipc::inspect {
@@ -144,6 +145,32 @@ json rings_json(const snapshot& s) {
     return rings;
 }
 
+void rings_from_json(const json& array, snapshot& s) {
+    using detail::field;
+    for (const auto& j : array) {
+        ring_info r;
+        r.kind = detail::named(field<std::string>(j, "kind"), channel_kind::simpleipc,
+                               channel_kind::unknown);
+        r.name = field<std::string>(j, "name");
+        r.segment = field<std::string>(j, "segment");
+        r.capacity = field<std::uint64_t>(j, "capacity");
+        r.max_message = field<std::uint32_t>(j, "max_message");
+        r.write_index = field<std::uint64_t>(j, "write_index");
+        r.read_index = field<std::uint64_t>(j, "read_index");
+        r.write_count = field<std::uint64_t>(j, "write_count");
+        r.read_count = field<std::uint64_t>(j, "read_count");
+        r.occupancy_bytes = field<std::uint64_t>(j, "occupancy_bytes");
+        r.occupancy_messages = field<std::uint64_t>(j, "occupancy_messages");
+        r.occupancy_hwm_bytes = field<std::uint64_t>(j, "occupancy_hwm_bytes");
+        r.writer = detail::end_from_json(detail::member(j, "writer"));
+        r.reader = detail::end_from_json(detail::member(j, "reader"));
+        r.stale = field<bool>(j, "stale");
+        r.error = field<std::string>(j, "error");
+        r.unreadable = field<bool>(j, "unreadable");
+        s.rings.push_back(std::move(r));
+    }
+}
+
 std::string ring_metrics(const snapshot& s) {
     family capacity("libipc_ring_capacity_bytes", "gauge", "Size of the ring's data area.");
     family used("libipc_ring_occupancy_bytes", "gauge", "Bytes written and not yet read.");
@@ -189,6 +216,7 @@ const detail::kind_parts& detail::ring_parts() {
                                   ring_channels,
                                   "rings",
                                   rings_json,
+                                  rings_from_json,
                                   ring_metrics};
     return parts;
 }

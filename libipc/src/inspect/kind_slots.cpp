@@ -7,6 +7,7 @@
 #include "channel/slots/slots_segment.hpp"
 #include "inspect/export_parts.hpp"
 #include "inspect/inspect_support.hpp"
+#include "inspect/json_fields.hpp"
 #include "inspect/kinds.hpp"
 #include "ipc/detail/atomic.hpp"
 #include "ipc/histogram.hpp"
@@ -292,6 +293,56 @@ json all_slots_json(const snapshot& s) {
     return all;
 }
 
+slot_info slot_from_json(const json& j) {
+    using detail::field;
+    slot_info s;
+    s.index = field<std::uint32_t>(j, "index");
+    s.state =
+        detail::named(field<std::string>(j, "state"), slot_state::response_ready, slot_state::free);
+    s.request_id = field<std::uint64_t>(j, "request_id");
+    s.request_length = field<std::uint32_t>(j, "request_length");
+    s.message_id = field<std::uint32_t>(j, "message_id");
+    s.abandoned = field<bool>(j, "abandoned");
+    s.guest = detail::end_from_json(detail::member(j, "guest"));
+    s.host_sleeping = field<bool>(j, "host_sleeping");
+    const auto& c = detail::member(j, "counters");
+    s.counters.calls = field<std::uint64_t>(c, "calls");
+    s.counters.completed = field<std::uint64_t>(c, "completed");
+    s.counters.timeouts = field<std::uint64_t>(c, "timeouts");
+    s.counters.failed = field<std::uint64_t>(c, "failed");
+    s.counters.late_responses = field<std::uint64_t>(c, "late_responses");
+    s.counters.bytes_out = field<std::uint64_t>(c, "bytes_out");
+    s.counters.bytes_in = field<std::uint64_t>(c, "bytes_in");
+    s.counters.in_flight = field<std::uint64_t>(c, "in_flight");
+    s.counters.last_activity_ns = field<std::uint64_t>(c, "last_activity_ns");
+    s.latency = detail::latency_from_json(detail::member(j, "latency"), s.latency_buckets);
+    s.counters.latency_sum_ns = s.latency.mean_ns * s.latency.count;
+    return s;
+}
+
+void all_slots_from_json(const json& array, snapshot& out) {
+    using detail::field;
+    for (const auto& j : array) {
+        slots_info s;
+        s.kind = detail::named(field<std::string>(j, "kind"), channel_kind::simpleipc,
+                               channel_kind::unknown);
+        s.name = field<std::string>(j, "name");
+        s.segment = field<std::string>(j, "segment");
+        s.slot_count = field<std::uint32_t>(j, "slot_count");
+        s.request_capacity = field<std::uint32_t>(j, "request_capacity");
+        s.response_capacity = field<std::uint32_t>(j, "response_capacity");
+        s.host = detail::end_from_json(detail::member(j, "host"));
+        s.shutdown = field<bool>(j, "shutdown");
+        s.host_epoch = field<std::uint32_t>(j, "host_epoch");
+        s.calls_refused = field<std::uint64_t>(j, "calls_refused");
+        for (const auto& slot : detail::list(j, "slots")) {
+            s.slots.push_back(slot_from_json(slot));
+        }
+        s.stale = field<bool>(j, "stale");
+        out.slots.push_back(std::move(s));
+    }
+}
+
 std::string slots_metrics(const snapshot& s) {
     family refused("libipc_slots_calls_refused_total", "counter",
                    "Calls refused before they held a slot.");
@@ -344,6 +395,7 @@ const detail::kind_parts& detail::slots_parts() {
                                   slots_channels,
                                   "slots",
                                   all_slots_json,
+                                  all_slots_from_json,
                                   slots_metrics};
     return parts;
 }

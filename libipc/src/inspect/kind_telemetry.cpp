@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "inspect/export_parts.hpp"
+#include "inspect/json_fields.hpp"
 #include "inspect/kinds.hpp"
 #include "ipc/process.hpp"
 #include "telemetry/telemetry_spec.hpp"
@@ -273,6 +274,66 @@ json processes_json(const snapshot& s) {
     return processes;
 }
 
+endpoint_info endpoint_from_json(const json& j) {
+    using detail::field;
+    endpoint_info e;
+    e.index = field<std::uint32_t>(j, "index");
+    e.generation = field<std::uint32_t>(j, "generation");
+    e.state = detail::named(field<std::string>(j, "state"), endpoint_state::closed,
+                            endpoint_state::closed);
+    e.kind = detail::named(field<std::string>(j, "kind"), channel_kind::simpleipc,
+                           channel_kind::unknown);
+    e.role =
+        detail::named(field<std::string>(j, "role"), endpoint_role::child, endpoint_role::unknown);
+    e.name = field<std::string>(j, "name");
+    e.region = field<std::string>(j, "region");
+    e.segment = field<std::string>(j, "segment");
+    e.peer_pid = field<std::int32_t>(j, "peer_pid");
+    const auto& c = detail::member(j, "counters");
+    e.counters.sent = field<std::uint64_t>(c, "sent");
+    e.counters.received = field<std::uint64_t>(c, "received");
+    e.counters.dropped = field<std::uint64_t>(c, "dropped");
+    e.counters.failed = field<std::uint64_t>(c, "failed");
+    e.counters.bytes_out = field<std::uint64_t>(c, "bytes_out");
+    e.counters.bytes_in = field<std::uint64_t>(c, "bytes_in");
+    e.counters.queue_depth = field<std::uint64_t>(c, "queue_depth");
+    e.counters.queue_depth_hwm = field<std::uint64_t>(c, "queue_depth_hwm");
+    e.last_activity_ns = field<std::uint64_t>(c, "last_activity_ns");
+    e.counters.last_activity = e.last_activity_ns;
+    e.connection_counters.connections = field<std::uint64_t>(c, "connections");
+    e.connection_counters.connections_total = field<std::uint64_t>(c, "connections_total");
+    e.connection_counters.reconnects = field<std::uint64_t>(c, "reconnects");
+    e.connection_counters.retried = field<std::uint64_t>(c, "retried");
+    e.latency = detail::latency_from_json(detail::member(j, "latency"), e.latency_buckets);
+    e.counters.latency_count = e.latency.count;
+    e.counters.latency_max_ns = e.latency.max_ns;
+    e.counters.latency_sum_ns = e.latency.mean_ns * e.latency.count;
+    e.error = field<std::string>(j, "error");
+    e.health = detail::health_from_json(detail::member(j, "health"));
+    return e;
+}
+
+void processes_from_json(const json& array, snapshot& s) {
+    using detail::field;
+    for (const auto& j : array) {
+        process_info p;
+        p.pid = field<std::int32_t>(j, "pid");
+        p.start_time = field<std::uint64_t>(j, "start_time");
+        p.program = field<std::string>(j, "program");
+        p.segment = field<std::string>(j, "segment");
+        p.alive = field<bool>(j, "alive");
+        p.owner_uid = field<std::uint32_t>(j, "owner_uid");
+        p.spoofed = field<bool>(j, "spoofed");
+        p.heartbeat_ns = field<std::uint64_t>(j, "heartbeat_ns");
+        p.clock = field<std::string>(j, "clock");
+        p.ticks_per_second = field<std::uint64_t>(j, "ticks_per_second");
+        for (const auto& e : detail::list(j, "endpoints")) {
+            p.endpoints.push_back(endpoint_from_json(e));
+        }
+        s.processes.push_back(std::move(p));
+    }
+}
+
 std::vector<label> endpoint_labels(const process_info& p, const endpoint_info& e) {
     return {{"pid", std::to_string(p.pid)},
             {"program", p.program},
@@ -414,6 +475,7 @@ const detail::kind_parts& detail::telemetry_parts() {
                                   nullptr,
                                   "processes",
                                   processes_json,
+                                  processes_from_json,
                                   telemetry_metrics};
     return parts;
 }

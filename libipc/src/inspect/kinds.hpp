@@ -33,6 +33,8 @@ struct kind_parts {
     // Its array in the JSON document, under json_key.
     const char* json_key;
     nlohmann::json (*json)(const snapshot& s);
+    // Reads that array back into `s` (from_json); the array is untrusted (json_fields.hpp).
+    void (*read_json)(const nlohmann::json& array, snapshot& s);
     // Its Prometheus metric families.
     std::string (*prometheus)(const snapshot& s);
 };
