@@ -1,6 +1,6 @@
 // ipc-monitor: every libipc process and endpoint on this host, live, read-only.
 //   ipc-monitor [--interval MS] [--demo ring|slots] [--select CHANNEL [--role ROLE]]
-//               [--tab channels|processes|connections]
+//               [--tab channels|processes|connections] [--connect URL]... [--token-file FILE]
 //                                                        (--help, --version need no display)
 //   ipc-monitor --screenshot FILE.png [--after SECONDS] [--demo ring|slots]
 //               [--select CHANNEL [--role ROLE]] [--tab VIEW] [--export FILE]
@@ -13,11 +13,13 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
 #include <QTimer>
 
 #include "demo_dialog.hpp"
 #include "main_window.hpp"
 #include "quit_on_signal.hpp"
+#include "remote_host.hpp"
 
 namespace {
 
@@ -58,13 +60,20 @@ struct command_line {
     QCommandLineOption role{"role", "With --select: the endpoint's role (reader, host, server…).",
                             "role"};
     QCommandLineOption tab{"tab", "Show this view: channels, processes or connections.", "view"};
+    QCommandLineOption connect{"connect",
+                               "Also watch the ipcstat serve at URL (http://host:port); "
+                               "repeatable.",
+                               "url"};
+    QCommandLineOption token_file{"token-file", "Bearer token for the remote hosts, from FILE.",
+                                  "file"};
 
     void add_to(QCommandLineParser& parser) const {
         parser.setApplicationDescription(
             QStringLiteral("Watch libipc processes and endpoints live"));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({interval, screenshot, after, demo, exporting, select, role, tab});
+        parser.addOptions(
+            {interval, screenshot, after, demo, exporting, select, role, tab, connect, token_file});
     }
 };
 
@@ -106,9 +115,27 @@ int main(int argc, char** argv) {
     QCommandLineParser parser;
     options.add_to(parser);
     parser.process(app);
-    const auto& [interval, screenshot, after, demo, exporting, select, role, tab] = options;
+    const auto& [interval, screenshot, after, demo, exporting, select, role, tab, connect,
+                 token_file] = options;
 
     monitor::main_window window(!parser.isSet(screenshot));
+    if (parser.isSet(token_file)) {
+        QFile file(parser.value(token_file));
+        const QByteArray token = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : "";
+        if (token.isEmpty()) {
+            qCritical("ipc-monitor: no token in %s", qPrintable(parser.value(token_file)));
+            return 2;
+        }
+        window.set_token(token);
+    }
+    for (const QString& url : parser.values(connect)) {
+        QString why;
+        if (!monitor::remote_host::parse_url(url, &why)) {
+            qCritical("ipc-monitor: --connect %s", qPrintable(why));
+            return 2;
+        }
+        window.add_host(url, false);  // one watched already (from the settings) stays so
+    }
     if (parser.isSet(interval)) {
         window.set_interval_ms(parser.value(interval).toInt());
     }

@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -33,7 +34,9 @@
 #include "demo_dialog.hpp"
 #include "endpoint_details.hpp"
 #include "endpoint_tree_model.hpp"
+#include "keys.hpp"
 #include "occupancy_bar.hpp"
+#include "remote_host.hpp"
 #include "stale_dialog.hpp"
 #include "status_strip.hpp"
 #include "text.hpp"
@@ -92,10 +95,14 @@ main_window::main_window(bool remember, QWidget* parent)
     tabs_->addTab(build_channel_view(), tr("Channels"));
     tabs_->addTab(build_tree(), tr("Processes"));
     tabs_->addTab(build_connection_view(), tr("Connections"));
-    connect(tabs_, &QTabWidget::currentChanged, this, [this] { show_selection(); });
+    connect(tabs_, &QTabWidget::currentChanged, this, [this] {
+        enable_local_actions();
+        show_selection();
+    });
 
     stale_ = new QListWidget;
     auto* remove = new QPushButton(tr("Remove stale segments…"));
+    remove_stale_ = remove;
     connect(remove, &QPushButton::clicked, this, &main_window::ask_remove_stale);
     auto* stale_page = new QWidget;
     auto* stale_layout = new QVBoxLayout(stale_page);
@@ -143,6 +150,9 @@ main_window::main_window(bool remember, QWidget* parent)
         connection_view_->horizontalHeader()->restoreState(
             settings.value(QStringLiteral("connection_columns")).toByteArray());
         set_interval_ms(settings.value(QStringLiteral("interval_ms"), 1000).toInt());
+        for (const QString& url : settings.value(QStringLiteral("remote_hosts")).toStringList()) {
+            add_host(url, true);
+        }
     }
     refresh();
 }
@@ -163,21 +173,22 @@ QWidget* main_window::build_tree() {
                 if (current.isValid()) {  // invalid while a filter hides it: remembered
                     selected_endpoint_ = current.data(endpoint_tree_model::key_role).toString();
                 }
+                enable_local_actions();
                 show_selection();
             });
-    // A process is shown expanded; what the user collapses stays collapsed (while no filter is
-    // set: a filter expands whatever matched).
-    connect(
-        proxy_, &QAbstractItemModel::rowsInserted, this,
-        [this](const QModelIndex& parent, int first, int last) {
-            for (int row = first; !parent.isValid() && row <= last; ++row) {
-                const QModelIndex process = proxy_->index(row, 0);
-                if (!filter_->text().isEmpty() ||
-                    !collapsed_.contains(process.data(endpoint_tree_model::key_role).toString())) {
-                    tree_->expand(process);
+    // A host and a process are shown expanded; what the user collapses stays collapsed (while
+    // no filter is set: a filter expands whatever matched).
+    connect(proxy_, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex& parent, int first, int last) {
+                const bool has_children = !parent.isValid() || !parent.parent().isValid();
+                for (int row = first; has_children && row <= last; ++row) {
+                    const QModelIndex node = proxy_->index(row, 0, parent);
+                    if (!filter_->text().isEmpty() ||
+                        !collapsed_.contains(node.data(endpoint_tree_model::key_role).toString())) {
+                        tree_->expand(node);
+                    }
                 }
-            }
-        });
+            });
     connect(tree_, &QTreeView::collapsed, this, [this](const QModelIndex& process) {
         if (filter_->text().isEmpty()) {
             collapsed_.insert(process.data(endpoint_tree_model::key_role).toString());
@@ -257,10 +268,23 @@ void main_window::build_actions() {
     auto* exporting = file->addAction(tr("&Export snapshot…"));
     exporting->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     connect(exporting, &QAction::triggered, this, &main_window::ask_export);
+    file->addSeparator();
+    connect(file->addAction(tr("&Add host…")), &QAction::triggered, this,
+            &main_window::ask_add_host);
+    remove_host_action_ = file->addAction(tr("&Remove selected host"));
+    remove_host_action_->setEnabled(false);
+    connect(remove_host_action_, &QAction::triggered, this, [this] {
+        const auto host = model_->host_at(proxy_->mapToSource(tree_->currentIndex()));
+        if (host && !host->isEmpty()) {
+            remove_host(*host);
+        }
+    });
+    file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
     auto* demo = menuBar()->addMenu(tr("&Demo"))->addAction(tr("&Launch demo…"));
+    demo_action_ = demo;
     connect(demo, &QAction::triggered, demos_, &QDialog::show);
     bar->addAction(exporting);
     bar->addAction(demo);
@@ -311,12 +335,18 @@ void main_window::set_filter(const QString& text) {
 }
 
 void main_window::after_filter() {
-    for (int row = 0; row < proxy_->rowCount(); ++row) {
-        const QModelIndex process = proxy_->index(row, 0);
+    const auto expand = [this](const QModelIndex& node) {
         const bool collapsed =
             filter_->text().isEmpty() &&
-            collapsed_.contains(process.data(endpoint_tree_model::key_role).toString());
-        tree_->setExpanded(process, !collapsed);
+            collapsed_.contains(node.data(endpoint_tree_model::key_role).toString());
+        tree_->setExpanded(node, !collapsed);
+    };
+    for (int h = 0; h < proxy_->rowCount(); ++h) {
+        const QModelIndex host = proxy_->index(h, 0);
+        expand(host);
+        for (int row = 0; row < proxy_->rowCount(host); ++row) {
+            expand(proxy_->index(row, 0, host));
+        }
     }
     const QModelIndex endpoint = proxy_->mapFromSource(model_->find(selected_endpoint_));
     if (endpoint.isValid() && tree_->currentIndex() != endpoint) {
@@ -347,6 +377,9 @@ void main_window::refresh() {
     latest_ = std::move(now);
     history_.record(latest_);
     model_->update(latest_, history_);
+    for (auto& [id, remote] : remotes_) {
+        remote.source->fetch();  // answers later, in took_remote or lost_remote
+    }
     channels_->update(latest_, history_);
     connections_->update(latest_);
     if (selection_pending() && select_endpoint(pending_name_, pending_role_)) {
@@ -411,7 +444,113 @@ void main_window::show_selection() {
         show_channel_only();
         return;
     }
+    const auto remote = remotes_.find(model_->host_at(source).value_or(QString()));
+    if (remote != remotes_.end()) {
+        details_->show_endpoint(remote->second.latest, *p, *e, key, remote->second.history);
+        return;
+    }
     details_->show_endpoint(latest_, *p, *e, key, history_);
+}
+
+bool main_window::add_host(const QString& url, bool remember, QString* why) {
+    const auto parsed = remote_host::parse_url(url, why);
+    if (!parsed) {
+        return false;
+    }
+    auto source = std::make_unique<remote_host>(*parsed, token_);
+    const QString id = source->id();
+    if (remotes_.count(id) != 0) {
+        if (why != nullptr) {
+            *why = tr("%1 is watched already").arg(id);
+        }
+        return false;
+    }
+    connect(source.get(), &remote_host::fetched, this,
+            [this, id](const ipc::inspect::snapshot& s) { took_remote(id, s); });
+    connect(source.get(), &remote_host::failed, this,
+            [this, id](const QString& reason) { lost_remote(id, reason); });
+    source->fetch();
+    remotes_.emplace(id, remote_view{std::move(source), {}, traffic_history(id), remember});
+    model_->set_unreachable(id, id, QString());  // waiting for its first answer
+    remember_hosts();
+    return true;
+}
+
+void main_window::remove_host(const QString& id) {
+    if (remotes_.erase(id) != 0) {
+        model_->remove_host(id);
+        remember_hosts();
+    }
+}
+
+void main_window::set_token(const QByteArray& token) {
+    token_ = token;
+    for (auto& [id, remote] : remotes_) {
+        remote.source->set_token(token);
+    }
+}
+
+QStringList main_window::remote_hosts() const {
+    QStringList ids;
+    for (const auto& [id, remote] : remotes_) {
+        ids << id;
+    }
+    return ids;
+}
+
+void main_window::remember_hosts() const {
+    if (!remember_) {
+        return;
+    }
+    QStringList urls;
+    for (const auto& [id, remote] : remotes_) {
+        if (remote.remembered) {
+            urls << remote.source->url().toString();
+        }
+    }
+    QSettings().setValue(QStringLiteral("remote_hosts"), urls);
+}
+
+void main_window::ask_add_host() {
+    bool ok = false;
+    const QString url = QInputDialog::getText(this, tr("Add host"),
+                                              tr("Where ipcstat serve listens (http://host:port):"),
+                                              QLineEdit::Normal, QStringLiteral("http://"), &ok);
+    QString why;
+    if (ok && !add_host(url, true, &why)) {
+        QMessageBox::warning(this, tr("Add host"), why);
+    }
+}
+
+void main_window::took_remote(const QString& id, const ipc::inspect::snapshot& s) {
+    auto& remote = remotes_.at(id);
+    ipc::inspect::snapshot now = s;
+    // Its own drops between two of its answers, as this host's between two refreshes.
+    ipc::inspect::judge_health(now, remote.latest.taken_ns == 0 ? nullptr : &remote.latest);
+    remote.latest = std::move(now);
+    remote.history.record(remote.latest);
+    model_->update(id, id, remote.latest, remote.history);
+    if (tabs_->currentIndex() == processes_tab) {
+        show_selection();
+    }
+}
+
+void main_window::lost_remote(const QString& id, const QString& why) {
+    auto& remote = remotes_.at(id);
+    remote.latest = {};
+    model_->set_unreachable(id, id, why);
+}
+
+void main_window::enable_local_actions() {
+    const auto host = model_->host_at(proxy_->mapToSource(tree_->currentIndex()));
+    const bool remote = host && !host->isEmpty() && tabs_->currentIndex() == processes_tab;
+    for (QWidget* w : {static_cast<QWidget*>(remove_stale_)}) {
+        w->setEnabled(!remote);
+    }
+    demo_action_->setEnabled(!remote);
+    remove_host_action_->setEnabled(remote);
+    const QString why = tr("Acts on this host only: select one of its rows");
+    demo_action_->setToolTip(remote ? why : QString());
 }
 
 // A channel row that no endpoint stands for (another program's format): its shared state.
@@ -512,8 +651,18 @@ QStringList main_window::remove_segments(const std::vector<std::string>& names) 
 }
 
 bool main_window::select_endpoint(const QString& name, const QString& role) {
-    for (int p = 0; p < proxy_->rowCount(); ++p) {
-        const QModelIndex process = proxy_->index(p, 0);
+    for (int h = 0; h < proxy_->rowCount(); ++h) {
+        if (select_endpoint_of(proxy_->index(h, 0), name, role)) {
+            return true;
+        }
+    }
+    return role.isEmpty() && select_channel_only(name);
+}
+
+bool main_window::select_endpoint_of(const QModelIndex& host, const QString& name,
+                                     const QString& role) {
+    for (int p = 0; p < proxy_->rowCount(host); ++p) {
+        const QModelIndex process = proxy_->index(p, 0, host);
         for (int e = 0; e < proxy_->rowCount(process); ++e) {
             const QModelIndex endpoint = proxy_->index(e, 0, process);
             const QModelIndex role_cell = endpoint.siblingAtColumn(endpoint_tree_model::col_role);
@@ -521,11 +670,16 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
                 (!role.isEmpty() && role_cell.data().toString() != role)) {
                 continue;
             }
+            tree_->expand(host);
             tree_->expand(process);
             tree_->setCurrentIndex(endpoint);
             const auto* info = model_->endpoint_at(proxy_->mapToSource(endpoint));
-            const QModelIndex channel = channel_proxy_->mapFromSource(
-                channels_->find(QString::fromStdString(info->segment)));
+            // The channels view holds this host's channels only.
+            const bool here =
+                model_->host_at(proxy_->mapToSource(host)).value_or(QString()).isEmpty();
+            const QModelIndex channel = here ? channel_proxy_->mapFromSource(channels_->find(
+                                                   QString::fromStdString(info->segment)))
+                                             : QModelIndex();
             if (channel.isValid()) {
                 channel_view_->setCurrentIndex(channel);
             } else if (!pinned_tab_) {
@@ -534,7 +688,7 @@ bool main_window::select_endpoint(const QString& name, const QString& role) {
             return true;
         }
     }
-    return role.isEmpty() && select_channel_only(name);
+    return false;
 }
 
 // A channel no endpoint stands for (another program's format), by its name.

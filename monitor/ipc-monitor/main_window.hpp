@@ -7,12 +7,16 @@
 #include <QMainWindow>
 #include <QSet>
 #include <QTimer>
+#include <map>
+#include <memory>
 
 #include "demo_process.hpp"
 #include "ipc/inspect.hpp"
 #include "traffic_history.hpp"
 
 class QAbstractItemView;
+class QAction;
+class QPushButton;
 class QComboBox;
 class QLineEdit;
 class QListWidget;
@@ -29,6 +33,7 @@ class connection_table_model;
 class endpoint_details;
 class endpoint_tree_model;
 class demo_dialog;
+class remote_host;
 class status_strip;
 
 class main_window : public QMainWindow {
@@ -74,6 +79,18 @@ class main_window : public QMainWindow {
     // Removes these stale segments (as the Remove dialog does once confirmed), says how many
     // went in the status bar, and returns what could not be removed, with why.
     QStringList remove_segments(const std::vector<std::string>& names);
+    // Watches another host's `ipcstat serve` at `url` ("http://host:port") as a top-level node of
+    // the tree, fetched at every refresh; `remember` keeps it in the settings for the next start
+    // (as Add host… does). False, with why, for a URL it cannot fetch from or a host already
+    // watched.
+    bool add_host(const QString& url, bool remember, QString* why = nullptr);
+    void remove_host(const QString& id);
+    // The bearer token sent to every remote host (ipcstat serve --token-file).
+    void set_token(const QByteArray& token);
+    QStringList remote_hosts() const;
+    // The actions that act on this host only (launch a demo, remove stale segments); disabled
+    // while another host's row is selected.
+    QAction* demo_action() const { return demo_action_; }
 
   protected:
     void closeEvent(QCloseEvent* event) override;
@@ -88,7 +105,16 @@ class main_window : public QMainWindow {
     void show_selection();
     void show_channel_only();
     bool select_channel_only(const QString& name);
+    // select_endpoint within one host's row of the tree (a proxy index).
+    bool select_endpoint_of(const QModelIndex& host, const QString& name, const QString& role);
     void show_stale();
+    void ask_add_host();
+    void remember_hosts() const;
+    // Enables what acts on this host only unless the tree's selection is another host's.
+    void enable_local_actions();
+    // A remote host's answer, or why there was none.
+    void took_remote(const QString& id, const ipc::inspect::snapshot& s);
+    void lost_remote(const QString& id, const QString& why);
     void ask_export();
     void ask_remove_stale();
     // Expands what the filter matched (or, without a filter, what the user did not collapse)
@@ -121,6 +147,18 @@ class main_window : public QMainWindow {
     QTimer timer_;
     ipc::inspect::snapshot latest_;
     traffic_history history_;
+    // Another host's: where it is fetched from, its latest snapshot and its own history.
+    struct remote_view {
+        std::unique_ptr<remote_host> source;
+        ipc::inspect::snapshot latest;
+        traffic_history history;
+        bool remembered = false;
+    };
+    std::map<QString, remote_view> remotes_;  // by id ("host:port")
+    QByteArray token_;
+    QAction* demo_action_ = nullptr;
+    QAction* remove_host_action_ = nullptr;
+    QPushButton* remove_stale_ = nullptr;
     QSet<QString> collapsed_;  // processes the user collapsed
     bool paused_ = false;
     bool remember_ = true;

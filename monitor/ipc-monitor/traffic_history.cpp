@@ -7,7 +7,7 @@ namespace monitor {
 void traffic_history::record(const ipc::inspect::snapshot& s) {
     for (const auto& p : s.processes) {
         for (const auto& e : p.endpoints) {
-            add(tracks_[endpoint_key(p, e)], s.taken_ns, e);
+            add(tracks_[endpoint_key(p, e, host_)], s.taken_ns, e);
         }
     }
     for (auto it = tracks_.begin(); it != tracks_.end();) {

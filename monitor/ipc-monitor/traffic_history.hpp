@@ -14,8 +14,11 @@
 
 namespace monitor {
 
+// One host's: its snapshots' times are that host's clock, and its keys carry its id.
 class traffic_history {
   public:
+    explicit traffic_history(const QString& host = {}) : host_(host) {}
+
     static constexpr std::uint64_t rate_window_ns = 1'000'000'000;
     static constexpr std::uint64_t keep_ns = 62'000'000'000;  // the charts' 60 s, and a window
 
@@ -43,6 +46,7 @@ class traffic_history {
     };
     void add(track& t, std::uint64_t taken_ns, const ipc::inspect::endpoint_info& e);
 
+    QString host_;
     QHash<QString, track> tracks_;
 };
 

@@ -92,6 +92,8 @@ struct fed_tree {
         history.record(s);
         model.update(s, history);
     }
+    // This host's row, above its processes.
+    QModelIndex here() const { return model.index(0, 0); }
 };
 
 TEST(MonitorModel, StaysConsistentAcrossInsertsRemovalsAndReuse) {
@@ -101,18 +103,19 @@ TEST(MonitorModel, StaysConsistentAcrossInsertsRemovalsAndReuse) {
     model.update(
         at(1'000'000'000, {process(10, {endpoint(0, 1, "a", 5)}),
                            process(20, {endpoint(0, 1, "b", 1), endpoint(1, 1, "c", 0)})}));
-    EXPECT_EQ(model.model.rowCount(), 2);
+    EXPECT_EQ(model.model.rowCount(), 1) << "this host";
+    EXPECT_EQ(model.model.rowCount(model.here()), 2);
     // Process 10 goes, 30 comes, 20's record 1 is reused (new generation), counters move.
     model.update(at(2'000'000'000, {process(20, {endpoint(0, 1, "b", 101), endpoint(1, 2, "d", 0)}),
                                     process(30, {})}));
-    EXPECT_EQ(model.model.rowCount(), 2);
+    EXPECT_EQ(model.model.rowCount(model.here()), 2);
     const QModelIndex p20 = model.model.find(QStringLiteral("20:1020"));
     ASSERT_TRUE(p20.isValid());
     ASSERT_EQ(model.model.rowCount(p20), 2);
     EXPECT_EQ(model.model.index(1, monitor::endpoint_tree_model::col_name, p20).data().toString(),
               "d");
     model.update(at(3'000'000'000, {}));
-    EXPECT_EQ(model.model.rowCount(), 0);
+    EXPECT_EQ(model.model.rowCount(model.here()), 0);
 }
 
 // A dead process's endpoints do not say "active", whatever their records say.
@@ -125,8 +128,9 @@ TEST(MonitorModel, EndpointsOfADeadProcessSayDead) {
     ASSERT_TRUE(row.isValid());
     EXPECT_EQ(row.siblingAtColumn(monitor::endpoint_tree_model::col_state).data().toString(),
               QStringLiteral("dead"));
-    EXPECT_EQ(fed.model.index(0, monitor::endpoint_tree_model::col_state).data().toString(),
-              QStringLiteral("stale"));
+    EXPECT_EQ(
+        fed.model.index(0, monitor::endpoint_tree_model::col_state, fed.here()).data().toString(),
+        QStringLiteral("stale"));
 }
 
 TEST(MonitorModel, RowsStayPutAndRatesFollowTheCounters) {
@@ -148,8 +152,10 @@ TEST(MonitorModel, RowsStayPutAndRatesFollowTheCounters) {
 
 // The tree's row of the process with this pid, or an invalid index.
 QModelIndex process_row_of(const QTreeView& tree, pid_t pid) {
-    for (int row = 0; row < tree.model()->rowCount(); ++row) {
-        const QModelIndex cell = tree.model()->index(row, monitor::endpoint_tree_model::col_pid);
+    const QModelIndex here = tree.model()->index(0, 0);
+    for (int row = 0; row < tree.model()->rowCount(here); ++row) {
+        const QModelIndex cell =
+            tree.model()->index(row, monitor::endpoint_tree_model::col_pid, here);
         if (cell.data().toString() == QString::number(pid)) {
             return cell.siblingAtColumn(0);
         }
@@ -572,8 +578,10 @@ TEST(MonitorWindow, FilterKeepsMatchesExpandedAndTheSelection) {
         tree->currentIndex().data(monitor::endpoint_tree_model::key_role).toString();
     tree->collapse(tree->currentIndex().parent());
     window.set_filter(QString::fromStdString(ring.name));
-    ASSERT_EQ(tree->model()->rowCount(), 1) << "only this process matches";
-    EXPECT_TRUE(tree->isExpanded(tree->model()->index(0, 0))) << "the match is shown";
+    const QModelIndex here = tree->model()->index(0, 0);
+    ASSERT_EQ(tree->model()->rowCount(), 1) << "this host";
+    ASSERT_EQ(tree->model()->rowCount(here), 1) << "only this process matches";
+    EXPECT_TRUE(tree->isExpanded(tree->model()->index(0, 0, here))) << "the match is shown";
     EXPECT_EQ(tree->currentIndex().data(monitor::endpoint_tree_model::key_role).toString(), key);
     window.set_filter(QStringLiteral("no-such-channel-anywhere"));
     EXPECT_EQ(tree->model()->rowCount(), 0);

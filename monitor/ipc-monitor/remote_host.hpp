@@ -1,0 +1,63 @@
+#pragma once
+// A remote `ipcstat serve` the monitor watches: its /snapshot fetched when asked, never on the
+// GUI thread's time. QNetworkAccessManager runs the HTTP exchange in its own thread and the
+// JSON is read on a pool thread; every fetch has a deadline and a size limit, and one fetch at
+// a time is in flight, so a host that hangs costs one pending request and nothing else.
+
+#include <QByteArray>
+#include <QFutureWatcher>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+#include <optional>
+
+#include "ipc/inspect.hpp"
+
+class QNetworkReply;
+
+namespace monitor {
+
+class remote_host : public QObject {
+    Q_OBJECT
+  public:
+    static constexpr int deadline_ms = 5000;                 // for a whole fetch
+    static constexpr qint64 max_bytes = 64LL * 1024 * 1024;  // of one snapshot document
+
+    // `url`: where `ipcstat serve` listens (http or https, host and port); `token`: sent as a
+    // bearer token when not empty.
+    remote_host(const QUrl& url, const QByteArray& token, QObject* parent = nullptr);
+    ~remote_host() override;
+
+    // "host:port", as the tree names it.
+    QString id() const;
+    const QUrl& url() const { return url_; }
+    void set_token(const QByteArray& token) { token_ = token; }
+    // Fetches /snapshot now, unless a fetch is still in flight.
+    void fetch();
+
+    // The URL as a user may give it ("http://host:port", "host:port"), or why it is no URL
+    // the monitor can fetch from.
+    static std::optional<QUrl> parse_url(const QString& text, QString* why = nullptr);
+
+  Q_SIGNALS:
+    void fetched(const ipc::inspect::snapshot& s);
+    void failed(const QString& why);
+
+  private:
+    struct parsed {
+        std::optional<ipc::inspect::snapshot> snapshot;
+        QString error;
+    };
+    void finish(QNetworkReply* reply);
+
+    QUrl url_;
+    QByteArray token_;
+    QNetworkAccessManager network_;
+    QPointer<QNetworkReply> reply_;
+    QTimer deadline_;
+    QFutureWatcher<parsed> parsing_;
+};
+
+}  // namespace monitor
