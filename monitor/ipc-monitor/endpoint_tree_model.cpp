@@ -4,6 +4,7 @@
 
 #include <QBrush>
 #include <QString>
+#include <QSysInfo>
 #include <algorithm>
 
 #include "common/units.hpp"
@@ -127,6 +128,12 @@ void endpoint_tree_model::update(const QString& host, const QString& title,
         update_process(h, static_cast<int>(it - h.processes.begin()), **it, fresh, history);
     }
     Q_EMIT dataChanged(at, at.siblingAtColumn(column_count - 1));
+}
+
+void endpoint_tree_model::update(const ipc::inspect::snapshot& now,
+                                 const traffic_history& history) {
+    static const QString title = tr("this host (%1)").arg(QSysInfo::machineHostName());
+    update({}, title, now, history);
 }
 
 void endpoint_tree_model::set_unreachable(const QString& host, const QString& title,
@@ -349,6 +356,9 @@ QVariant endpoint_tree_model::host_data(const host_node& h, int column, int role
         case col_pid:  // sorted by pid, the hosts keep their order: this host first
             return role == sort_role ? QVariant(row_of(h)) : QVariant();
         case col_state:
+            if (h.id.isEmpty()) {
+                return {};  // this host: read directly, never unreachable
+            }
             return h.reachable           ? QStringLiteral("reachable")
                    : h.problem.isEmpty() ? QStringLiteral("waiting")
                                          : QStringLiteral("unreachable");

@@ -46,10 +46,8 @@ class endpoint_tree_model : public QAbstractItemModel {
     // row whose dropped or failed count grew since the last update is marked.
     void update(const QString& host, const QString& title, const ipc::inspect::snapshot& now,
                 const traffic_history& history);
-    // This host's (as "this host").
-    void update(const ipc::inspect::snapshot& now, const traffic_history& history) {
-        update({}, tr("this host"), now, history);
-    }
+    // This host's (as "this host (its name)").
+    void update(const ipc::inspect::snapshot& now, const traffic_history& history);
     // Shows that `host` cannot be read, and why (empty: waiting for its first answer), without
     // processes.
     void set_unreachable(const QString& host, const QString& title, const QString& why);

@@ -412,6 +412,7 @@ void main_window::size_columns_once() {
     }
     at_least(tree_header, endpoint_tree_model::col_rate, QStringLiteral("999.9k"));
     at_least(tree_header, endpoint_tree_model::col_health, QStringLiteral("backpressure"));
+    at_least(tree_header, endpoint_tree_model::col_state, QStringLiteral("unreachable"));
     at_least(tree_header, endpoint_tree_model::col_p99, QStringLiteral("999.9 ms"));
     channel_view_->resizeColumnsToContents();
     auto* header = channel_view_->horizontalHeader();
@@ -473,6 +474,7 @@ bool main_window::add_host(const QString& url, bool remember, QString* why) {
     remotes_.emplace(id, remote_view{std::move(source), {}, traffic_history(id), remember});
     model_->set_unreachable(id, id, QString());  // waiting for its first answer
     remember_hosts();
+    count_remote_hosts();
     return true;
 }
 
@@ -480,6 +482,7 @@ void main_window::remove_host(const QString& id) {
     if (remotes_.erase(id) != 0) {
         model_->remove_host(id);
         remember_hosts();
+        count_remote_hosts();
     }
 }
 
@@ -530,6 +533,7 @@ void main_window::took_remote(const QString& id, const ipc::inspect::snapshot& s
     remote.latest = std::move(now);
     remote.history.record(remote.latest);
     model_->update(id, id, remote.latest, remote.history);
+    count_remote_hosts();
     if (tabs_->currentIndex() == processes_tab) {
         show_selection();
     }
@@ -539,6 +543,14 @@ void main_window::lost_remote(const QString& id, const QString& why) {
     auto& remote = remotes_.at(id);
     remote.latest = {};
     model_->set_unreachable(id, id, why);
+    count_remote_hosts();
+}
+
+void main_window::count_remote_hosts() {
+    const auto answering = std::count_if(remotes_.begin(), remotes_.end(), [](const auto& r) {
+        return r.second.latest.taken_ns != 0;
+    });
+    strip_->show_remote_hosts(static_cast<std::size_t>(answering), remotes_.size());
 }
 
 void main_window::enable_local_actions() {

@@ -115,6 +115,7 @@ class main_window : public QMainWindow {
     // A remote host's answer, or why there was none.
     void took_remote(const QString& id, const ipc::inspect::snapshot& s);
     void lost_remote(const QString& id, const QString& why);
+    void count_remote_hosts();
     void ask_export();
     void ask_remove_stale();
     // Expands what the filter matched (or, without a filter, what the user did not collapse)

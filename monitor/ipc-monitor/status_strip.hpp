@@ -15,7 +15,10 @@ class status_strip : public QWidget {
   public:
     explicit status_strip(QWidget* parent = nullptr);
 
+    // This host's.
     void show_counts(std::size_t processes, std::size_t endpoints, std::size_t segments);
+    // How many of the remote hosts answered last time (nothing shown without any).
+    void show_remote_hosts(std::size_t reachable, std::size_t watched);
     void show_paused(bool paused);
     // The channel of the demo this monitor runs; empty when none runs.
     void show_demo(const QString& channel);
@@ -28,6 +31,7 @@ class status_strip : public QWidget {
 
   private:
     QLabel* counts_ = nullptr;
+    QLabel* remote_ = nullptr;
     QLabel* paused_ = nullptr;
     QLabel* demo_ = nullptr;
     QPushButton* stop_demo_ = nullptr;
