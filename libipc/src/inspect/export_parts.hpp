@@ -37,6 +37,10 @@ struct label {
 // ns as seconds, the format's unit.
 std::string seconds(double ns);
 
+class family;
+// The families' text, one after the other (in one allocation).
+std::string joined(std::initializer_list<const family*> families);
+
 // One metric family: its HELP and TYPE lines, then its samples; nothing when it has none.
 class family {
   public:
@@ -52,9 +56,11 @@ class family {
     // A state set: one sample per health state, 1 for `current` and 0 for the others, so that
     // a series never vanishes when the state changes.
     void add_health(std::vector<label> labels, health_state current);
-    std::string text() const { return empty_ ? std::string() : text_; }
+    // Its lines, or nothing when it has no sample.
+    const std::string& text() const { return empty_ ? nothing_ : text_; }
 
   private:
+    static inline const std::string nothing_;
     std::string name_;
     std::string text_;
     bool empty_ = true;

@@ -192,8 +192,7 @@ std::string ring_metrics(const snapshot& s) {
         written.add(l, r.write_count);
         read.add(l, r.read_count);
     }
-    return capacity.text() + used.text() + used_max.text() + waiting.text() + written.text() +
-           read.text();
+    return detail::joined({&capacity, &used, &used_max, &waiting, &written, &read});
 }
 
 }  // namespace

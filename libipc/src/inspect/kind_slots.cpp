@@ -371,8 +371,7 @@ std::string slots_metrics(const snapshot& s) {
             }
         }
     }
-    return refused.text() + calls.text() + completed.text() + timeouts.text() + failed.text() +
-           late.text() + state.text();
+    return detail::joined({&refused, &calls, &completed, &timeouts, &failed, &late, &state});
 }
 
 }  // namespace

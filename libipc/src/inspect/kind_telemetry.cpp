@@ -358,7 +358,7 @@ std::string process_metrics(const snapshot& s) {
                                      ? static_cast<double>(s.taken_ns - p.heartbeat_ns)
                                      : 0.0));
     }
-    return alive.text() + heartbeat.text();
+    return detail::joined({&alive, &heartbeat});
 }
 
 std::string endpoint_metrics(const snapshot& s) {
@@ -414,14 +414,15 @@ std::string endpoint_metrics(const snapshot& s) {
             health.add_health(l, e.health.state);
         }
     }
-    return active.text() + sent.text() + received.text() + dropped.text() + failed.text() +
-           bytes_out.text() + bytes_in.text() + depth.text() + depth_max.text() +
-           connections.text() + connections_total.text() + reconnects.text() + retried.text() +
-           latency.text() + health.text();
+    return detail::joined({&active, &sent, &received, &dropped, &failed, &bytes_out, &bytes_in,
+                           &depth, &depth_max, &connections, &connections_total, &reconnects,
+                           &retried, &latency, &health});
 }
 
 std::string telemetry_metrics(const snapshot& s) {
-    return process_metrics(s) + endpoint_metrics(s);
+    std::string out = process_metrics(s);
+    out += endpoint_metrics(s);
+    return out;
 }
 
 }  // namespace
