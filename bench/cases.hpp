@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "harness.hpp"
@@ -36,6 +38,16 @@ void add_stream_cases(std::vector<bench_case>& cases);
 void add_foreign_cases(std::vector<bench_case>& cases);
 // ipc-monitor's own CPU with 100 live endpoints, at 1 Hz and 10 Hz (when the monitor is built).
 void add_monitor_cases(std::vector<bench_case>& cases);
+
+// Messages of the runs that measure what watching costs a writer: long enough (2-9 s here) to
+// hold tens of looks at 10 Hz.
+inline constexpr std::uint64_t watched_messages = 30'000'000;
+// A 64 B ring's messages per second over watched_messages, while `look` runs `hz` times a second
+// in a thread of the writer's process (ring_throughput_msgs_64B_unobserved_long is it unlooked at).
+double ring_throughput_looked_at(int hz, const std::function<void()>& look);
+// ipcstat serve: its CPU with 100 live endpoints scraped once a second, a scrape's latency, and a
+// flat-out ring writer's throughput while it is scraped once a second.
+void add_serve_cases(std::vector<bench_case>& cases);
 
 // Message sizes of the throughput cases, and the suffix used in case names ("8B", "64KiB").
 const std::vector<std::size_t>& throughput_sizes();

@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
     bench::add_broker_cases(cases);
     bench::add_stream_cases(cases);
     bench::add_foreign_cases(cases);
+    bench::add_serve_cases(cases);
 #ifdef IPC_MONITOR_BIN
     bench::add_monitor_cases(cases);
 #endif

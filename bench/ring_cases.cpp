@@ -98,16 +98,20 @@ std::uint64_t messages_for(std::size_t size) {
     return std::clamp<std::uint64_t>(2'000'000'000ull / size, 2000, 5'000'000);
 }
 
-// Takes a full inspect snapshot (what ipc-monitor and ipcstat do) `hz` times a second until
-// destroyed; a thread of the writer's process, so it shares the writer's CPU.
+// Looks at everything `hz` times a second until destroyed: takes a full inspect snapshot (what
+// ipc-monitor and ipcstat do), or calls `look`; a thread of the writer's process, so it shares
+// the writer's CPU.
 class observer {
   public:
-    explicit observer(int hz) {
+    explicit observer(int hz, std::function<void()> look) {
+        if (!look) {
+            look = [] { (void)ipc::inspect::take_snapshot(); };
+        }
         if (hz > 0) {
-            thread_ = std::thread([this, hz] {
+            thread_ = std::thread([this, hz, look] {
                 std::unique_lock lock(mutex_);
                 while (!done_) {
-                    (void)ipc::inspect::take_snapshot();
+                    look();
                     wake_.wait_for(lock, std::chrono::milliseconds(1000 / hz));
                 }
             });
@@ -135,7 +139,8 @@ class observer {
 // when the first and the last arrived. With observe_hz, an observer snapshots everything while
 // the writer sends. Returns messages per second.
 double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0,
-                       std::uint64_t messages = 0, ring_source source = ring_source::named) {
+                       std::uint64_t messages = 0, ring_source source = ring_source::named,
+                       const std::function<void()>& look = {}) {
     ipc::ring_options o;
     o.max_message = static_cast<std::uint32_t>(size);
     o.capacity = working_set_for(size);
@@ -159,7 +164,7 @@ double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0,
             result->last_ns = now_ns();
         },
         [&] {
-            observer watching(observe_hz);
+            observer watching(observe_hz, look);
             std::vector<std::byte> msg(size, std::byte{2});
             for (std::uint64_t i = 0; i < n; ++i) {
                 check(writer.send(msg));
@@ -171,6 +176,10 @@ double ring_throughput(std::size_t size, bool telemetry, int observe_hz = 0,
 }
 
 }  // namespace
+
+double ring_throughput_looked_at(int hz, const std::function<void()>& look) {
+    return ring_throughput(64, true, hz, watched_messages, ring_source::named, look);
+}
 
 const std::vector<std::size_t>& throughput_sizes() {
     static const std::vector<std::size_t> sizes = {8, 64, 1024, 64 * 1024, 1024 * 1024};
@@ -241,7 +250,6 @@ void add_ring_cases(std::vector<bench_case>& cases) {
                              [] { return ring_throughput(64, true); }));
     // What watching costs the peers: a monitor's snapshots at 10 Hz against none, over runs long
     // enough (30 M messages, 2-9 s here) to hold tens of snapshots.
-    constexpr std::uint64_t watched_messages = 30'000'000;
     cases.push_back(measured("ring_throughput_msgs_64B_unobserved_long", "msgs/s", "",
                              [] { return ring_throughput(64, true, 0, watched_messages); }));
     cases.push_back(measured("ring_throughput_msgs_64B_observed_10Hz", "msgs/s",
