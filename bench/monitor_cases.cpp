@@ -15,7 +15,7 @@ namespace {
 
 constexpr auto startup = std::chrono::seconds(2);
 
-pid_t spawn_monitor(int interval_ms, const std::string& select) {
+ipc::child spawn_monitor(int interval_ms, const std::string& select) {
     std::vector<std::string> args = {IPC_MONITOR_BIN, "--interval", std::to_string(interval_ms)};
     if (!select.empty()) {
         args.insert(args.end(), {"--select", select});
@@ -24,13 +24,13 @@ pid_t spawn_monitor(int interval_ms, const std::string& select) {
 }
 
 // Percent of one core the monitor uses over `window` after its start-up; ends it.
-double cpu_percent_of(pid_t monitor, std::chrono::seconds window) {
+double cpu_percent_of(ipc::child monitor, std::chrono::seconds window) {
     std::this_thread::sleep_for(startup);
     require_running(monitor);
-    const auto cpu0 = cpu_ns(monitor);
+    const auto cpu0 = cpu_ns(monitor.pid());
     const auto wall0 = now_ns();
     std::this_thread::sleep_for(window);
-    const auto cpu1 = cpu_ns(monitor);
+    const auto cpu1 = cpu_ns(monitor.pid());
     const auto wall1 = now_ns();
     require_running(monitor);
     stop_program(monitor);

@@ -26,15 +26,16 @@ using namespace std::chrono_literals;
 // `ipcstat serve` on a loopback port it picks, and a client for it; stopped when destroyed.
 class served_ipcstat {
   public:
-    served_ipcstat() : pid_(start()), client_("127.0.0.1", port_) {
+    served_ipcstat() : program_(start()), client_("127.0.0.1", port_) {
         client_.set_connection_timeout(5s);
         client_.set_read_timeout(30s);
     }
-    ~served_ipcstat() { stop_program(pid_); }
+    ~served_ipcstat() { stop_program(program_); }
     served_ipcstat(const served_ipcstat&) = delete;
     served_ipcstat& operator=(const served_ipcstat&) = delete;
 
-    pid_t pid() const { return pid_; }
+    pid_t pid() const { return program_.pid(); }
+    ipc::child& program() { return program_; }
     // GET /metrics; throws when it does not answer 200.
     void scrape() {
         const auto r = client_.Get("/metrics");
@@ -46,13 +47,12 @@ class served_ipcstat {
   private:
     // Starts it on port 0 and reads the port from its first line ("ipcstat: serving
     // http://127.0.0.1:PORT"), waiting at most 10 s for it.
-    pid_t start() {
+    ipc::child start() {
         int out[2];
         if (::pipe(out) != 0) {
             throw std::runtime_error("pipe");
         }
-        const pid_t pid =
-            spawn_program({IPCSTAT_BIN, "serve", "--listen", "127.0.0.1:0"}, {}, out[1]);
+        auto program = spawn_program({IPCSTAT_BIN, "serve", "--listen", "127.0.0.1:0"}, {}, out[1]);
         ::close(out[1]);
         std::string line;
         pollfd p{out[0], POLLIN, 0};
@@ -64,15 +64,15 @@ class served_ipcstat {
         ::close(out[0]);
         const auto colon = line.rfind(':');
         if (line.find('\n') == std::string::npos || colon == std::string::npos) {
-            stop_program(pid);
+            stop_program(program);
             throw std::runtime_error("ipcstat serve did not say where it listens");
         }
         port_ = std::stoi(line.substr(colon + 1));
-        return pid;
+        return program;
     }
 
     int port_ = 0;
-    pid_t pid_;
+    ipc::child program_;
     httplib::Client client_;
 };
 
@@ -90,7 +90,7 @@ double serve_cpu_percent(int scrapes) {
         }
         const auto cpu1 = cpu_ns(served.pid());
         const auto wall1 = now_ns();
-        require_running(served.pid());
+        require_running(served.program());
         return 100.0 * static_cast<double>(cpu1 - cpu0) / static_cast<double>(wall1 - wall0);
     });
 }

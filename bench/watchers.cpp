@@ -1,8 +1,6 @@
 #include "watchers.hpp"
 
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,44 +23,28 @@ struct live_flags {
     std::atomic<std::uint32_t> stop{0};
 };
 
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    for (auto& s : strings) {
-        out.push_back(s.data());
-    }
-    out.push_back(nullptr);
-    return out;
-}
-
 }  // namespace
 
-pid_t spawn_program(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-                    int stdout_fd) {
-    std::vector<std::string> argv = args;
-    std::vector<std::string> env = extra_env;
+ipc::child spawn_program(const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env, int stdout_fd) {
+    ipc::spawn_options options;
+    options.environment = extra_env;
     for (char** e = environ; *e != nullptr; ++e) {
-        env.emplace_back(*e);
+        options.environment.emplace_back(*e);
     }
-    auto argp = pointers(argv);
-    auto envp = pointers(env);
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
     if (stdout_fd >= 0) {
-        ::posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+        options.fds.push_back({stdout_fd, STDOUT_FILENO});
     }
-    pid_t pid = -1;
-    const int failed =
-        ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, argp.data(), envp.data());
-    ::posix_spawn_file_actions_destroy(&actions);
-    if (failed != 0) {
-        throw std::runtime_error("cannot start " + argv[0]);
+    auto started = ipc::child::spawn(args[0], args, options);
+    if (!started) {
+        throw std::runtime_error("cannot start " + args[0] + ": " +
+                                 started.error_value().message());
     }
-    return pid;
+    return std::move(*started);
 }
 
-void require_running(pid_t pid) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) != 0) {
+void require_running(ipc::child& program) {
+    if (program.wait(std::chrono::nanoseconds(0))) {
         throw std::runtime_error("the watching program exited during the measurement");
     }
 }
@@ -77,10 +59,9 @@ std::uint64_t cpu_ns(pid_t pid) {
            static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-void stop_program(pid_t pid) {
-    ::kill(pid, SIGTERM);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+void stop_program(ipc::child& program) {
+    (void)program.kill(SIGTERM);
+    (void)program.wait();
 }
 
 double with_live_pairs(int pairs, bool traffic,

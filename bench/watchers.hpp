@@ -10,18 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "ipc/spawn.hpp"
+
 namespace bench {
 
 // Starts args[0] with args, this environment plus `extra_env` ("NAME=value"), and its stdout on
 // `stdout_fd` (unless -1); throws if it cannot.
-pid_t spawn_program(const std::vector<std::string>& args,
-                    const std::vector<std::string>& extra_env = {}, int stdout_fd = -1);
+ipc::child spawn_program(const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env = {}, int stdout_fd = -1);
 // Throws when the program has exited: its CPU clock would then say nothing about its cost.
-void require_running(pid_t pid);
+void require_running(ipc::child& program);
 // CPU time the process has used so far, in ns (its CPU-time clock).
 std::uint64_t cpu_ns(pid_t pid);
 // SIGTERM, then reaps it.
-void stop_program(pid_t pid);
+void stop_program(ipc::child& program);
 
 // Runs `measure` (in this process) while a peer process holds `pairs` ring pairs open (2 x
 // pairs endpoints); with `traffic`, each pair moves about 1000 messages a second. `measure` is
