@@ -250,7 +250,8 @@ TEST(SnapshotJson, ReadsBackWhatItWrote) {
 }
 
 // The document is untrusted: anything that is not a snapshot is an error, members of the wrong
-// type read as zero, and strings come back printable.
+// type or out of range read as zero, entries that are not objects are nothing, and strings come
+// back printable.
 TEST(SnapshotJson, RefusesWhatIsNotASnapshotAndTamesWhatIs) {
     for (const char* bad : {"", "garbage", "[]", "{}", R"({"schema":"other/1"})", "{\"schema\":"}) {
         const auto s = ipc::inspect::from_json(bad);
@@ -258,23 +259,77 @@ TEST(SnapshotJson, RefusesWhatIsNotASnapshotAndTamesWhatIs) {
         EXPECT_EQ(s.error_value().code(), ipc::errc::corrupt);
     }
     const auto s = ipc::inspect::from_json(R"({"schema":"libipc.snapshot/1","taken_ns":"soon",
-        "processes":[{"pid":"x","program":"evil\u001b[2J","endpoints":7},3],
+        "processes":[{"pid":"x","program":"evil\u001b[2J","endpoints":7},3,
+                     {"pid":4294967297,"owner_uid":-1,"endpoints":[1,{"index":2}]}],
         "rings":{"not":"a list"},
         "slots":[{"slots":[{"latency":{"buckets":[{"le_ns":5,"count":1},{"le_ns":-1},
                                                   {"le_ns":1e300,"count":2},"x"]}}]}],
-        "channels":[{"ends":[null]}]})");
+        "channels":[{"ends":[null,{}]}]})");
     ASSERT_TRUE(s) << s.error_value().message();
     EXPECT_EQ(s->taken_ns, 0u);
-    ASSERT_EQ(s->processes.size(), 2u);
+    ASSERT_EQ(s->processes.size(), 2u) << "3 is not a process";
     EXPECT_EQ(s->processes[0].pid, 0);
     EXPECT_EQ(s->processes[0].program, "evil\\x1b[2J");
     EXPECT_TRUE(s->processes[0].endpoints.empty());
+    EXPECT_EQ(s->processes[1].pid, 0) << "2^32 + 1 is no pid, not pid 1";
+    EXPECT_EQ(s->processes[1].owner_uid, 0u) << "-1 is no uid";
+    ASSERT_EQ(s->processes[1].endpoints.size(), 1u);
+    EXPECT_EQ(s->processes[1].endpoints[0].index, 2u);
     EXPECT_TRUE(s->rings.empty());
     const auto& buckets = s->slots.at(0).slots.at(0).latency_buckets;
     ASSERT_EQ(buckets.size(), ipc::histogram::bucket_count);
     EXPECT_EQ(buckets[5], 1u);  // le_ns 5 is bucket 5's bound; the others are no bucket's
     EXPECT_EQ(std::accumulate(buckets.begin(), buckets.end(), std::uint64_t{0}), 1u);
+    ASSERT_EQ(s->channels.at(0).ends.size(), 1u);
     EXPECT_EQ(s->channels.at(0).ends.at(0).end.state, ipc::inspect::end_state::invalid);
+}
+
+// A document within any size limit that would be read into far more memory (every endpoint
+// holds a histogram of 2 KiB) is refused instead.
+TEST(SnapshotJson, RefusesMoreEndpointsThanAHostHas) {
+    std::string many = R"({"schema":"libipc.snapshot/1","processes":[{"endpoints":[)";
+    for (int i = 0; i < 20'000; ++i) {
+        many += i == 0 ? R"({"latency":{}})" : R"(,{"latency":{}})";
+    }
+    many += "]}]}";
+    const auto s = ipc::inspect::from_json(many);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error_value().code(), ipc::errc::corrupt);
+}
+
+// Every name the exports write reads back as the same enumerator (the readers name each enum's
+// last value: one added after it would read as unknown).
+TEST(SnapshotJson, EveryEnumeratorReadsBack) {
+    ipc::inspect::snapshot s;
+    ipc::inspect::process_info p;
+    for (int k = 0; k <= static_cast<int>(ipc::inspect::channel_kind::simpleipc); ++k) {
+        for (int r = 0; r <= static_cast<int>(ipc::inspect::endpoint_role::child); ++r) {
+            ipc::inspect::endpoint_info e;
+            e.kind = static_cast<ipc::inspect::channel_kind>(k);
+            e.role = static_cast<ipc::inspect::endpoint_role>(r);
+            e.state = ipc::inspect::endpoint_state::closed;
+            e.health.state = static_cast<ipc::inspect::health_state>(r % 7);
+            p.endpoints.push_back(e);
+        }
+    }
+    s.processes.push_back(p);
+    for (int state = 0; state <= static_cast<int>(ipc::inspect::slot_state::response_ready);
+         ++state) {
+        ipc::inspect::slots_info g;
+        ipc::inspect::slot_info slot;
+        slot.state = static_cast<ipc::inspect::slot_state>(state);
+        slot.guest.state = static_cast<ipc::inspect::end_state>(state);
+        g.slots.push_back(slot);
+        s.slots.push_back(g);
+    }
+    for (int k = 0; k <= static_cast<int>(ipc::inspect::segment_kind::simpleipc); ++k) {
+        s.segments.push_back(
+            {"x", static_cast<ipc::inspect::segment_kind>(k), 0, 0, false, "", ""});
+    }
+    const std::string text = ipc::inspect::to_json(s);
+    const auto back = ipc::inspect::from_json(text);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(ipc::inspect::to_json(*back), text);
 }
 
 // ipcstat watch and the monitor show the latency of each interval: only the samples taken

@@ -3,6 +3,8 @@
 // the channels', connections' and segments' arrays, are here. The document is untrusted input:
 // nothing in it is assumed (json_fields.hpp), and a document that is not a snapshot is an error.
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "inspect/json_fields.hpp"
@@ -102,6 +104,9 @@ connection_flow flow_from_json(const json& j) {
 
 void connections_from_json(const json& array, snapshot& s) {
     for (const auto& j : array) {
+        if (!j.is_object()) {
+            continue;  // an entry is an object; anything else is nothing
+        }
         connection_info c;
         c.pid = field<std::int32_t>(j, "pid");
         c.id = field<std::uint64_t>(j, "id");
@@ -125,12 +130,18 @@ void connections_from_json(const json& array, snapshot& s) {
 
 void channels_from_json(const json& array, snapshot& s) {
     for (const auto& j : array) {
+        if (!j.is_object()) {
+            continue;  // an entry is an object; anything else is nothing
+        }
         channel_info c;
         c.kind =
             named(field<std::string>(j, "kind"), channel_kind::simpleipc, channel_kind::unknown);
         c.name = field<std::string>(j, "name");
         c.segment = field<std::string>(j, "segment");
         for (const auto& e : list(j, "ends")) {
+            if (!e.is_object()) {
+                continue;
+            }
             c.ends.push_back(
                 {named(field<std::string>(e, "role"), endpoint_role::child, endpoint_role::unknown),
                  detail::end_from_json(e)});
@@ -150,6 +161,9 @@ void channels_from_json(const json& array, snapshot& s) {
 
 void segments_from_json(const json& array, snapshot& s) {
     for (const auto& j : array) {
+        if (!j.is_object()) {
+            continue;  // an entry is an object; anything else is nothing
+        }
         segment_entry seg;
         seg.name = field<std::string>(j, "name");
         seg.kind =
@@ -163,12 +177,48 @@ void segments_from_json(const json& array, snapshot& s) {
     }
 }
 
+// What one document may hold. Read, an object costs more than its text: an endpoint's or a
+// slot's latency histogram is 2 KiB whatever the document says, so a hostile document of a few
+// MiB could ask for gigabytes. 16384 timed objects (64 processes' full telemetry tables) are
+// 36 MiB of buckets.
+constexpr std::size_t max_objects = 1'000'000;
+constexpr std::size_t max_timed_objects = 16'384;
+
+// Why the document holds more than that, or null. Walked with a stack: nesting has no limit.
+const char* over_limits(const json& doc) {
+    std::size_t objects = 0;
+    std::size_t timed = 0;
+    std::vector<const json*> pending{&doc};
+    while (!pending.empty()) {
+        const json* j = pending.back();
+        pending.pop_back();
+        if (j->is_object()) {
+            ++objects;
+            timed += j->contains("latency") ? 1 : 0;
+        }
+        if (objects > max_objects || timed > max_timed_objects) {
+            return objects > max_objects
+                       ? "the document holds more objects than one host's snapshot can"
+                       : "the document holds more endpoints and slots than one host's can";
+        }
+        if (j->is_structured()) {
+            for (const auto& child : *j) {
+                pending.push_back(&child);
+            }
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 result<snapshot> from_json(std::string_view text) {
     const json doc = json::parse(text, nullptr, false);
     if (!doc.is_object() || field<std::string>(doc, "schema") != "libipc.snapshot/1") {
         return error{errc::corrupt, "not a libipc.snapshot/1 JSON document"};
+    }
+    if (const char* why = over_limits(doc)) {
+        return error{errc::corrupt, why};
     }
     snapshot s;
     s.taken_ns = field<std::uint64_t>(doc, "taken_ns");

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +20,7 @@ namespace ipc::inspect::detail {
 std::string printable_text(const std::string& text);
 
 // `j[key]` as a T, or `fallback` when j is not an object, has no such member, or it has another
-// type (an integer for integral T, a boolean for bool, a string for std::string).
+// type (an integer T can hold for integral T, a boolean for bool, a string for std::string).
 template <class T>
 T field(const nlohmann::json& j, const char* key, T fallback = {}) {
     if (!j.is_object()) {
@@ -34,9 +35,14 @@ T field(const nlohmann::json& j, const char* key, T fallback = {}) {
                                : fallback;
     } else if constexpr (std::is_same_v<T, bool>) {
         return it->is_boolean() ? it->template get<bool>() : fallback;
+    } else if (it->is_number_unsigned()) {
+        const auto v = it->template get<std::uint64_t>();
+        return std::in_range<T>(v) ? static_cast<T>(v) : fallback;  // never narrowed
+    } else if (it->is_number_integer()) {
+        const auto v = it->template get<std::int64_t>();
+        return std::in_range<T>(v) ? static_cast<T>(v) : fallback;
     } else {
-        return it->is_number_integer() || it->is_number_unsigned() ? it->template get<T>()
-                                                                   : fallback;
+        return fallback;
     }
 }
 

@@ -148,6 +148,9 @@ json rings_json(const snapshot& s) {
 void rings_from_json(const json& array, snapshot& s) {
     using detail::field;
     for (const auto& j : array) {
+        if (!j.is_object()) {
+            continue;  // an entry is an object; anything else is nothing
+        }
         ring_info r;
         r.kind = detail::named(field<std::string>(j, "kind"), channel_kind::simpleipc,
                                channel_kind::unknown);

@@ -323,6 +323,9 @@ slot_info slot_from_json(const json& j) {
 void all_slots_from_json(const json& array, snapshot& out) {
     using detail::field;
     for (const auto& j : array) {
+        if (!j.is_object()) {
+            continue;  // an entry is an object; anything else is nothing
+        }
         slots_info s;
         s.kind = detail::named(field<std::string>(j, "kind"), channel_kind::simpleipc,
                                channel_kind::unknown);
@@ -336,7 +339,9 @@ void all_slots_from_json(const json& array, snapshot& out) {
         s.host_epoch = field<std::uint32_t>(j, "host_epoch");
         s.calls_refused = field<std::uint64_t>(j, "calls_refused");
         for (const auto& slot : detail::list(j, "slots")) {
-            s.slots.push_back(slot_from_json(slot));
+            if (slot.is_object()) {
+                s.slots.push_back(slot_from_json(slot));
+            }
         }
         s.stale = field<bool>(j, "stale");
         out.slots.push_back(std::move(s));

@@ -316,6 +316,9 @@ endpoint_info endpoint_from_json(const json& j) {
 void processes_from_json(const json& array, snapshot& s) {
     using detail::field;
     for (const auto& j : array) {
+        if (!j.is_object()) {
+            continue;  // an entry is an object; anything else is nothing
+        }
         process_info p;
         p.pid = field<std::int32_t>(j, "pid");
         p.start_time = field<std::uint64_t>(j, "start_time");
@@ -328,7 +331,9 @@ void processes_from_json(const json& array, snapshot& s) {
         p.clock = field<std::string>(j, "clock");
         p.ticks_per_second = field<std::uint64_t>(j, "ticks_per_second");
         for (const auto& e : detail::list(j, "endpoints")) {
-            p.endpoints.push_back(endpoint_from_json(e));
+            if (e.is_object()) {
+                p.endpoints.push_back(endpoint_from_json(e));
+            }
         }
         s.processes.push_back(std::move(p));
     }
