@@ -13,9 +13,9 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QFile>
 #include <QTimer>
 
+#include "common/token_file.hpp"
 #include "demo_dialog.hpp"
 #include "main_window.hpp"
 #include "quit_on_signal.hpp"
@@ -120,13 +120,13 @@ int main(int argc, char** argv) {
 
     monitor::main_window window(!parser.isSet(screenshot));
     if (parser.isSet(token_file)) {
-        QFile file(parser.value(token_file));
-        const QByteArray token = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : "";
-        if (token.isEmpty()) {
-            qCritical("ipc-monitor: no token in %s", qPrintable(parser.value(token_file)));
+        std::string why;
+        const auto token = monitor::read_token_file(parser.value(token_file).toStdString(), why);
+        if (!token) {
+            qCritical("ipc-monitor: --token-file %s", why.c_str());
             return 2;
         }
-        window.set_token(token);
+        window.set_token(QByteArray::fromStdString(*token));
     }
     for (const QString& url : parser.values(connect)) {
         QString why;

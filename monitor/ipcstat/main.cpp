@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/token_file.hpp"
 #include "ipc/inspect.hpp"
 #include "ipcstat/serve.hpp"
 #include "ipcstat/tables.hpp"
@@ -125,20 +126,13 @@ int run_serve(const std::string& listen, const std::string& token_file, ipcstat:
         return static_cast<int>(CLI::ExitCodes::ValidationError);
     }
     if (!token_file.empty()) {
-        std::FILE* file = std::fopen(token_file.c_str(), "re");
-        char line[4096] = "";
-        const bool read = file != nullptr && std::fgets(line, sizeof line, file) != nullptr;
-        if (file != nullptr) {
-            std::fclose(file);
-        }
-        o.token = line;
-        while (!o.token.empty() && (o.token.back() == '\n' || o.token.back() == '\r')) {
-            o.token.pop_back();
-        }
-        if (!read || o.token.empty()) {
-            std::fputs("ipcstat: the token file holds no token\n", stderr);
+        std::string why;
+        const auto token = monitor::read_token_file(token_file, why);
+        if (!token) {
+            std::fprintf(stderr, "ipcstat: --token-file %s\n", why.c_str());
             return exit_failed;
         }
+        o.token = *token;
     }
     o.dir = dir;
     o.filter = f;
