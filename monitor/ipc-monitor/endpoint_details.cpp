@@ -487,6 +487,9 @@ void endpoint_details::show_histogram(const ipc::inspect::endpoint_info& e) {
 }
 
 void endpoint_details::set_connections(QAbstractItemModel* connections) {
+    if (connections_->sourceModel() == connections) {
+        return;  // asked at every refresh: a new source would reset the view
+    }
     connections_->setSourceModel(connections);
     set_up_connection_view(connection_view_);
     // Its channel and side are the selection's.

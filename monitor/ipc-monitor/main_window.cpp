@@ -102,7 +102,6 @@ main_window::main_window(bool remember, QWidget* parent)
 
     stale_ = new QListWidget;
     auto* remove = new QPushButton(tr("Remove stale segments…"));
-    remove_stale_ = remove;
     connect(remove, &QPushButton::clicked, this, &main_window::ask_remove_stale);
     auto* stale_page = new QWidget;
     auto* stale_layout = new QVBoxLayout(stale_page);
@@ -266,6 +265,7 @@ void main_window::build_actions() {
 
     auto* file = menuBar()->addMenu(tr("&File"));
     auto* exporting = file->addAction(tr("&Export snapshot…"));
+    export_action_ = exporting;
     exporting->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     connect(exporting, &QAction::triggered, this, &main_window::ask_export);
     file->addSeparator();
@@ -445,11 +445,15 @@ void main_window::show_selection() {
         show_channel_only();
         return;
     }
+    // A broker server's details list its connections: its own host's.
     const auto remote = remotes_.find(model_->host_at(source).value_or(QString()));
-    if (remote != remotes_.end()) {
-        details_->show_endpoint(remote->second.latest, *p, *e, key, remote->second.history);
+    if (remote != remotes_.end() && remote->second.source->latest() != nullptr) {
+        details_->set_connections(remote->second.connections.get());
+        details_->show_endpoint(*remote->second.source->latest(), *p, *e, key,
+                                remote->second.history);
         return;
     }
+    details_->set_connections(connections_);
     details_->show_endpoint(latest_, *p, *e, key, history_);
 }
 
@@ -466,12 +470,11 @@ bool main_window::add_host(const QString& url, bool remember, QString* why) {
         }
         return false;
     }
-    connect(source.get(), &remote_host::fetched, this,
-            [this, id](const ipc::inspect::snapshot& s) { took_remote(id, s); });
+    connect(source.get(), &remote_host::fetched, this, [this, id] { took_remote(id); });
     connect(source.get(), &remote_host::failed, this,
             [this, id](const QString& reason) { lost_remote(id, reason); });
-    source->fetch();
-    remotes_.emplace(id, remote_view{std::move(source), {}, traffic_history(id), remember});
+    remotes_.emplace(id, remote_view{std::move(source), traffic_history(id),
+                                     std::make_unique<connection_table_model>(), remember});
     model_->set_unreachable(id, id, QString());  // waiting for its first answer
     remember_hosts();
     count_remote_hosts();
@@ -508,7 +511,7 @@ void main_window::remember_hosts() const {
     QStringList urls;
     for (const auto& [id, remote] : remotes_) {
         if (remote.remembered) {
-            urls << remote.source->url().toString();
+            urls << remote.source->url().toString(QUrl::RemovePassword);
         }
     }
     QSettings().setValue(QStringLiteral("remote_hosts"), urls);
@@ -525,14 +528,12 @@ void main_window::ask_add_host() {
     }
 }
 
-void main_window::took_remote(const QString& id, const ipc::inspect::snapshot& s) {
+void main_window::took_remote(const QString& id) {
     auto& remote = remotes_.at(id);
-    ipc::inspect::snapshot now = s;
-    // Its own drops between two of its answers, as this host's between two refreshes.
-    ipc::inspect::judge_health(now, remote.latest.taken_ns == 0 ? nullptr : &remote.latest);
-    remote.latest = std::move(now);
-    remote.history.record(remote.latest);
-    model_->update(id, id, remote.latest, remote.history);
+    const auto& s = *remote.source->latest();  // read and judged off this thread
+    remote.history.record(s);
+    model_->update(id, id, s, remote.history);
+    remote.connections->update(s);
     count_remote_hosts();
     if (tabs_->currentIndex() == processes_tab) {
         show_selection();
@@ -540,15 +541,13 @@ void main_window::took_remote(const QString& id, const ipc::inspect::snapshot& s
 }
 
 void main_window::lost_remote(const QString& id, const QString& why) {
-    auto& remote = remotes_.at(id);
-    remote.latest = {};
     model_->set_unreachable(id, id, why);
     count_remote_hosts();
 }
 
 void main_window::count_remote_hosts() {
     const auto answering = std::count_if(remotes_.begin(), remotes_.end(), [](const auto& r) {
-        return r.second.latest.taken_ns != 0;
+        return r.second.source->latest() != nullptr;
     });
     strip_->show_remote_hosts(static_cast<std::size_t>(answering), remotes_.size());
 }
@@ -556,13 +555,13 @@ void main_window::count_remote_hosts() {
 void main_window::enable_local_actions() {
     const auto host = model_->host_at(proxy_->mapToSource(tree_->currentIndex()));
     const bool remote = host && !host->isEmpty() && tabs_->currentIndex() == processes_tab;
-    for (QWidget* w : {static_cast<QWidget*>(remove_stale_)}) {
-        w->setEnabled(!remote);
-    }
-    demo_action_->setEnabled(!remote);
-    remove_host_action_->setEnabled(remote);
+    // The Stale segments tab and its Remove button are this host's whatever is selected.
     const QString why = tr("Acts on this host only: select one of its rows");
-    demo_action_->setToolTip(remote ? why : QString());
+    for (QAction* local : {demo_action_, export_action_}) {
+        local->setEnabled(!remote);
+        local->setToolTip(remote ? why : QString());
+    }
+    remove_host_action_->setEnabled(remote);
 }
 
 // A channel row that no endpoint stands for (another program's format): its shared state.
@@ -663,8 +662,13 @@ QStringList main_window::remove_segments(const std::vector<std::string>& names) 
 }
 
 bool main_window::select_endpoint(const QString& name, const QString& role) {
+    // This host's first, whatever the sort order: --select and --demo mean it.
+    const QModelIndex here = proxy_->mapFromSource(model_->find(host_key({})));
+    if (here.isValid() && select_endpoint_of(here, name, role)) {
+        return true;
+    }
     for (int h = 0; h < proxy_->rowCount(); ++h) {
-        if (select_endpoint_of(proxy_->index(h, 0), name, role)) {
+        if (proxy_->index(h, 0) != here && select_endpoint_of(proxy_->index(h, 0), name, role)) {
             return true;
         }
     }

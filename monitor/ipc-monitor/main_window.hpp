@@ -16,7 +16,6 @@
 
 class QAbstractItemView;
 class QAction;
-class QPushButton;
 class QComboBox;
 class QLineEdit;
 class QListWidget;
@@ -88,8 +87,8 @@ class main_window : public QMainWindow {
     // The bearer token sent to every remote host (ipcstat serve --token-file).
     void set_token(const QByteArray& token);
     QStringList remote_hosts() const;
-    // The actions that act on this host only (launch a demo, remove stale segments); disabled
-    // while another host's row is selected.
+    // An action that acts on this host only (launch a demo; export, which writes this host's
+    // snapshot); disabled while another host's row is selected.
     QAction* demo_action() const { return demo_action_; }
 
   protected:
@@ -113,7 +112,7 @@ class main_window : public QMainWindow {
     // Enables what acts on this host only unless the tree's selection is another host's.
     void enable_local_actions();
     // A remote host's answer, or why there was none.
-    void took_remote(const QString& id, const ipc::inspect::snapshot& s);
+    void took_remote(const QString& id);
     void lost_remote(const QString& id, const QString& why);
     void count_remote_hosts();
     void ask_export();
@@ -148,19 +147,20 @@ class main_window : public QMainWindow {
     QTimer timer_;
     ipc::inspect::snapshot latest_;
     traffic_history history_;
-    // Another host's: where it is fetched from, its latest snapshot and its own history.
+    // Another host's: where it is fetched from (and its latest snapshot), its own history, and
+    // its connections (for a broker server's details).
     struct remote_view {
         std::unique_ptr<remote_host> source;
-        ipc::inspect::snapshot latest;
         traffic_history history;
+        std::unique_ptr<connection_table_model> connections;
         bool remembered = false;
     };
     std::map<QString, remote_view> remotes_;  // by id ("host:port")
     QByteArray token_;
     QAction* demo_action_ = nullptr;
     QAction* remove_host_action_ = nullptr;
-    QPushButton* remove_stale_ = nullptr;
-    QSet<QString> collapsed_;  // processes the user collapsed
+    QAction* export_action_ = nullptr;
+    QSet<QString> collapsed_;  // hosts and processes the user collapsed
     bool paused_ = false;
     bool remember_ = true;
     bool columns_sized_ = false;

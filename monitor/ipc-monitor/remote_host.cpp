@@ -3,8 +3,34 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QtConcurrent/QtConcurrentRun>
+#include <new>
 
 namespace monitor {
+
+namespace {
+
+// Reads a document and judges its health against the answer before (for `dropping`): on a pool
+// thread, since a large host's snapshot costs milliseconds to read and to judge.
+auto read_snapshot(QByteArray body, std::shared_ptr<const ipc::inspect::snapshot> before) {
+    struct outcome {
+        std::shared_ptr<const ipc::inspect::snapshot> snapshot;
+        QString error;
+    };
+    try {
+        auto s = ipc::inspect::from_json(
+            std::string_view(body.constData(), static_cast<std::size_t>(body.size())));
+        if (!s) {
+            return outcome{nullptr, QStringLiteral("the answer is not a libipc snapshot (%1)")
+                                        .arg(QString::fromStdString(s.error_value().message()))};
+        }
+        ipc::inspect::judge_health(*s, before.get());
+        return outcome{std::make_shared<const ipc::inspect::snapshot>(std::move(*s)), {}};
+    } catch (const std::bad_alloc&) {
+        return outcome{nullptr, QStringLiteral("the answer is too large to read")};
+    }
+}
+
+}  // namespace
 
 remote_host::remote_host(const QUrl& url, const QByteArray& token, QObject* parent)
     : QObject(parent), url_(url), token_(token) {
@@ -15,13 +41,15 @@ remote_host::remote_host(const QUrl& url, const QByteArray& token, QObject* pare
         }
     });
     connect(&parsing_, &QFutureWatcher<parsed>::finished, this, [this] {
-        const parsed p = parsing_.result();
-        if (p.snapshot) {
-            Q_EMIT fetched(*p.snapshot);
+        parsed p = parsing_.future().takeResult();
+        latest_ = std::move(p.snapshot);
+        if (latest_ != nullptr) {
+            Q_EMIT fetched();
         } else {
             Q_EMIT failed(p.error);
         }
     });
+    QTimer::singleShot(0, this, &remote_host::fetch);
 }
 
 remote_host::~remote_host() {
@@ -33,7 +61,9 @@ remote_host::~remote_host() {
 }
 
 QString remote_host::id() const {
-    return QStringLiteral("%1:%2").arg(url_.host()).arg(url_.port());
+    QUrl host = url_;
+    host.setUserInfo(QString());
+    return host.authority();
 }
 
 std::optional<QUrl> remote_host::parse_url(const QString& text, QString* why) {
@@ -47,8 +77,9 @@ std::optional<QUrl> remote_host::parse_url(const QString& text, QString* why) {
         problem = "only http:// and https:// are served by ipcstat serve";
     } else if (url.port() <= 0) {
         problem = "no port in it (ipcstat serve --listen names one)";
-    } else if (!url.path().isEmpty() && url.path() != QStringLiteral("/")) {
-        problem = "a path after the port (the monitor asks for /snapshot itself)";
+    } else if ((!url.path().isEmpty() && url.path() != QStringLiteral("/")) || url.hasQuery() ||
+               url.hasFragment()) {
+        problem = "something after the port (the monitor asks for /snapshot itself)";
     }
     if (problem != nullptr) {
         if (why != nullptr) {
@@ -68,13 +99,18 @@ void remote_host::fetch() {
     snapshot_url.setPath(QStringLiteral("/snapshot"));
     QNetworkRequest request(snapshot_url);
     request.setTransferTimeout(deadline_ms);
+    // ipcstat serve never redirects, and the token must not follow a redirect elsewhere.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
     if (!token_.isEmpty()) {
         request.setRawHeader("Authorization", "Bearer " + token_);
     }
+    too_big_ = false;
     reply_ = network_.get(request);
     QNetworkReply* reply = reply_;
-    connect(reply, &QNetworkReply::downloadProgress, this, [reply](qint64 received, qint64) {
+    connect(reply, &QNetworkReply::downloadProgress, this, [this, reply](qint64 received, qint64) {
         if (received > max_bytes) {
+            too_big_ = true;
             reply->abort();
         }
     });
@@ -85,24 +121,23 @@ void remote_host::fetch() {
 void remote_host::finish(QNetworkReply* reply) {
     reply->deleteLater();
     deadline_.stop();
-    const bool too_big = reply->bytesAvailable() > max_bytes;
-    if (reply->error() != QNetworkReply::NoError || too_big) {
-        const QString why = reply->error() == QNetworkReply::OperationCanceledError || too_big
-                                ? tr("no whole answer within %1 s, or over %2 MiB")
-                                      .arg(deadline_ms / 1000)
-                                      .arg(max_bytes >> 20)
-                                : reply->errorString();
-        Q_EMIT failed(why);
+    if (too_big_ || reply->error() != QNetworkReply::NoError) {
+        latest_ = nullptr;
+        Q_EMIT failed(too_big_ ? tr("the answer is over %1 MiB").arg(max_bytes >> 20)
+                      : reply->error() == QNetworkReply::OperationCanceledError
+                          ? tr("no whole answer within %1 s").arg(deadline_ms / 1000)
+                          : reply->errorString());
         return;
     }
-    const QByteArray body = reply->readAll();
-    parsing_.setFuture(QtConcurrent::run([body] {
-        auto s = ipc::inspect::from_json(
-            std::string_view(body.constData(), static_cast<std::size_t>(body.size())));
-        return s ? parsed{std::move(*s), {}}
-                 : parsed{std::nullopt,
-                          tr("the answer is not a libipc snapshot (%1)")
-                              .arg(QString::fromStdString(s.error_value().message()))};
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status != 200) {
+        latest_ = nullptr;
+        Q_EMIT failed(tr("HTTP status %1").arg(status));
+        return;
+    }
+    parsing_.setFuture(QtConcurrent::run([body = reply->readAll(), before = latest_] {
+        auto [snapshot, error] = read_snapshot(body, before);
+        return parsed{std::move(snapshot), std::move(error)};
     }));
 }
 
