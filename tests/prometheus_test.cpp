@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "support/child_process.hpp"
@@ -38,7 +39,10 @@ std::optional<std::string> program_in_path(const std::string& program) {
 struct scratch_directory {
     std::filesystem::path path = [] {
         std::string pattern = "/tmp/libipc-prometheus-XXXXXX";
-        return std::filesystem::path(::mkdtemp(pattern.data()));
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp");
+        }
+        return std::filesystem::path(pattern);
     }();
     ~scratch_directory() { std::filesystem::remove_all(path); }
 };
@@ -50,12 +54,17 @@ bool has_positive_sample(httplib::Client& prometheus, const std::string& query) 
     if (!answer || answer->status != 200) {
         return false;
     }
+    // {"status":"success","data":{"result":[{"metric":{…},"value":[time,"rate"]},…]}}
     const auto json = nlohmann::json::parse(answer->body, nullptr, false);
-    if (json.is_discarded() || json.value("status", "") != "success") {
+    const auto result = nlohmann::json::json_pointer("/data/result");
+    if (!json.is_object() || json.value("status", "") != "success" || !json.contains(result) ||
+        !json.at(result).is_array()) {
         return false;
     }
-    for (const auto& series : json["data"]["result"]) {
-        if (std::stod(series["value"][1].template get<std::string>()) > 0) {
+    for (const auto& series : json.at(result)) {
+        const auto value = nlohmann::json::json_pointer("/value/1");
+        if (series.is_object() && series.contains(value) && series.at(value).is_string() &&
+            std::strtod(series.at(value).get_ref<const std::string&>().c_str(), nullptr) > 0) {
             return true;
         }
     }

@@ -18,8 +18,10 @@
 #include <QPersistentModelIndex>
 #include <QPushButton>
 #include <QScreen>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTreeView>
 #include <QtCharts/QCategoryAxis>
 #include <QtCharts/QChartView>
@@ -38,6 +40,7 @@
 #include "ipc/shm.hpp"
 #include "ipc/simpleipc.hpp"
 #include "ipc/telemetry.hpp"
+#include "keys.hpp"
 #include "main_window.hpp"
 #include "slot_grid.hpp"
 #include "stale_dialog.hpp"
@@ -116,6 +119,42 @@ TEST(MonitorModel, StaysConsistentAcrossInsertsRemovalsAndReuse) {
               "d");
     model.update(at(3'000'000'000, {}));
     EXPECT_EQ(model.model.rowCount(model.here()), 0);
+}
+
+// Hosts come and go around this host's row: a remote host added first, this host put above it,
+// a host with processes turning unreachable, one removed while a row of it is persistent.
+TEST(MonitorModel, HostsStayConsistent) {
+    monitor::endpoint_tree_model model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    monitor::traffic_history far("far:1");
+    model.set_unreachable(QStringLiteral("far:1"), QStringLiteral("far:1"), QString());
+    const auto s = at(1'000'000'000, {process(10, {endpoint(0, 1, "a", 5)})});
+    far.record(s);
+    model.update(QStringLiteral("far:1"), QStringLiteral("far:1"), s, far);
+    monitor::traffic_history here;
+    here.record(s);
+    model.update(s, here);
+    ASSERT_EQ(model.rowCount(), 2);
+    EXPECT_EQ(model.index(0, 0).data(monitor::endpoint_tree_model::key_role).toString(),
+              monitor::host_key({}))
+        << "this host first";
+    const QPersistentModelIndex far_endpoint = model.find(QStringLiteral("far:1|10:1010:0:1"));
+    ASSERT_TRUE(far_endpoint.isValid());
+    EXPECT_EQ(*model.host_at(far_endpoint), QStringLiteral("far:1"));
+    EXPECT_EQ(model.endpoint_at(far_endpoint)->name, "a");
+    model.set_unreachable(QStringLiteral("far:1"), QStringLiteral("far:1"), QStringLiteral("down"));
+    EXPECT_FALSE(far_endpoint.isValid());
+    const QModelIndex far_row = model.find(monitor::host_key(QStringLiteral("far:1")));
+    EXPECT_EQ(model.rowCount(far_row), 0);
+    EXPECT_EQ(far_row.siblingAtColumn(monitor::endpoint_tree_model::col_state).data().toString(),
+              QStringLiteral("unreachable"));
+    model.update(QStringLiteral("far:1"), QStringLiteral("far:1"), s, far);
+    const QPersistentModelIndex again = model.find(QStringLiteral("far:1|10:1010:0:1"));
+    ASSERT_TRUE(again.isValid());
+    model.remove_host(QStringLiteral("far:1"));
+    EXPECT_FALSE(again.isValid());
+    EXPECT_EQ(model.rowCount(), 1);
+    EXPECT_TRUE(model.find(QStringLiteral("10:1010:0:1")).isValid()) << "this host's row stays";
 }
 
 // A dead process's endpoints do not say "active", whatever their records say.
@@ -837,7 +876,11 @@ TEST(MonitorDemo, EveryOptionReachesTheCommandLineAndTheDialogOpensBeside) {
 int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("libipc-tests"));  // not the user's settings
+    // Not the user's settings, nor another test process's (ctest runs them side by side).
+    QApplication::setOrganizationName(QStringLiteral("libipc-tests"));
+    const QTemporaryDir settings;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings.path());
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }
