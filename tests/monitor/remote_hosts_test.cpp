@@ -13,6 +13,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QTreeView>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -160,6 +161,28 @@ TEST(MonitorRemote, AServedHostShowsItsProcessesAndEndpoints) {
     EXPECT_TRUE(window.demo_action()->isEnabled());
     window.remove_host(id);
     EXPECT_FALSE(window.model()->find(monitor::host_key(id)).isValid());
+}
+
+// A token given right after the host (as --token-file is, after the remembered hosts) goes with
+// the first request: the host is never shown refused on the way.
+TEST(MonitorRemote, TheTokenGoesWithTheFirstFetch) {
+    const std::string file = "/tmp/" + ipc::test::unique_name("token");
+    std::ofstream(file) << "s3cret\n";
+    ipc::test::ipcstat_server served({"--token-file", file});
+    ::unlink(file.c_str());
+    ASSERT_TRUE(served.ready());
+    monitor::main_window window(false);
+    const QString id = QStringLiteral("127.0.0.1:%1").arg(served.port);
+    ASSERT_TRUE(window.add_host(id, false));
+    window.set_token("s3cret");
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return state_of(window, id) != QStringLiteral("waiting"); }, 20'000));
+    EXPECT_EQ(state_of(window, id), QStringLiteral("reachable"))
+        << window.model()
+               ->find(monitor::host_key(id))
+               .data(Qt::ToolTipRole)
+               .toString()
+               .toStdString();
 }
 
 TEST(MonitorRemote, RefusesWhatIsNoServedAddress) {
