@@ -94,9 +94,13 @@ double with_live_pairs(int pairs, bool traffic,
             while (flags->ready.load() == 0) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
-            const double result = measure(first);
-            flags->stop.store(1);
-            return result;
+            // The peer stops however the measurement ends: left running, it would skew every
+            // case after this one.
+            struct stop_peer {
+                live_flags* flags;
+                ~stop_peer() { flags->stop.store(1); }
+            } stopping{flags};
+            return measure(first);
         });
 }
 

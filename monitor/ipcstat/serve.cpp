@@ -100,9 +100,12 @@ int run_serve(const serve_options& o) {
     // 128 KiB, a trimmed heap) and the next scrape faults them in again, which was a third of a
     // scrape's CPU. Kept instead, in one arena (each worker would otherwise fault in its own):
     // the process stays at its largest scrape's size.
-    ::mallopt(M_ARENA_MAX, 1);
-    ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    ::mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    // 32 MiB is the largest mmap threshold glibc takes; a value it refuses would leave the
+    // threshold fixed at 128 KiB (setting M_TRIM_THRESHOLD ends its dynamic adjustment).
+    if (::mallopt(M_ARENA_MAX, 1) != 1 || ::mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 ||
+        ::mallopt(M_TRIM_THRESHOLD, 512 << 20) != 1) {
+        std::fputs("ipcstat: glibc refused to keep memory between scrapes\n", stderr);
+    }
     auto server = make_server(o);
     if (!server->is_valid()) {
         std::fputs("ipcstat: the TLS certificate or key cannot be used\n", stderr);
