@@ -397,8 +397,8 @@ std::string to_json(const snapshot& s, bool pretty = false);
 // A snapshot read back from such a document (another host's, from `ipcstat serve`), or corrupt
 // when it is not one. The text is untrusted: members missing or of another type read as zero,
 // empty or unknown, and strings come back printable. What the document does not hold reads as
-// zero (raw clock stamps: last_activity is last_activity_ns; latency_sum_ns is mean x count;
-// segment raw names stay empty, so that nothing named by another host is opened here).
+// zero (raw clock stamps: last_activity is last_activity_ns; segment raw names stay empty, so
+// that nothing named by another host is opened here).
 result<snapshot> from_json(std::string_view text);
 
 // One CSV row per endpoint, with a header row (RFC 4180; columns in docs/SNAPSHOT.md).

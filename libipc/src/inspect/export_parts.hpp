@@ -16,7 +16,10 @@ namespace ipc::inspect::detail {
 // ---- JSON (docs/SNAPSHOT.md) ----
 
 // `counts`: samples per log-linear bucket (ipc/histogram.hpp).
-nlohmann::json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts);
+// `sum_ns`: of the samples in the histogram, so that a reader of two documents can take the
+// mean of the samples between them (interval_latency).
+nlohmann::json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts,
+                            std::uint64_t sum_ns);
 nlohmann::json end_json(const end_info& e);
 nlohmann::json health_json(const health_verdict& h);
 

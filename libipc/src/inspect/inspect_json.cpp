@@ -13,7 +13,8 @@ using nlohmann::json;
 
 namespace detail {
 
-json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts) {
+json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& counts,
+                  std::uint64_t sum_ns) {
     json buckets = json::array();
     for (std::size_t i = 0; i < counts.size(); ++i) {
         if (counts[i] != 0) {
@@ -22,9 +23,9 @@ json latency_json(const latency_summary& l, const std::vector<std::uint64_t>& co
             buckets.push_back({{"le_ns", le}, {"count", counts[i]}});
         }
     }
-    return {{"count", l.count},   {"mean_ns", l.mean_ns}, {"p50_ns", l.p50_ns},
-            {"p90_ns", l.p90_ns}, {"p99_ns", l.p99_ns},   {"max_ns", l.max_ns},
-            {"buckets", buckets}};
+    return {{"count", l.count},   {"sum_ns", sum_ns},   {"mean_ns", l.mean_ns},
+            {"p50_ns", l.p50_ns}, {"p90_ns", l.p90_ns}, {"p99_ns", l.p99_ns},
+            {"max_ns", l.max_ns}, {"buckets", buckets}};
 }
 
 json end_json(const end_info& e) {

@@ -69,6 +69,10 @@ latency_summary latency_from_json(const json& j, std::vector<std::uint64_t>& buc
     return l;
 }
 
+std::uint64_t latency_sum_from_json(const json& j, const latency_summary& l) {
+    return field<std::uint64_t>(j, "sum_ns", l.mean_ns * l.count);
+}
+
 end_info end_from_json(const json& j) {
     end_info e;
     e.pid = field<std::int32_t>(j, "pid");

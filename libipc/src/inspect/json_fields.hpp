@@ -64,6 +64,8 @@ E named(std::string_view word, E last, E fallback) {
 // The readers of export_parts.hpp's JSON pieces. A latency's buckets come back as
 // histogram::bucket_count counts; a bucket bound that is no bucket's is ignored.
 latency_summary latency_from_json(const nlohmann::json& j, std::vector<std::uint64_t>& buckets);
+// Its `sum_ns`, or mean x count from a document written before it had one.
+std::uint64_t latency_sum_from_json(const nlohmann::json& j, const latency_summary& l);
 end_info end_from_json(const nlohmann::json& j);
 health_verdict health_from_json(const nlohmann::json& j);
 

@@ -245,25 +245,26 @@ bool host_alive(const detail::segment_copy& copy) {
 
 json slot_json(const slot_info& s) {
     const auto& c = s.counters;
-    return {{"index", s.index},
-            {"state", to_string(s.state)},
-            {"request_id", s.request_id},
-            {"request_length", s.request_length},
-            {"message_id", s.message_id},
-            {"abandoned", s.abandoned},
-            {"guest", detail::end_json(s.guest)},
-            {"host_sleeping", s.host_sleeping},
-            {"counters",
-             {{"calls", c.calls},
-              {"completed", c.completed},
-              {"timeouts", c.timeouts},
-              {"failed", c.failed},
-              {"late_responses", c.late_responses},
-              {"bytes_out", c.bytes_out},
-              {"bytes_in", c.bytes_in},
-              {"in_flight", c.in_flight},
-              {"last_activity_ns", c.last_activity_ns}}},
-            {"latency", detail::latency_json(s.latency, s.latency_buckets)}};
+    return {
+        {"index", s.index},
+        {"state", to_string(s.state)},
+        {"request_id", s.request_id},
+        {"request_length", s.request_length},
+        {"message_id", s.message_id},
+        {"abandoned", s.abandoned},
+        {"guest", detail::end_json(s.guest)},
+        {"host_sleeping", s.host_sleeping},
+        {"counters",
+         {{"calls", c.calls},
+          {"completed", c.completed},
+          {"timeouts", c.timeouts},
+          {"failed", c.failed},
+          {"late_responses", c.late_responses},
+          {"bytes_out", c.bytes_out},
+          {"bytes_in", c.bytes_in},
+          {"in_flight", c.in_flight},
+          {"last_activity_ns", c.last_activity_ns}}},
+        {"latency", detail::latency_json(s.latency, s.latency_buckets, s.counters.latency_sum_ns)}};
 }
 
 json slots_json(const slots_info& s) {
@@ -316,7 +317,8 @@ slot_info slot_from_json(const json& j) {
     s.counters.in_flight = field<std::uint64_t>(c, "in_flight");
     s.counters.last_activity_ns = field<std::uint64_t>(c, "last_activity_ns");
     s.latency = detail::latency_from_json(detail::member(j, "latency"), s.latency_buckets);
-    s.counters.latency_sum_ns = s.latency.mean_ns * s.latency.count;
+    s.counters.latency_sum_ns =
+        detail::latency_sum_from_json(detail::member(j, "latency"), s.latency);
     return s;
 }
 

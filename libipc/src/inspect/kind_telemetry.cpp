@@ -237,19 +237,20 @@ json counters_json(const endpoint_info& e) {
 }
 
 json endpoint_json(const endpoint_info& e) {
-    return {{"index", e.index},
-            {"generation", e.generation},
-            {"state", to_string(e.state)},
-            {"kind", to_string(e.kind)},
-            {"role", to_string(e.role)},
-            {"name", e.name},
-            {"region", e.region},
-            {"segment", e.segment},
-            {"peer_pid", e.peer_pid},
-            {"counters", counters_json(e)},
-            {"latency", detail::latency_json(e.latency, e.latency_buckets)},
-            {"error", e.error},
-            {"health", detail::health_json(e.health)}};
+    return {
+        {"index", e.index},
+        {"generation", e.generation},
+        {"state", to_string(e.state)},
+        {"kind", to_string(e.kind)},
+        {"role", to_string(e.role)},
+        {"name", e.name},
+        {"region", e.region},
+        {"segment", e.segment},
+        {"peer_pid", e.peer_pid},
+        {"counters", counters_json(e)},
+        {"latency", detail::latency_json(e.latency, e.latency_buckets, e.counters.latency_sum_ns)},
+        {"error", e.error},
+        {"health", detail::health_json(e.health)}};
 }
 
 json processes_json(const snapshot& s) {
@@ -307,7 +308,8 @@ endpoint_info endpoint_from_json(const json& j) {
     e.latency = detail::latency_from_json(detail::member(j, "latency"), e.latency_buckets);
     e.counters.latency_count = e.latency.count;
     e.counters.latency_max_ns = e.latency.max_ns;
-    e.counters.latency_sum_ns = e.latency.mean_ns * e.latency.count;
+    e.counters.latency_sum_ns =
+        detail::latency_sum_from_json(detail::member(j, "latency"), e.latency);
     e.error = field<std::string>(j, "error");
     e.health = detail::health_from_json(detail::member(j, "health"));
     return e;
