@@ -92,6 +92,7 @@ health_verdict health_from_json(const json& j) {
 namespace {
 
 using detail::field;
+using detail::for_each_object;
 using detail::list;
 using detail::member;
 using detail::named;
@@ -107,10 +108,7 @@ connection_flow flow_from_json(const json& j) {
 }
 
 void connections_from_json(const json& array, snapshot& s) {
-    for (const auto& j : array) {
-        if (!j.is_object()) {
-            continue;  // an entry is an object; anything else is nothing
-        }
+    for_each_object(array, [&](const json& j) {
         connection_info c;
         c.pid = field<std::int32_t>(j, "pid");
         c.id = field<std::uint64_t>(j, "id");
@@ -129,27 +127,21 @@ void connections_from_json(const json& array, snapshot& s) {
         c.inbound = flow_from_json(member(j, "inbound"));
         c.outbound = flow_from_json(member(j, "outbound"));
         s.connections.push_back(std::move(c));
-    }
+    });
 }
 
 void channels_from_json(const json& array, snapshot& s) {
-    for (const auto& j : array) {
-        if (!j.is_object()) {
-            continue;  // an entry is an object; anything else is nothing
-        }
+    for_each_object(array, [&](const json& j) {
         channel_info c;
         c.kind =
             named(field<std::string>(j, "kind"), channel_kind::simpleipc, channel_kind::unknown);
         c.name = field<std::string>(j, "name");
         c.segment = field<std::string>(j, "segment");
-        for (const auto& e : list(j, "ends")) {
-            if (!e.is_object()) {
-                continue;
-            }
+        for_each_object(list(j, "ends"), [&](const json& e) {
             c.ends.push_back(
                 {named(field<std::string>(e, "role"), endpoint_role::child, endpoint_role::unknown),
                  detail::end_from_json(e)});
-        }
+        });
         c.one_way = field<bool>(j, "one_way");
         c.used = field<std::uint64_t>(j, "used");
         c.capacity = field<std::uint64_t>(j, "capacity");
@@ -160,14 +152,11 @@ void channels_from_json(const json& array, snapshot& s) {
         c.unreadable = field<bool>(j, "unreadable");
         c.health = detail::health_from_json(member(j, "health"));
         s.channels.push_back(std::move(c));
-    }
+    });
 }
 
 void segments_from_json(const json& array, snapshot& s) {
-    for (const auto& j : array) {
-        if (!j.is_object()) {
-            continue;  // an entry is an object; anything else is nothing
-        }
+    for_each_object(array, [&](const json& j) {
         segment_entry seg;
         seg.name = field<std::string>(j, "name");
         seg.kind =
@@ -178,7 +167,7 @@ void segments_from_json(const json& array, snapshot& s) {
         seg.error = field<std::string>(j, "error");
         // raw_name stays empty: another host's name opens nothing here.
         s.segments.push_back(std::move(seg));
-    }
+    });
 }
 
 // What one document may hold. Read, an object costs more than its text: an endpoint's or a

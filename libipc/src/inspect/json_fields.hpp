@@ -50,6 +50,17 @@ T field(const nlohmann::json& j, const char* key, T fallback = {}) {
 const nlohmann::json& member(const nlohmann::json& j, const char* key);
 const nlohmann::json& list(const nlohmann::json& j, const char* key);
 
+// Calls `read` with each element of `array` that is an object: an entry is an object, and
+// anything else in its place is nothing.
+template <class Read>
+void for_each_object(const nlohmann::json& array, Read&& read) {
+    for (const auto& j : array) {
+        if (j.is_object()) {
+            read(j);
+        }
+    }
+}
+
 // The enumerator of E whose to_string is `word` (E's values from 0 to `last`), or `fallback`.
 template <class E>
 E named(std::string_view word, E last, E fallback) {

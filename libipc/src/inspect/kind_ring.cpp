@@ -147,10 +147,7 @@ json rings_json(const snapshot& s) {
 
 void rings_from_json(const json& array, snapshot& s) {
     using detail::field;
-    for (const auto& j : array) {
-        if (!j.is_object()) {
-            continue;  // an entry is an object; anything else is nothing
-        }
+    detail::for_each_object(array, [&](const json& j) {
         ring_info r;
         r.kind = detail::named(field<std::string>(j, "kind"), channel_kind::simpleipc,
                                channel_kind::unknown);
@@ -171,7 +168,7 @@ void rings_from_json(const json& array, snapshot& s) {
         r.error = field<std::string>(j, "error");
         r.unreadable = field<bool>(j, "unreadable");
         s.rings.push_back(std::move(r));
-    }
+    });
 }
 
 std::string ring_metrics(const snapshot& s) {

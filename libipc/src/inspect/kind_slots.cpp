@@ -324,10 +324,7 @@ slot_info slot_from_json(const json& j) {
 
 void all_slots_from_json(const json& array, snapshot& out) {
     using detail::field;
-    for (const auto& j : array) {
-        if (!j.is_object()) {
-            continue;  // an entry is an object; anything else is nothing
-        }
+    detail::for_each_object(array, [&](const json& j) {
         slots_info s;
         s.kind = detail::named(field<std::string>(j, "kind"), channel_kind::simpleipc,
                                channel_kind::unknown);
@@ -340,14 +337,11 @@ void all_slots_from_json(const json& array, snapshot& out) {
         s.shutdown = field<bool>(j, "shutdown");
         s.host_epoch = field<std::uint32_t>(j, "host_epoch");
         s.calls_refused = field<std::uint64_t>(j, "calls_refused");
-        for (const auto& slot : detail::list(j, "slots")) {
-            if (slot.is_object()) {
-                s.slots.push_back(slot_from_json(slot));
-            }
-        }
+        detail::for_each_object(detail::list(j, "slots"),
+                                [&](const json& slot) { s.slots.push_back(slot_from_json(slot)); });
         s.stale = field<bool>(j, "stale");
         out.slots.push_back(std::move(s));
-    }
+    });
 }
 
 std::string slots_metrics(const snapshot& s) {

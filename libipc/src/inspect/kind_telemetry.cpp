@@ -317,10 +317,7 @@ endpoint_info endpoint_from_json(const json& j) {
 
 void processes_from_json(const json& array, snapshot& s) {
     using detail::field;
-    for (const auto& j : array) {
-        if (!j.is_object()) {
-            continue;  // an entry is an object; anything else is nothing
-        }
+    detail::for_each_object(array, [&](const json& j) {
         process_info p;
         p.pid = field<std::int32_t>(j, "pid");
         p.start_time = field<std::uint64_t>(j, "start_time");
@@ -332,13 +329,11 @@ void processes_from_json(const json& array, snapshot& s) {
         p.heartbeat_ns = field<std::uint64_t>(j, "heartbeat_ns");
         p.clock = field<std::string>(j, "clock");
         p.ticks_per_second = field<std::uint64_t>(j, "ticks_per_second");
-        for (const auto& e : detail::list(j, "endpoints")) {
-            if (e.is_object()) {
-                p.endpoints.push_back(endpoint_from_json(e));
-            }
-        }
+        detail::for_each_object(detail::list(j, "endpoints"), [&](const json& e) {
+            p.endpoints.push_back(endpoint_from_json(e));
+        });
         s.processes.push_back(std::move(p));
-    }
+    });
 }
 
 std::vector<label> endpoint_labels(const process_info& p, const endpoint_info& e) {
