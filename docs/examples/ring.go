@@ -24,6 +24,9 @@ func check(status C.ipc_status) {
 }
 
 func main() {
+	// Go's exit skips C's atexit handlers, where libipc removes this process's telemetry: remove
+	// it here, last (deferred first, it runs after the closes below).
+	defer C.ipc_telemetry_remove()
 	name := C.CString(fmt.Sprintf("go-example-%d", os.Getpid()))
 	defer C.free(unsafe.Pointer(name))
 	config := C.ipc_ring_config{max_message: 256}

@@ -307,6 +307,17 @@ static void inspect(void) {
     ipc_ring_writer_close(w);
 }
 
+/* ipc_telemetry_remove removes this process's telemetry segment at once (a Go program's exit
+ * would not). Last: the endpoints above are closed. */
+static void telemetry_removed(void) {
+    const char* dir = getenv("IPC_SHM_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/libipc-tel-%d", dir != NULL ? dir : "/dev/shm", (int)getpid());
+    CHECK(access(path, F_OK) == 0);
+    ipc_telemetry_remove();
+    CHECK(access(path, F_OK) != 0);
+}
+
 int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], "duplex-child") == 0) {
         return duplex_child();
@@ -319,6 +330,7 @@ int main(int argc, char** argv) {
     broker();
     stream();
     inspect();
+    telemetry_removed();
     if (failures == 0) {
         puts("ipc_capi_test: every check held");
     }

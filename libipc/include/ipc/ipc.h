@@ -227,6 +227,14 @@ void ipc_stream_reader_close(ipc_stream_reader* reader, ipc_message_handler hand
  * it with ipc_free. shm_dir: NULL for the default. */
 ipc_status ipc_inspect_snapshot_json(const char* shm_dir, char** json);
 
+/* ---- telemetry ---- */
+/* Removes this process's telemetry segment (its endpoints' counters, as the monitor reads them)
+ * now. It is removed by an atexit handler at a normal exit; a runtime whose exit skips atexit
+ * handlers (Go's, which never calls exit(3)), and _exit, would leave it behind as stale: call
+ * this last, after closing every endpoint (in Go: `defer C.ipc_telemetry_remove()` first in
+ * main). */
+void ipc_telemetry_remove(void);
+
 #ifdef __cplusplus
 }
 #endif
