@@ -92,9 +92,11 @@ std::optional<QUrl> remote_host::parse_url(const QString& text, QString* why) {
 }
 
 void remote_host::fetch() {
-    if (reply_ != nullptr || parsing_.isRunning()) {
+    if (reply_ != nullptr || parsing_.isRunning() ||
+        (since_fetch_.isValid() && since_fetch_.elapsed() < min_period_ms)) {
         return;
     }
+    since_fetch_.start();
     QUrl snapshot_url = url_;
     snapshot_url.setPath(QStringLiteral("/snapshot"));
     QNetworkRequest request(snapshot_url);

@@ -6,6 +6,7 @@
 // one pending request and nothing else.
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QFutureWatcher>
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -26,6 +27,9 @@ class remote_host : public QObject {
   public:
     static constexpr int deadline_ms = 5000;                 // for a whole fetch
     static constexpr qint64 max_bytes = 64LL * 1024 * 1024;  // of one snapshot document
+    // A snapshot costs the served host about 6 ms of CPU per 100 endpoints (docs/BENCHMARKS.md),
+    // so a monitor refreshing at 10 Hz still asks each host at most once a second.
+    static constexpr int min_period_ms = 1000;
 
     // `url`: where `ipcstat serve` listens (http or https, host and port); `token`: sent as a
     // bearer token when not empty. The first fetch starts once the event loop runs, so a token
@@ -37,7 +41,8 @@ class remote_host : public QObject {
     QString id() const;
     const QUrl& url() const { return url_; }
     void set_token(const QByteArray& token) { token_ = token; }
-    // Fetches /snapshot now, unless a fetch is still in flight.
+    // Fetches /snapshot now, unless a fetch is still in flight or the last one started less than
+    // min_period_ms ago.
     void fetch();
     // Its last answer, health judged against the one before; null before the first answer and
     // after a failed fetch.
@@ -62,6 +67,7 @@ class remote_host : public QObject {
     QByteArray token_;
     QNetworkAccessManager network_;
     QPointer<QNetworkReply> reply_;
+    QElapsedTimer since_fetch_;
     bool too_big_ = false;
     QTimer deadline_;
     QFutureWatcher<parsed> parsing_;
