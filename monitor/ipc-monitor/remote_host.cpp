@@ -7,30 +7,21 @@
 
 namespace monitor {
 
-namespace {
-
-// Reads a document and judges its health against the answer before (for `dropping`): on a pool
-// thread, since a large host's snapshot costs milliseconds to read and to judge.
-auto read_snapshot(QByteArray body, std::shared_ptr<const ipc::inspect::snapshot> before) {
-    struct outcome {
-        std::shared_ptr<const ipc::inspect::snapshot> snapshot;
-        QString error;
-    };
+remote_host::parsed remote_host::read_snapshot(
+    const QByteArray& body, const std::shared_ptr<const ipc::inspect::snapshot>& before) {
     try {
         auto s = ipc::inspect::from_json(
             std::string_view(body.constData(), static_cast<std::size_t>(body.size())));
         if (!s) {
-            return outcome{nullptr, QStringLiteral("the answer is not a libipc snapshot (%1)")
-                                        .arg(QString::fromStdString(s.error_value().message()))};
+            return parsed{nullptr, QStringLiteral("the answer is not a libipc snapshot (%1)")
+                                       .arg(QString::fromStdString(s.error_value().message()))};
         }
         ipc::inspect::judge_health(*s, before.get());
-        return outcome{std::make_shared<const ipc::inspect::snapshot>(std::move(*s)), {}};
+        return parsed{std::make_shared<const ipc::inspect::snapshot>(std::move(*s)), {}};
     } catch (const std::bad_alloc&) {
-        return outcome{nullptr, QStringLiteral("the answer is too large to read")};
+        return parsed{nullptr, QStringLiteral("the answer is too large to read")};
     }
 }
-
-}  // namespace
 
 remote_host::remote_host(const QUrl& url, const QByteArray& token, QObject* parent)
     : QObject(parent), url_(url), token_(token) {
@@ -137,10 +128,8 @@ void remote_host::finish(QNetworkReply* reply) {
         Q_EMIT failed(tr("HTTP status %1").arg(status));
         return;
     }
-    parsing_.setFuture(QtConcurrent::run([body = reply->readAll(), before = latest_] {
-        auto [snapshot, error] = read_snapshot(body, before);
-        return parsed{std::move(snapshot), std::move(error)};
-    }));
+    parsing_.setFuture(QtConcurrent::run(
+        [body = reply->readAll(), before = latest_] { return read_snapshot(body, before); }));
 }
 
 }  // namespace monitor

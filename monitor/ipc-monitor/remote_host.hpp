@@ -61,6 +61,10 @@ class remote_host : public QObject {
         std::shared_ptr<const ipc::inspect::snapshot> snapshot;
         QString error;
     };
+    // Reads a document and judges its health against the answer before (for `dropping`): on a
+    // pool thread, since a large host's snapshot costs milliseconds to read and to judge.
+    static parsed read_snapshot(const QByteArray& body,
+                                const std::shared_ptr<const ipc::inspect::snapshot>& before);
     void finish(QNetworkReply* reply);
 
     QUrl url_;

@@ -95,7 +95,7 @@ int run_serve(const serve_options& o) {
     sigaddset(&stopping, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stopping, nullptr);
 
-    // A scrape copies every telemetry table (600 KiB each) and builds a body of about 8 KiB per
+    // A scrape copies every telemetry table (656 KiB each) and builds a body of about 8 KiB per
     // endpoint, then frees it all; glibc hands such blocks back to the kernel at once (mmap above
     // 128 KiB, a trimmed heap) and the next scrape faults them in again, which was a third of a
     // scrape's CPU. Kept instead, in one arena (each worker would otherwise fault in its own):
