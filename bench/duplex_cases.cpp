@@ -42,7 +42,7 @@ std::string self_exe() {
 }
 
 // The child's job: "echo" every message, or "sink:N" (take N, then answer one message), waiting
-// as `wait` says (a duplex child; an efdstream child always blocks).
+// as `wait` says.
 void set_child_job(const std::string& job, const char* wait = "adaptive") {
     ::setenv("IPC_BENCH_CHILD", job.c_str(), 1);
     ::setenv("IPC_BENCH_WAIT", wait, 1);
@@ -70,8 +70,9 @@ native spawn_native(ipc::wait_strategy wait, std::size_t size) {
     return {must(ipc::duplex_parent::spawn(self_exe(), {"ipc-bench", "duplex-child"}, o))};
 }
 
-efdstream spawn_efdstream(std::size_t size) {
+efdstream spawn_efdstream(ipc::wait_strategy wait, std::size_t size) {
     ipc::efdstream_options o;
+    o.wait = wait;
     o.shm_size = size;
     o.name = unique_channel("efdstream");
     return {must(ipc::efdstream_parent::spawn(self_exe(), o))};
@@ -131,11 +132,15 @@ int run_duplex_child(int argc, char** argv) {
     const bool echo = job == nullptr || std::strcmp(job, "echo") == 0;
     const std::uint64_t sink = echo ? 0 : std::strtoull(job + 5, nullptr, 10);
     const std::byte done[1] = {std::byte{1}};
+    const char* wait_name = std::getenv("IPC_BENCH_WAIT");
+    const ipc::wait_strategy wait = wait_name != nullptr && std::strcmp(wait_name, "blocking") == 0
+                                        ? ipc::wait_strategy::blocking
+                                        : ipc::wait_strategy::adaptive;
     if (argc > 1 && std::strcmp(argv[1], "-mode") == 0) {
         // The parent stops an efdstream child with SIGTERM: seen between reads, so that the
         // child exits (and removes its telemetry) as usual.
         std::signal(SIGTERM, [](int) { stop_flag = 1; });
-        auto e = must(ipc::efdstream_child::inherit(argc, argv));
+        auto e = must(ipc::efdstream_child::inherit(argc, argv, {.wait = wait}));
         for (std::uint64_t i = 0; (echo || i < sink) && stop_flag == 0;) {
             auto m = e.read(std::chrono::milliseconds(100));
             if (!m && m.code() == ipc::errc::timeout) {
@@ -156,11 +161,7 @@ int run_duplex_child(int argc, char** argv) {
         }
         return 0;
     }
-    const char* wait = std::getenv("IPC_BENCH_WAIT");
-    auto d = must(
-        ipc::duplex_child::inherit({.wait = wait != nullptr && std::strcmp(wait, "blocking") == 0
-                                                ? ipc::wait_strategy::blocking
-                                                : ipc::wait_strategy::adaptive}));
+    auto d = must(ipc::duplex_child::inherit({.wait = wait}));
     for (std::uint64_t i = 0; echo || i < sink; ++i) {
         auto m = d.from_peer().read();
         if (!m) {
@@ -194,9 +195,12 @@ void write_counter(int fd, std::uint64_t v) {
 // The efdstream protocol with nothing added, as the reference programs run it: blocking
 // eventfds, each sender waiting for its ack at once, a copy into and out of each region. Its
 // 64 B round trip in ns: the floor for libipc's efdstream (8 eventfd operations per round trip,
-// where the eventfd ping-pong makes 4). `poll_first`: each read after a poll(), as a wait with a
-// deadline or a second fd (the peer's pidfd) must be.
-double efdstream_raw_roundtrip(bool poll_first) {
+// where the eventfd ping-pong makes 4). Each read waits as `wait` says: at once (blocking); after
+// a poll(), as a wait with a deadline or a second fd (the peer's pidfd) must (polled); after
+// polls with no timeout until it is readable, never sleeping (spinning).
+enum class raw_wait { blocking, polled, spinning };
+
+double efdstream_raw_roundtrip(raw_wait wait) {
     constexpr std::size_t size = 64;
     shared_block regions(2 * size);
     std::byte* p2c = regions.as<std::byte>();
@@ -205,10 +209,12 @@ double efdstream_raw_roundtrip(bool poll_first) {
     const int p2c_ack = ::eventfd(0, EFD_CLOEXEC);
     const int c2p_send = ::eventfd(0, EFD_CLOEXEC);
     const int c2p_ack = ::eventfd(0, EFD_CLOEXEC);
-    const auto take = [poll_first](int fd) {
-        if (poll_first) {
-            pollfd p{fd, POLLIN, 0};
+    const auto take = [wait](int fd) {
+        pollfd p{fd, POLLIN, 0};
+        if (wait == raw_wait::polled) {
             (void)::poll(&p, 1, -1);
+        }
+        while (wait == raw_wait::spinning && ::poll(&p, 1, 0) == 0) {
         }
         return read_counter(fd);
     };
@@ -264,14 +270,30 @@ void add_duplex_cases(std::vector<bench_case>& cases) {
             });
         }));
     cases.push_back(measured("efdstream_raw_roundtrip_64B", "ns", "eventfd_pingpong_roundtrip",
-                             [] { return efdstream_raw_roundtrip(false); }));
+                             [] { return efdstream_raw_roundtrip(raw_wait::blocking); }));
     cases.push_back(measured("efdstream_raw_polled_roundtrip_64B", "ns",
                              "efdstream_raw_roundtrip_64B",
-                             [] { return efdstream_raw_roundtrip(true); }));
-    cases.push_back(measured("efdstream_roundtrip_64B", "ns", "efdstream_raw_roundtrip_64B", [] {
-        set_child_job("echo");
-        return pinned([] { return round_trip(spawn_efdstream(64), 64, blocking_round_trips); });
-    }));
+                             [] { return efdstream_raw_roundtrip(raw_wait::polled); }));
+    cases.push_back(measured("efdstream_raw_spinning_roundtrip_64B", "ns",
+                             "eventfd_pingpong_roundtrip",
+                             [] { return efdstream_raw_roundtrip(raw_wait::spinning); }));
+    // The figure: the default (adaptive) beside the eventfd ping-pong.
+    cases.push_back(
+        measured("efdstream_roundtrip_64B_adaptive", "ns", "eventfd_pingpong_roundtrip", [] {
+            set_child_job("echo");
+            return pinned([] {
+                return round_trip(spawn_efdstream(ipc::wait_strategy::adaptive, 64), 64,
+                                  round_trips);
+            });
+        }));
+    cases.push_back(
+        measured("efdstream_roundtrip_64B_blocking", "ns", "efdstream_raw_roundtrip_64B", [] {
+            set_child_job("echo", "blocking");
+            return pinned([] {
+                return round_trip(spawn_efdstream(ipc::wait_strategy::blocking, 64), 64,
+                                  blocking_round_trips);
+            });
+        }));
     for (const std::size_t size : {std::size_t{64}, std::size_t{64 * 1024}, std::size_t{1 << 20}}) {
         const auto label = size_label(size);
         const std::uint64_t count = messages_for(size);
@@ -289,7 +311,10 @@ void add_duplex_cases(std::vector<bench_case>& cases) {
         cases.push_back(
             measured("efdstream_throughput_" + label, "GB/s", "pipe_throughput_" + label, [=] {
                 set_child_job("sink:" + std::to_string(efd_count));
-                return pinned([=] { return throughput(spawn_efdstream(size), size, efd_count); });
+                return pinned([=] {
+                    return throughput(spawn_efdstream(ipc::wait_strategy::adaptive, size), size,
+                                      efd_count);
+                });
             }));
     }
 }

@@ -29,11 +29,13 @@ using namespace std::chrono_literals;
 constexpr std::uint64_t region = 64 * 1024;
 const auto answer_within = std::chrono::seconds(10 * ipc::test::deadline_factor);
 
-ipc::efdstream_parent spawn_reference(const char* misbehave = nullptr) {
+ipc::efdstream_parent spawn_reference(const char* misbehave = nullptr,
+                                      ipc::wait_strategy wait = ipc::wait_strategy::adaptive) {
     if (misbehave != nullptr) {
         ::setenv("EFD_REFERENCE_MISBEHAVE", misbehave, 1);
     }
     ipc::efdstream_options o;
+    o.wait = wait;
     o.shm_size = region;
     o.stop_timeout = 100ms;
     auto p = ipc::efdstream_parent::spawn(IPC_TEST_EFDSTREAM_REFERENCE, o);
@@ -46,8 +48,17 @@ std::byte pattern(std::uint64_t round, std::uint64_t k) {
     return static_cast<std::byte>((round * 131 + k * 7 + 1) & 0xff);
 }
 
-TEST(Efdstream, ALibipcParentAndTheReferenceChildDoTenThousandRoundTrips) {
-    auto p = spawn_reference();
+// The exchange and every way a peer can misbehave, under each wait strategy: the spinning ones
+// look at the eventfd before they sleep, and must keep the deadline and see the peer go too.
+class EfdstreamWaiting : public ::testing::TestWithParam<ipc::wait_strategy> {
+  protected:
+    ipc::efdstream_parent spawn(const char* misbehave = nullptr) {
+        return spawn_reference(misbehave, GetParam());
+    }
+};
+
+TEST_P(EfdstreamWaiting, ALibipcParentAndTheReferenceChildDoTenThousandRoundTrips) {
+    auto p = spawn();
     const std::uint64_t rounds = 10'000 / ipc::test::stream_divisor;
     std::vector<std::byte> out(region);
     for (std::uint64_t round = 0; round < rounds; ++round) {
@@ -78,8 +89,8 @@ TEST(Efdstream, TheReferenceParentAndALibipcChildDoTenThousandRoundTrips) {
 }
 
 // The reference receivers never ack a length above the region; a libipc receiver reports it.
-TEST(Efdstream, ALengthAboveTheRegionIsAProtocolErrorNotAHang) {
-    auto p = spawn_reference("bad-length");
+TEST_P(EfdstreamWaiting, ALengthAboveTheRegionIsAProtocolErrorNotAHang) {
+    auto p = spawn("bad-length");
     const std::byte one[1] = {std::byte{7}};
     ASSERT_TRUE(p.send(one, answer_within));
     auto back = p.read(answer_within);
@@ -87,8 +98,8 @@ TEST(Efdstream, ALengthAboveTheRegionIsAProtocolErrorNotAHang) {
     EXPECT_EQ(back.code(), ipc::errc::corrupt);
 }
 
-TEST(Efdstream, APeerThatNeverAcksGivesATimeout) {
-    auto p = spawn_reference("never-ack");
+TEST_P(EfdstreamWaiting, APeerThatNeverAcksGivesATimeout) {
+    auto p = spawn("never-ack");
     const std::byte one[1] = {std::byte{7}};
     ASSERT_TRUE(p.send(one, answer_within));
     auto second = p.send(one, 200ms);  // waits for the first one's ack
@@ -98,8 +109,8 @@ TEST(Efdstream, APeerThatNeverAcksGivesATimeout) {
     EXPECT_EQ(flushed.code(), ipc::errc::timeout);
 }
 
-TEST(Efdstream, APeerThatDiesMidMessageGivesPeerGone) {
-    auto p = spawn_reference("die");
+TEST_P(EfdstreamWaiting, APeerThatDiesMidMessageGivesPeerGone) {
+    auto p = spawn("die");
     const std::byte one[1] = {std::byte{7}};
     ASSERT_TRUE(p.send(one, answer_within));
     auto acked = p.flush(answer_within);
@@ -111,6 +122,12 @@ TEST(Efdstream, APeerThatDiesMidMessageGivesPeerGone) {
     ASSERT_TRUE(ended);
     EXPECT_TRUE(ended->exited);
 }
+
+INSTANTIATE_TEST_SUITE_P(EachWaitStrategy, EfdstreamWaiting,
+                         ::testing::Values(ipc::wait_strategy::busy_spin,
+                                           ipc::wait_strategy::adaptive,
+                                           ipc::wait_strategy::blocking),
+                         [](const auto& info) { return std::string(ipc::to_string(info.param)); });
 
 TEST(Efdstream, EmptyAndOversizedSendsAreRefusedClearly) {
     auto p = spawn_reference();

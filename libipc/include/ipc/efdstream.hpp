@@ -32,6 +32,7 @@
 #include "ipc/mapping.hpp"
 #include "ipc/spawn.hpp"
 #include "ipc/telemetry.hpp"
+#include "ipc/wait_strategy.hpp"
 
 namespace ipc {
 
@@ -49,6 +50,11 @@ struct efdstream_options {
     std::uint64_t shm_size = 1024 * 1024;  // S: each direction's region
     std::string name = "efdstream";        // the channel's name in telemetry
     bool telemetry = true;
+    // How a call waits for the peer's eventfd. adaptive and busy_spin look at it (a poll with no
+    // timeout) before they sleep, so an answer that comes meanwhile costs no wake-up; blocking
+    // sleeps at once, as the reference programs do. Either way the peer's pidfd is watched
+    // beside it and the deadline holds.
+    wait_strategy wait = wait_strategy::adaptive;
     // efdstream_parent::close: how long the child has to exit once its descriptors are closed,
     // before it gets SIGKILL (the reference parents kill it at once).
     std::chrono::nanoseconds stop_timeout = std::chrono::seconds(2);
@@ -86,12 +92,16 @@ class efdstream_end {
   protected:
     // `peer_pidfd`: the end's own descriptor of its peer's pidfd (readable once it exited).
     efdstream_end(detail::efdstream_direction out, detail::efdstream_direction in,
-                  std::uint64_t size, unique_fd peer_pidfd, telemetry::endpoint counters) noexcept;
+                  std::uint64_t size, unique_fd peer_pidfd, telemetry::endpoint counters,
+                  wait_strategy wait) noexcept;
     void close_descriptors() noexcept;
 
   private:
     // Waits until `fd` is readable (ok) or the peer has gone (peer_gone), up to `until`.
     result<void> wait_readable(int fd, const deadline& until) const noexcept;
+    // One look at `fd` (and at the peer's pidfd with `at_peer`), sleeping up to `sleep_ns`: ok
+    // when `fd` is readable, peer_gone, closed, or timeout when neither was ready.
+    result<void> look(int fd, std::uint64_t sleep_ns, bool at_peer = true) const noexcept;
     result<std::uint64_t> read_counter(int fd) noexcept;
 
     detail::efdstream_direction out_;
@@ -99,6 +109,7 @@ class efdstream_end {
     std::uint64_t size_ = 0;
     unique_fd peer_pidfd_;  // readable once the peer has exited
     telemetry::endpoint counters_;
+    wait_strategy wait_ = wait_strategy::adaptive;
     bool awaiting_ack_ = false;
     std::uint64_t sent_at_ = 0;  // stamp of the last send not yet answered by a read; 0: none
     std::uint64_t held_ = 0;     // length of the message read and not released (while holding_)
@@ -127,9 +138,9 @@ class efdstream_parent : public efdstream_end {
   private:
     efdstream_parent(detail::efdstream_direction to_child, detail::efdstream_direction from_child,
                      std::uint64_t size, unique_fd child_pidfd, telemetry::endpoint counters,
-                     supervised_child started) noexcept
+                     wait_strategy wait, supervised_child started) noexcept
         : efdstream_end(std::move(to_child), std::move(from_child), size, std::move(child_pidfd),
-                        std::move(counters)),
+                        std::move(counters), wait),
           child_(std::move(started)) {}
 
     supervised_child child_;
