@@ -107,6 +107,7 @@ TEST_P(EfdstreamWaiting, APeerThatNeverAcksGivesATimeout) {
     EXPECT_EQ(second.code(), ipc::errc::timeout);
     auto flushed = p.flush(100ms);
     EXPECT_EQ(flushed.code(), ipc::errc::timeout);
+    EXPECT_EQ(p.flush(0ms).code(), ipc::errc::timeout) << "a try on a live peer";
 }
 
 TEST_P(EfdstreamWaiting, APeerThatDiesMidMessageGivesPeerGone) {
@@ -118,9 +119,24 @@ TEST_P(EfdstreamWaiting, APeerThatDiesMidMessageGivesPeerGone) {
     EXPECT_EQ(acked.code(), ipc::errc::peer_gone);
     auto nothing = p.read(answer_within);
     EXPECT_EQ(nothing.code(), ipc::errc::peer_gone);
+    // A try, too, tells a dead peer from a slow one (the spinning strategies once said timeout).
+    EXPECT_EQ(p.read(0ms).code(), ipc::errc::peer_gone);
+    EXPECT_EQ(p.flush(0ms).code(), ipc::errc::peer_gone);
     const auto ended = p.child().wait(answer_within);
     ASSERT_TRUE(ended);
     EXPECT_TRUE(ended->exited);
+}
+
+TEST_P(EfdstreamWaiting, AMessageAnnouncedBeforeThePeerDiedIsReadFirst) {
+    auto p = spawn("answer-then-die");
+    const std::byte one[1] = {std::byte{7}};
+    ASSERT_TRUE(p.send(one, answer_within));
+    ASSERT_TRUE(p.child().wait(answer_within)) << "the peer exits once it answered";
+    auto answer = p.read(answer_within);
+    ASSERT_TRUE(answer) << answer.error_value().message();
+    EXPECT_EQ(answer->size(), 1u);
+    p.release();
+    EXPECT_EQ(p.read(answer_within).code(), ipc::errc::peer_gone);
 }
 
 INSTANTIATE_TEST_SUITE_P(EachWaitStrategy, EfdstreamWaiting,

@@ -12,7 +12,8 @@
 //                       -fd-c2p-send 6 -fd-c2p-ack 7 -fd-c2p-shm 8 -shm-size S
 //       echoes every message. With EFD_REFERENCE_MISBEHAVE in its environment it takes the first
 //       message and then: bad-length (acks it, answers with a length of S + 1), never-ack
-//       (never acks it), die (exits without acking it).
+//       (never acks it), die (exits without acking it), answer-then-die (acks and answers it,
+//       then exits without waiting for the answer's ack).
 // Exit codes: 0 ok, 2 usage, 8 a length above S, 9 started with another command line,
 // 10 an echo differed, 11 a system call failed.
 
@@ -99,6 +100,9 @@ int run_child(int argc, char** argv) {
         const bool lie = first && misbehave != nullptr && std::strcmp(misbehave, "bad-length") == 0;
         std::memcpy(c2p, copy.data(), length);
         write_u64(6, lie ? size + 1 : length);
+        if (first && misbehave != nullptr && std::strcmp(misbehave, "answer-then-die") == 0) {
+            ::_exit(0);
+        }
         must(read_u64(7) == 1, "the ack is not 1");
     }
 }

@@ -100,7 +100,8 @@ class efdstream_end {
     // Waits until `fd` is readable (ok) or the peer has gone (peer_gone), up to `until`.
     result<void> wait_readable(int fd, const deadline& until) const noexcept;
     // One look at `fd` (and at the peer's pidfd with `at_peer`), sleeping up to `sleep_ns`: ok
-    // when `fd` is readable, peer_gone, closed, or timeout when neither was ready.
+    // when `fd` is readable, peer_gone, closed, a system error, or timeout when neither was
+    // ready (or a signal cut the sleep short).
     result<void> look(int fd, std::uint64_t sleep_ns, bool at_peer = true) const noexcept;
     result<std::uint64_t> read_counter(int fd) noexcept;
 

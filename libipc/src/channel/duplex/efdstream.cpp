@@ -163,7 +163,7 @@ result<void> efdstream_end::look(int fd, std::uint64_t sleep_ns, bool at_peer) c
     if (ready > 0 && (p[0].revents & POLLIN) != 0) {
         return {};
     }
-    if (ready > 0 && (p[1].revents & POLLIN) != 0) {
+    if (ready > 0 && p[1].revents != 0) {  // exited (POLLIN, POLLHUP); an error would repeat
         return error{errc::peer_gone, "the efdstream peer exited"};
     }
     if (ready > 0 && (p[0].revents & (POLLERR | POLLNVAL)) != 0) {
@@ -175,21 +175,22 @@ result<void> efdstream_end::look(int fd, std::uint64_t sleep_ns, bool at_peer) c
 // The peer's pidfd is watched beside `fd`, so a dead peer is seen at once, without polling; a
 // message it announced before dying still comes first. adaptive and busy_spin look without
 // sleeping first (wait_phases decides for how long): a wake-up through ppoll is most of a
-// blocking round trip on the VM of docs/BENCHMARKS.md. Those looks take in the pidfd only when
-// wait_phases has the clock read (every 32 looks, then every yield): it makes a look half as
-// dear again (0.75 against 0.5 us here), and a busy_spin end still learns of a dead peer
-// within microseconds.
+// blocking round trip on the VM of docs/BENCHMARKS.md. Those looks take in the pidfd only every
+// looks_per_peer_look-th time, since a second fd makes a look half as dear again (0.75 against
+// 0.5 us on that VM), and once more when the deadline passes, so that even a try (timeout 0)
+// tells a dead peer from a slow one.
 result<void> efdstream_end::wait_readable(int fd, const deadline& until) const noexcept {
+    constexpr std::uint64_t looks_per_peer_look = 32;
     detail::wait_phases phase(wait_, monotonic_ns());
-    bool at_peer = false;
     for (std::uint64_t looks = 1; !phase.sleeping(); ++looks) {
-        if (auto seen = look(fd, 0, at_peer); seen.code() != errc::timeout) {
+        if (auto seen = look(fd, 0, looks % looks_per_peer_look == 0);
+            seen.code() != errc::timeout) {
             return seen;
         }
-        at_peer = phase.pause(looks);
+        (void)phase.pause(looks);                  // a yield, or a pause instruction
         const std::uint64_t now = monotonic_ns();  // cheap beside a look, a system call
         if (until.passed(now)) {
-            return error{errc::timeout, "the efdstream peer did not answer in time"};
+            return look(fd, 0);
         }
         phase.advance(now);
     }
