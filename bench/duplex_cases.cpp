@@ -42,7 +42,7 @@ std::string self_exe() {
 }
 
 // The child's job: "echo" every message, or "sink:N" (take N, then answer one message), waiting
-// as `wait` says.
+// as `wait` says: "blocking", else adaptive.
 void set_child_job(const std::string& job, const char* wait = "adaptive") {
     ::setenv("IPC_BENCH_CHILD", job.c_str(), 1);
     ::setenv("IPC_BENCH_WAIT", wait, 1);
@@ -277,23 +277,21 @@ void add_duplex_cases(std::vector<bench_case>& cases) {
     cases.push_back(measured("efdstream_raw_spinning_roundtrip_64B", "ns",
                              "eventfd_pingpong_roundtrip",
                              [] { return efdstream_raw_roundtrip(raw_wait::spinning); }));
-    // The figure: the default (adaptive) beside the eventfd ping-pong.
-    cases.push_back(
-        measured("efdstream_roundtrip_64B_adaptive", "ns", "eventfd_pingpong_roundtrip", [] {
-            set_child_job("echo");
-            return pinned([] {
-                return round_trip(spawn_efdstream(ipc::wait_strategy::adaptive, 64), 64,
-                                  round_trips);
-            });
-        }));
-    cases.push_back(
-        measured("efdstream_roundtrip_64B_blocking", "ns", "efdstream_raw_roundtrip_64B", [] {
-            set_child_job("echo", "blocking");
-            return pinned([] {
-                return round_trip(spawn_efdstream(ipc::wait_strategy::blocking, 64), 64,
-                                  blocking_round_trips);
-            });
-        }));
+    // The figure is the default (adaptive) beside the eventfd ping-pong; blocking, as the
+    // reference programs wait, is shown beside the raw protocol waiting so.
+    for (const auto wait : {ipc::wait_strategy::adaptive, ipc::wait_strategy::blocking}) {
+        const bool adaptive = wait == ipc::wait_strategy::adaptive;
+        const std::uint64_t n = adaptive ? round_trips : blocking_round_trips;
+        cases.push_back(measured(
+            std::string("efdstream_roundtrip_64B_") + ipc::to_string(wait), "ns",
+            adaptive ? "eventfd_pingpong_roundtrip" : "efdstream_raw_roundtrip_64B", [=] {
+                set_child_job("echo", ipc::to_string(wait));
+                return pinned([=] { return round_trip(spawn_efdstream(wait, 64), 64, n); });
+            }));
+    }
+    cases.push_back(derived("efdstream_roundtrip_64B_adaptive_vs_raw_spinning", "ns",
+                            "efdstream_raw_spinning_roundtrip_64B",
+                            "efdstream_roundtrip_64B_adaptive", 1));
     for (const std::size_t size : {std::size_t{64}, std::size_t{64 * 1024}, std::size_t{1 << 20}}) {
         const auto label = size_label(size);
         const std::uint64_t count = messages_for(size);
@@ -308,14 +306,15 @@ void add_duplex_cases(std::vector<bench_case>& cases) {
                                       count);
                 });
             }));
-        cases.push_back(
-            measured("efdstream_throughput_" + label, "GB/s", "pipe_throughput_" + label, [=] {
-                set_child_job("sink:" + std::to_string(efd_count));
-                return pinned([=] {
-                    return throughput(spawn_efdstream(ipc::wait_strategy::adaptive, size), size,
-                                      efd_count);
-                });
-            }));
+        for (const auto wait : {ipc::wait_strategy::adaptive, ipc::wait_strategy::blocking}) {
+            cases.push_back(measured(
+                "efdstream_throughput_" + label + "_" + ipc::to_string(wait), "GB/s",
+                "pipe_throughput_" + label, [=] {
+                    set_child_job("sink:" + std::to_string(efd_count), ipc::to_string(wait));
+                    return pinned(
+                        [=] { return throughput(spawn_efdstream(wait, size), size, efd_count); });
+                }));
+        }
     }
 }
 
