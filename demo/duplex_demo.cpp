@@ -50,7 +50,9 @@ int run_duplex_parent(const traffic_options& o, const std::string& protocol,
         ipc::efdstream_options e;
         e.name = o.name;
         e.shm_size = std::max<std::uint32_t>(o.size, 1);
-        e.wait = parse_wait(o.wait);  // the child, started by the protocol's command line, adapts
+        // The parent's strategy only: the child is started with the protocol's command line,
+        // which cannot carry --wait, so an ipc-demo child waits adaptively (the default).
+        e.wait = parse_wait(o.wait);
         auto p = ipc::efdstream_parent::spawn(child_program.empty() ? self_exe : child_program, e);
         if (!p) {
             fmt::print(stderr, "ipc-demo: cannot start the efdstream child: {}\n",
