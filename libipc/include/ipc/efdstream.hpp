@@ -14,7 +14,7 @@
 //           -fd-c2p-ack 7 -fd-c2p-shm 8 -shm-size <shm_size>
 //
 // What the reference programs lack, this adds: a deadline on every call; peer_gone when the
-// other side dies (watched through its pidfd, never by polling); corrupt, not a hang, for an
+// other side dies (seen through its pidfd, with no periodic check); corrupt, not a hang, for an
 // announced length above shm_size; invalid_argument for a zero-length send (an eventfd cannot
 // carry 0) and message_too_large for one above shm_size, each counted as dropped.
 

@@ -172,13 +172,13 @@ result<void> efdstream_end::look(int fd, std::uint64_t sleep_ns, bool at_peer) c
     return error{errc::timeout, "the efdstream peer did not answer in time"};
 }
 
-// The peer's pidfd is watched beside `fd`, so a dead peer is seen at once, without polling; a
-// message it announced before dying still comes first. adaptive and busy_spin look without
-// sleeping first (wait_phases decides for how long): a wake-up through ppoll is most of a
-// blocking round trip on the VM of docs/BENCHMARKS.md. Those looks take in the pidfd only every
-// looks_per_peer_look-th time, since a second fd makes a look half as dear again (0.75 against
-// 0.5 us on that VM), and once more when the deadline passes, so that even a try (timeout 0)
-// tells a dead peer from a slow one.
+// A sleeping wait watches the peer's pidfd beside `fd`, so a dead peer is seen at once, with no
+// periodic check; a message it announced before dying still comes first. adaptive and busy_spin
+// look without sleeping first (wait_phases decides for how long): a wake-up through ppoll is most
+// of a blocking round trip on the VM of docs/BENCHMARKS.md. Those looks take in the pidfd only
+// every looks_per_peer_look-th time, since a second fd makes a look half as dear again (0.75
+// against 0.5 us on that VM), and once more when the deadline passes, so that even a try (timeout
+// 0) tells a dead peer from a slow one.
 result<void> efdstream_end::wait_readable(int fd, const deadline& until) const noexcept {
     constexpr std::uint64_t looks_per_peer_look = 32;
     detail::wait_phases phase(wait_, monotonic_ns());
