@@ -83,24 +83,27 @@ int run_child(int argc, char** argv) {
     const char* misbehave = std::getenv("EFD_REFERENCE_MISBEHAVE");
     std::vector<unsigned char> copy(size);
     for (bool first = true;; first = false) {
+        // Misbehaving is done once, at the first message.
+        const auto misbehaves = [&](const char* how) {
+            return first && misbehave != nullptr && std::strcmp(misbehave, how) == 0;
+        };
         const std::uint64_t length = read_u64(3);
         if (length > size) {
             return 8;
         }
-        if (first && misbehave != nullptr && std::strcmp(misbehave, "die") == 0) {
+        if (misbehaves("die")) {
             ::_exit(0);
         }
-        if (first && misbehave != nullptr && std::strcmp(misbehave, "never-ack") == 0) {
+        if (misbehaves("never-ack")) {
             for (;;) {
                 ::pause();
             }
         }
         std::memcpy(copy.data(), p2c, length);
         write_u64(4, 1);
-        const bool lie = first && misbehave != nullptr && std::strcmp(misbehave, "bad-length") == 0;
         std::memcpy(c2p, copy.data(), length);
-        write_u64(6, lie ? size + 1 : length);
-        if (first && misbehave != nullptr && std::strcmp(misbehave, "answer-then-die") == 0) {
+        write_u64(6, misbehaves("bad-length") ? size + 1 : length);
+        if (misbehaves("answer-then-die")) {
             ::_exit(0);
         }
         must(read_u64(7) == 1, "the ack is not 1");
