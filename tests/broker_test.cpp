@@ -305,11 +305,15 @@ TEST(Broker, AKilledServerIsPeerGoneAndANewServerTakesTheName) {
     }
     struct reaper {  // the server child never outlives the test, whatever fails
         pid_t pid;
-        ~reaper() {
-            ::kill(pid, SIGKILL);
-            (void)::waitpid(pid, nullptr, 0);
-            (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(pid));
+        void reap() {
+            if (pid > 0) {
+                ::kill(pid, SIGKILL);
+                (void)::waitpid(pid, nullptr, 0);
+                (void)ipc::shm::unlink(ipc::telemetry::segment_object_name(pid));
+                pid = 0;
+            }
         }
+        ~reaper() { reap(); }
     } killer{server};
     char ok = 0;
     ASSERT_EQ(::read(ready[0], &ok, 1), 1);
@@ -320,6 +324,10 @@ TEST(Broker, AKilledServerIsPeerGoneAndANewServerTakesTheName) {
     ASSERT_EQ(ok, 1) << "the server accepted";
     ASSERT_EQ(::kill(server, SIGKILL), 0);
     EXPECT_EQ(c->from_peer().read().code(), errc::peer_gone);
+    // The connection's hang-up can reach the client before the dying server's listener is
+    // released (the kernel closes a dead process's files in no promised order), so the name is
+    // free once the server is reaped, as a supervisor restarting it would have done.
+    killer.reap();
     auto again = ipc::broker_server::listen("restart", dir.options());
     EXPECT_TRUE(again) << "the dead server's socket is replaced: " << again.error_value().message();
     auto busy = ipc::broker_server::listen("restart", dir.options());
