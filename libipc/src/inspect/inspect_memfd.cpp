@@ -128,13 +128,16 @@ ring_info read_memfd_ring(const std::string& name, const std::string& segment,
 }
 
 // The locator of an endpoint that may lead this observer to a memfd: a live, unspoofed
-// process's own ring record. A dead process's pid may belong to another process by now, and a
-// segment that claims somebody else's pid must not lead the observer into that one's fds.
+// process's own ring record, still open. A dead process's pid may belong to another process by
+// now, a segment that claims somebody else's pid must not lead the observer into that one's fds,
+// and a closed record (kept for its final counts) no longer holds its fd: a ring both ends
+// closed is gone, as a named ring whose name was removed.
 std::optional<memfd_locator> trusted_locator(const process_info& p, const endpoint_info& e) {
     auto l = parse_locator(e.region);
     // A ring's end, whichever family it serves (a duplex's rings are rings).
     const bool ring_end = e.role == endpoint_role::writer || e.role == endpoint_role::reader;
-    if (!l || !ring_end || l->pid != p.pid || !p.alive || p.spoofed) {
+    if (!l || !ring_end || e.state != endpoint_state::active || l->pid != p.pid || !p.alive ||
+        p.spoofed) {
         return std::nullopt;
     }
     return l;
