@@ -57,6 +57,9 @@ struct ControlSocket : ::testing::Test {
         char templ[] = "/tmp/libipc-control-test-XXXXXX";
         ASSERT_NE(::mkdtemp(templ), nullptr);
         dir = templ;
+        // Brokers and streams of earlier tests in this process opened it in the runtime
+        // directory; here it must be in this one.
+        ipc::control::stop();
         ASSERT_TRUE(ipc::control::start(dir));
         path = *ipc::control::socket_path(::getpid(), dir);
     }
@@ -102,6 +105,18 @@ TEST_F(ControlSocket, InspectMergesEveryConnectionWithItsPeer) {
     ipc::inspect::snapshot after;
     ipc::inspect::query_control_sockets(after, dir, 5000ms);
     EXPECT_TRUE(after.connections.empty()) << "closed connections leave the report";
+}
+
+// One socket per process: asked for in another directory while open, start says so instead
+// of a yes that leaves the caller looking in the wrong place.
+TEST_F(ControlSocket, AnotherDirectoryWhileOpenIsBusy) {
+    const std::string other = dir + "-other";
+    auto moved = ipc::control::start(other);
+    EXPECT_EQ(moved.code(), ipc::errc::busy);
+    EXPECT_NE(::access(other.c_str(), F_OK), 0) << "nothing made there";
+    EXPECT_TRUE(ipc::control::start(dir)) << "the same directory again";
+    EXPECT_TRUE(ipc::control::start()) << "a channel asking for it wherever it is";
+    EXPECT_EQ(::access(path.c_str(), F_OK), 0) << "still where it was";
 }
 
 // Each direction of a connection, as the side that reports it sees it: its endpoint's messages

@@ -19,8 +19,9 @@
 namespace ipc::control {
 
 // Opens this process's control socket under `dir` (empty: the runtime directory) and starts its
-// thread; once per process (a second call is ok and does nothing). It is closed, and its file
-// removed, at exit or by stop().
+// thread; once per process: a second call without a directory, or with the same one, is ok and
+// does nothing; one that names another directory gives `busy` (stop() first to move it). It is
+// closed, and its file removed, at exit or by stop().
 result<void> start(const std::string& dir = {});
 void stop() noexcept;
 // Where the control socket of process `pid` is (empty `dir`: the runtime directory).

@@ -119,12 +119,20 @@ class control_thread {
     result<void> start(const std::string& dir) {
         const std::lock_guard guard(lock_);
         forget_if_inherited();
-        if (thread_) {
-            return {};
+        if (thread_ && dir.empty()) {
+            return {};  // a channel asking for it wherever it is
         }
         auto path = socket_path(::getpid(), dir);
         if (!path) {
             return path.error_value();
+        }
+        if (thread_) {
+            // A caller that named a directory would otherwise be told yes and find no socket
+            // there: one socket per process, so another directory is refused.
+            if (*path != path_) {
+                return error{errc::busy, "the control socket is already open in another directory"};
+            }
+            return {};
         }
         if (!dir.empty()) {
             if (auto ok = detail::ensure_private_dir(dir); !ok) {
