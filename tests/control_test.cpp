@@ -115,6 +115,7 @@ TEST_F(ControlSocket, AnotherDirectoryWhileOpenIsBusy) {
     EXPECT_EQ(moved.code(), ipc::errc::busy);
     EXPECT_NE(::access(other.c_str(), F_OK), 0) << "nothing made there";
     EXPECT_TRUE(ipc::control::start(dir)) << "the same directory again";
+    EXPECT_TRUE(ipc::control::start(dir + "/")) << "spelt another way";
     EXPECT_TRUE(ipc::control::start()) << "a channel asking for it wherever it is";
     EXPECT_EQ(::access(path.c_str(), F_OK), 0) << "still where it was";
 }

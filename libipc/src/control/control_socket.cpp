@@ -28,6 +28,14 @@ namespace {
 constexpr std::size_t max_request = 4096;
 constexpr std::uint64_t client_time_ns = 1'000'000'000;
 
+// Whether two paths name one file, however each is spelt ("dir/", "./dir", a link).
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat sa {};
+    struct stat sb {};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 using nlohmann::json;
 
 json connections_json() {
@@ -129,7 +137,7 @@ class control_thread {
         if (thread_) {
             // A caller that named a directory would otherwise be told yes and find no socket
             // there: one socket per process, so another directory is refused.
-            if (*path != path_) {
+            if (!same_file(*path, path_)) {
                 return error{errc::busy, "the control socket is already open in another directory"};
             }
             return {};
