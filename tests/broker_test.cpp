@@ -299,6 +299,7 @@ TEST(Broker, AKilledServerIsPeerGoneAndANewServerTakesTheName) {
     int ready[2];
     ASSERT_EQ(::pipe(ready), 0);
     const pid_t server = ::fork();
+    ASSERT_GE(server, 0);
     if (server == 0) {
         auto s = ipc::broker_server::listen("restart", dir.options());
         const char listening = s ? 1 : 0;

@@ -640,7 +640,8 @@ TEST(Stream, ConnectionsAreVisibleWithTheirOwnCounts) {
     for (int rounds = 0; rounds < 100 && reader->stats().received < 10; ++rounds) {
         ASSERT_TRUE(reader->poll(50ms, none));
     }
-    const auto s = ipc::inspect::filtered(ipc::inspect::take_snapshot(), {.name = "visible"});
+    const auto s = ipc::inspect::filtered(ipc::inspect::take_snapshot(),
+                                          {.name = "visible", .pid = ::getpid()});
     int sides = 0;
     for (const auto& c : s.connections) {
         EXPECT_EQ(c.kind, ipc::inspect::channel_kind::stream);

@@ -1,4 +1,4 @@
-// Rings over memfds have no name in the shm directory. Observers find them through the
+// Rings over memfds have no name in the shm directory. Observers find them through the open
 // telemetry records of the live processes that hold them (region "memfd:<pid>/<fd>#<inode>")
 // and copy them through /proc/<pid>/fd/<fd>: read-only, never mapped, and only after checking
 // that the fd is still a memfd with the inode the record names. Where the kernel refuses (another
@@ -129,15 +129,18 @@ ring_info read_memfd_ring(const std::string& name, const std::string& segment,
 
 // The locator of an endpoint that may lead this observer to a memfd: a live, unspoofed
 // process's own ring record, still open. A dead process's pid may belong to another process by
-// now, a segment that claims somebody else's pid must not lead the observer into that one's fds,
-// and a closed record (kept for its final counts) no longer holds its fd: a ring both ends
-// closed is gone, as a named ring whose name was removed.
+// now, and a segment that claims somebody else's pid must not lead the observer into that one's
+// fds.
 std::optional<memfd_locator> trusted_locator(const process_info& p, const endpoint_info& e) {
+    if (e.state != endpoint_state::active) {
+        // Kept for its final counts, its fd closed with it: a ring both ends closed is gone, as
+        // a named ring whose name was removed.
+        return std::nullopt;
+    }
     auto l = parse_locator(e.region);
     // A ring's end, whichever family it serves (a duplex's rings are rings).
     const bool ring_end = e.role == endpoint_role::writer || e.role == endpoint_role::reader;
-    if (!l || !ring_end || e.state != endpoint_state::active || l->pid != p.pid || !p.alive ||
-        p.spoofed) {
+    if (!l || !ring_end || l->pid != p.pid || !p.alive || p.spoofed) {
         return std::nullopt;
     }
     return l;
