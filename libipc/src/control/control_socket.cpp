@@ -137,7 +137,7 @@ class control_thread {
         if (thread_) {
             // A caller that named a directory would otherwise be told yes and find no socket
             // there: one socket per process, so another directory is refused.
-            if (!same_file(*path, path_)) {
+            if (*path != path_ && !same_file(*path, path_)) {
                 return error{errc::busy, "the control socket is already open in another directory"};
             }
             return {};
